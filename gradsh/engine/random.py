@@ -1,0 +1,925 @@
+"""Random-number kernels, bit-exact with PyTorch 2.13's CPU generator (spec: shared/spec/rng.md).
+
+No Tensor class here: kernels take a Generator (or None = `default_generator`), a shape tuple and a
+`gradsh.engine.dtypes.dtype`, and return a C-contiguous numpy array of `dtype.np` (bfloat16 values live in
+float32 arrays, rounded to bfloat16). Elements are produced in *memory order*; for a non-contiguous target
+(e.g. `x.t().normal_()`), call with the shape of the storage order (axes sorted by decreasing stride, see
+`memory_order_axes`) and `contiguous=False`, then permute the result back into the view.
+
+Wiring for gradsh.torch (all `generator=` arguments: None -> default_generator, else that Generator; only its
+engine and its normal cache are used/changed):
+
+  Generator(seed=67280421310721)      torch.Generator(); .manual_seed(s) -> self, .seed() -> int,
+                                      .initial_seed() -> int, .get_state() -> np.uint8[5056], .set_state(a)
+  default_generator                   torch.default_generator; torch.manual_seed(s) = default_generator.manual_seed(s)
+                                      (returns the generator), torch.seed(), torch.initial_seed()
+  get_rng_state() / set_rng_state(a)  torch.get_rng_state() -> 1-D uint8 tensor of exactly 5056 bytes wrapping the
+                                      array; set_rng_state(t) passes t's array (TypeError if not uint8)
+  uniform(g, shape, dtype, low=0., high=1.)
+        torch.rand(*size, dtype=None) (dtype None -> get_default_dtype()), rand_like(x) (x's shape and dtype unless
+        dtype= given), Tensor.uniform_(a, b), nn.init.uniform_. Floating dtypes only.
+  normal(g, shape, dtype, mean=0., std=1., contiguous=True)
+        torch.randn (default dtype as rand), randn_like, Tensor.normal_(mean, std), nn.init.normal_,
+        torch.normal(mean: float, std: float, size) (default dtype), nn.Embedding init.
+  normal_tensor(g, mean, std, dtype)  torch.normal with a tensor mean and/or std (mean/std: float or np.ndarray;
+                                      dtype = the tensor argument's dtype, promoted if both are tensors).
+  randint(g, shape, dtype, low, high) torch.randint(low=0, high, size, dtype=int64), randint_like(x, low=0, high)
+                                      (x's dtype), Tensor.random_(high) / random_(low, high).
+  random_(g, shape, dtype)            Tensor.random_() without bounds.
+  random_from(g, shape, dtype, low)   Tensor.random_(low, None): [low, max of dtype].
+  randperm(g, n, dtype=int64)         torch.randperm(n, dtype=int64).
+  bernoulli(g, shape, dtype, p)       p float: Tensor.bernoulli_(p), torch.bernoulli(x, p) (x's shape/dtype);
+                                      p ndarray: torch.bernoulli(p) (p's shape and dtype), x.bernoulli_(p_tensor).
+  dropout_noise(g, shape, dtype, p)   F.dropout / nn.Dropout in training mode: out = x * noise (float16/bfloat16:
+                                      product in float, rounded once; see dropout()). Returns None when nothing is
+                                      drawn (p == 0 or empty): then F.dropout returns x itself. p == 1 -> zeros.
+  dropout(g, x, dtype, p, training)   convenience: (out, noise or None) following the rules above.
+  exponential(g, shape, dtype, lambd=1.), cauchy(g, shape, dtype, median=0., sigma=1.),
+  log_normal(g, shape, dtype, mean=1., std=2.), geometric(g, shape, dtype, p)
+                                      the Tensor.<name>_ in-place samplers (log_normal_ defaults: mean=1, std=2).
+  multinomial(g, probs, k, replacement=False)
+                                      torch.multinomial / Tensor.multinomial; probs 1-D or 2-D array in its dtype
+                                      (bfloat16 in float32 storage); returns int64 of shape (k,) or (rows, k).
+  kaiming_uniform(g, shape, dtype, fan_in, a=sqrt(5)) / linear_bias_uniform(g, shape, dtype, fan_in)
+                                      nn.Linear / nn.ConvNd reset_parameters: weight first, then bias.
+  round_to_bfloat16(a)                float32 array -> float32 array rounded to bfloat16 (half-to-even).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from gradsh.engine import dtypes as dt
+
+__all__ = [
+    "Generator",
+    "bernoulli",
+    "cauchy",
+    "default_generator",
+    "dropout",
+    "dropout_noise",
+    "exponential",
+    "geometric",
+    "get_rng_state",
+    "kaiming_uniform",
+    "kaiming_uniform_bound",
+    "linear_bias_uniform",
+    "log_normal",
+    "memory_order_axes",
+    "multinomial",
+    "normal",
+    "normal_tensor",
+    "randint",
+    "random_",
+    "random_from",
+    "randperm",
+    "round_to_bfloat16",
+    "set_rng_state",
+    "uniform",
+]
+
+_N = 624
+_STATE_BYTES = 5056
+_U64 = (1 << 64) - 1
+_F32, _F64 = np.float32, np.float64
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Engine and generator
+
+
+def _init_genrand(seed32: int) -> np.ndarray:
+    w = [0] * _N
+    w[0] = seed32
+    for i in range(1, _N):
+        prev = w[i - 1]
+        w[i] = (1812433253 * (prev ^ (prev >> 30)) + i) & 0xFFFFFFFF
+    return np.array(w, dtype=np.uint32)
+
+
+def _temper(y: np.ndarray) -> np.ndarray:
+    y = y.astype(np.uint32)
+    y ^= y >> np.uint32(11)
+    y ^= (y << np.uint32(7)) & np.uint32(0x9D2C5680)
+    y ^= (y << np.uint32(15)) & np.uint32(0xEFC60000)
+    y ^= y >> np.uint32(18)
+    return y
+
+
+class Generator:
+    """torch.Generator on the CPU: MT19937 engine, 64-bit initial seed and the double normal cache.
+
+    numpy's MT19937 bit generator holds the engine (same 32-bit stream). PyTorch's (left, next) counters map to
+    numpy's `pos` (pos = next, left = 625 - pos; pos = 624 when left == 1); `_hdr` keeps a header that is not
+    of that form (freshly seeded, or set_state with odd counters) until the draws move past it.
+    """
+
+    def __init__(self, seed: int = 67280421310721, device: object = "cpu") -> None:
+        self.device = device
+        self._bg = np.random.MT19937(0)
+        self._hdr: tuple[int, int] | None = None
+        self._key: np.ndarray | None = None  # state words, only while _hdr is an odd (left, next) pair
+        self._initial_seed = 0
+        self._normal_cache: float | None = None
+        self.manual_seed(seed)
+
+    # -- seeding -----------------------------------------------------------------------------------------------
+    def manual_seed(self, seed: object) -> Generator:
+        s = int(seed)  # type: ignore[call-overload]
+        if not -(1 << 63) <= s <= _U64:
+            raise ValueError("Overflow when unpacking long long")
+        s &= _U64
+        self._initial_seed = s
+        self._set_engine(_init_genrand(s & 0xFFFFFFFF), left=1, nxt=0)
+        self._normal_cache = None
+        return self
+
+    def seed(self) -> int:
+        s = int.from_bytes(os.urandom(8), "little")
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self) -> int:
+        return self._initial_seed
+
+    # -- state -------------------------------------------------------------------------------------------------
+    def _set_engine(self, key: np.ndarray, left: int, nxt: int) -> None:
+        key = np.ascontiguousarray(key, dtype=np.uint32)
+        if left == 1:  # the next draw twists, whatever `next` says
+            pos, self._hdr, self._key = _N, ((1, nxt) if nxt != _N else None), None
+        elif left + nxt == _N + 1:
+            pos, self._hdr, self._key = nxt, None, None
+        else:  # inconsistent counters: the next left-1 outputs come from w[next...] before a twist
+            pos, self._hdr, self._key = _N, (left, nxt), key.copy()
+        self._bg.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": pos}}
+
+    def get_state(self) -> np.ndarray:
+        st = self._bg.state["state"]
+        if self._hdr is not None:
+            left, nxt = self._hdr
+            key = self._key if self._key is not None else st["key"]
+        else:
+            nxt = int(st["pos"])
+            left = _N + 1 - nxt
+            key = st["key"]
+        out = np.zeros(_STATE_BYTES, dtype=np.uint8)
+        out[0:8] = np.array([self._initial_seed], dtype="<u8").view(np.uint8)
+        out[8:16] = np.array([left, 1], dtype="<i4").view(np.uint8)
+        out[16:24] = np.array([nxt], dtype="<u8").view(np.uint8)
+        out[24:5016] = np.asarray(key, dtype="<u8").view(np.uint8)
+        if self._normal_cache is not None:
+            out[5024:5032] = np.array([self._normal_cache], dtype="<f8").view(np.uint8)
+            out[5040:5044] = np.array([1], dtype="<i4").view(np.uint8)
+        return out
+
+    def set_state(self, state: object) -> Generator:
+        if not isinstance(state, np.ndarray) or state.dtype != np.uint8:
+            raise TypeError("RNG state must be a torch.ByteTensor")
+        b = np.ascontiguousarray(state).reshape(-1)
+        if b.size != _STATE_BYTES:
+            raise RuntimeError(
+                f"Expected a CPUGeneratorImplState of size {_STATE_BYTES} but found the input RNG state size to be "
+                f"{b.size}")
+        seed = int(b[0:8].view("<u8")[0])
+        left, seeded = (int(v) for v in b[8:16].view("<i4"))
+        nxt = int(b[16:24].view("<u8")[0])
+        if seeded == 0 or not 1 <= left <= _N or nxt > _N:
+            raise RuntimeError("Invalid mt19937 state")
+        key = (b[24:5016].view("<u8") & 0xFFFFFFFF).astype(np.uint32)
+        self._initial_seed = seed
+        self._set_engine(key, left, nxt)
+        has_normal = int(b[5040:5044].view("<i4")[0]) != 0
+        self._normal_cache = float(b[5024:5032].view("<f8")[0]) if has_normal else None
+        return self
+
+    # -- raw draws ---------------------------------------------------------------------------------------------
+    def _raw(self, n: int) -> np.ndarray:
+        """n consecutive 32-bit outputs (as uint64)."""
+        if n <= 0:
+            return np.empty(0, dtype=np.uint64)
+        head = None
+        if self._hdr is not None and self._hdr[0] != 1:
+            left, nxt = self._hdr
+            k = min(n, left - 1)
+            # PyTorch would read past the array for next + left > 625; wrap instead of undefined behaviour.
+            head = _temper(self._key[(nxt + np.arange(k)) % _N]).astype(np.uint64)
+            left, nxt = left - k, nxt + k
+            self._hdr = (left, nxt)
+            if left == 1:  # from here on it is the ordinary "twist next" state
+                self._bg.state = {"bit_generator": "MT19937", "state": {"key": self._key, "pos": _N}}
+                self._key = None
+            n -= k
+            if n == 0:
+                return head
+        self._hdr = None
+        body = self._bg.random_raw(n)
+        return body if head is None else np.concatenate([head, body])
+
+    def _u32(self, n: int) -> np.ndarray:
+        return self._raw(n)
+
+    def _u64(self, n: int) -> np.ndarray:
+        r = self._raw(2 * n)
+        return (r[0::2] << np.uint64(32)) | r[1::2]  # first output is the high half
+
+    def _u24(self, n: int) -> np.ndarray:
+        return (self._raw(n) & np.uint64(0xFFFFFF)).astype(_F32) * _F32(2.0 ** -24)
+
+    def _u53(self, n: int) -> np.ndarray:
+        return (self._u64(n) & np.uint64((1 << 53) - 1)).astype(_F64) * (2.0 ** -53)
+
+    def __repr__(self) -> str:
+        return f"<gradsh Generator initial_seed={self._initial_seed}>"
+
+
+default_generator = Generator(int.from_bytes(os.urandom(8), "little"))
+
+
+def _gen(g: Generator | None) -> Generator:
+    return default_generator if g is None else g
+
+
+def get_rng_state() -> np.ndarray:
+    return default_generator.get_state()
+
+
+def set_rng_state(state: np.ndarray) -> None:
+    default_generator.set_state(state)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Exact float helpers
+
+
+def round_to_bfloat16(a: np.ndarray) -> np.ndarray:
+    """float32 values rounded to bfloat16 (round-half-to-even), kept in float32 storage."""
+    a = np.asarray(a, dtype=_F32)
+    bits = a.view(np.uint32)
+    rounded = (bits + np.uint32(0x7FFF) + ((bits >> np.uint32(16)) & np.uint32(1))) & np.uint32(0xFFFF0000)
+    rounded = np.where(np.isnan(a), np.uint32(0x7FC00000), rounded).astype(np.uint32)
+    return rounded.view(_F32)
+
+
+def _to_dtype(v: np.ndarray, dtype: dt.dtype) -> np.ndarray:
+    """Round float values to a floating dtype the way PyTorch does (16-bit types go through float)."""
+    if dtype is dt.float64:
+        return np.asarray(v, dtype=_F64)
+    f = np.asarray(v, dtype=_F32)
+    if dtype is dt.float16:
+        return f.astype(np.float16)
+    if dtype is dt.bfloat16:
+        return round_to_bfloat16(f)
+    return f
+
+
+def _two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _round_to_odd(s: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """Given s = fl(x) with error e = x - s, the double nearest x with round-to-odd."""
+    bits = s.view(np.int64)
+    fix = (e != 0) & ((bits & 1) == 0)
+    if not fix.any():
+        return s
+    step = np.where(np.signbit(e) == np.signbit(s), 1, -1).astype(np.int64)
+    return np.where(fix, bits + step, bits).view(_F64)
+
+
+def _fma32(a: object, b: object, c: object, tiny: bool = False) -> np.ndarray:
+    """Single-rounding float32 fma(a, b, c). The double product is exact; the double sum only double-rounds when
+    it lands exactly on a float midpoint (or, with `tiny`, in the float subnormal range): those few elements are
+    redone with round-to-odd."""
+    s = np.multiply(a, b, dtype=_F64)
+    s = np.add(s, c, out=s, dtype=_F64) if s.ndim else np.add(s, c, dtype=_F64)
+    s = np.atleast_1d(s)
+    suspect = np.bitwise_and(s.view(np.uint64), np.uint64(0x1FFFFFFF)) == np.uint64(0x10000000)
+    if tiny:
+        suspect |= np.abs(s) < 2.0 ** -125
+    if suspect.any():
+        idx = np.nonzero(suspect)
+        a_b, b_b, c_b = (np.broadcast_to(np.asarray(v), s.shape) for v in (a, b, c))
+        p = np.multiply(a_b[idx], b_b[idx], dtype=_F64)
+        ss, e = _two_sum(p, c_b[idx].astype(_F64))
+        s[idx] = _round_to_odd(ss, e)
+    return s.astype(_F32)
+
+
+def _fma64(a: object, b: object, c: object) -> np.ndarray:
+    """Single-rounding float64 fma (Dekker product + Boldo-Melquiond round-to-odd sum)."""
+    a, b, c = np.broadcast_arrays(np.asarray(a, _F64), np.asarray(b, _F64), np.asarray(c, _F64))
+    ph = a * b
+    split = 134217729.0
+    ta = split * a
+    ah = ta - (ta - a)
+    al = a - ah
+    tb = split * b
+    bh = tb - (tb - b)
+    bl = b - bh
+    pl = ((ah * bh - ph) + ah * bl + al * bh) + al * bl
+    th, tl = _two_sum(c, ph)
+    v, ve = _two_sum(tl, pl)
+    out = th + _round_to_odd(v, ve)
+    bad = ~np.isfinite(out) | ~np.isfinite(ph) | ~np.isfinite(pl)
+    if bad.any():  # infinities / overflowing splits: the plain expression gives the IEEE special value
+        out = np.where(bad, ph + c, out)
+    return out
+
+
+def _libm(fn: Callable[[float], float], x: np.ndarray, on_error: Callable[[float], float]) -> np.ndarray:
+    """Apply a C-library double function (Python's math) element-wise; numpy's ufuncs differ by ulps."""
+    flat = np.asarray(x, dtype=_F64).ravel().tolist()
+    try:
+        res = list(map(fn, flat))
+    except (ValueError, OverflowError):
+        res = []
+        for v in flat:
+            try:
+                res.append(fn(v))
+            except (ValueError, OverflowError):
+                res.append(on_error(v))
+    return np.array(res, dtype=_F64).reshape(np.shape(x))
+
+
+def _log(x: np.ndarray) -> np.ndarray:
+    return _libm(math.log, x, lambda v: -math.inf if v == 0 else math.nan)
+
+
+def _log1p(x: np.ndarray) -> np.ndarray:
+    return _libm(math.log1p, x, lambda v: -math.inf if v == -1 else math.nan)
+
+
+def _exp(x: np.ndarray) -> np.ndarray:
+    return _libm(math.exp, x, lambda v: math.inf)
+
+
+def _numel(shape: Sequence[int]) -> int:
+    return int(np.prod(shape, dtype=np.int64)) if len(shape) else 1
+
+
+def _check_float(dtype: dt.dtype, name: str) -> None:
+    if not dtype.is_floating_point:
+        raise NotImplementedError(f'"{name}" not implemented for \'{dtype.scalar_name}\'')
+
+
+def memory_order_axes(strides: Sequence[int]) -> list[int]:
+    """Axes sorted by decreasing stride (stable): the order in which samplers visit a non-contiguous tensor."""
+    return sorted(range(len(strides)), key=lambda i: -strides[i])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# uniform
+
+
+def uniform(generator: Generator | None, shape: Sequence[int], dtype: dt.dtype, low: float = 0.0,
+            high: float = 1.0) -> np.ndarray:
+    """Tensor.uniform_(low, high) / torch.rand: one draw per element (float64: 64-bit draws)."""
+    _check_float(dtype, "check_uniform_bounds")
+    if low > high:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={_fmt(low)} > "
+                           f"to={_fmt(high)}")
+    g = _gen(generator)
+    shape = tuple(shape)
+    n = _numel(shape)
+    if dtype is dt.float64:
+        x = g._u53(n)
+        lo, hi = float(low), float(high)
+        v = x if (lo == 0.0 and hi == 1.0) else _fma64(x, hi - lo, lo)
+        lo_d, hi_d = np.float64(lo), np.float64(hi)
+    else:
+        x = g._u24(n)
+        lo32, hi32 = _F32(low), _F32(high)
+        span = _F32(hi32 - lo32)
+        v = x if (lo32 == 0 and hi32 == 1) else _fma32(x, span, lo32, tiny=True)
+        lo_d, hi_d = _to_dtype(np.array([lo32]), dtype)[0], _to_dtype(np.array([hi32]), dtype)[0]
+    out = _to_dtype(v, dtype)
+    out = np.where(out == hi_d, lo_d, out).astype(dtype.np)  # keep the interval half-open after rounding
+    return out.reshape(shape)
+
+
+def _fmt(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def kaiming_uniform_bound(fan_in: int, a: float = math.sqrt(5)) -> float:
+    gain = math.sqrt(2.0 / (1 + a ** 2))
+    std = gain / math.sqrt(fan_in)
+    return math.sqrt(3.0) * std
+
+
+def kaiming_uniform(generator: Generator | None, shape: Sequence[int], dtype: dt.dtype, fan_in: int,
+                    a: float = math.sqrt(5)) -> np.ndarray:
+    """nn.init.kaiming_uniform_(w, a=sqrt(5)) as nn.Linear/ConvNd use it: uniform_(-bound, bound)."""
+    bound = kaiming_uniform_bound(fan_in, a)
+    return uniform(generator, shape, dtype, -bound, bound)
+
+
+def linear_bias_uniform(generator: Generator | None, shape: Sequence[int], dtype: dt.dtype,
+                        fan_in: int) -> np.ndarray:
+    """nn.Linear/ConvNd bias: uniform_(-1/sqrt(fan_in), 1/sqrt(fan_in)) (bound 0 when fan_in == 0)."""
+    bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+    return uniform(generator, shape, dtype, -bound, bound)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# normal
+
+_TWO_PI = 6.283185307179586
+
+
+def _f32c(bits: int) -> np.float32:
+    return np.array([bits], dtype=np.uint32).view(_F32)[0]
+
+
+_P = [_f32c(b) for b in (0x3D9021BB, 0xBDEBD1B8, 0x3DEF251A, 0xBDFE5D4F, 0x3E11E9BF, 0xBE2AAE50, 0x3E4CCEAC,
+                         0xBE7FFFFC, 0x3EAAAAAA)]
+_Q1, _Q2, _SQRTHF, _FOPI = (_f32c(b) for b in (0xB95E8083, 0x3F318000, 0x3F3504F3, 0x3FA2F983))
+_NDP1, _NDP2, _NDP3 = (_f32c(b) for b in (0xBF490000, 0xB97DA000, 0xB3222169))
+_C0, _C1, _C2 = (_f32c(b) for b in (0x37CCF5CE, 0xBAB6061A, 0x3D2AAAA5))
+_S0, _S1, _S2 = (_f32c(b) for b in (0xB94CA1F9, 0x3C08839E, 0xBE2AAAA3))
+_TWO_PI_F = _f32c(0x40C90FDB)
+
+
+def _avx2_log(u: np.ndarray) -> np.ndarray:
+    """PyTorch's AVX2 (Cephes) float log, for u in [2^-24, 1]."""
+    b = u.view(np.uint32)
+    k = (b >> np.uint32(23)).astype(np.int32) - 127
+    m = ((b & np.uint32(0x807FFFFF)) | np.uint32(0x3F000000)).view(_F32)
+    e = k.astype(_F32) + _F32(1)
+    small = m < _SQRTHF
+    e = np.where(small, e - _F32(1), e)
+    x = m + _F32(-1)
+    x = x + np.where(small, m, _F32(0))
+    z = x * x
+    y = _fma32(_P[0], x, _P[1])
+    for pk in _P[2:]:
+        y = _fma32(y, x, pk)
+    t = e * _Q1
+    y = x * y
+    y = _fma32(y, z, t)
+    y = y - _F32(0.5) * z
+    x = x + y
+    return _fma32(e, _Q2, x)
+
+
+def _avx2_sincos(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """PyTorch's AVX2 (Cephes) float sincos for 0 <= theta < 2*pi."""
+    a = np.abs(theta)
+    y = a * _FOPI
+    j = y.astype(np.int32)  # truncation
+    j = (j + 1) & ~1
+    q = j.astype(_F32)
+    x = _fma32(q, _NDP1, a)
+    x = _fma32(_NDP2, q, x)
+    x = _fma32(q, _NDP3, x)
+    z = x * x
+    h = z * _F32(0.5)
+    c = _fma32(_C0, z, _C1)
+    c = _fma32(c, z, _C2)
+    c = z * c
+    c = _fma32(z, c, -h)
+    c = c + _F32(1)
+    s = _fma32(_S0, z, _S1)
+    s = _fma32(s, z, _S2)
+    s = z * s
+    s = _fma32(x, s, x)
+    swap = (j & 2) != 0
+    sin = np.where(swap, c, s)
+    cos = np.where(swap, s, c)
+    sin = np.where((j & 4) != 0, -sin, sin)
+    cos = np.where(((j - 2) & 4) == 0, -cos, cos)
+    return sin, cos
+
+
+def _block_float(d: np.ndarray, mean: float, std: float) -> np.ndarray:
+    """Transform groups of 16 float uniforms (shape (g, 16)) with the AVX2 Box-Muller kernel; float32 result."""
+    u1 = _F32(1) - d[:, :8]
+    u2 = d[:, 8:]
+    radius = np.sqrt(_F32(-2) * _avx2_log(u1))
+    theta = _TWO_PI_F * u2
+    sin, cos = _avx2_sincos(theta)
+    n = np.concatenate([radius * cos, radius * sin], axis=1)
+    return _fma32(n, _F32(std), _F32(mean), tiny=True)
+
+
+_CHUNK = 4096  # groups per numpy pass: keeps the ~40 temporaries of the float kernel in cache (2-3x faster)
+
+
+def _block_float_chunked(d: np.ndarray, mean: float, std: float) -> np.ndarray:
+    if d.shape[0] <= _CHUNK:
+        return _block_float(d, mean, std)
+    return np.concatenate([_block_float(d[i:i + _CHUNK], mean, std) for i in range(0, d.shape[0], _CHUNK)])
+
+
+def _block_double(d: np.ndarray, mean: float, std: float) -> np.ndarray:
+    u1 = 1.0 - d[:, :8]
+    u2 = d[:, 8:]
+    radius = np.sqrt(-2.0 * _log(u1))
+    theta = _TWO_PI * u2
+    n = np.concatenate([radius * _libm(math.cos, theta, _nan), radius * _libm(math.sin, theta, _nan)], axis=1)
+    if std == 1.0:
+        return n + mean  # fma(n, 1, mean) is a single rounding already (and turns -0 into +0)
+    return _fma64(n, std, mean)
+
+
+def _nan(v: float) -> float:
+    return math.nan
+
+
+def _block_path(g: Generator, n: int, dtype: dt.dtype, mean: float, std: float) -> np.ndarray:
+    full, rem = divmod(n, 16)
+    if dtype is dt.float32 or dtype is dt.float64:
+        wide = dtype is dt.float64
+        d = g._u53(n + (16 if rem else 0)) if wide else g._u24(n + (16 if rem else 0))
+        fn = _block_double if wide else _block_float_chunked
+        out = np.empty(n, dtype=dtype.np)
+        out[:16 * full] = fn(d[:16 * full].reshape(full, 16), mean, std).ravel()
+        if rem:  # the tail group is redrawn and overlaps the previous group's last outputs
+            out[n - 16:] = fn(d[n:].reshape(1, 16), mean, std).ravel()
+        return out
+    # float16 / bfloat16: 16 float draws per group, no wasted draws
+    d = g._u24(16 * (full + (1 if rem else 0)))
+    res = _block_float_chunked(d.reshape(-1, 16), mean, std).ravel()
+    out = np.empty(n, dtype=_F32)
+    out[:16 * full] = res[:16 * full]
+    if rem:
+        out[n - 16:] = res[16 * full:]
+    return _to_dtype(out, dtype)
+
+
+def _standard_normals_scalar(g: Generator, m: int) -> np.ndarray:
+    """m standard normals from the scalar (double Box-Muller) path, serving and refilling g's normal cache."""
+    out = np.empty(m, dtype=_F64)
+    start = 0
+    if m and g._normal_cache is not None:
+        out[0] = g._normal_cache
+        g._normal_cache = None
+        start = 1
+    rest = m - start
+    if rest:
+        pairs = (rest + 1) // 2
+        u = g._u53(2 * pairs)
+        u1, u2 = u[0::2], u[1::2]
+        r = np.sqrt(-2.0 * _log1p(-u2))
+        theta = _TWO_PI * u1
+        zc = r * _libm(math.cos, theta, _nan)
+        zs = r * _libm(math.sin, theta, _nan)
+        both = np.empty(2 * pairs, dtype=_F64)
+        both[0::2], both[1::2] = zc, zs
+        out[start:] = both[:rest]
+        if rest % 2:
+            g._normal_cache = float(zs[-1])
+    return out
+
+
+def normal(generator: Generator | None, shape: Sequence[int], dtype: dt.dtype, mean: float = 0.0,
+           std: float = 1.0, contiguous: bool = True) -> np.ndarray:
+    """Tensor.normal_(mean, std) / torch.randn. Block path for contiguous targets of >= 16 elements."""
+    _check_float(dtype, "normal_kernel_cpu")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(std)}")
+    g = _gen(generator)
+    shape = tuple(shape)
+    n = _numel(shape)
+    if n >= 16 and contiguous:
+        return _block_path(g, n, dtype, float(mean), float(std)).reshape(shape)
+    z = _standard_normals_scalar(g, n)
+    return _to_dtype(_fma64(z, float(std), float(mean)), dtype).reshape(shape)
+
+
+def _arith(dtype: dt.dtype, op: Callable[[np.ndarray, np.ndarray], np.ndarray], a: object, b: object) -> np.ndarray:
+    """An elementwise op rounded once to dtype (16-bit types computed in float)."""
+    if dtype is dt.float64:
+        return op(np.asarray(a, _F64), np.asarray(b, _F64))
+    return _to_dtype(op(np.asarray(a, _F32), np.asarray(b, _F32)), dtype)
+
+
+def normal_tensor(generator: Generator | None, mean: float | np.ndarray, std: float | np.ndarray,
+                  dtype: dt.dtype) -> np.ndarray:
+    """torch.normal(mean, std) where at least one of them is a tensor (given as its numpy array)."""
+    mean_t, std_t = isinstance(mean, np.ndarray), isinstance(std, np.ndarray)
+    if std_t and np.any(np.asarray(std, _F64) < 0):
+        raise RuntimeError("normal expects all elements of std >= 0.0")
+    shape = np.broadcast_shapes(*[np.shape(v) for v in (mean, std) if isinstance(v, np.ndarray)])
+    if mean_t and not std_t:
+        out = normal(generator, shape, dtype, 0.0, float(std))
+        return _arith(dtype, np.add, out, mean)
+    out = normal(generator, shape, dtype, 0.0, 1.0)
+    out = _arith(dtype, np.multiply, out, std)
+    return _arith(dtype, np.add, out, mean)
+
+
+def log_normal(generator: Generator | None, shape: Sequence[int], dtype: dt.dtype, mean: float = 1.0,
+               std: float = 2.0) -> np.ndarray:
+    """Tensor.log_normal_: exp of the scalar-path normal (shares the normal cache), whatever the size."""
+    _check_float(dtype, "log_normal_cpu")
+    if std <= 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_fmt(std)}")
+    g = _gen(generator)
+    z = _standard_normals_scalar(g, _numel(shape))
+    return _to_dtype(_exp(_fma64(z, float(std), float(mean))), dtype).reshape(tuple(shape))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# integers
+
+_INT_RANGE = {
+    "int64": (-(1 << 63), (1 << 63) - 1), "int32": (-(1 << 31), (1 << 31) - 1), "int16": (-(1 << 15), (1 << 15) - 1),
+    "int8": (-128, 127), "uint8": (0, 255), "bool": (0, 1),
+}
+_DIGITS = {"float32": 24, "float64": 53, "float16": 11, "bfloat16": 8}
+_FMAX = {"float32": float(np.finfo(np.float32).max), "float64": float(np.finfo(np.float64).max),
+         "float16": 65504.0, "bfloat16": 3.3895313892515355e38}
+
+
+def _round_int(v: int, digits: int) -> int:
+    """int(v rounded to a `digits`-bit significand), round-half-even, in exact integer arithmetic."""
+    a = abs(v)
+    extra = a.bit_length() - digits
+    if extra <= 0:
+        return v
+    q, r = divmod(a, 1 << extra)
+    half = 1 << (extra - 1)
+    if r > half or (r == half and q & 1):
+        q += 1
+    return (q << extra) * (1 if v >= 0 else -1)
+
+
+def _update_from(low: int, digits: int) -> int:
+    c = _round_int(low + 1, digits)
+    if c < low:
+        n = abs(low + 1).bit_length() - 1
+        low = c + (1 << (n - digits + 1))
+    return low
+
+
+def _update_to(high: int, digits: int) -> int:
+    c = _round_int(high - 1, digits)
+    if c >= high:
+        n = abs(high - 1).bit_length() - 1
+        high = c - (1 << (n - digits + 1))
+    return high
+
+
+def _dtype_desc(dtype: dt.dtype) -> str:
+    return dtype.c_name
+
+
+def _check_in_range(low: int, to_inc: int, dtype: dt.dtype) -> None:
+    if dtype.is_floating_point:
+        lo, hi = -_FMAX[dtype.name], _FMAX[dtype.name]
+    else:
+        lo, hi = _INT_RANGE[dtype.name]
+    if not lo <= low <= hi:
+        raise RuntimeError(f"from is out of bounds for {_dtype_desc(dtype)}")
+    if not lo <= to_inc <= hi:
+        raise RuntimeError(f"to - 1 is out of bounds for {_dtype_desc(dtype)}")
+
+
+def _ints_to_dtype(v: np.ndarray, dtype: dt.dtype) -> np.ndarray:
+    """int64 results converted as C++ static_cast does (floats round to nearest; 16-bit floats via float)."""
+    if dtype is dt.bool_:
+        return v != 0
+    if dtype.is_floating_point:
+        return _to_dtype(v.astype(_F64) if dtype is dt.float64 else v.astype(_F32), dtype)
+    return v.astype(dtype.np)
+
+
+def _from_range(g: Generator, n: int, range_: int, low: int) -> np.ndarray:
+    """low + (draw mod range) in wrapping 64-bit arithmetic, as int64."""
+    raw = g._u64(n) if range_ >= (1 << 28) else g._u32(n)
+    v = raw % np.uint64(range_) if range_ < (1 << 64) else raw
+    return (v + np.uint64(low & _U64)).view(np.int64)
+
+
+def randint(generator: Generator | None, shape: Sequence[int], dtype: dt.dtype, low: int,
+            high: int) -> np.ndarray:
+    """torch.randint / Tensor.random_(low, high): values in [low, high), plain modulo of one draw."""
+    low, high = int(low), int(high)
+    if not low < high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    if dtype.is_floating_point:
+        digits = _DIGITS[dtype.name]
+        low, high = _update_from(low, digits), _update_to(high, digits)
+        if not low < high:
+            raise RuntimeError("random_ expects 'from' casted to dtype to be less than 'to' casted to dtype, but "
+                               f"got from={low} >= to={high}")
+    _check_in_range(low, high - 1, dtype)
+    shape = tuple(shape)
+    n = _numel(shape)
+    if n == 0:
+        return np.empty(shape, dtype=dtype.np)
+    return _ints_to_dtype(_from_range(_gen(generator), n, high - low, low), dtype).reshape(shape)
+
+
+def random_from(generator: Generator | None, shape: Sequence[int], dtype: dt.dtype, low: int) -> np.ndarray:
+    """Tensor.random_(low, None): [low, largest value of dtype] (for floats, 2^digits)."""
+    low = int(low)
+    shape = tuple(shape)
+    n = _numel(shape)
+    g = _gen(generator)
+    if low == -(1 << 63):
+        if dtype not in (dt.int64, dt.float64, dt.float32, dt.bfloat16):
+            raise RuntimeError("random_full_64_bits_range_kernel_cpu handles only int64, double, float and bfloat16")
+        if n == 0:
+            return np.empty(shape, dtype=dtype.np)
+        return _ints_to_dtype(g._u64(n).view(np.int64), dtype).reshape(shape)
+    if dtype.is_floating_point:
+        digits = _DIGITS[dtype.name]
+        to_inc = 1 << digits
+        low = _update_from(low, digits)
+        if not low < to_inc:
+            raise RuntimeError("random_ expects 'from' casted to dtype to be less than or equal to 'to_inc' casted "
+                               f"to dtype, but got from={low} > to_inc={to_inc}")
+    else:
+        to_inc = _INT_RANGE[dtype.name][1]
+    _check_in_range(low, to_inc, dtype)
+    if n == 0:
+        return np.empty(shape, dtype=dtype.np)
+    return _ints_to_dtype(_from_range(g, n, to_inc - low + 1, low), dtype).reshape(shape)
+
+
+_RANDOM_MOD = {  # Tensor.random_() without bounds: (64-bit draw?, modulus)
+    "int64": (True, 1 << 63), "float64": (True, (1 << 53) + 1), "int32": (False, 1 << 31),
+    "int16": (False, 1 << 15), "int8": (False, 1 << 7), "uint8": (False, 1 << 8), "bool": (False, 2),
+    "float32": (False, (1 << 24) + 1), "float16": (False, (1 << 11) + 1), "bfloat16": (False, (1 << 8) + 1),
+}
+
+
+def random_(generator: Generator | None, shape: Sequence[int], dtype: dt.dtype) -> np.ndarray:
+    """Tensor.random_() with no bounds (per-dtype modulus, see rng.md §7)."""
+    if dtype.name not in _RANDOM_MOD:
+        raise NotImplementedError(f'"random_kernel_cpu" not implemented for \'{dtype.scalar_name}\'')
+    wide, mod = _RANDOM_MOD[dtype.name]
+    g = _gen(generator)
+    shape = tuple(shape)
+    n = _numel(shape)
+    raw = g._u64(n) if wide else g._u32(n)
+    v = (raw % np.uint64(mod)).view(np.int64)  # bool: u32 AND 1 == u32 mod 2
+    return _ints_to_dtype(v, dtype).reshape(shape)
+
+
+def randperm(generator: Generator | None, n: int, dtype: dt.dtype = dt.int64) -> np.ndarray:
+    """torch.randperm(n): Fisher-Yates with 32-bit draws (inside-out shuffle with 64-bit draws for huge n)."""
+    n = int(n)
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    g = _gen(generator)
+    if n < 214748364:
+        z = (g._u32(max(n - 1, 0)) % np.arange(n, 1, -1, dtype=np.uint64)).tolist()
+        a = list(range(n))
+        for i, k in enumerate(z):  # the swaps are sequential; a Python list is the fastest container here
+            j = i + k
+            a[i], a[j] = a[j], a[i]
+        res = np.array(a, dtype=np.int64)
+    else:
+        z = (g._u64(n) % np.arange(1, n + 1, dtype=np.uint64)).tolist()
+        res_l = [0] * n
+        for i, k in enumerate(z):
+            res_l[i] = res_l[k]
+            res_l[k] = i
+        res = np.array(res_l, dtype=np.int64)
+    return _ints_to_dtype(res, dtype)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# bernoulli, dropout and the other distributions
+
+
+def bernoulli(generator: Generator | None, shape: Sequence[int], dtype: dt.dtype,
+              p: float | np.ndarray) -> np.ndarray:
+    """1/0 in dtype. p a Python float: u = U53 < p. p an array (broadcast to shape): float64 p compares a U53
+    draw in double, any other p a U24 draw in float."""
+    g = _gen(generator)
+    shape = tuple(shape)
+    n = _numel(shape)
+    if isinstance(p, np.ndarray):
+        if np.any(~((p >= 0) & (p <= 1))):
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error "
+                               "message be improved?  If so, please report an enhancement request to PyTorch.)")
+        pb = np.broadcast_to(p, shape).ravel()
+        keep = (g._u53(n) < pb.astype(_F64)) if p.dtype == np.float64 else (g._u24(n) < pb.astype(_F32))
+    else:
+        p = float(p)
+        if not 0 <= p <= 1:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_fmt(p)}")
+        keep = g._u53(n) < p
+    return _ints_to_dtype(keep.astype(np.int64), dtype).reshape(shape)
+
+
+def dropout_noise(generator: Generator | None, shape: Sequence[int], dtype: dt.dtype,
+                  p: float) -> np.ndarray | None:
+    """F.dropout's noise tensor (training mode): bernoulli_(1 - p) scaled by 1/(1-p); None when nothing is drawn
+    (p == 0 or no elements), zeros (no draws) when p == 1."""
+    p = float(p)
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    shape = tuple(shape)
+    if p == 0 or _numel(shape) == 0:
+        return None
+    if p == 1:
+        return np.zeros(shape, dtype=dtype.np)
+    keep = bernoulli(generator, shape, dt.float64, 1 - p)
+    if dtype is dt.float64:
+        return keep * (1 / (1 - p))
+    scale = _F32(1) / _F32(1 - p)
+    return _to_dtype(keep.astype(_F32) * scale, dtype)
+
+
+def dropout(generator: Generator | None, x: np.ndarray, dtype: dt.dtype, p: float,
+            training: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """F.dropout on x's array: (out, noise). noise is None when x is returned unchanged (then out is x)."""
+    if not training:
+        return x, None
+    noise = dropout_noise(generator, x.shape, dtype, p)
+    if noise is None:
+        return x, None
+    return _arith(dtype, np.multiply, x, noise), noise
+
+
+def _u53_draws(generator: Generator | None, shape: Sequence[int]) -> np.ndarray:
+    return _gen(generator)._u53(_numel(shape))
+
+
+def exponential(generator: Generator | None, shape: Sequence[int], dtype: dt.dtype,
+                lambd: float = 1.0) -> np.ndarray:
+    """Tensor.exponential_(lambd): (-1/lambd) * log1p(-u) in double."""
+    _check_float(dtype, "exponential_cpu")
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_fmt(lambd)}")
+    u = _u53_draws(generator, shape)
+    return _to_dtype((-1.0 / float(lambd)) * _log1p(-u), dtype).reshape(tuple(shape))
+
+
+def cauchy(generator: Generator | None, shape: Sequence[int], dtype: dt.dtype, median: float = 0.0,
+           sigma: float = 1.0) -> np.ndarray:
+    """Tensor.cauchy_(median, sigma): fma(sigma, tan(pi * (u - 0.5)), median) in double."""
+    _check_float(dtype, "cauchy_cpu")
+    if not sigma > 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_fmt(sigma)}")
+    u = _u53_draws(generator, shape)
+    t = _libm(math.tan, math.pi * (u - 0.5), _nan)
+    return _to_dtype(_fma64(float(sigma), t, float(median)), dtype).reshape(tuple(shape))
+
+
+def geometric(generator: Generator | None, shape: Sequence[int], dtype: dt.dtype, p: float) -> np.ndarray:
+    """Tensor.geometric_(p): ceil(log(u) / log1p(-p)) in double."""
+    p = float(p)
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_fmt(p)}")
+    u = _u53_draws(generator, shape)
+    v = np.ceil(_log(u) / math.log1p(-p))
+    if dtype.is_floating_point:
+        return _to_dtype(v, dtype).reshape(tuple(shape))
+    with np.errstate(invalid="ignore"):
+        return v.astype(np.int64).astype(dtype.np).reshape(tuple(shape))
+
+
+def multinomial(generator: Generator | None, probs: np.ndarray, k: int, replacement: bool = False,
+                dtype: dt.dtype | None = None) -> np.ndarray:
+    """torch.multinomial(probs, k, replacement) -> int64 indices, shape (k,) or (rows, k).
+
+    dtype is probs' torch dtype (needed only to tell bfloat16 from float32 storage)."""
+    probs = np.asarray(probs)
+    if dtype is None:
+        dtype = dt.from_numpy_dtype(probs.dtype)
+    if probs.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if not dtype.is_floating_point:
+        raise RuntimeError("multinomial only supports floating-point dtypes for input")
+    k = int(k)
+    if k <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    rows2 = probs.reshape(1, -1) if probs.ndim == 1 else probs
+    n_cat = rows2.shape[1]
+    if not replacement and k > n_cat:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    p64 = rows2.astype(_F64)
+    if np.any(~np.isfinite(p64)) or np.any(p64 < 0):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if np.any(p64.sum(axis=1) <= 0):
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    g = _gen(generator)
+    if not replacement or k == 1:
+        q = exponential(g, rows2.shape, dtype, 1.0)
+        s = _arith(dtype, np.divide, rows2, q)
+        if k == 1:
+            res = np.argmax(s, axis=1).reshape(-1, 1)
+        else:  # topk: largest first; a stable sort on -s keeps lower indices first among ties
+            res = np.argsort(-s.astype(_F64), axis=1, kind="stable")[:, :k]
+    else:
+        acc = _F64 if dtype is dt.float64 else _F32
+        cum = np.cumsum(rows2.astype(acc), axis=1, dtype=acc)  # sequential accumulation, as the C++ loop
+        total = cum[:, -1:].copy()
+        cum = cum / total
+        cum[:, -1] = 1
+        u = g._u53(k * rows2.shape[0]).reshape(rows2.shape[0], k)
+        res = np.stack([np.searchsorted(cum[r].astype(_F64), u[r], side="left") for r in range(rows2.shape[0])])
+    res = res.astype(np.int64)
+    return res.reshape(-1) if probs.ndim == 1 else res
