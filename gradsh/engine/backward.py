@@ -1,0 +1,335 @@
+"""The backward pass: reverse topological traversal, accumulation into leaves, autograd.grad.
+
+Nodes run in decreasing creation order once every gradient flowing into them has arrived
+(PyTorch's ready queue), with grad mode set to `create_graph` for the duration.
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import hooks as hooks_mod
+from .graph import FREED_MESSAGE, AccumulateGrad, Node, accumulator
+from .grad_mode import _set_grad, state
+from .tensor import Tensor
+
+
+def _no_graph_error(i: int) -> RuntimeError:
+    return RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+
+
+def _root_edge(t: Tensor) -> tuple:
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    return (accumulator(t), 0)
+
+
+def make_grads(outputs: Sequence[Tensor], grads: Sequence[Any] | None) -> list:
+    """Check the given gradients (or make the implicit one), before anything runs."""
+    out = []
+    for i, t in enumerate(outputs):
+        g = None if grads is None else grads[i]
+        if g is None:
+            if not t._rg:
+                out.append(None)
+                continue
+            if t._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            from .ops._core import wrap
+
+            g = wrap(np.ones(t._data.shape, dtype=t.dtype.np), t.dtype)
+        elif not isinstance(g, Tensor):
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
+        elif g._data.shape != t._data.shape:
+            from .tensor import Size
+
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[{i}] has a shape of {Size(g._data.shape)!r} and output[{i}] has a "
+                f"shape of {Size(t._data.shape)!r}."
+            )
+        out.append(g)
+    return out
+
+
+def _as_list(x: Any) -> list:
+    if isinstance(x, Tensor):
+        return [x]
+    return list(x)
+
+
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+             *, inputs: Any = None, _from_method: Any = None, grad_variables: Any = None) -> None:
+    outputs = _as_list(tensors)
+    if grad_tensors is None and grad_variables is not None:
+        grad_tensors = grad_variables
+    if grad_tensors is not None:
+        if isinstance(grad_tensors, Tensor):
+            grad_tensors = [grad_tensors]
+        elif isinstance(grad_tensors, (list, tuple)) and len(grad_tensors) and not isinstance(
+                grad_tensors[0], (Tensor, type(None))):
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(grad_tensors[0]).__name__}")
+        elif isinstance(grad_tensors, str):
+            raise TypeError("gradients can be either Tensors or None, but got str")
+        grad_tensors = list(grad_tensors)
+    if _from_method is not None and not isinstance(_from_method, Tensor):
+        # tensor.backward(gradient=...) with a non-tensor: treated as a sequence of gradients
+        first = _from_method[0] if hasattr(_from_method, "__getitem__") and len(_from_method) else _from_method
+        raise TypeError(f"gradients can be either Tensors or None, but got {type(first).__name__}")
+    if inputs is not None:
+        inputs = _as_list(inputs)
+        if not inputs:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    for i, t in enumerate(outputs):
+        if not t._rg:
+            raise _no_graph_error(i)
+    grads = make_grads(outputs, grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    targets = None
+    if inputs is not None:
+        targets = []
+        for t in inputs:
+            if not t._rg:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            if t._grad_fn is not None:
+                t.retain_grad()
+                targets.append(None)
+            else:
+                targets.append((accumulator(t), 0))
+        targets = [x for x in targets if x is not None] + [(t._grad_fn, t._output_nr) for t in inputs
+                                                           if t._grad_fn is not None]
+    run(outputs, grads, retain_graph, create_graph, targets, accumulate=True)
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
+         is_grads_batched: bool = False, materialize_grads: bool = False) -> Any:
+    if materialize_grads and allow_unused is False:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, but got: allow_unused=False."
+        )
+    keys = None
+    if isinstance(inputs, dict):
+        keys = list(inputs.keys())
+        inputs = list(inputs.values())
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
+    if grad_outputs is not None:
+        grad_outputs = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
+    for t in ins:
+        if not t._rg:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    for i, t in enumerate(outs):
+        if not t._rg:
+            raise _no_graph_error(i)
+    grads = make_grads(outs, grad_outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    targets = [(t._grad_fn, t._output_nr) if t._grad_fn is not None else (accumulator(t), 0) for t in ins]
+    captured = run(outs, grads, retain_graph, create_graph, targets, accumulate=False)
+    result = []
+    for i, (t, target) in enumerate(zip(ins, targets)):
+        g = captured.get(target)
+        if g is None:
+            if materialize_grads:
+                from .ops._core import wrap
+
+                g = wrap(np.zeros(t._data.shape, dtype=t.dtype.np), t.dtype)
+            elif not allow_unused:
+                raise RuntimeError(
+                    f"The differentiated Tensor at index {i} appears to not have been used in the graph. "
+                    "Set allow_unused=True if this is the desired behavior."
+                )
+        result.append(g)
+    if keys is not None:
+        return dict(zip(keys, result))
+    return tuple(result)
+
+
+def _discover(roots: list) -> dict:
+    """Count, for every node reachable from the roots, how many edges lead into it."""
+    deps: dict = {}
+    seen = set()
+    stack = [fn for fn, _ in roots]
+    for fn in stack:
+        seen.add(fn)
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return deps
+
+
+def _needed(roots: list, targets: list) -> set:
+    """Nodes from which some target is reachable (the only ones worth running)."""
+    target_nodes = {fn for fn, _ in targets}
+    needed: set = set()
+    memo: dict = {}
+    for root, _ in roots:
+        stack = [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                ok = node in target_nodes or any(nxt is not None and memo.get(nxt) for nxt, _ in node.next_functions)
+                memo[node] = ok
+                if ok:
+                    needed.add(node)
+                continue
+            if node in memo:
+                continue
+            memo[node] = False
+            stack.append((node, True))
+            for nxt, _ in node.next_functions:
+                if nxt is not None and nxt not in memo:
+                    stack.append((nxt, False))
+    return needed
+
+
+def run(outputs: list, grads: list, retain_graph: bool, create_graph: bool, targets: list | None,
+        accumulate: bool) -> dict:
+    roots = [_root_edge(t) for t in outputs]
+    deps = _discover(roots)
+    needed = _needed(roots, targets) if targets is not None else None
+    capture_at = {} if targets is None else {t: None for t in targets}
+    buffers: dict = {}
+    for (fn, nr), g in zip(roots, grads):
+        if g is None:
+            continue
+        buf = buffers.get(fn)
+        if buf is None:
+            buf = buffers[fn] = [None] * fn.n_outputs
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+    ready: list = []
+    for fn, _ in roots:
+        if deps.get(fn, 0) == 0 and fn in buffers:
+            deps[fn] = -1
+            heapq.heappush(ready, (-fn._seq, id(fn), fn))
+    prev_grad = state.grad_enabled
+    _set_grad(create_graph)
+    try:
+        while ready:
+            _, _, node = heapq.heappop(ready)
+            grads_in = buffers.pop(node, None) or [None]
+            outs = _execute(node, grads_in, retain_graph, create_graph, capture_at, accumulate, needed, targets)
+            for (nxt, nr), g in zip(node.next_functions, outs):
+                if nxt is None:
+                    continue
+                if g is not None and (needed is None or nxt in needed):
+                    buf = buffers.get(nxt)
+                    if buf is None:
+                        buf = buffers[nxt] = [None] * nxt.n_outputs
+                    old = buf[nr]
+                    buf[nr] = g if old is None else old + g
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if left == 0 and nxt in buffers:
+                    heapq.heappush(ready, (-nxt._seq, id(nxt), nxt))
+    finally:
+        _set_grad(prev_grad)
+    return capture_at
+
+
+def _execute(node: Node, grads: list, retain_graph: bool, create_graph: bool, capture_at: dict,
+             accumulate: bool, needed: set | None, targets: list | None) -> tuple:
+    if hooks_mod.node_prehooks or hooks_mod.node_retains:
+        grads = _tensor_prehooks(node, grads)
+    if capture_at:
+        for nr, g in enumerate(grads):
+            if (node, nr) in capture_at and g is not None:
+                old = capture_at[(node, nr)]
+                capture_at[(node, nr)] = g if old is None else old + g
+    if type(node) is AccumulateGrad:
+        g = grads[0]
+        if g is None:
+            return ()
+        var = node.variable
+        extra = var._extra
+        if extra is not None and extra.hooks:
+            g = hooks_mod.run_hooks(extra.hooks, g)
+            if (node, 0) in capture_at:
+                capture_at[(node, 0)] = g
+        if accumulate and (targets is None or (node, 0) in capture_at):
+            _accumulate(var, g, create_graph)
+            if extra is not None and extra.post_acc_hooks:
+                for fn in list(extra.post_acc_hooks.values()):
+                    fn(var)
+        return ()
+    if needed is not None and node not in needed:
+        return ()
+    if node._freed:
+        raise RuntimeError(FREED_MESSAGE)
+    if all(g is None for g in grads):
+        return (None,) * len(node.next_functions)
+    if hooks_mod.node_fn_prehooks and node in hooks_mod.node_fn_prehooks:
+        for fn in list(hooks_mod.node_fn_prehooks[node].values()):
+            new = fn(tuple(grads))
+            if new is not None:
+                grads = list(new)
+    outs = node.apply(grads)
+    if hooks_mod.node_posthooks and node in hooks_mod.node_posthooks:
+        for fn in list(hooks_mod.node_posthooks[node].values()):
+            new = fn(tuple(outs), tuple(grads))
+            if new is not None:
+                outs = tuple(new)
+    if not retain_graph and node.saves:
+        node.release()
+    return outs
+
+
+def _tensor_prehooks(node: Node, grads: list) -> list:
+    table = hooks_mod.node_prehooks.get(node)
+    if table:
+        grads = list(grads)
+        for nr, hooks in table.items():
+            if hooks and nr < len(grads) and grads[nr] is not None:
+                grads[nr] = hooks_mod.run_hooks(hooks, grads[nr])
+    retains = hooks_mod.node_retains.get(node)
+    if retains:
+        for nr, ref in list(retains.items()):
+            t = ref()
+            if t is None or nr >= len(grads) or grads[nr] is None:
+                continue
+            if t._grad_fn is not node:
+                continue
+            g = grads[nr]
+            if t._grad is None:
+                t._grad = _fresh_copy(g, t.dtype) if not state.grad_enabled else g
+            else:
+                t._grad = t._grad + g
+    return grads
+
+
+def _fresh_copy(g: Tensor, dtype: Any) -> Tensor:
+    return Tensor._wrap(np.array(g._data, dtype=dtype.np, copy=True), dtype)
+
+
+def _accumulate(var: Tensor, g: Tensor, create_graph: bool) -> None:
+    old = var._grad
+    if g.dtype is not var.dtype:
+        g = g.to(var.dtype)
+    if old is None:
+        if create_graph and g._rg:
+            from .ops.inplace import copy_backwards
+
+            var._grad = copy_backwards(g)
+        else:
+            var._grad = _fresh_copy(g, var.dtype)
+        return
+    if create_graph or old._rg or g._rg:
+        var._grad = old + g
+        return
+    data = old._data
+    if data.flags.writeable and data.shape == g._data.shape:
+        np.add(data, g._data, out=data, casting="unsafe")
+        old._vc[0] += 1
+    else:
+        var._grad = old + g

@@ -1,0 +1,185 @@
+"""Backward nodes: the graph autograd records, named as PyTorch 2.13 names it.
+
+Each op defines its own Node subclass next to its forward (engine/ops/); this module holds
+what they share: the base class, edges to inputs, the leaf accumulator, and saved tensors
+with their version check. The graph never points back at its outputs (no reference cycles),
+so it is freed by reference counting as soon as the last output goes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+_sequence = itertools.count()
+NO_EDGE = (None, 0)
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they have "
+    "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
+    "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if "
+    "you need to access saved tensors after calling backward."
+)
+
+
+class Node:
+    """One recorded operation. `apply(grads)` maps the gradients of its outputs to those of its inputs.
+
+    Subclasses set `saves = True` when they keep tensors: only such nodes are freed by a backward
+    without retain_graph, so graphs that saved nothing can be traversed again (PyTorch's behaviour).
+    """
+
+    __slots__ = ("next_functions", "_seq", "_freed", "__weakref__")
+    saves = False
+    # number of outputs (multi-output nodes such as split override it)
+    n_outputs = 1
+
+    def __init__(self, next_functions: tuple) -> None:
+        self.next_functions = next_functions
+        self._seq = next(_sequence)
+        self._freed = False
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def apply(self, grads: list) -> tuple:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        """Drop saved tensors after a backward without retain_graph."""
+        self._freed = True
+
+    def register_hook(self, fn: Any) -> Any:
+        from .hooks import register_node_hook
+
+        return register_node_hook(self, fn)
+
+    def register_prehook(self, fn: Any) -> Any:
+        from .hooks import register_node_prehook
+
+        return register_node_prehook(self, fn)
+
+    @property
+    def metadata(self) -> dict:
+        return _metadata.setdefault(self, {})
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+
+_metadata: "weakref.WeakKeyDictionary[Node, dict]" = weakref.WeakKeyDictionary()
+
+
+class SpecialNode(Node):
+    """Nodes whose name() carries the torch::autograd:: prefix (the type name does not)."""
+
+    __slots__ = ()
+
+    def name(self) -> str:
+        return "torch::autograd::" + type(self).__name__
+
+
+class AccumulateGrad(SpecialNode):
+    """The sink of a leaf: the backward pass adds into `variable.grad` here."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: "Tensor") -> None:
+        Node.__init__(self, ())
+        self.variable = variable
+        # the accumulator runs as soon as it is ready (PyTorch gives it top priority)
+        self._seq = 1 << 62
+
+
+def accumulator(t: "Tensor") -> AccumulateGrad:
+    """The one AccumulateGrad of a leaf while both live (the tensor holds it weakly)."""
+    ref = t._accum
+    if ref is not None:
+        acc = ref()
+        if acc is not None:
+            return acc
+    acc = AccumulateGrad(t)
+    t._accum = weakref.ref(acc)
+    return acc
+
+
+def edge(t: "Tensor") -> tuple:
+    """Where the gradient of input `t` goes: its grad_fn, its accumulator, or nowhere."""
+    fn = t._grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    if t._rg:
+        if t._base is not None and t._extra is not None:
+            t._check_view_usable()
+        return (accumulator(t), 0)
+    return NO_EDGE
+
+
+def forward_name(node: Node) -> str:
+    """`ExpBackward0` -> `Exp`, `PowBackward1` -> `Pow1`; names without the suffix stay whole."""
+    name = node.name()
+    head, sep, k = name.rpartition("Backward")
+    if not sep or not k.isdigit():
+        return name
+    return head if k == "0" else head + k
+
+
+def version_error(t: "Tensor", saved_version: int, current: int, producer: Node | None, output_nr: int) -> Exception:
+    sizes = "[" + ", ".join(str(s) for s in t._data.shape) + "]"
+    where = "" if producer is None else f", which is output {output_nr} of {forward_name(producer)},"
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"[{t.dtype.legacy_type} {sizes}]{where} is at version {current}; expected version {saved_version} "
+        "instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
+        "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+    )
+
+
+class SavedTensor:
+    """A tensor a node keeps for its gradient formula, with the version it had when saved.
+
+    A saved *output* keeps only the data and the version counter (not the Tensor object),
+    so the graph does not point back at its outputs.
+    """
+
+    __slots__ = ("tensor", "data", "dtype", "version", "counter", "is_output", "rg", "inference")
+
+    def __init__(self, t: "Tensor", is_output: bool = False) -> None:
+        self.counter = t._vc
+        self.version = t._vc[0]
+        self.is_output = is_output
+        self.inference = t._inference
+        if is_output:
+            self.tensor = None
+            self.data = t._data
+            self.dtype = t.dtype
+            self.rg = t._rg
+        else:
+            self.tensor = t
+
+    def unpack(self, node: Node) -> "Tensor":
+        current = self.counter[0]
+        if current != self.version:
+            if self.is_output:
+                from .tensor import Tensor
+
+                shown = Tensor._wrap(self.data, self.dtype)
+                raise version_error(shown, self.version, current, node, 0)
+            t = self.tensor
+            raise version_error(t, self.version, current, t._grad_fn, t._output_nr)
+        if self.is_output:
+            from .tensor import Tensor
+            from .grad_mode import state
+
+            out = Tensor._wrap(self.data, self.dtype)
+            if self.rg and state.recording:
+                # create_graph: the saved result is the node's own output, so gradients flow through it
+                out._grad_fn = node
+                out._rg = True
+            out._vc = self.counter
+            return out
+        return self.tensor

@@ -1,0 +1,155 @@
+"""What every op shares: operand promotion, result wrapping, recording, gradient reduction.
+
+An op reads as micrograd's do: compute the output array, and — only when grad mode records
+and an input requires grad — build its node (which holds the backward formula) and attach it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes
+from ..dtypes import bfloat16
+from ..grad_mode import state
+from ..graph import NO_EDGE, Node, SavedTensor, edge
+from ..tensor import Tensor
+
+wrap = Tensor._wrap
+_ndarray = np.ndarray
+_asarray = np.asarray
+_SCALARS = (int, float, bool, complex)
+
+
+def round_bfloat16(a: np.ndarray) -> np.ndarray:
+    """Round float32 storage to bfloat16 precision (round half to even), as bfloat16 tensors hold."""
+    a = np.ascontiguousarray(a, dtype=np.float32)
+    bits = a.view(np.uint32)
+    rounded = (bits + (0x7FFF + ((bits >> 16) & 1))) & 0xFFFF0000
+    out = np.where(np.isnan(a), a, rounded.view(np.float32))
+    return out.astype(np.float32, copy=False)
+
+
+def result(data: Any, dtype: dtypes.dtype) -> Tensor:
+    """Wrap an op's output (numpy may hand back a scalar for 0-d inputs)."""
+    if type(data) is not _ndarray:
+        data = _asarray(data)
+    if data.dtype != dtype.np:
+        data = data.astype(dtype.np)
+    if dtype is bfloat16:
+        data = round_bfloat16(data)
+    return wrap(data, dtype)
+
+
+def to_tensor(value: Any, like: Tensor | None = None) -> Tensor:
+    """A Python number, numpy value or nested list as a tensor operand."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, _SCALARS):
+        dt = dtypes.dtype_for_scalar_category(dtypes.scalar_category(value))
+        return wrap(np.array(value, dtype=dt.np), dt)
+    if isinstance(value, (np.ndarray, np.generic)):
+        arr = np.asarray(value)
+        return wrap(arr, dtypes.from_numpy_dtype(arr.dtype))
+    from ..creation import tensor
+
+    return tensor(value)
+
+
+def promote2(a: Tensor, b: Any) -> tuple:
+    """(array a, array-or-scalar b, result dtype) under PyTorch's promotion; b may be a Python number."""
+    da = a.dtype
+    if isinstance(b, Tensor):
+        db = b.dtype
+        if da is db:
+            return a._data, b._data, da
+        ad, bd = a._data.ndim, b._data.ndim
+        if ad and bd or not ad and not bd:
+            dt = dtypes.promote_types(da, db)
+        elif ad:
+            dt = dtypes.result_type([da], [db], [])
+        else:
+            dt = dtypes.result_type([db], [da], [])
+        npd = dt.np
+        return a._data.astype(npd, copy=False), b._data.astype(npd, copy=False), dt
+    if isinstance(b, _SCALARS):
+        cat = dtypes.scalar_category(b)
+        if cat <= da.category:
+            return a._data, b, da
+        dt = dtypes.result_type([da], [], [cat])
+        return a._data.astype(dt.np), b, dt
+    raise TypeError(f"unsupported operand type: {type(b).__name__}")
+
+
+def any_requires_grad(*ts: Any) -> bool:
+    for t in ts:
+        if isinstance(t, Tensor) and t._rg:
+            return True
+    return False
+
+
+def edges(*ts: Any) -> tuple:
+    return tuple(edge(t) if isinstance(t, Tensor) else NO_EDGE for t in ts)
+
+
+def attach(out: Tensor, node: Node, output_nr: int = 0) -> Tensor:
+    out._grad_fn = node
+    out._rg = True
+    out._output_nr = output_nr
+    return out
+
+
+def save(t: Any) -> Any:
+    """Keep an input for backward; Python numbers are kept as they are."""
+    if isinstance(t, Tensor):
+        if t._inference:
+            raise RuntimeError(INFERENCE_SAVE_MESSAGE)
+        return SavedTensor(t)
+    return t
+
+
+def save_output(t: Tensor) -> SavedTensor:
+    return SavedTensor(t, is_output=True)
+
+
+def unpack(saved: Any, node: Node) -> Any:
+    if type(saved) is SavedTensor:
+        return saved.unpack(node)
+    return saved
+
+
+INFERENCE_SAVE_MESSAGE = (
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in inference mode in "
+    "computation tracked by autograd. To work around this, you can make a clone to get a normal tensor and use "
+    "it in autograd, or use `torch.no_grad()` instead of `torch.inference_mode()`."
+)
+
+
+def sum_to(g: Tensor, shape: tuple) -> Tensor:
+    """Reduce a broadcast gradient back to an input's shape (only when the shapes differ)."""
+    gshape = g._data.shape
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    dims = list(range(lead))
+    for i, s in enumerate(shape):
+        if s == 1 and gshape[lead + i] != 1:
+            dims.append(lead + i)
+    if dims:
+        g = g.sum(dim=tuple(dims), keepdim=True)
+    if lead:
+        g = g.reshape(shape)
+    elif g._data.shape != shape:
+        g = g.reshape(shape)
+    return g
+
+
+def recording() -> bool:
+    return state.recording
+
+
+__all__ = [
+    "Node", "SavedTensor", "Tensor", "any_requires_grad", "attach", "edge", "edges", "promote2", "result",
+    "save", "save_output", "state", "sum_to", "to_tensor", "unpack", "wrap",
+]

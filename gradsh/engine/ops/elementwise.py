@@ -1,0 +1,922 @@
+"""Elementwise arithmetic and math: each forward with its backward node beside it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes
+from ..grad_mode import state
+from ..graph import NO_EDGE, Node, edge
+from ..tensor import Tensor
+from ._core import attach, promote2, result, save, save_output, sum_to, to_tensor, unpack
+
+
+def fit(g: Tensor, meta: tuple) -> Tensor:
+    """A gradient brought back to its input's shape and dtype (PyTorch's engine does both)."""
+    shape, dt = meta
+    if g._data.shape != shape:
+        g = sum_to(g, shape)
+    if g.dtype is not dt:
+        g = g.to(dt)
+    return g
+
+
+def _meta(t: Any) -> tuple | None:
+    return (t._data.shape, t.dtype) if isinstance(t, Tensor) else None
+
+
+def _edge(t: Any) -> tuple:
+    return edge(t) if isinstance(t, Tensor) else NO_EDGE
+
+
+def _rg(t: Any) -> bool:
+    return isinstance(t, Tensor) and t._rg
+
+
+def _floating(dt: dtypes.dtype) -> dtypes.dtype:
+    return dt if dt.is_floating_point or dt.is_complex else dtypes.get_default_dtype()
+
+
+# ----- add / sub ----------------------------------------------------------------------------------
+
+class AddBackward0(Node):
+    __slots__ = ("alpha", "a_meta", "b_meta")
+
+    def apply(self, grads: list) -> tuple:
+        g = grads[0]
+        (fa, _), (fb, _) = self.next_functions
+        ga = fit(g, self.a_meta) if fa is not None else None
+        gb = None
+        if fb is not None:
+            gb = fit(g if self.alpha == 1 else g * self.alpha, self.b_meta)
+        return ga, gb
+
+
+class SubBackward0(Node):
+    __slots__ = ("alpha", "a_meta", "b_meta")
+
+    def apply(self, grads: list) -> tuple:
+        g = grads[0]
+        (fa, _), (fb, _) = self.next_functions
+        ga = fit(g, self.a_meta) if fa is not None else None
+        gb = fit(-g if self.alpha == 1 else g * -self.alpha, self.b_meta) if fb is not None else None
+        return ga, gb
+
+
+def add(a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
+    x, y, dt = promote2(a, b)
+    out = result(x + y if alpha == 1 else x + y * alpha, dt)
+    if state.recording and (a._rg or _rg(b)):
+        node = AddBackward0((edge(a), _edge(b)))
+        node.alpha = alpha
+        node.a_meta = (a._data.shape, a.dtype)
+        node.b_meta = _meta(b)
+        attach(out, node)
+    return out
+
+
+def sub(a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
+    x, y, dt = promote2(a, b)
+    if dt is dtypes.bool_:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
+            "operator instead."
+        )
+    out = result(x - y if alpha == 1 else x - y * alpha, dt)
+    if state.recording and (a._rg or _rg(b)):
+        node = SubBackward0((edge(a), _edge(b)))
+        node.alpha = alpha
+        node.a_meta = (a._data.shape, a.dtype)
+        node.b_meta = _meta(b)
+        attach(out, node)
+    return out
+
+
+class RsubBackward1(Node):
+    """`s - x`: the scalar overload, one edge."""
+
+    __slots__ = ("alpha",)
+
+    def apply(self, grads: list) -> tuple:
+        return (-grads[0] if self.alpha == 1 else grads[0] * -self.alpha,)
+
+
+class RsubBackward0(Node):
+    __slots__ = ("alpha", "a_meta", "b_meta")
+
+    def apply(self, grads: list) -> tuple:
+        g = grads[0]
+        (fa, _), (fb, _) = self.next_functions
+        ga = fit(-g if self.alpha == 1 else g * -self.alpha, self.a_meta) if fa is not None else None
+        gb = fit(g, self.b_meta) if fb is not None else None
+        return ga, gb
+
+
+def rsub(a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
+    """b - alpha * a."""
+    x, y, dt = promote2(a, b)
+    out = result(y - x if alpha == 1 else y - x * alpha, dt)
+    if state.recording and (a._rg or _rg(b)):
+        if isinstance(b, Tensor):
+            node = RsubBackward0((edge(a), edge(b)))
+            node.a_meta, node.b_meta = _meta(a), _meta(b)
+        else:
+            node = RsubBackward1((edge(a),))
+        node.alpha = alpha
+        attach(out, node)
+    return out
+
+
+# ----- mul / div ----------------------------------------------------------------------------------
+
+class MulBackward0(Node):
+    __slots__ = ("a", "b", "a_meta", "b_meta")
+    saves = True
+
+    def apply(self, grads: list) -> tuple:
+        g = grads[0]
+        (fa, _), (fb, _) = self.next_functions
+        ga = fit(g * unpack(self.b, self), self.a_meta) if fa is not None else None
+        gb = fit(g * unpack(self.a, self), self.b_meta) if fb is not None else None
+        return ga, gb
+
+    def release(self) -> None:
+        self._freed = True
+        self.a = self.b = None
+
+
+def mul(a: Tensor, b: Any) -> Tensor:
+    x, y, dt = promote2(a, b)
+    out = result(x * y, dt)
+    if state.recording and (a._rg or _rg(b)):
+        node = MulBackward0((edge(a), _edge(b)))
+        node.b = save(b) if a._rg else None
+        node.a = save(a) if _rg(b) else None
+        node.a_meta = (a._data.shape, a.dtype)
+        node.b_meta = _meta(b)
+        attach(out, node)
+    return out
+
+
+class DivBackward0(Node):
+    __slots__ = ("a", "b", "a_meta", "b_meta")
+    saves = True
+
+    def apply(self, grads: list) -> tuple:
+        g = grads[0]
+        (fa, _), (fb, _) = self.next_functions
+        b = unpack(self.b, self)
+        ga = fit(g / b, self.a_meta) if fa is not None else None
+        gb = None
+        if fb is not None:
+            a = unpack(self.a, self)
+            gb = fit(-g * a / (b * b), self.b_meta)
+        return ga, gb
+
+    def release(self) -> None:
+        self._freed = True
+        self.a = self.b = None
+
+
+def div(a: Tensor, b: Any, *, rounding_mode: str | None = None) -> Tensor:
+    if rounding_mode is not None:
+        return floor_divide(a, b) if rounding_mode == "floor" else _trunc_divide(a, b)
+    x, y, dt = promote2(a, b)
+    dt = _floating(dt)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = result(np.true_divide(x, y), dt)
+    if state.recording and (a._rg or _rg(b)):
+        node = DivBackward0((edge(a), _edge(b)))
+        node.b = save(b)
+        node.a = save(a) if _rg(b) else None
+        node.a_meta = (a._data.shape, a.dtype)
+        node.b_meta = _meta(b)
+        attach(out, node)
+    return out
+
+
+def rdiv(a: Tensor, s: Any) -> Tensor:
+    """`s / x` is `x.reciprocal() * s` in PyTorch (MulBackward0 over ReciprocalBackward0)."""
+    if isinstance(s, Tensor):
+        return div(s, a)
+    return mul(reciprocal(a), s)
+
+
+class NotImplemented(Node):  # noqa: A001 - PyTorch's node name for ops without a derivative
+    __slots__ = ("op",)
+
+    def name(self) -> str:
+        return "torch::autograd::NotImplemented"
+
+    def apply(self, grads: list) -> tuple:
+        raise RuntimeError(f"derivative for {self.op} is not implemented")
+
+
+def floor_divide(a: Tensor, b: Any) -> Tensor:
+    x, y, dt = promote2(a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = result(np.floor_divide(x, y), dt)
+    if state.recording and (a._rg or _rg(b)):
+        node = NotImplemented((edge(a), _edge(b)))
+        node.op = "aten::floor_divide"
+        attach(out, node)
+    return out
+
+
+def _trunc_divide(a: Tensor, b: Any) -> Tensor:
+    x, y, dt = promote2(a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.true_divide(x, y)
+    return result(np.trunc(q), dt)
+
+
+class RemainderBackward0(Node):
+    __slots__ = ("a_meta",)
+
+    def apply(self, grads: list) -> tuple:
+        return fit(grads[0], self.a_meta), None
+
+
+def remainder(a: Tensor, b: Any) -> Tensor:
+    x, y, dt = promote2(a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = result(np.mod(x, y), dt)
+    if state.recording and (a._rg or _rg(b)):
+        node = RemainderBackward0((edge(a), _edge(b)))
+        node.a_meta = _meta(a)
+        attach(out, node)
+    return out
+
+
+# ----- pow ----------------------------------------------------------------------------------------
+
+class PowBackward0(Node):
+    """x ** s (a number exponent): one edge."""
+
+    __slots__ = ("x", "exponent")
+    saves = True
+
+    def apply(self, grads: list) -> tuple:
+        s = self.exponent
+        x = unpack(self.x, self)
+        if s == 0:
+            return (grads[0] * 0,)
+        return (grads[0] * s * x.pow(s - 1),)
+
+    def release(self) -> None:
+        self._freed = True
+        self.x = None
+
+
+class PowBackward1(Node):
+    """x ** y with two tensors."""
+
+    __slots__ = ("x", "y", "out", "a_meta", "b_meta")
+    saves = True
+
+    def apply(self, grads: list) -> tuple:
+        g = grads[0]
+        (fa, _), (fb, _) = self.next_functions
+        x, y = unpack(self.x, self), unpack(self.y, self)
+        ga = gb = None
+        if fa is not None:
+            ga = fit(where(y == 0, 0.0, g * y * x.pow(y - 1)), self.a_meta)
+        if fb is not None:
+            out = unpack(self.out, self)
+            gb = fit(where((x == 0) & (y >= 0), 0.0, g * out * x.log()), self.b_meta)
+        return ga, gb
+
+    def release(self) -> None:
+        self._freed = True
+        self.x = self.y = self.out = None
+
+
+class PowBackward2(Node):
+    """s ** x (a number base): one edge, saves the result."""
+
+    __slots__ = ("base", "out")
+    saves = True
+
+    def apply(self, grads: list) -> tuple:
+        import math
+
+        out = unpack(self.out, self)
+        return (grads[0] * out * math.log(self.base),)
+
+    def release(self) -> None:
+        self._freed = True
+        self.out = None
+
+
+def pow(a: Tensor, b: Any) -> Tensor:  # noqa: A001
+    if isinstance(b, Tensor):
+        x, y, dt = promote2(a, b)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = result(np.power(x, y), dt)
+        if state.recording and (a._rg or b._rg):
+            node = PowBackward1((edge(a), edge(b)))
+            node.x, node.y = save(a), save(b)
+            node.out = save_output(out) if b._rg else None
+            node.a_meta, node.b_meta = _meta(a), _meta(b)
+            attach(out, node)
+        return out
+    x, y, dt = promote2(a, b)
+    if not dt.is_floating_point and not dt.is_complex and isinstance(b, int) and b < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        data = x * x if y == 2 else np.power(x, y)
+    out = result(data, dt)
+    if state.recording and a._rg:
+        node = PowBackward0((edge(a),))
+        node.x = save(a)
+        node.exponent = b
+        attach(out, node)
+    return out
+
+
+def rpow(a: Tensor, s: Any) -> Tensor:
+    """s ** x."""
+    if isinstance(s, Tensor):
+        return pow(s, a)
+    base = to_tensor(s)
+    x, y, dt = promote2(a, s)
+    dt = _floating(dt) if isinstance(s, float) else dt
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        out = result(np.power(np.asarray(y, dtype=dt.np), x.astype(dt.np)), dt)
+    del base
+    if state.recording and a._rg:
+        node = PowBackward2((edge(a),))
+        node.base = s
+        node.out = save_output(out)
+        attach(out, node)
+    return out
+
+
+# ----- unary math ---------------------------------------------------------------------------------
+
+def _unary_data(x: Tensor, fn: Any) -> tuple:
+    dt = _floating(x.dtype)
+    data = x._data if dt is x.dtype else x._data.astype(dt.np)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return fn(data), dt
+
+
+class _SavesInput(Node):
+    __slots__ = ("x",)
+    saves = True
+
+    def release(self) -> None:
+        self._freed = True
+        self.x = None
+
+
+class _SavesResult(Node):
+    __slots__ = ("out",)
+    saves = True
+
+    def release(self) -> None:
+        self._freed = True
+        self.out = None
+
+
+def _unary(x: Tensor, fn: Any, node_cls: type, saves: str | None) -> Tensor:
+    data, dt = _unary_data(x, fn)
+    out = result(data, dt)
+    if state.recording and x._rg:
+        node = node_cls((edge(x),))
+        if saves == "input":
+            node.x = save(x)
+        elif saves == "result":
+            node.out = save_output(out)
+        attach(out, node)
+    return out
+
+
+class ExpBackward0(_SavesResult):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        return (grads[0] * unpack(self.out, self),)
+
+
+class LogBackward0(_SavesInput):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        return (grads[0] / unpack(self.x, self),)
+
+
+class SinBackward0(_SavesInput):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        return (grads[0] * unpack(self.x, self).cos(),)
+
+
+class CosBackward0(_SavesInput):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        return (grads[0] * -unpack(self.x, self).sin(),)
+
+
+class TanhBackward0(_SavesResult):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        y = unpack(self.out, self)
+        return (grads[0] * (1 - y * y),)
+
+
+class SigmoidBackward0(_SavesResult):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        y = unpack(self.out, self)
+        return (grads[0] * (y * (1 - y)),)
+
+
+class ReluBackward0(_SavesResult):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        y = unpack(self.out, self)
+        return (grads[0] * (y > 0),)
+
+
+class SqrtBackward0(_SavesResult):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        return (grads[0] / (2 * unpack(self.out, self)),)
+
+
+class RsqrtBackward0(_SavesResult):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        y = unpack(self.out, self)
+        return (grads[0] * (-0.5 * y * y * y),)
+
+
+class AbsBackward0(_SavesInput):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        return (grads[0] * unpack(self.x, self).sign(),)
+
+
+class ReciprocalBackward0(_SavesResult):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        y = unpack(self.out, self)
+        return (grads[0] * -(y * y),)
+
+
+class NegBackward0(Node):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        return (-grads[0],)
+
+
+class Log1PBackward0(_SavesInput):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        return (grads[0] / (unpack(self.x, self) + 1),)
+
+
+class Expm1Backward0(_SavesResult):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        return (grads[0] * (unpack(self.out, self) + 1),)
+
+
+class SinhBackward0(_SavesInput):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        return (grads[0] * unpack(self.x, self).cosh(),)
+
+
+class CoshBackward0(_SavesInput):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        return (grads[0] * unpack(self.x, self).sinh(),)
+
+
+class AtanBackward0(_SavesInput):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        x = unpack(self.x, self)
+        return (grads[0] / (x * x + 1),)
+
+
+class _ZeroGrad(Node):
+    """floor, ceil, round, trunc, sign: recorded, with gradient zero."""
+
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        return (grads[0] * 0,)
+
+
+class FloorBackward0(_ZeroGrad):
+    __slots__ = ()
+
+
+class CeilBackward0(_ZeroGrad):
+    __slots__ = ()
+
+
+class RoundBackward0(_ZeroGrad):
+    __slots__ = ()
+
+
+class TruncBackward0(_ZeroGrad):
+    __slots__ = ()
+
+
+class SignBackward0(_ZeroGrad):
+    __slots__ = ()
+
+
+def exp(x: Tensor) -> Tensor:
+    return _unary(x, np.exp, ExpBackward0, "result")
+
+
+def log(x: Tensor) -> Tensor:
+    return _unary(x, np.log, LogBackward0, "input")
+
+
+def sin(x: Tensor) -> Tensor:
+    return _unary(x, np.sin, SinBackward0, "input")
+
+
+def cos(x: Tensor) -> Tensor:
+    return _unary(x, np.cos, CosBackward0, "input")
+
+
+def tanh(x: Tensor) -> Tensor:
+    return _unary(x, np.tanh, TanhBackward0, "result")
+
+
+def _np_sigmoid(a: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-a))
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return _unary(x, _np_sigmoid, SigmoidBackward0, "result")
+
+
+def relu(x: Tensor) -> Tensor:
+    data = np.maximum(x._data, 0) if x.dtype is not dtypes.bool_ else x._data
+    out = result(data, x.dtype)
+    if state.recording and x._rg:
+        node = ReluBackward0((edge(x),))
+        node.out = save_output(out)
+        attach(out, node)
+    return out
+
+
+def sqrt(x: Tensor) -> Tensor:
+    return _unary(x, np.sqrt, SqrtBackward0, "result")
+
+
+def rsqrt(x: Tensor) -> Tensor:
+    return _unary(x, lambda a: 1 / np.sqrt(a), RsqrtBackward0, "result")
+
+
+def abs(x: Tensor) -> Tensor:  # noqa: A001
+    out = result(np.abs(x._data), x.dtype)
+    if state.recording and x._rg:
+        node = AbsBackward0((edge(x),))
+        node.x = save(x)
+        attach(out, node)
+    return out
+
+
+def reciprocal(x: Tensor) -> Tensor:
+    return _unary(x, np.reciprocal, ReciprocalBackward0, "result")
+
+
+def neg(x: Tensor) -> Tensor:
+    if x.dtype is dtypes.bool_:
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, "
+            "use the `~` or `logical_not()` operator instead."
+        )
+    out = result(np.negative(x._data), x.dtype)
+    if state.recording and x._rg:
+        attach(out, NegBackward0((edge(x),)))
+    return out
+
+
+def log1p(x: Tensor) -> Tensor:
+    return _unary(x, np.log1p, Log1PBackward0, "input")
+
+
+def expm1(x: Tensor) -> Tensor:
+    return _unary(x, np.expm1, Expm1Backward0, "result")
+
+
+def sinh(x: Tensor) -> Tensor:
+    return _unary(x, np.sinh, SinhBackward0, "input")
+
+
+def cosh(x: Tensor) -> Tensor:
+    return _unary(x, np.cosh, CoshBackward0, "input")
+
+
+def atan(x: Tensor) -> Tensor:
+    return _unary(x, np.arctan, AtanBackward0, "input")
+
+
+def _same_dtype_unary(x: Tensor, fn: Any, node_cls: type) -> Tensor:
+    out = result(fn(x._data), x.dtype)
+    if state.recording and x._rg:
+        attach(out, node_cls((edge(x),)))
+    return out
+
+
+def floor(x: Tensor) -> Tensor:
+    return _same_dtype_unary(x, np.floor, FloorBackward0)
+
+
+def ceil(x: Tensor) -> Tensor:
+    return _same_dtype_unary(x, np.ceil, CeilBackward0)
+
+
+def trunc(x: Tensor) -> Tensor:
+    return _same_dtype_unary(x, np.trunc, TruncBackward0)
+
+
+def sign(x: Tensor) -> Tensor:
+    return _same_dtype_unary(x, np.sign, SignBackward0)
+
+
+def round(x: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001
+    if decimals:
+        return _same_dtype_unary(x, lambda a: np.round(a, decimals), RoundBackward0)
+    return _same_dtype_unary(x, np.rint, RoundBackward0)
+
+
+def square(x: Tensor) -> Tensor:
+    return pow(x, 2)
+
+
+# ----- clamp, where, maximum / minimum ------------------------------------------------------------
+
+class ClampBackward1(_SavesInput):
+    """clamp with number bounds."""
+
+    __slots__ = ("lo", "hi")
+
+    def apply(self, grads: list) -> tuple:
+        x = unpack(self.x, self)
+        mask = np.ones(x._data.shape, dtype=bool)
+        if self.lo is not None:
+            mask &= x._data >= self.lo
+        if self.hi is not None:
+            mask &= x._data <= self.hi
+        return (grads[0] * Tensor._wrap(mask, dtypes.bool_),)
+
+
+class ClampBackward0(Node):
+    """clamp with tensor bounds."""
+
+    __slots__ = ("x", "lo", "hi", "metas")
+    saves = True
+
+    def apply(self, grads: list) -> tuple:
+        g = grads[0]
+        x = unpack(self.x, self)
+        lo, hi = unpack(self.lo, self), unpack(self.hi, self)
+        lo_d = None if lo is None else np.broadcast_to(lo._data if isinstance(lo, Tensor) else lo, x._data.shape)
+        hi_d = None if hi is None else np.broadcast_to(hi._data if isinstance(hi, Tensor) else hi, x._data.shape)
+        inside = np.ones(np.broadcast_shapes(x._data.shape, g._data.shape), dtype=bool)
+        if lo_d is not None:
+            inside &= x._data >= lo_d
+        if hi_d is not None:
+            inside &= x._data <= hi_d
+        fx, flo, fhi = (e[0] for e in self.next_functions)
+        gx = fit(g * Tensor._wrap(inside, dtypes.bool_), self.metas[0]) if fx is not None else None
+        glo = ghi = None
+        if flo is not None:
+            glo = fit(g * Tensor._wrap(x._data < lo_d, dtypes.bool_), self.metas[1])
+        if fhi is not None:
+            ghi = fit(g * Tensor._wrap(x._data > hi_d, dtypes.bool_), self.metas[2])
+        return gx, glo, ghi
+
+    def release(self) -> None:
+        self._freed = True
+        self.x = self.lo = self.hi = None
+
+
+def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        data = x._data
+        if min is not None:
+            data = np.maximum(data, min._data if isinstance(min, Tensor) else min)
+        if max is not None:
+            data = np.minimum(data, max._data if isinstance(max, Tensor) else max)
+        out = result(data, x.dtype)
+        if state.recording and (x._rg or _rg(min) or _rg(max)):
+            node = ClampBackward0((edge(x), _edge(min), _edge(max)))
+            node.x, node.lo, node.hi = save(x), save(min), save(max)
+            node.metas = (_meta(x), _meta(min), _meta(max))
+            attach(out, node)
+        return out
+    data = x._data
+    if min is not None:
+        data = np.maximum(data, min)
+    if max is not None:
+        data = np.minimum(data, max)
+    dt = x.dtype
+    if isinstance(min, float) or isinstance(max, float):
+        dt = _floating(dt)
+    out = result(data, dt)
+    if state.recording and x._rg:
+        node = ClampBackward1((edge(x),))
+        node.x = save(x)
+        node.lo, node.hi = min, max
+        attach(out, node)
+    return out
+
+
+def clamp_min(x: Tensor, min: Any) -> Tensor:  # noqa: A002
+    return clamp(x, min=min)
+
+
+def clamp_max(x: Tensor, max: Any) -> Tensor:  # noqa: A002
+    return clamp(x, max=max)
+
+
+class WhereBackward0(Node):
+    __slots__ = ("cond", "metas")
+    saves = True
+
+    def apply(self, grads: list) -> tuple:
+        g = grads[0]
+        cond = unpack(self.cond, self)
+        (fa, _), (fb, _) = self.next_functions
+        zero = g * 0
+        ga = fit(where(cond, g, zero), self.metas[0]) if fa is not None else None
+        gb = fit(where(cond, zero, g), self.metas[1]) if fb is not None else None
+        return ga, gb
+
+    def release(self) -> None:
+        self._freed = True
+        self.cond = None
+
+
+def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:  # noqa: A002
+    if input is None and other is None:
+        from .indexing import nonzero
+
+        return nonzero(condition, as_tuple=True)
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{dtypes.from_numpy_dtype(cond.dtype).scalar_name}")
+    if isinstance(input, Tensor):
+        a, b, dt = promote2(input, other)
+    elif isinstance(other, Tensor):
+        b, a, dt = promote2(other, input)
+    else:
+        a, b = input, other
+        dt = dtypes.result_type([], [], [dtypes.scalar_category(input), dtypes.scalar_category(other)])
+    out = result(np.where(cond, a, b), dt)
+    if state.recording and (_rg(input) or _rg(other)):
+        node = WhereBackward0((_edge(input), _edge(other)))
+        node.cond = condition if isinstance(condition, Tensor) else to_tensor(cond)
+        node.metas = (_meta(input), _meta(other))
+        attach(out, node)
+    return out
+
+
+class MaximumBackward0(Node):
+    __slots__ = ("a", "b", "metas")
+    saves = True
+    _pick = staticmethod(np.greater)
+
+    def apply(self, grads: list) -> tuple:
+        g = grads[0]
+        a, b = unpack(self.a, self), unpack(self.b, self)
+        wins = self._pick(a._data, b._data)
+        ties = a._data == b._data
+        wa = np.where(ties, 0.5, wins.astype(g._data.dtype))
+        wb = np.where(ties, 0.5, (~wins & ~ties).astype(g._data.dtype))
+        (fa, _), (fb, _) = self.next_functions
+        ga = fit(g * Tensor._wrap(wa.astype(g._data.dtype), g.dtype), self.metas[0]) if fa is not None else None
+        gb = fit(g * Tensor._wrap(wb.astype(g._data.dtype), g.dtype), self.metas[1]) if fb is not None else None
+        return ga, gb
+
+    def release(self) -> None:
+        self._freed = True
+        self.a = self.b = None
+
+
+class MinimumBackward0(MaximumBackward0):
+    __slots__ = ()
+    _pick = staticmethod(np.less)
+
+
+def _extremum(a: Tensor, b: Any, fn: Any, node_cls: type) -> Tensor:
+    b = to_tensor(b)
+    x, y, dt = promote2(a, b)
+    out = result(fn(x, y), dt)
+    if state.recording and (a._rg or b._rg):
+        node = node_cls((edge(a), edge(b)))
+        node.a, node.b = save(a), save(b)
+        node.metas = (_meta(a), _meta(b))
+        attach(out, node)
+    return out
+
+
+def maximum(a: Tensor, b: Any) -> Tensor:
+    return _extremum(a, b, np.maximum, MaximumBackward0)
+
+
+def minimum(a: Tensor, b: Any) -> Tensor:
+    return _extremum(a, b, np.minimum, MinimumBackward0)
+
+
+# ----- comparisons and logic (never recorded) -----------------------------------------------------
+
+def _compare(fn: Any) -> Any:
+    def compare(a: Tensor, b: Any) -> Tensor:
+        if not isinstance(b, (Tensor, int, float, bool, complex)):
+            b = to_tensor(b)
+        x, y, _ = promote2(a, b)
+        return result(fn(x, y), dtypes.bool_)
+
+    compare.__name__ = fn.__name__
+    return compare
+
+
+eq = _compare(np.equal)
+ne = _compare(np.not_equal)
+lt = _compare(np.less)
+le = _compare(np.less_equal)
+gt = _compare(np.greater)
+ge = _compare(np.greater_equal)
+
+
+def _logical(fn: Any) -> Any:
+    def logical(a: Tensor, b: Any) -> Tensor:
+        x, y, _ = promote2(a, to_tensor(b) if not isinstance(b, (Tensor, int, float, bool)) else b)
+        return result(fn(x, y), dtypes.bool_)
+
+    return logical
+
+
+logical_and = _logical(np.logical_and)
+logical_or = _logical(np.logical_or)
+logical_xor = _logical(np.logical_xor)
+
+
+def logical_not(a: Tensor) -> Tensor:
+    return result(np.logical_not(a._data), dtypes.bool_)
+
+
+def _bitwise(fn: Any) -> Any:
+    def bitwise(a: Tensor, b: Any) -> Tensor:
+        x, y, dt = promote2(a, b)
+        if dt.is_floating_point or dt.is_complex:
+            raise TypeError(f"unsupported operand type(s) for bitwise operation: '{dt}'")
+        return result(fn(x, y), dt)
+
+    return bitwise
+
+
+bitwise_and = _bitwise(np.bitwise_and)
+bitwise_or = _bitwise(np.bitwise_or)
+bitwise_xor = _bitwise(np.bitwise_xor)
+
+
+def bitwise_not(a: Tensor) -> Tensor:
+    if a.dtype.is_floating_point:
+        raise TypeError("bitwise_not_cpu not implemented for 'Float'")
+    return result(np.logical_not(a._data) if a.dtype is dtypes.bool_ else np.invert(a._data), a.dtype)
+
+
+def isnan(a: Tensor) -> Tensor:
+    return result(np.isnan(a._data), dtypes.bool_)
+
+
+def isinf(a: Tensor) -> Tensor:
+    return result(np.isinf(a._data), dtypes.bool_)
+
+
+def isfinite(a: Tensor) -> Tensor:
+    return result(np.isfinite(a._data), dtypes.bool_)

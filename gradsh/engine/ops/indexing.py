@@ -1,0 +1,237 @@
+"""Indexing: basic keys become chains of views (as PyTorch records them), advanced keys gather."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import dtypes
+from ..grad_mode import state
+from ..graph import Node, edge
+from ..tensor import Tensor
+from . import views
+from ._core import attach, result, save, unpack
+
+
+def _is_basic(item: Any) -> bool:
+    return item is None or item is Ellipsis or isinstance(item, (int, slice)) and not isinstance(item, bool)
+
+
+def _to_index(item: Any) -> Any:
+    """An advanced index as numpy wants it."""
+    if isinstance(item, Tensor):
+        return item._data
+    if isinstance(item, (list, tuple)):
+        return np.asarray([i._data if isinstance(i, Tensor) else i for i in item])
+    if isinstance(item, bool):
+        return np.asarray(item)
+    return item
+
+
+def getitem(x: Tensor, key: Any) -> Tensor:
+    if not isinstance(key, tuple):
+        key = (key,)
+    key = tuple(k.item() if isinstance(k, Tensor) and k.dtype.category == 1 and k._data.ndim == 0 else k
+                for k in key)
+    if all(_is_basic(k) for k in key):
+        return _basic(x, key)
+    return _advanced(x, tuple(_to_index(k) for k in key))
+
+
+def _basic(x: Tensor, key: tuple) -> Tensor:
+    n_real = sum(1 for k in key if k is not None and k is not Ellipsis)
+    if n_real > x._data.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {x._data.ndim}")
+    if key.count(Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    expanded: list = []
+    for k in key:
+        if k is Ellipsis:
+            expanded.extend([slice(None)] * (x._data.ndim - n_real))
+        else:
+            expanded.append(k)
+    out, dim, touched = x, 0, False
+    for k in expanded:
+        if k is None:
+            out = views.unsqueeze(out, dim)
+            dim += 1
+            touched = True
+        elif isinstance(k, int):
+            size = out._data.shape[dim]
+            if not -size <= k < size:
+                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {size}")
+            out = views.select(out, dim, k)
+            touched = True
+        else:
+            size = out._data.shape[dim]
+            if k != slice(None) and slice(*k.indices(size)) != slice(0, size, 1):
+                out = views.slice_dim(out, dim, k.start, k.stop, k.step)
+                touched = True
+            elif k.step is not None and k.step <= 0:
+                raise ValueError("step must be greater than zero")
+            dim += 1
+    return out if touched else views.alias(x)
+
+
+class IndexBackward0(Node):
+    __slots__ = ("shape", "key")
+    saves = True
+
+    def apply(self, grads: list) -> tuple:
+        return (embed(grads[0], self.shape, unpack(self.key, self)),)
+
+    def release(self) -> None:
+        self._freed = True
+        self.key = None
+
+
+def _advanced(x: Tensor, key: tuple) -> Tensor:
+    try:
+        data = x._data[key]
+    except IndexError as e:
+        raise IndexError(str(e)) from None
+    out = result(np.array(data, copy=True), x.dtype)
+    if state.recording and x._rg:
+        node = IndexBackward0((edge(x),))
+        node.shape = x._data.shape
+        node.key = key
+        attach(out, node)
+    return out
+
+
+class EmbedBackward0(Node):
+    """Gradient of `embed`: the part of the gradient at the embedded places."""
+
+    __slots__ = ("key",)
+
+    def apply(self, grads: list) -> tuple:
+        return (getitem(grads[0], self.key),)
+
+
+def embed(g: Tensor, shape: tuple, key: Any) -> Tensor:
+    """Zeros of `shape` with g added at `key` (repeated indices accumulate): the backward of indexing."""
+    data = np.zeros(shape, dtype=g._data.dtype)
+    if isinstance(key, tuple) and all(_is_basic(k) for k in key):
+        data[key] += g._data
+    else:
+        np.add.at(data, key, g._data)
+    out = result(data, g.dtype)
+    if state.recording and g._rg:
+        node = EmbedBackward0((edge(g),))
+        node.key = key
+        attach(out, node)
+    return out
+
+
+def embed_by_view(g: Tensor, base_shape: tuple, view_fn: Callable) -> Tensor:
+    """Zeros of the base's shape with g written where `view_fn` puts the view."""
+    positions = Tensor._wrap(np.arange(int(np.prod(base_shape)), dtype=np.int64).reshape(base_shape), dtypes.int64)
+    with _no_record():
+        idx = view_fn(positions)._data
+    data = np.zeros(int(np.prod(base_shape)), dtype=g._data.dtype)
+    np.add.at(data, idx.reshape(-1), g._data.reshape(-1))
+    out = result(data.reshape(base_shape), g.dtype)
+    if state.recording and g._rg:
+        node = EmbedBackward0((edge(g),))
+        node.key = (idx,)
+        flat = g.reshape(-1)
+        del flat
+        attach(out, node)
+    return out
+
+
+class _no_record:  # noqa: N801
+    def __enter__(self) -> None:
+        from ..grad_mode import no_grad
+
+        self.ctx = no_grad()
+        self.ctx.__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.ctx.__exit__(*exc)
+
+
+# ----- gather family ------------------------------------------------------------------------------
+
+class GatherBackward0(Node):
+    __slots__ = ("shape", "dim", "index")
+    saves = True
+
+    def apply(self, grads: list) -> tuple:
+        index = unpack(self.index, self)._data
+        key = _gather_key(index, self.dim)
+        return (embed(grads[0], self.shape, key),)
+
+    def release(self) -> None:
+        self._freed = True
+        self.index = None
+
+
+def _gather_key(index: np.ndarray, dim: int) -> tuple:
+    grids = list(np.indices(index.shape, sparse=True))
+    grids[dim] = index
+    return tuple(grids)
+
+
+def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
+    d = dim % max(x._data.ndim, 1)
+    out = result(np.take_along_axis(x._data, index._data, axis=d), x.dtype)
+    if state.recording and x._rg:
+        node = GatherBackward0((edge(x),))
+        node.shape, node.dim, node.index = x._data.shape, d, save(index)
+        attach(out, node)
+    return out
+
+
+class IndexSelectBackward0(Node):
+    __slots__ = ("shape", "dim", "index")
+    saves = True
+
+    def apply(self, grads: list) -> tuple:
+        key = (slice(None),) * self.dim + (unpack(self.index, self)._data,)
+        return (embed(grads[0], self.shape, key),)
+
+
+def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
+    d = dim % max(x._data.ndim, 1)
+    out = result(np.take(x._data, index._data, axis=d), x.dtype)
+    if state.recording and x._rg:
+        node = IndexSelectBackward0((edge(x),))
+        node.shape, node.dim, node.index = x._data.shape, d, save(index)
+        attach(out, node)
+    return out
+
+
+class MaskedFillBackward0(Node):
+    __slots__ = ("mask",)
+    saves = True
+
+    def apply(self, grads: list) -> tuple:
+        from .elementwise import where
+
+        mask = unpack(self.mask, self)
+        return (where(mask, 0.0, grads[0]),)
+
+
+def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
+    v = value._data if isinstance(value, Tensor) else value
+    out = result(np.where(mask._data, v, x._data), x.dtype)
+    if state.recording and x._rg:
+        node = MaskedFillBackward0((edge(x), edge(value) if isinstance(value, Tensor) else (None, 0))[:1])
+        node.mask = save(mask)
+        attach(out, node)
+    return out
+
+
+def masked_select(x: Tensor, mask: Tensor) -> Tensor:
+    xb, mb = np.broadcast_arrays(x._data, mask._data)
+    return _advanced(x.expand(*xb.shape) if xb.shape != x._data.shape else x, (mb,))
+
+
+def nonzero(x: Tensor, *, as_tuple: bool = False) -> Any:
+    idx = np.nonzero(x._data)
+    if as_tuple:
+        return tuple(Tensor._wrap(np.asarray(i, dtype=np.int64), dtypes.int64) for i in idx)
+    return Tensor._wrap(np.stack(idx, axis=1).astype(np.int64) if idx else np.zeros((0, 0), np.int64),
+                        dtypes.int64)

@@ -1,0 +1,341 @@
+"""In-place operations: PyTorch's checks, the version counter, and rebasing the graph.
+
+An in-place op is its out-of-place op run on a snapshot of the target's old value, whose
+result is written back into the target's memory; the recorded node then becomes the target's
+grad_fn — or, for a view, the base's CopySlices (spec/semantics.md §8.2, §12).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import dtypes
+from ..grad_mode import no_grad, state
+from ..graph import NO_EDGE, Node, SavedTensor, SpecialNode, edge
+from ..tensor import Tensor
+from ._core import attach, sum_to
+
+LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
+VIEW_OF_LEAF_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+INFERENCE_MESSAGE = (
+    "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a normal "
+    "tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details."
+)
+_CLARIFY = (
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving "
+    "both the view and the inplace either both inside the {block} block (if you don't want the inplace to be "
+    "tracked) or both outside (if you want the inplace to be tracked)."
+)
+
+
+class _ViewSlot(Node):
+    """Stands for the view's old value in the node an in-place op on a view records (CopySlices' `fn`)."""
+
+    __slots__ = ()
+
+
+def _check(t: Tensor, others_rg: bool) -> None:
+    """PyTorch's refusals, raised before anything is modified."""
+    extra = t._extra
+    if extra is not None and t._rg:
+        multi = extra.multi_view
+        if multi is not None:
+            raise RuntimeError(
+                f"Output {multi[1]} of {multi[0]} is a view and is being modified inplace. This view is the output "
+                "of a function that returns multiple views. Such functions do not allow the output views to be "
+                "modified inplace. You should replace the inplace operation by an out-of-place one."
+            )
+        if extra.view_kind == "no_grad" and t._grad_fn is None:
+            raise RuntimeError(
+                "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+                + _CLARIFY.format(block="no_grad")
+            )
+        if extra.view_kind == "inference" and t._grad_fn is None:
+            raise RuntimeError(
+                "A view was created in inference mode and is being modified inplace in normal mode. "
+                + _CLARIFY.format(block="inference_mode")
+            )
+        if extra.view_kind == "no_grad_chain":
+            from ..graph import forward_name
+
+            raise RuntimeError(
+                f"Output {t._output_nr} of {forward_name(t._grad_fn)} is a view of a view which was created in "
+                "no_grad mode and is being modified inplace with grad mode enabled. " + _CLARIFY.format(block="no_grad")
+            )
+    if t._grad_fn is None and t._rg:
+        if t._base is not None and t._base._rg and t._base._grad_fn is None:
+            raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
+        raise RuntimeError(LEAF_MESSAGE)
+    if t._base is not None and t._base._grad_fn is None and t._base._rg:
+        raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
+
+
+def _snapshot(t: Tensor) -> Tensor:
+    """The target's old value with its autograd identity, for the recorded node to see."""
+    old = Tensor._wrap(t._data.copy(), t.dtype)
+    if t._base is not None:
+        old._grad_fn = _ViewSlot(())
+        old._rg = True
+    elif t._rg:
+        old._grad_fn = t._grad_fn
+        old._rg = True
+        old._output_nr = t._output_nr
+        if t._grad_fn is None:
+            from ..graph import accumulator
+
+            accumulator(t)
+            old._accum = t._accum
+            old._grad_fn = None
+    return old
+
+
+def _write(t: Tensor, out: Tensor) -> None:
+    data = out._data
+    if data.shape != t._data.shape:
+        try:
+            data = np.broadcast_to(data, t._data.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"output with shape {list(t._data.shape)} doesn't match the broadcast shape {list(data.shape)}"
+            ) from None
+    if out.dtype is not t.dtype and out.dtype.category > t.dtype.category:
+        raise RuntimeError(
+            f"result type {out.dtype.scalar_name} can't be cast to the desired output type {t.dtype.scalar_name}"
+        )
+    t._data[...] = data
+    t._vc[0] += 1
+
+
+def apply_inplace(t: Tensor, op: Callable, *args: Any, **kwargs: Any) -> Tensor:
+    others_rg = any(isinstance(a, Tensor) and a._rg for a in args)
+    recording = state.recording
+    if recording and (t._rg or t._base is not None):
+        _check(t, others_rg)
+    inference_violation = t._inference and not state.inference and not (
+        t._extra is not None and t._extra.inference_detached)
+    if inference_violation and t._rg and t._grad_fn is None and state.recording:
+        raise RuntimeError(LEAF_MESSAGE)
+    track = recording and (t._rg or others_rg or (t._base is not None and t._base._rg))
+    if track:
+        out = op(_snapshot(t), *args, **kwargs)
+    else:
+        with no_grad():
+            out = op(t, *args, **kwargs)
+    _write(t, out)
+    if inference_violation:
+        raise RuntimeError(INFERENCE_MESSAGE)
+    extra = t._extra
+    if extra is not None and extra.multi_view is not None:
+        extra.multi_view[3][0] = True
+    node = out._grad_fn
+    if track and node is not None:
+        _rebase(t, node)
+    return t
+
+
+def _repoint_outputs(node: Node, t: Tensor) -> None:
+    """Saved results of the in-place node are the target itself, at its new version."""
+    for cls in type(node).__mro__:
+        for name in getattr(cls, "__slots__", ()):
+            value = getattr(node, name, None)
+            if type(value) is SavedTensor and value.is_output:
+                value.data, value.counter, value.version = t._data, t._vc, t._vc[0]
+
+
+def _rebase(t: Tensor, node: Node) -> None:
+    _repoint_outputs(node, t)
+    base = t._base
+    if base is None:
+        t._grad_fn = node
+        t._rg = True
+        t._output_nr = 0
+        return
+    copy_slices = CopySlices((edge(base),) + tuple(node.next_functions[1:]))
+    copy_slices.fn = node
+    copy_slices.view_fn = t._view_fn
+    attach(base, copy_slices)
+    from .views import AsStridedBackward0
+
+    view_node = AsStridedBackward0(((copy_slices, 0),))
+    view_node.base_shape = base._data.shape
+    view_node.view_fn = t._view_fn
+    attach(t, view_node)
+    if t._extra is not None:
+        t._extra.view_kind = None
+
+
+class CopySlices(SpecialNode):
+    """The base's node after an in-place op through a view: the op's gradient applied to the view's region."""
+
+    __slots__ = ("fn", "view_fn")
+
+    @property
+    def saves(self) -> bool:  # type: ignore[override]
+        return self.fn.saves
+
+    def release(self) -> None:
+        self._freed = True
+        self.fn.release()
+
+    def apply(self, grads: list) -> tuple:
+        g = grads[0]
+        result = Tensor._wrap(g._data.copy(), g.dtype)
+        with no_grad():
+            region = self.view_fn(result)
+        fn_grads = self.fn.apply([Tensor._wrap(region._data.copy(), g.dtype)])
+        first = fn_grads[0]
+        region._data[...] = 0 if first is None else first._data
+        return (result,) + tuple(fn_grads[1:])
+
+
+# ----- nodes that only in-place ops record -------------------------------------------------------
+
+class ZeroBackward0(Node):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        return (grads[0] * 0,)
+
+
+class FillBackward2(ZeroBackward0):
+    __slots__ = ()
+
+
+class FillBackward3(Node):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        return (grads[0] * 0, grads[0].sum())
+
+
+class CopyBackwards(SpecialNode):
+    __slots__ = ("src_meta",)
+
+    def apply(self, grads: list) -> tuple:
+        g = grads[0]
+        (fa, _), (fb, _) = self.next_functions
+        ga = g * 0 if fa is not None else None
+        gb = None
+        if fb is not None:
+            shape, dt = self.src_meta
+            gb = sum_to(g, shape)
+            if gb.dtype is not dt:
+                gb = gb.to(dt)
+        return ga, gb
+
+
+def _zero(t: Tensor) -> Tensor:
+    out = Tensor._wrap(np.zeros_like(t._data), t.dtype)
+    if state.recording and t._rg:
+        attach(out, ZeroBackward0((edge(t),)))
+    return out
+
+
+def _fill(t: Tensor, value: Any) -> Tensor:
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with {value._data.ndim} dimensions."
+            )
+        out = Tensor._wrap(np.full_like(t._data, value._data), t.dtype)
+        if state.recording and (t._rg or value._rg):
+            attach(out, FillBackward3((edge(t), edge(value))))
+        return out
+    out = Tensor._wrap(np.full_like(t._data, value), t.dtype)
+    if state.recording and t._rg:
+        attach(out, FillBackward2((edge(t),)))
+    return out
+
+
+def _copy(t: Tensor, src: Any) -> Tensor:
+    if not isinstance(src, Tensor):
+        from ._core import to_tensor
+
+        src = to_tensor(src)
+    data = np.broadcast_to(src._data, t._data.shape).astype(t.dtype.np)
+    out = Tensor._wrap(np.array(data), t.dtype)
+    if state.recording and (t._rg or src._rg):
+        node = CopyBackwards((edge(t), edge(src)))
+        node.src_meta = (src._data.shape, src.dtype)
+        attach(out, node)
+    return out
+
+
+def zero_(t: Tensor) -> Tensor:
+    return apply_inplace(t, _zero)
+
+
+def fill_(t: Tensor, value: Any) -> Tensor:
+    return apply_inplace(t, _fill, value)
+
+
+def copy_(t: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
+    return apply_inplace(t, _copy, src)
+
+
+def copy_backwards(g: Tensor) -> Tensor:
+    """x.grad written by backward(create_graph=True) when it was None: a copy recorded as CopyBackwards."""
+    out = Tensor._wrap(g._data.copy(), g.dtype)
+    node = CopyBackwards((NO_EDGE, edge(g)))
+    node.src_meta = (g._data.shape, g.dtype)
+    return attach(out, node)
+
+
+# ----- item assignment ----------------------------------------------------------------------------
+
+class IndexPutBackward0(Node):
+    __slots__ = ("key", "value_meta")
+
+    def apply(self, grads: list) -> tuple:
+        from .indexing import getitem
+
+        g = grads[0]
+        (fa, _), (fb, _) = self.next_functions
+        ga = gb = None
+        if fa is not None:
+            mask = np.ones(g._data.shape, dtype=g._data.dtype)
+            mask[self.key] = 0
+            ga = g * Tensor._wrap(mask, g.dtype)
+        if fb is not None:
+            shape, dt = self.value_meta
+            gb = sum_to(getitem(g, self.key), shape)
+        return ga, gb
+
+
+def _index_put(t: Tensor, key: Any, value: Any) -> Tensor:
+    data = t._data.copy()
+    data[key] = value._data if isinstance(value, Tensor) else value
+    out = Tensor._wrap(data, t.dtype)
+    if state.recording and (t._rg or (isinstance(value, Tensor) and value._rg)):
+        node = IndexPutBackward0((edge(t), edge(value) if isinstance(value, Tensor) else NO_EDGE))
+        node.key = key
+        node.value_meta = (value._data.shape, value.dtype) if isinstance(value, Tensor) else None
+        attach(out, node)
+    return out
+
+
+def setitem(t: Tensor, key: Any, value: Any) -> None:
+    from .indexing import _is_basic, _to_index
+
+    keys = key if isinstance(key, tuple) else (key,)
+    if all(_is_basic(k) for k in keys):
+        view = t[key]
+        copy_(view, value)
+        return
+    np_key = tuple(_to_index(k) for k in keys)
+    apply_inplace(t, _index_put, np_key if len(np_key) > 1 else np_key[0], value)
+
+
+def make_inplace(op: Callable) -> Callable:
+    """The in-place method of an out-of-place op (`add_` from `add`)."""
+
+    def method(t: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return apply_inplace(t, op, *args, **kwargs)
+
+    method.__name__ = op.__name__ + "_"
+    return method
+
+
+_ = dtypes

@@ -1,0 +1,469 @@
+"""The Tensor: a numpy array plus autograd state.
+
+Operations live in engine/ops/ (forward and backward side by side) and are attached as
+methods by engine/methods.py; this module holds the state and the attribute protocol
+(requires_grad, grad, grad_fn, is_leaf, versions, views) with PyTorch's exact errors.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from . import dtypes
+from .grad_mode import state
+from .graph import Node
+
+_new = object.__new__
+
+_NON_LEAF_MSG = (
+    "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a "
+    "subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+)
+_NON_LEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
+    "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf "
+    "Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+    "you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information."
+)
+_INFERENCE_REQUIRES_GRAD = "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed."
+_SCALAR_WARNING = (
+    "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+    "Consider using tensor.detach() first."
+)
+_scalar_warned = [False]
+
+
+class TensorExtra:
+    """Rarely used per-tensor state, kept off the hot path (one slot on Tensor, None by default)."""
+
+    __slots__ = ("hooks", "post_acc_hooks", "retains_grad", "view_fn", "view_kind", "view_version",
+                 "multi_view", "inference_detached", "grad_dtype_set", "name")
+
+    def __init__(self) -> None:
+        self.hooks: list | None = None
+        self.post_acc_hooks: list | None = None
+        self.retains_grad = False
+        self.view_fn = None  # base -> this view, replayed by CopySlices
+        self.view_kind: str | None = None  # "no_grad" / "inference": created while nothing was recorded
+        self.view_version = 0
+        self.multi_view: tuple | None = None  # (forward name, output index, creation version)
+        self.inference_detached = False
+
+
+def _not_writable(name: str) -> AttributeError:
+    return AttributeError(f"attribute '{name}' of 'torch._C.TensorBase' objects is not writable")
+
+
+class Tensor:
+    __slots__ = ("_data", "dtype", "_rg", "_grad_fn", "_grad", "_vc", "_base", "_output_nr", "_accum",
+                 "_inference", "_extra", "_view_fn", "__weakref__")
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Tensor":
+        from .creation import legacy_constructor
+
+        return legacy_constructor(cls, *args, **kwargs)
+
+    # ----- construction -------------------------------------------------------------------
+    @staticmethod
+    def _wrap(data: np.ndarray, dtype: dtypes.dtype) -> "Tensor":
+        """A new leaf that does not require grad (the hot path of every op)."""
+        t = _new(Tensor)
+        t._data = data
+        t.dtype = dtype
+        t._rg = False
+        t._grad_fn = None
+        t._grad = None
+        t._vc = [0]
+        t._base = None
+        t._output_nr = 0
+        t._accum = None
+        t._inference = state.inference
+        t._extra = None
+        return t
+
+    def _x(self) -> TensorExtra:
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = TensorExtra()
+        return extra
+
+    # ----- shape and values --------------------------------------------------------------
+    @property
+    def shape(self) -> "Size":
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def is_floating_point_(self) -> bool:  # pragma: no cover - alias kept private
+        return self.dtype.is_floating_point
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def is_complex(self) -> bool:
+        return self.dtype.is_complex
+
+    @property
+    def device(self) -> "device":
+        return device("cpu")
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def layout(self) -> str:
+        return "torch.strided"
+
+    def item(self) -> Any:
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        return self._data.tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        if self._rg and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if self.dtype is dtypes.bfloat16:
+            raise TypeError("Got unsupported ScalarType BFloat16")
+        return self._data
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        arr = self.numpy()
+        return arr if dtype is None else arr.astype(dtype)
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self) -> Any:
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def _to_python_scalar(self, kind: type, warn: bool) -> Any:
+        if warn and self._rg and not _scalar_warned[0]:
+            _scalar_warned[0] = True
+            warnings.warn(_SCALAR_WARNING, UserWarning, stacklevel=3)
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return kind(self._data.reshape(()).item())
+
+    def __float__(self) -> float:
+        return self._to_python_scalar(float, True)
+
+    def __complex__(self) -> complex:
+        return self._to_python_scalar(complex, True)
+
+    def __int__(self) -> int:
+        return self._to_python_scalar(int, False)
+
+    def __index__(self) -> int:
+        if self.dtype.is_floating_point or self.dtype.is_complex or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data.reshape(()).item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.reshape(()).item())
+
+    def __floor__(self) -> int:
+        import math
+
+        return math.floor(self._to_python_scalar(float, True))
+
+    def __repr__(self) -> str:
+        from .printing import tensor_repr
+
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return object.__format__(self, spec) if spec else repr(self)
+
+    def _autograd_suffix(self) -> str:
+        extra = self._extra
+        if extra is not None and self._view_poisoned() is not None:
+            return "grad_fn=<Invalid>"
+        fn = self._grad_fn
+        if fn is not None:
+            return f"grad_fn=<{type(fn).__name__}>"
+        if self._rg:
+            return "requires_grad=True"
+        return ""
+
+    # ----- autograd attributes --------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value: Any) -> None:
+        if not isinstance(value, bool):
+            raise RuntimeError("requires_grad must be a bool")
+        if self._grad_fn is not None:
+            raise RuntimeError(_NON_LEAF_MSG if not value else "you can only change requires_grad flags of leaf variables.")
+        if value and not (self.dtype.is_floating_point or self.dtype.is_complex):
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        if value and self._inference and not state.inference:
+            raise RuntimeError(_INFERENCE_REQUIRES_GRAD)
+        self._rg = value
+
+    def requires_grad_(self, requires_grad: Any = True) -> "Tensor":
+        if not isinstance(requires_grad, bool):
+            raise TypeError(
+                "requires_grad_(): argument 'requires_grad' (position 1) must be bool, "
+                f"not {type(requires_grad).__name__}"
+            )
+        if self._grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(_NON_LEAF_MSG)
+            return self
+        if requires_grad and not self.dtype.is_floating_point and not self.dtype.is_complex:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        if requires_grad and self._inference and not state.inference:
+            raise RuntimeError(_INFERENCE_REQUIRES_GRAD)
+        self._rg = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        if self._extra is not None:
+            self._check_view_usable()
+        return self._grad_fn is None
+
+    @is_leaf.setter
+    def is_leaf(self, value: Any) -> None:
+        raise _not_writable("is_leaf")
+
+    @property
+    def grad_fn(self) -> Node | None:
+        if self._extra is not None:
+            self._check_view_usable()
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, value: Any) -> None:
+        raise _not_writable("grad_fn")
+
+    @property
+    def grad(self) -> "Tensor | None":
+        g = self._grad
+        if g is None and self._grad_fn is not None and not (self._extra is not None and self._extra.retains_grad):
+            warnings.warn(_NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        if value is None:
+            self._grad = None
+            return
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}"
+            )
+        if value._data.shape != self._data.shape:
+            raise RuntimeError(
+                f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor of size "
+                f"'{list(self._data.shape)}'. Please ensure that the gradient and the tensor are the same size"
+            )
+        if value.dtype is not self.dtype:
+            raise RuntimeError(
+                f"attempting to assign a gradient with dtype '{value.dtype.c_name}' to a tensor with grad_dtype "
+                f"'{self.dtype.scalar_name}'. The gradient must match the tensor's grad_dtype (defaults to the "
+                "tensor's dtype). You can set the tensor's grad_dtype attribute with a specific dtype, or None to "
+                "allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and its gradient "
+                "may break downstream systems that assume they match."
+            )
+        self._grad = value
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._extra is not None and self._extra.retains_grad
+
+    def retain_grad(self) -> None:
+        if not self._rg:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._grad_fn is None:
+            return
+        from .hooks import retain_grad
+
+        retain_grad(self)
+
+    def register_hook(self, hook: Any) -> Any:
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        from .hooks import register_tensor_hook
+
+        return register_tensor_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Any) -> Any:
+        if self._grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        from .hooks import register_post_accumulate_hook
+
+        return register_post_accumulate_hook(self, hook)
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs: Any = None) -> None:
+        from .backward import backward
+
+        backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs=inputs,
+                 _from_method=gradient)
+
+    def is_inference(self) -> bool:
+        return self._inference
+
+    def _is_view(self) -> bool:
+        return self._base is not None
+
+    @property
+    def _version(self) -> int:
+        if self._inference and not (self._extra is not None and self._extra.inference_detached):
+            raise RuntimeError("Inference tensors do not track version counter.")
+        return self._vc[0]
+
+    @_version.setter
+    def _version(self, value: Any) -> None:
+        raise _not_writable("_version")
+
+    # ----- views created without recording ---------------------------------------------------
+    def _view_poisoned(self) -> str | None:
+        """The error text if this view may no longer be used by autograd, else None."""
+        extra = self._extra
+        if extra is None:
+            return None
+        multi = extra.multi_view
+        if multi is not None:
+            name, idx, created, modified = multi
+            if modified[0]:
+                return (
+                    f"Output {idx} of {name} is a view and its base or another view of its base has been modified "
+                    "inplace. This view is the output of a function that returns multiple views. Such functions do "
+                    "not allow the output views to be modified inplace. You should replace the inplace operation "
+                    "by an out-of-place one."
+                )
+            return None
+        kind = extra.view_kind
+        if kind in ("no_grad", "inference") and self._vc[0] != extra.view_version:
+            if kind == "no_grad":
+                return (
+                    "A view was created in no_grad mode and its base or another view of its base has been modified "
+                    "inplace with grad mode enabled. Given that this use case is ambiguous and error-prone, it is "
+                    "forbidden. You can clarify your code by moving both the view and the inplace either both "
+                    "inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you "
+                    "want the inplace to be tracked)."
+                )
+            return (
+                "A view was created in inference mode and its base or another view of its base has been modified "
+                "inplace in normal mode. Given that this use case is ambiguous and error-prone, it is forbidden. "
+                "You can clarify your code by moving both the view and the inplace either both inside the "
+                "inference_mode block (if you don't want the inplace to be tracked) or both outside (if you want "
+                "the inplace to be tracked)."
+            )
+        return None
+
+    def _check_view_usable(self) -> None:
+        msg = self._view_poisoned()
+        if msg is not None:
+            raise RuntimeError(msg)
+
+
+def _wrap_dim(dim: int, ndim: int) -> int:
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+class Size(tuple):
+    """torch.Size: a tuple that prints as `torch.Size([2, 3])`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"torch.Size([{', '.join(str(s) for s in self)}])"
+
+    __str__ = __repr__
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, item: Any) -> Any:
+        r = tuple.__getitem__(self, item)
+        return Size(r) if isinstance(item, slice) else r
+
+    def __add__(self, other: Any) -> "Size":
+        return Size(tuple(self) + tuple(other))
+
+
+class device:  # noqa: N801
+    __slots__ = ("type", "index")
+
+    def __init__(self, type: str = "cpu", index: int | None = None) -> None:  # noqa: A002
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        self.type = type.split(":")[0]
+        self.index = index
+
+    def __repr__(self) -> str:
+        return f"device(type='{self.type}')" if self.index is None else f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other: Any) -> bool:
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and other.type == self.type and other.index == self.index
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+
+def _missing_attribute(self: Tensor, name: str) -> Any:
+    # only reached when normal lookup fails: an unset internal slot, or a method gradsh lacks
+    if name.startswith("_"):
+        raise AttributeError(f"'Tensor' object has no attribute '{name}'")
+    from gradsh.torch._unsupported import unsupported
+
+    raise unsupported(f"Tensor.{name}")
+
+
+Tensor.__getattr__ = _missing_attribute  # type: ignore[attr-defined]

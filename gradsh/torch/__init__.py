@@ -1,0 +1,74 @@
+"""gradsh's torch-compatible namespace: `import torch` in a transcript resolves here.
+
+Names only: everything is implemented in gradsh.engine and re-exported with PyTorch's names.
+"""
+
+from __future__ import annotations
+
+from gradsh.engine import creation as _creation
+from gradsh.engine import dtypes as _dtypes
+from gradsh.engine.backward import backward as _backward  # noqa: F401
+from gradsh.engine.dtypes import (  # noqa: F401
+    bfloat16, complex64, complex128, dtype, float16, float32, float64, get_default_dtype, int8, int16,
+    int32, int64, promote_types, set_default_dtype, uint8,
+)
+from gradsh.engine.grad_mode import (  # noqa: F401
+    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled,
+)
+from gradsh.engine.methods import FUNCTIONS as _FUNCTIONS
+from gradsh.engine.tensor import Size, Tensor, device  # noqa: F401
+
+from . import _unsupported
+
+bool = _dtypes.bool_  # noqa: A001
+float = float32  # noqa: A001
+double = float64
+half = float16
+cfloat = complex64
+cdouble = complex128
+short = int16
+int = int32  # noqa: A001
+long = int64
+
+tensor = _creation.tensor
+as_tensor = _creation.as_tensor
+from_numpy = _creation.from_numpy
+zeros = _creation.zeros
+ones = _creation.ones
+empty = _creation.empty
+full = _creation.full
+zeros_like = _creation.zeros_like
+ones_like = _creation.ones_like
+empty_like = _creation.empty_like
+full_like = _creation.full_like
+arange = _creation.arange
+linspace = _creation.linspace
+eye = _creation.eye
+
+globals().update(_FUNCTIONS)
+
+
+def is_tensor(obj: object) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(t: Tensor) -> int:
+    return t.numel()
+
+
+def is_floating_point(t: Tensor) -> bool:
+    return t.dtype.is_floating_point
+
+
+def is_complex(t: Tensor) -> bool:
+    return t.dtype.is_complex
+
+
+from . import autograd, nn  # noqa: E402,F401
+
+try:  # printing and random numbers come from their own engine modules
+    from gradsh.engine.printing import set_printoptions  # noqa: F401
+except ImportError:  # pragma: no cover - while the printer is being written
+    pass
+
+__getattr__ = _unsupported.module_getattr("torch")
