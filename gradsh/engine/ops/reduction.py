@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy as np
@@ -92,7 +93,7 @@ def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
         out = result(data.mean(dtype=dt.np) if data.size else np.float64("nan"), dt)
         if state.recording and x._rg:
             node = MeanBackward0((edge(x),))
-            node.shape, node.n = x._data.shape, max(x._data.size, 1)
+            node.shape, node.n = x._data.shape, builtins.max(x._data.size, 1)
             attach(out, node)
         return out
     dims = _dims(dim, x._data.ndim) if x._data.ndim else ()

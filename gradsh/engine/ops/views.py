@@ -344,8 +344,8 @@ def select(x: Tensor, dim: int, index: int) -> Tensor:
     if not -size <= index < size:
         raise IndexError(f"index {index} is out of bounds for dimension {d} with size {size}")
     index = index % size
-    key = (slice(None),) * d + (index,)
-    data = x._data[key]
+    key = (slice(None),) * d + (index, Ellipsis)
+    data = x._data[key]  # the Ellipsis keeps a 0-d result a view, not a numpy scalar
     node = None
     if _recording(x):
         node = SelectBackward0((edge(x),))
@@ -488,7 +488,7 @@ def unbind(x: Tensor, dim: int = 0) -> tuple:
     shape = x._data.shape
     d = _wrap_dim(dim, len(shape))
     key = (slice(None),) * d
-    datas = [x._data[key + (i,)] for i in range(shape[d])]
+    datas = [x._data[key + (i, Ellipsis)] for i in range(shape[d])]
     node = None
     if _recording(x):
         node = UnbindBackward0((edge(x),))
