@@ -441,3 +441,18 @@ def test_randn_1000x1000_is_fast() -> None:
     x = R.normal(g, (1000, 1000), dt.float32)
     assert time.perf_counter() - t0 < 2.0
     assert x.shape == (1000, 1000) and abs(float(x.mean())) < 0.01
+
+
+def test_multinomial_ties_follow_pytorch_topk() -> None:
+    g = R.Generator().manual_seed(0)
+    assert R.multinomial(g, np.array([0.0, 0.0, 1.0, 0.0], np.float32), 3).tolist() == [2, 3, 0]
+    v = [1., 0., 1., 1., 0., 2., 0., 1., 1., 0., 0., 2., 1., 1., 0., 1., 1., 0., 2., 1., 0., 0., 1.]
+    assert R.topk_indices(v, 9) == [5, 11, 18, 15, 0, 12, 13, 19, 22]  # nth_element + sort
+    assert R.topk_indices([float(i % 3) for i in range(200)], 3) == [8, 5, 2]  # partial_sort (k * 64 <= n)
+
+
+def test_normal_scalar_mean_is_rounded_to_dtype() -> None:
+    g = R.Generator().manual_seed(0)
+    m = R.uniform(g, (7,), dt.float16)
+    assert R.normal_tensor(g, 0.7, m, dt.float16).tolist() == [
+        0.78173828125, 0.93505859375, 0.71875, 0.81982421875, 0.8857421875, 1.21484375, 0.67822265625]

@@ -43,6 +43,13 @@ engine and its normal cache are used/changed):
   kaiming_uniform(g, shape, dtype, fan_in, a=sqrt(5)) / linear_bias_uniform(g, shape, dtype, fan_in)
                                       nn.Linear / nn.ConvNd reset_parameters: weight first, then bias.
   round_to_bfloat16(a)                float32 array -> float32 array rounded to bfloat16 (half-to-even).
+  topk_indices(values, k)             indices of torch.topk(v, k) (largest, sorted) on the CPU including the order of
+                                      ties (libstdc++ nth_element/sort/partial_sort), as multinomial needs; reusable
+                                      by torch.topk.
+
+Notes beyond rng.md (checked against PyTorch 2.13): torch.normal(mean: float, std_t) adds `mean` rounded to the
+output dtype (PyTorch adds a 0-d tensor); uniform_ raises "from/to is out of bounds for <c type>" and
+"uniform_ expects to-from <= std::numeric_limits<T>::max() ..." like PyTorch; error messages print doubles as %g.
 """
 
 from __future__ import annotations
@@ -79,6 +86,7 @@ __all__ = [
     "randperm",
     "round_to_bfloat16",
     "set_rng_state",
+    "topk_indices",
     "uniform",
 ]
 
@@ -381,9 +389,17 @@ def uniform(generator: Generator | None, shape: Sequence[int], dtype: dt.dtype, 
             high: float = 1.0) -> np.ndarray:
     """Tensor.uniform_(low, high) / torch.rand: one draw per element (float64: 64-bit draws)."""
     _check_float(dtype, "check_uniform_bounds")
+    low, high = float(low), float(high)
+    limit = _FMAX[dtype.name]
+    for name, v in (("from", low), ("to", high)):
+        if not -limit <= v <= limit:
+            raise RuntimeError(f"{name} is out of bounds for {_dtype_desc(dtype)}")
     if low > high:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={_fmt(low)} > "
                            f"to={_fmt(high)}")
+    if high - low > limit:
+        raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{dtype.scalar_name}>::max(), but found "
+                           f"to={_fmt(high)} and from={_fmt(low)} which result in to-from to exceed the limit")
     g = _gen(generator)
     shape = tuple(shape)
     n = _numel(shape)
@@ -404,7 +420,8 @@ def uniform(generator: Generator | None, shape: Sequence[int], dtype: dt.dtype, 
 
 
 def _fmt(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else repr(float(v))
+    """A double as C++ ostreams print it in PyTorch's messages (%g)."""
+    return f"{float(v):g}"
 
 
 def kaiming_uniform_bound(fan_in: int, a: float = math.sqrt(5)) -> float:
@@ -612,6 +629,8 @@ def normal_tensor(generator: Generator | None, mean: float | np.ndarray, std: fl
         return _arith(dtype, np.add, out, mean)
     out = normal(generator, shape, dtype, 0.0, 1.0)
     out = _arith(dtype, np.multiply, out, std)
+    if not mean_t:  # PyTorch adds a 0-d tensor full({}, mean) of the output dtype: mean is rounded first
+        mean = _to_dtype(np.array(float(mean)), dtype)
     return _arith(dtype, np.add, out, mean)
 
 
@@ -911,8 +930,8 @@ def multinomial(generator: Generator | None, probs: np.ndarray, k: int, replacem
         s = _arith(dtype, np.divide, rows2, q)
         if k == 1:
             res = np.argmax(s, axis=1).reshape(-1, 1)
-        else:  # topk: largest first; a stable sort on -s keeps lower indices first among ties
-            res = np.argsort(-s.astype(_F64), axis=1, kind="stable")[:, :k]
+        else:
+            res = np.array([topk_indices(row, k) for row in s.astype(_F64).tolist()], dtype=np.int64)
     else:
         acc = _F64 if dtype is dt.float64 else _F32
         cum = np.cumsum(rows2.astype(acc), axis=1, dtype=acc)  # sequential accumulation, as the C++ loop
@@ -923,3 +942,147 @@ def multinomial(generator: Generator | None, probs: np.ndarray, k: int, replacem
         res = np.stack([np.searchsorted(cum[r].astype(_F64), u[r], side="left") for r in range(rows2.shape[0])])
     res = res.astype(np.int64)
     return res.reshape(-1) if probs.ndim == 1 else res
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# topk as PyTorch's CPU kernel does it (libstdc++ nth_element + sort, or partial_sort): the order of tied values
+# (frequent with zero probabilities or 16-bit dtypes) is a property of those exact algorithms.
+
+
+def _before(x: tuple[float, int], y: tuple[float, int]) -> bool:
+    """PyTorch's largest-first comparator: NaN first, then greater values."""
+    return (x[0] != x[0] and y[0] == y[0]) or x[0] > y[0]
+
+
+def _adjust_heap(a: list, first: int, hole: int, length: int, value: tuple) -> None:
+    top = hole
+    child = hole
+    while child < (length - 1) // 2:
+        child = 2 * (child + 1)
+        if _before(a[first + child], a[first + child - 1]):
+            child -= 1
+        a[first + hole] = a[first + child]
+        hole = child
+    if length & 1 == 0 and child == (length - 2) // 2:
+        child = 2 * (child + 1)
+        a[first + hole] = a[first + child - 1]
+        hole = child - 1
+    parent = (hole - 1) // 2
+    while hole > top and _before(a[first + parent], value):
+        a[first + hole] = a[first + parent]
+        hole = parent
+        parent = (hole - 1) // 2
+    a[first + hole] = value
+
+
+def _heap_select(a: list, first: int, middle: int, last: int) -> None:
+    length = middle - first
+    if length >= 2:
+        parent = (length - 2) // 2
+        while True:
+            _adjust_heap(a, first, parent, length, a[first + parent])
+            if parent == 0:
+                break
+            parent -= 1
+    for i in range(middle, last):
+        if _before(a[i], a[first]):
+            value = a[i]
+            a[i] = a[first]
+            _adjust_heap(a, first, 0, length, value)
+
+
+def _sort_heap(a: list, first: int, last: int) -> None:
+    while last - first > 1:
+        last -= 1
+        value = a[last]
+        a[last] = a[first]
+        _adjust_heap(a, first, 0, last - first, value)
+
+
+def _partition_pivot(a: list, first: int, last: int) -> int:
+    mid = first + (last - first) // 2
+    x, y, z, r = first + 1, mid, last - 1, first
+    if _before(a[x], a[y]):
+        pick = y if _before(a[y], a[z]) else (z if _before(a[x], a[z]) else x)
+    else:
+        pick = x if _before(a[x], a[z]) else (z if _before(a[y], a[z]) else y)
+    a[r], a[pick] = a[pick], a[r]
+    pivot = a[first]
+    lo, hi = first + 1, last
+    while True:
+        while _before(a[lo], pivot):
+            lo += 1
+        hi -= 1
+        while _before(pivot, a[hi]):
+            hi -= 1
+        if not lo < hi:
+            return lo
+        a[lo], a[hi] = a[hi], a[lo]
+        lo += 1
+
+
+def _insertion_sort(a: list, first: int, last: int, guarded: bool = True) -> None:
+    for i in range(first + 1 if guarded else first, last):
+        val = a[i]
+        if guarded and _before(val, a[first]):
+            a[first + 1:i + 1] = a[first:i]
+            a[first] = val
+            continue
+        j = i
+        while _before(val, a[j - 1]):
+            a[j] = a[j - 1]
+            j -= 1
+        a[j] = val
+
+
+def _std_sort(a: list, first: int, last: int) -> None:
+    def loop(first: int, last: int, depth: int) -> None:
+        while last - first > 16:
+            if depth == 0:
+                _heap_select(a, first, last, last)
+                _sort_heap(a, first, last)
+                return
+            depth -= 1
+            cut = _partition_pivot(a, first, last)
+            loop(cut, last, depth)
+            last = cut
+
+    if last - first <= 1:
+        return
+    loop(first, last, 2 * ((last - first).bit_length() - 1))
+    if last - first > 16:
+        _insertion_sort(a, first, first + 16)
+        _insertion_sort(a, first + 16, last, guarded=False)
+    else:
+        _insertion_sort(a, first, last)
+
+
+def _nth_element(a: list, first: int, nth: int, last: int) -> None:
+    if first == last or nth == last:
+        return
+    depth = 2 * ((last - first).bit_length() - 1)
+    while last - first > 3:
+        if depth == 0:
+            _heap_select(a, first, nth + 1, last)
+            a[first], a[nth] = a[nth], a[first]
+            return
+        depth -= 1
+        cut = _partition_pivot(a, first, last)
+        if cut <= nth:
+            first = cut
+        else:
+            last = cut
+    _insertion_sort(a, first, last)
+
+
+def topk_indices(values: list[float], k: int) -> list[int]:
+    """Indices of torch.topk(values, k) (largest, sorted) on the CPU, ties included."""
+    a = [(v, i) for i, v in enumerate(values)]
+    n = len(a)
+    if k * 64 <= n:
+        _heap_select(a, 0, k, n)
+        _sort_heap(a, 0, k)
+    else:
+        _nth_element(a, 0, k - 1, n)
+        _std_sort(a, 0, k - 1)
+    return [i for _, i in a[:k]]
