@@ -5,6 +5,7 @@ its own (tests/transcript_xfails.toml). Each file runs once per session, in its 
 mode, print options and the random state never leak between files; its items read the cached outcomes.
 """
 
+import importlib.util
 import tomllib
 from pathlib import Path
 
@@ -72,3 +73,14 @@ def test_xfail_marks_name_real_examples_with_known_reasons() -> None:
         for line, reason in marks.items():
             assert line in examples[name], f"{XFAILS_FILE.name}: no example starts at {name}:{line}"
             assert reason in REASONS, f"{XFAILS_FILE.name}: {name}:{line}: reason {reason!r} is not one of {REASONS}"
+
+
+@pytest.mark.parity
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="real PyTorch is not installed")
+@pytest.mark.parametrize("path", TRANSCRIPTS, ids=lambda p: p.name)
+def test_transcript_passes_on_real_torch(path: Path) -> None:
+    # The reference itself must pass every example: this guards the copied data and the harness.
+    run = run_file_in_subprocess(path, backend="torch")
+    assert run.error is None, run.error
+    failed = [o for o in run.outcomes.values() if not o.passed]
+    assert not failed, "\n\n".join(_explain(path, o) for o in failed)
