@@ -653,7 +653,11 @@ def test_shim_covers_most_printing_cases() -> None:
 # ------------------------------------------------------- corpus through gradsh.torch
 
 # Case id -> reason, for cases the printer cannot pass until other parts of the engine land.
-CORPUS_XFAILS: dict[str, str] = {}
+CORPUS_XFAILS: dict[str, str] = {
+    "pub-180": "torch.nn / torch.optim",  # F.mse_loss
+    "pub-193": "torch.nn / torch.optim",  # nn.Parameter.__format__
+    **{case["id"]: "exact printing/random numbers" for case in CASES if "rng" in case["tags"]},
+}
 
 
 def _real_torch() -> Any:
