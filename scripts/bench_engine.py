@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""Benchmark gradsh's engine against real PyTorch, side by side in one run (spec/performance.md a-d).
+
+usage: python scripts/bench_engine.py [--pairs N] [--quick] [--only a,b,c,d]
+
+Each workload runs on gradsh.torch and on torch alternately (A B A B ...), one thread each,
+and the report gives the median of the per-pair ratios gradsh / torch of CPU time (lower is
+better) with their spread. Without torch installed it prints gradsh's own figures only.
+Memory (d) is measured as peak resident memory above the level before the forward, each
+sample in a fresh subprocess. Run it with a Python that has both (e.g. a venv with
+`pip install -e . torch==2.13.0`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+# one thread for both libraries (a second thread cost torch ~40% here and gave numpy nothing)
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+
+def load_backends() -> dict:
+    from gradsh import torch as gt
+
+    backends = {"gradsh": gt}
+    try:
+        import torch as real
+
+        real.set_num_threads(1)
+        backends["torch"] = real
+    except ImportError:
+        pass
+    return backends
+
+
+# ----- workloads: each returns a callable that runs once, built with the same inputs on both -----
+
+def tiny_ops(T, mode: str, n_ops: int = 1000):  # noqa: N803, ANN201
+    T.manual_seed(0)
+    base = T.randn(4)
+    w = T.tensor([0.5, -0.25, 0.75, 1.0])
+
+    def chain(x):  # noqa: ANN001, ANN202
+        for i in range(n_ops // 3):
+            x = x + w
+            x = x * 0.5
+            x = x.tanh()
+        return x.sum()
+
+    def run() -> None:
+        x = base.clone().requires_grad_(mode != "no_grad")
+        if mode == "no_grad":
+            with T.no_grad():
+                chain(x)
+        elif mode == "forward":
+            chain(x)
+        else:
+            chain(x).backward()
+
+    return run
+
+
+def mlp_step(T):  # noqa: N803, ANN001, ANN201
+    T.manual_seed(0)
+    w1 = (T.randn(256, 256) * 0.05).requires_grad_()
+    b1 = T.zeros(256, requires_grad=True)
+    w2 = (T.randn(256, 10) * 0.05).requires_grad_()
+    b2 = T.zeros(10, requires_grad=True)
+    x, y = T.randn(64, 256), T.randn(64, 10)
+    params = [w1, b1, w2, b2]
+
+    def run() -> None:
+        h = (x @ w1 + b1).relu()
+        loss = ((h @ w2 + b2 - y) ** 2).mean()
+        loss.backward()
+        with T.no_grad():
+            for p in params:
+                p -= 0.01 * p.grad
+        for p in params:
+            p.grad = None
+
+    return run
+
+
+def matmul(T, backward: bool):  # noqa: N803, ANN001, ANN201
+    T.manual_seed(0)
+    a = T.randn(1024, 1024, requires_grad=backward)
+    b = T.randn(1024, 1024, requires_grad=backward)
+
+    def run() -> None:
+        out = a @ b
+        if backward:
+            out.sum().backward()
+            a.grad = None
+            b.grad = None
+
+    return run
+
+
+WORKLOADS = {
+    "a. tiny ops, forward with grad (per op)": (lambda T: tiny_ops(T, "forward"), 1000),
+    "a. tiny ops, forward + backward (per op)": (lambda T: tiny_ops(T, "backward"), 1000),
+    "a. tiny ops, forward under no_grad (per op)": (lambda T: tiny_ops(T, "no_grad"), 1000),
+    "b. MLP training step 256-256-10, batch 64": (mlp_step, 1),
+    "c. matmul 1024^2 forward": (lambda T: matmul(T, False), 1),
+    "c. matmul 1024^2 forward + backward": (lambda T: matmul(T, True), 1),
+}
+
+
+def cpu_time(fn, reps: int) -> tuple:  # noqa: ANN001
+    fn()  # warm-up
+    w0, c0 = time.perf_counter(), time.process_time()
+    for _ in range(reps):
+        fn()
+    return (time.process_time() - c0) / reps, (time.perf_counter() - w0) / reps
+
+
+def measure(backends: dict, pairs: int, only: str) -> list:
+    rows = []
+    for name, (make, per) in WORKLOADS.items():
+        if name[0] not in only:
+            continue
+        runs = {k: make(T) for k, T in backends.items()}
+        reps = 3 if name.startswith("c") else 10
+        samples: dict = {k: [] for k in backends}
+        walls: dict = {k: [] for k in backends}
+        for _ in range(pairs):
+            for k in backends:  # interleaved: gradsh, torch, gradsh, torch ...
+                c, w = cpu_time(runs[k], reps)
+                samples[k].append(c / per)
+                walls[k].append(w / per)
+        row = {"workload": name, "gradsh_s": statistics.median(samples["gradsh"]),
+               "gradsh_wall_s": statistics.median(walls["gradsh"])}
+        if "torch" in backends:
+            ratios = sorted(g / t for g, t in zip(samples["gradsh"], samples["torch"]))
+            row.update(torch_s=statistics.median(samples["torch"]), ratio=statistics.median(ratios),
+                       ratio_lo=ratios[0], ratio_hi=ratios[-1])
+        rows.append(row)
+    return rows
+
+
+# ----- d. memory, each sample in a fresh subprocess ------------------------------------------------
+
+_MEMORY_CHILD = r"""
+import os, sys, json
+sys.path.insert(0, {root!r})
+backend, grad = sys.argv[1], sys.argv[2] == "1"
+if backend == "gradsh":
+    from gradsh import torch as T
+else:
+    import torch as T
+    T.set_num_threads(1)
+def rss_peak():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM"):
+                return int(line.split()[1]) * 1024
+def rss_now():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS"):
+                return int(line.split()[1]) * 1024
+T.manual_seed(0)
+ws = [(T.randn(512, 512) * 0.04).requires_grad_() for _ in range(50)]
+x = T.randn(512, 512)
+# reset the high-water mark so the peak counts only the forward
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")
+before = rss_now()
+def forward():
+    h = x
+    for w in ws:
+        h = (h @ w).tanh()
+    return h
+if grad:
+    out = forward()
+else:
+    with T.no_grad():
+        out = forward()
+print(json.dumps(rss_peak() - before))
+"""
+
+
+def memory(backends: dict, samples: int) -> list:
+    rows = []
+    for grad in (True, False):
+        peaks: dict = {k: [] for k in backends}
+        for _ in range(samples):
+            for k in backends:
+                out = subprocess.run([sys.executable, "-c", _MEMORY_CHILD.format(root=ROOT), k, "1" if grad else "0"],
+                                     capture_output=True, text=True, check=True)
+                peaks[k].append(json.loads(out.stdout))
+        row = {"workload": f"d. 50 x tanh(x @ W) 512^2, peak MiB {'with grad' if grad else 'under no_grad'}",
+               "gradsh_mib": statistics.median(peaks["gradsh"]) / 2**20}
+        if "torch" in backends:
+            row["torch_mib"] = statistics.median(peaks["torch"]) / 2**20
+            row["ratio"] = row["gradsh_mib"] / max(row["torch_mib"], 1e-9)
+        rows.append(row)
+    return rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pairs", type=int, default=7, help="interleaved gradsh/torch pairs per workload")
+    ap.add_argument("--quick", action="store_true", help="3 pairs, 2 memory samples")
+    ap.add_argument("--only", default="abcd", help="which workloads, e.g. 'ab'")
+    ap.add_argument("--json", action="store_true", help="print the rows as JSON")
+    args = ap.parse_args()
+    pairs = 3 if args.quick else args.pairs
+    backends = load_backends()
+    rows = measure(backends, pairs, args.only)
+    if "d" in args.only:
+        rows += memory(backends, 2 if args.quick else 3)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"backends: {', '.join(backends)}; {pairs} interleaved pairs; CPU time, 1 thread")
+    for r in rows:
+        if "gradsh_mib" in r:
+            line = f"{r['workload']:<58} gradsh {r['gradsh_mib']:8.1f} MiB"
+            if "torch_mib" in r:
+                line += f"   torch {r['torch_mib']:8.1f} MiB   ratio {r['ratio']:.2f}x"
+        else:
+            line = f"{r['workload']:<58} gradsh {r['gradsh_s'] * 1e6:10.2f} us"
+            if "torch_s" in r:
+                line += (f"   torch {r['torch_s'] * 1e6:10.2f} us   ratio {r['ratio']:.2f}x "
+                         f"(spread {r['ratio_lo']:.2f}-{r['ratio_hi']:.2f})")
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
