@@ -656,7 +656,6 @@ def test_shim_covers_most_printing_cases() -> None:
 CORPUS_XFAILS: dict[str, str] = {
     "pub-180": "torch.nn / torch.optim",  # F.mse_loss
     "pub-193": "torch.nn / torch.optim",  # nn.Parameter.__format__
-    **{case["id"]: "exact printing/random numbers" for case in CASES if "rng" in case["tags"]},
 }
 
 

@@ -31,8 +31,10 @@ def _root_edge(t: Tensor) -> tuple:
 def make_grads(outputs: Sequence[Tensor], grads: Sequence[Any] | None) -> list:
     """Check the given gradients (or make the implicit one), before anything runs."""
     out = []
-    for i, t in enumerate(outputs):
-        g = None if grads is None else grads[i]
+    if grads is None:
+        grads = [None] * len(outputs)
+    # zip, as PyTorch: extra gradients are ignored, missing ones are counted below
+    for i, (t, g) in enumerate(zip(outputs, grads)):
         if g is None:
             if not t._rg:
                 out.append(None)
@@ -52,6 +54,8 @@ def make_grads(outputs: Sequence[Tensor], grads: Sequence[Any] | None) -> list:
                 f"shape of {Size(t._data.shape)!r}."
             )
         out.append(g)
+    if len(out) != len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(out)} gradients")
     return out
 
 
@@ -62,23 +66,14 @@ def _as_list(x: Any) -> list:
 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
-             *, inputs: Any = None, _from_method: Any = None, grad_variables: Any = None) -> None:
+             *, inputs: Any = None, grad_variables: Any = None) -> None:
     outputs = _as_list(tensors)
     if grad_tensors is None and grad_variables is not None:
         grad_tensors = grad_variables
     if grad_tensors is not None:
-        if isinstance(grad_tensors, Tensor):
-            grad_tensors = [grad_tensors]
-        elif isinstance(grad_tensors, (list, tuple)) and len(grad_tensors) and not isinstance(
-                grad_tensors[0], (Tensor, type(None))):
-            raise TypeError(f"gradients can be either Tensors or None, but got {type(grad_tensors[0]).__name__}")
-        elif isinstance(grad_tensors, str):
-            raise TypeError("gradients can be either Tensors or None, but got str")
-        grad_tensors = list(grad_tensors)
-    if _from_method is not None and not isinstance(_from_method, Tensor):
-        # tensor.backward(gradient=...) with a non-tensor: treated as a sequence of gradients
-        first = _from_method[0] if hasattr(_from_method, "__getitem__") and len(_from_method) else _from_method
-        raise TypeError(f"gradients can be either Tensors or None, but got {type(first).__name__}")
+        # as PyTorch: a tensor is one gradient, anything else a sequence of per-output gradients
+        # (so t.backward([1., 1.]) reports the type of its first element, float)
+        grad_tensors = [grad_tensors] if isinstance(grad_tensors, Tensor) else list(grad_tensors)
     if inputs is not None:
         inputs = _as_list(inputs)
         if not inputs:
@@ -240,7 +235,7 @@ def run(outputs: list, grads: list, retain_graph: bool, create_graph: bool, targ
 
 def _execute(node: Node, grads: list, retain_graph: bool, create_graph: bool, capture_at: dict,
              accumulate: bool, needed: set | None, targets: list | None) -> tuple:
-    if hooks_mod.node_prehooks or hooks_mod.node_retains:
+    if hooks_mod.any_registered[0]:
         grads = _tensor_prehooks(node, grads)
     if capture_at:
         for nr, g in enumerate(grads):
@@ -269,13 +264,13 @@ def _execute(node: Node, grads: list, retain_graph: bool, create_graph: bool, ca
         raise RuntimeError(FREED_MESSAGE)
     if all(g is None for g in grads):
         return (None,) * len(node.next_functions)
-    if hooks_mod.node_fn_prehooks and node in hooks_mod.node_fn_prehooks:
+    if hooks_mod.any_registered[0] and node in hooks_mod.node_fn_prehooks:
         for fn in list(hooks_mod.node_fn_prehooks[node].values()):
             new = fn(tuple(grads))
             if new is not None:
                 grads = list(new)
     outs = node.apply(grads)
-    if hooks_mod.node_posthooks and node in hooks_mod.node_posthooks:
+    if hooks_mod.any_registered[0] and node in hooks_mod.node_posthooks:
         for fn in list(hooks_mod.node_posthooks[node].values()):
             new = fn(tuple(outs), tuple(grads))
             if new is not None:

@@ -215,7 +215,7 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any
     dt = dtype or dtypes.get_default_dtype()
     if steps == 1:
         return _finish(np.array([start], dtype=dt.np), dt, requires_grad)
-    work = np.float64 if dt is dtypes.float64 or dt.category <= 1 else dt.np
+    work = np.float64 if dt is dtypes.float64 or dt.category <= 1 else np.dtype(dt.np).type
     s, e = work(start), work(end)
     step = (e - s) / work(steps - 1)
     i = np.arange(steps)

@@ -109,12 +109,13 @@ def accumulator(t: "Tensor") -> AccumulateGrad:
 
 def edge(t: "Tensor") -> tuple:
     """Where the gradient of input `t` goes: its grad_fn, its accumulator, or nowhere."""
+    if t._extra is not None:
+        # a view poisoned by an in-place change (multi-output, no_grad, inference) refuses any use
+        t._check_view_usable()
     fn = t._grad_fn
     if fn is not None:
         return (fn, t._output_nr)
     if t._rg:
-        if t._base is not None and t._extra is not None:
-            t._check_view_usable()
         return (accumulator(t), 0)
     return NO_EDGE
 

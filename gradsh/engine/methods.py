@@ -7,7 +7,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import creation
-from .ops import conversion, elementwise as ew, indexing, inplace, joining, linalg, reduction, views
+from .ops import conversion, elementwise as ew, indexing, inplace, joining, linalg, random_ops, reduction, views
 from .tensor import Tensor
 
 _ARRAYS = (np.ndarray,)
@@ -73,7 +73,8 @@ METHODS: dict[str, Callable] = {
     # reductions
     "sum": reduction.sum, "mean": reduction.mean, "max": reduction.max, "min": reduction.min,
     "argmax": reduction.argmax, "argmin": reduction.argmin, "softmax": reduction.softmax,
-    "log_softmax": reduction.log_softmax,
+    "log_softmax": reduction.log_softmax, "amax": reduction.amax, "amin": reduction.amin, "prod": reduction.prod,
+    "norm": reduction.norm, "std": reduction.std, "var": reduction.var, "equal": reduction.equal,
     # linear algebra
     "matmul": linalg.matmul, "mm": linalg.mm, "mv": linalg.mv, "dot": linalg.dot, "bmm": linalg.bmm,
     "outer": linalg.outer,
@@ -98,6 +99,11 @@ METHODS: dict[str, Callable] = {
     "new_ones": creation.new_ones, "new_empty": creation.new_empty, "new_full": creation.new_full,
     # in-place
     "zero_": inplace.zero_, "fill_": inplace.fill_, "copy_": inplace.copy_,
+    # random sampling (in-place samplers go through apply_inplace)
+    "normal_": random_ops.normal_, "uniform_": random_ops.uniform_, "random_": random_ops.random_,
+    "bernoulli_": random_ops.bernoulli_, "exponential_": random_ops.exponential_, "cauchy_": random_ops.cauchy_,
+    "log_normal_": random_ops.log_normal_, "geometric_": random_ops.geometric_, "bernoulli": random_ops.bernoulli,
+    "multinomial": random_ops.multinomial, "topk": random_ops.topk,
 }
 
 # in-place forms of out-of-place ops: add_ from add, and so on
@@ -152,9 +158,10 @@ FUNCTIONS: dict[str, Callable] = {
         "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg", "negative", "floor_divide",
         "remainder", "fmod", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "sqrt", "rsqrt",
         "reciprocal", "log1p", "expm1", "sinh", "cosh", "atan", "floor", "ceil", "round", "trunc", "sign", "square",
-        "clamp", "clip", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
+        "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge",
+        "logical_and", "logical_or",
         "logical_xor", "logical_not", "isnan", "isinf", "isfinite", "sum", "mean", "max", "min", "argmax",
-        "argmin", "softmax", "log_softmax", "matmul", "mm", "mv", "dot", "bmm", "outer", "reshape", "flatten",
+        "argmin", "softmax", "log_softmax", "amax", "amin", "prod", "norm", "std", "var", "equal", "matmul", "mm", "mv", "dot", "bmm", "outer", "reshape", "flatten",
         "unflatten", "unsqueeze", "squeeze", "permute", "transpose", "swapaxes", "t", "select", "narrow", "split",
         "chunk", "unbind", "movedim", "diagonal", "gather", "index_select", "masked_fill", "masked_select",
         "nonzero", "clone", "detach", "rsub",
@@ -168,3 +175,19 @@ FUNCTIONS["concat"] = joining.cat
 FUNCTIONS["concatenate"] = joining.cat
 FUNCTIONS["stack"] = joining.stack
 FUNCTIONS["addmm"] = linalg.addmm
+for _name in ("bernoulli", "multinomial", "topk"):
+    FUNCTIONS[_name] = METHODS[_name]
+
+# logsumexp, cumsum, isclose/allclose, scatter, index_add (ops/extra.py)
+from .ops import extra as _extra  # noqa: E402
+
+_EXTRA_METHODS: dict[str, Callable] = {
+    "logsumexp": _extra.logsumexp, "cumsum": _extra.cumsum, "isclose": _extra.isclose, "allclose": _extra.allclose,
+    "scatter": _extra.scatter, "scatter_": _extra.scatter_, "scatter_add": _extra.scatter_add,
+    "index_add": _extra.index_add, "index_add_": _extra.index_add_,
+}
+METHODS.update(_EXTRA_METHODS)
+for _name, _fn in _EXTRA_METHODS.items():
+    setattr(Tensor, _name, _fn)
+    if not _name.endswith("_"):
+        FUNCTIONS[_name] = _fn

@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -251,12 +252,13 @@ def _gen(g: Generator | None) -> Generator:
     return default_generator if g is None else g
 
 
+# gradsh.torch gives default_generator a subclass whose states are tensors: these two stay on numpy arrays
 def get_rng_state() -> np.ndarray:
-    return default_generator.get_state()
+    return Generator.get_state(default_generator)
 
 
 def set_rng_state(state: np.ndarray) -> None:
-    default_generator.set_state(state)
+    Generator.set_state(default_generator, state)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -699,6 +701,15 @@ def _check_in_range(low: int, to_inc: int, dtype: dt.dtype) -> None:
         raise RuntimeError(f"from is out of bounds for {_dtype_desc(dtype)}")
     if not lo <= to_inc <= hi:
         raise RuntimeError(f"to - 1 is out of bounds for {_dtype_desc(dtype)}")
+    if dtype.is_floating_point:  # PyTorch still accepts bounds beyond the exact integers of the type, with a warning
+        digits = _DIGITS[dtype.name]
+        for name, v in (("from", low), ("to - 1", to_inc)):
+            if not -(1 << digits) <= v <= (1 << digits):
+                warnings.warn(f"{name} is out of bounds [-(2^{digits}), 2^{digits}]. Due to precision limitations "
+                              f"{_dtype_desc(dtype)} can support discrete uniform distribution only within this range. "
+                              "This warning will become an error in version 1.7 release, please fix the code in "
+                              "advance (Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
+                              "DistributionTemplates.h:111.)", UserWarning, stacklevel=2)
 
 
 def _ints_to_dtype(v: np.ndarray, dtype: dt.dtype) -> np.ndarray:

@@ -147,7 +147,7 @@ class Tensor:
         return self._data.tolist()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
-        if self._rg and not force:
+        if self._rg and not force and state.grad_enabled:  # PyTorch checks GradMode too: no_grad allows it
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         if self.dtype is dtypes.bfloat16:
             raise TypeError("Got unsupported ScalarType BFloat16")
@@ -210,9 +210,9 @@ class Tensor:
     __str__ = __repr__
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0:
-            return format(self.item(), spec)
-        return object.__format__(self, spec) if spec else repr(self)
+        from .printing import format_tensor
+
+        return format_tensor(self, spec, type(self).__name__)
 
     def _autograd_suffix(self) -> str:
         extra = self._extra
@@ -341,8 +341,7 @@ class Tensor:
                  inputs: Any = None) -> None:
         from .backward import backward
 
-        backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs=inputs,
-                 _from_method=gradient)
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def is_inference(self) -> bool:
         return self._inference

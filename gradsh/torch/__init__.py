@@ -16,6 +16,7 @@ from gradsh.engine.grad_mode import (  # noqa: F401
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled,
 )
 from gradsh.engine.methods import FUNCTIONS as _FUNCTIONS
+from gradsh.engine.ops import random_ops as _random_ops
 from gradsh.engine.tensor import Size, Tensor, device  # noqa: F401
 
 from . import _unsupported
@@ -45,7 +46,26 @@ arange = _creation.arange
 linspace = _creation.linspace
 eye = _creation.eye
 
+# random numbers: seeding, generators and the sampling factories
+Generator = _random_ops.Generator
+default_generator = _random_ops.default_generator
+manual_seed = _random_ops.manual_seed
+seed = _random_ops.seed
+initial_seed = _random_ops.initial_seed
+get_rng_state = _random_ops.get_rng_state
+set_rng_state = _random_ops.set_rng_state
+rand = _random_ops.rand
+randn = _random_ops.randn
+randint = _random_ops.randint
+randperm = _random_ops.randperm
+normal = _random_ops.normal
+rand_like = _random_ops.rand_like
+randn_like = _random_ops.randn_like
+randint_like = _random_ops.randint_like
+
 globals().update(_FUNCTIONS)
+
+from gradsh.engine.ops.aten import ops  # noqa: F401 - the explicit overloads (torch.ops.aten.add.Scalar)
 
 
 def is_tensor(obj: object) -> bool:

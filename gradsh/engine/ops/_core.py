@@ -110,7 +110,10 @@ def save(t: Any) -> Any:
 
 
 def save_output(t: Tensor) -> SavedTensor:
-    return SavedTensor(t, is_output=True)
+    """Keep an op's own output; it is saved before the node is attached, but will require grad."""
+    saved = SavedTensor(t, is_output=True)
+    saved.rg = True
+    return saved
 
 
 def unpack(saved: Any, node: Node) -> Any:

@@ -45,8 +45,7 @@ def _convert(x: Tensor, dt: dtypes.dtype) -> Tensor:
     data = x._data
     if dt.is_complex is False and x.dtype.is_complex:
         data = data.real
-    with np.errstate(invalid="ignore", over="ignore"):
-        out = result(data.astype(dt.np), dt)
+    out = result(data.astype(dt.np), dt)
     if state.recording and x._rg and (dt.is_floating_point or dt.is_complex):
         node = ToCopyBackward0((edge(x),))
         node.dtype = x.dtype
@@ -103,10 +102,12 @@ cdouble = _caster(dtypes.complex128)
 def detach(x: Tensor) -> Tensor:
     """A leaf sharing data and version counter; not a view."""
     out = Tensor._wrap(x._data, x.dtype)
-    out._vc = x._vc
     out._inference = x._inference
     if x._inference and not state.inference:
+        # an inference tensor has no version counter to share: this detach starts its own
         out._x().inference_detached = True
+    else:
+        out._vc = x._vc
     return out
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
-from ..grad_mode import state
+from ..grad_mode import no_grad, state
 from ..graph import NO_EDGE, Node, edge
 from ..tensor import Tensor
 from ._core import attach, promote2, result, save, save_output, sum_to, to_tensor, unpack
@@ -185,8 +185,7 @@ def div(a: Tensor, b: Any, *, rounding_mode: str | None = None) -> Tensor:
         return floor_divide(a, b) if rounding_mode == "floor" else _trunc_divide(a, b)
     x, y, dt = promote2(a, b)
     dt = _floating(dt)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = result(np.true_divide(x, y), dt)
+    out = result(np.true_divide(x, y), dt)
     if state.recording and (a._rg or _rg(b)):
         node = DivBackward0((edge(a), _edge(b)))
         node.b = save(b)
@@ -216,8 +215,7 @@ class NotImplemented(Node):  # noqa: A001 - PyTorch's node name for ops without 
 
 def floor_divide(a: Tensor, b: Any) -> Tensor:
     x, y, dt = promote2(a, b)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = result(np.floor_divide(x, y), dt)
+    out = result(np.floor_divide(x, y), dt)
     if state.recording and (a._rg or _rg(b)):
         node = NotImplemented((edge(a), _edge(b)))
         node.op = "aten::floor_divide"
@@ -227,8 +225,7 @@ def floor_divide(a: Tensor, b: Any) -> Tensor:
 
 def _trunc_divide(a: Tensor, b: Any) -> Tensor:
     x, y, dt = promote2(a, b)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q = np.true_divide(x, y)
+    q = np.true_divide(x, y)
     return result(np.trunc(q), dt)
 
 
@@ -241,8 +238,7 @@ class RemainderBackward0(Node):
 
 def remainder(a: Tensor, b: Any) -> Tensor:
     x, y, dt = promote2(a, b)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = result(np.mod(x, y), dt)
+    out = result(np.mod(x, y), dt)
     if state.recording and (a._rg or _rg(b)):
         node = RemainderBackward0((edge(a), _edge(b)))
         node.a_meta = _meta(a)
@@ -313,8 +309,7 @@ class PowBackward2(Node):
 def pow(a: Tensor, b: Any) -> Tensor:  # noqa: A001
     if isinstance(b, Tensor):
         x, y, dt = promote2(a, b)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = result(np.power(x, y), dt)
+        out = result(np.power(x, y), dt)
         if state.recording and (a._rg or b._rg):
             node = PowBackward1((edge(a), edge(b)))
             node.x, node.y = save(a), save(b)
@@ -325,8 +320,7 @@ def pow(a: Tensor, b: Any) -> Tensor:  # noqa: A001
     x, y, dt = promote2(a, b)
     if not dt.is_floating_point and not dt.is_complex and isinstance(b, int) and b < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        data = x * x if y == 2 else np.power(x, y)
+    data = x * x if y == 2 else np.power(x, y)
     out = result(data, dt)
     if state.recording and a._rg:
         node = PowBackward0((edge(a),))
@@ -343,8 +337,7 @@ def rpow(a: Tensor, s: Any) -> Tensor:
     base = to_tensor(s)
     x, y, dt = promote2(a, s)
     dt = _floating(dt) if isinstance(s, float) else dt
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        out = result(np.power(np.asarray(y, dtype=dt.np), x.astype(dt.np)), dt)
+    out = result(np.power(np.asarray(y, dtype=dt.np), x.astype(dt.np)), dt)
     del base
     if state.recording and a._rg:
         node = PowBackward2((edge(a),))
@@ -356,11 +349,17 @@ def rpow(a: Tensor, s: Any) -> Tensor:
 
 # ----- unary math ---------------------------------------------------------------------------------
 
+# numpy's float32 SIMD kernels of these are often 1 ulp off PyTorch's (SLEEF); evaluated in double and
+# rounded, they agree far more often (exp(6.) among them). sqrt and atan are closer in float32.
+_UPCAST = frozenset((np.exp, np.expm1, np.log, np.log1p, np.sin, np.cos, np.tanh, np.sinh, np.cosh))
+
+
 def _unary_data(x: Tensor, fn: Any) -> tuple:
     dt = _floating(x.dtype)
     data = x._data if dt is x.dtype else x._data.astype(dt.np)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return fn(data), dt
+    if data.dtype == np.float32 and fn in _UPCAST:
+        data = data.astype(np.float64)  # result() rounds back to float32
+    return fn(data), dt
 
 
 class _SavesInput(Node):
@@ -753,12 +752,64 @@ def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     return out
 
 
+class ClampMinBackward0(ClampBackward1):
+    """clamp_min with a number bound (ClampBackward1's formula, PyTorch's own node name)."""
+
+    __slots__ = ()
+
+
+class ClampMaxBackward0(ClampBackward1):
+    __slots__ = ()
+
+
+class ClampMinBackward1(Node):
+    """clamp_min with a tensor bound: two edges, the input's and the bound's."""
+
+    __slots__ = ("bound", "metas", "x")
+    saves = True
+    keep_above = True
+
+    def apply(self, grads: list) -> tuple:
+        g = grads[0]
+        x, bound = unpack(self.x, self), unpack(self.bound, self)
+        keep = x._data >= bound._data if self.keep_above else x._data <= bound._data
+        (fx, _), (fb, _) = self.next_functions
+        gx = fit(g * Tensor._wrap(keep, dtypes.bool_), self.metas[0]) if fx is not None else None
+        gb = fit(g * Tensor._wrap(~keep, dtypes.bool_), self.metas[1]) if fb is not None else None
+        return gx, gb
+
+    def release(self) -> None:
+        self._freed = True
+        self.x = self.bound = None
+
+
+class ClampMaxBackward1(ClampMinBackward1):
+    __slots__ = ()
+    keep_above = False
+
+
+def _clamp_one(x: Tensor, lo: Any, hi: Any, number_node: type, tensor_node: type) -> Tensor:
+    bound = hi if lo is None else lo
+    with no_grad():
+        out = clamp(x, lo, hi)
+    if state.recording and (x._rg or _rg(bound)):
+        if isinstance(bound, Tensor):
+            node = tensor_node((edge(x), edge(bound)))
+            node.x, node.bound = save(x), save(bound)
+            node.metas = (_meta(x), _meta(bound))
+        else:
+            node = number_node((edge(x),))
+            node.x, node.lo, node.hi = save(x), lo, hi
+        attach(out, node)
+    return out
+
+
 def clamp_min(x: Tensor, min: Any) -> Tensor:  # noqa: A002
-    return clamp(x, min=min)
+    return _clamp_one(x, min, None, ClampMinBackward0, ClampMinBackward1)
 
 
 def clamp_max(x: Tensor, max: Any) -> Tensor:  # noqa: A002
-    return clamp(x, max=max)
+    return _clamp_one(x, None, max, ClampMaxBackward0, ClampMaxBackward1)
 
 
 class WhereBackward0(Node):

@@ -36,7 +36,44 @@ def getitem(x: Tensor, key: Any) -> Tensor:
                 for k in key)
     if all(_is_basic(k) for k in key):
         return _basic(x, key)
-    return _advanced(x, tuple(_to_index(k) for k in key))
+    return _mixed(x, tuple(k if _is_basic(k) else _to_index(k) for k in key))
+
+
+def _mixed(x: Tensor, key: tuple) -> Tensor:
+    """As PyTorch's applySlicing: ints, slices and None first (as views), then one advanced index."""
+    def span(k: Any) -> int:  # how many of x's dims an entry consumes
+        if k is None or k is Ellipsis:
+            return 0
+        if isinstance(k, np.ndarray) and k.dtype == np.bool_:
+            return k.ndim
+        return 1
+
+    ndim = x._data.ndim
+    n_real = sum(span(k) for k in key)
+    if n_real > ndim:
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
+    if sum(k is Ellipsis for k in key) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    out, dim, advanced = x, 0, []
+    for k in key:
+        if k is Ellipsis:
+            dim += ndim - n_real
+        elif k is None or isinstance(k, (int, slice)):
+            out = _basic(out, (slice(None),) * dim + (k,)) if k != slice(None) else out
+            dim += 0 if isinstance(k, int) else 1
+        elif k.dtype == np.bool_ and k.ndim == 0:  # a Python bool: a new dim of size 1, kept or dropped
+            out = views.unsqueeze(out, dim)
+            advanced.append((dim, k.reshape(1)))
+            dim += 1
+        else:
+            advanced.append((dim, k))
+            dim += span(k)
+    np_key: list = [slice(None)] * dim
+    for d, k in advanced:
+        np_key[d] = k
+    for d, k in reversed(advanced):  # a mask stands for its ndim dims
+        del np_key[d + 1:d + span(k)]
+    return _advanced(out, tuple(np_key))
 
 
 def _basic(x: Tensor, key: tuple) -> Tensor:

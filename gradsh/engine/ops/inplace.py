@@ -151,6 +151,7 @@ def _rebase(t: Tensor, node: Node) -> None:
         t._grad_fn = node
         t._rg = True
         t._output_nr = 0
+        _move_retains(t)
         return
     copy_slices = CopySlices((edge(base),) + tuple(node.next_functions[1:]))
     copy_slices.fn = node
@@ -164,6 +165,17 @@ def _rebase(t: Tensor, node: Node) -> None:
     attach(t, view_node)
     if t._extra is not None:
         t._extra.view_kind = None
+    _move_retains(t)
+    _move_retains(base)
+
+
+def _move_retains(t: Tensor) -> None:
+    """retain_grad() follows the tensor to its new grad_fn (its other hooks stay on the old one, as in PyTorch)."""
+    extra = t._extra
+    if extra is not None and extra.retains_grad and t._grad_fn is not None:
+        from ..hooks import retain_grad
+
+        retain_grad(t)
 
 
 class CopySlices(SpecialNode):

@@ -125,7 +125,58 @@ def bmm(a: Tensor, b: Tensor) -> Tensor:
 
 
 def outer(a: Tensor, b: Tensor) -> Tensor:
-    return a.unsqueeze(1) * b.unsqueeze(0)
+    # PyTorch: self.reshape({self.size(0), 1}) * vec2
+    return a.reshape(a._data.shape[0] if a._data.ndim else 1, 1) * b
+
+
+class SqueezeBackward4(Node):
+    """squeeze_(dim), which matmul applies in place to the 1D @ 2D product."""
+
+    __slots__ = ("shape",)
+
+    def apply(self, grads: list) -> tuple:
+        return (grads[0].reshape(self.shape),)
+
+
+def _squeeze0_(t: Tensor) -> Tensor:
+    """t.squeeze_(0) on a fresh product: same values, a bumped version, SqueezeBackward4."""
+    out = Tensor._wrap(t._data.reshape(t._data.shape[1:]), t.dtype)
+    out._vc[0] += 1
+    if state.recording and t._rg:
+        node = SqueezeBackward4((edge(t),))
+        node.shape = t._data.shape
+        attach(out, node)
+    return out
+
+
+def _unsafe_view(t: Tensor, shape: tuple) -> Tensor:
+    """at::_unsafe_view: a reshaped result that is not recorded as a view (UnsafeViewBackward0)."""
+    from .views import UnsafeViewBackward0
+
+    out = Tensor._wrap(t._data.reshape(shape), t.dtype)
+    if state.recording and t._rg:
+        node = UnsafeViewBackward0((edge(t),))
+        node.shape = t._data.shape
+        attach(out, node)
+    return out
+
+
+def _should_fold(a: Tensor, b: Tensor) -> bool:
+    """PyTorch's should_fold: use mm/mv on the larger operand with its batch dims folded into rows."""
+    na, nb = a._data.ndim, b._data.ndim
+    larger = na >= nb
+    big, dim_small = (a, nb) if larger else (b, na)
+    if not (big._data.ndim >= 3 and dim_small <= 2):
+        return False
+    if (b if larger else a)._rg:
+        return True
+    if na == 2:
+        return False
+    data = big._data if larger else big._data.swapaxes(-1, -2)
+    if data.size == 0:
+        return True
+    # the batch dims must fold into the rows without a copy
+    return all(data.strides[i] == data.strides[i + 1] * data.shape[i + 1] for i in range(data.ndim - 2))
 
 
 def matmul(a: Tensor, b: Any) -> Tensor:
@@ -139,33 +190,38 @@ def matmul(a: Tensor, b: Any) -> Tensor:
     if na == 2 and nb == 1:
         return mv(a, b)
     if na == 1 and nb == 2:
-        return mm(a.unsqueeze(0), b).squeeze(0)
+        return _squeeze0_(mm(a.unsqueeze(0), b))
     if na == 2 and nb == 2:
         return mm(a, b)
-    if na >= 3 and nb <= 2:
-        # fold batch dims into rows, as PyTorch does (records a view around mm)
-        lead = a._data.shape[:-1]
-        flat = a.reshape(-1, a._data.shape[-1])
-        if nb == 1:
-            return mv(flat, b).view(*lead)
-        return mm(flat, b).view(*lead, b._data.shape[-1])
+    if _should_fold(a, b):
+        # as PyTorch's _matmul_impl: fold the larger operand's batch dims into mm's (or mv's) rows
+        transpose = nb > na
+        t1 = b.mT if transpose else a
+        t2 = (a.t() if na == 2 else a) if transpose else b
+        lead = t1._data.shape[:-1]
+        folded = t1.reshape(int(np.prod(lead)), t1._data.shape[-1])
+        if t2._data.ndim == 2:
+            out = _unsafe_view(mm(folded, t2), (*lead, t2._data.shape[1]))
+            return out.mT.contiguous() if transpose else out
+        return _unsafe_view(mv(folded, t2), lead)
     return _batched(a, b)
 
 
 def _batched(a: Tensor, b: Tensor) -> Tensor:
     na, nb = a._data.ndim, b._data.ndim
-    a2 = a.unsqueeze(0) if na == 1 else a
-    b2 = b.unsqueeze(-1) if nb == 1 else b
-    batch = np.broadcast_shapes(a2._data.shape[:-2], b2._data.shape[:-2])
-    n, m, p = a2._data.shape[-2], a2._data.shape[-1], b2._data.shape[-1]
-    a3 = a2.expand(*batch, n, m).reshape(-1, n, m)
-    b3 = b2.expand(*batch, m, p).reshape(-1, m, p)
-    out = bmm(a3, b3).view(*batch, n, p)
-    if na == 1:
-        out = out.squeeze(-2)
+    n = a._data.shape[-2] if na > 1 else 1
+    m1 = a._data.shape[-1]
+    m2 = b._data.shape[0] if nb == 1 else b._data.shape[-2]
+    p = b._data.shape[-1] if nb > 1 else 1
+    batch = np.broadcast_shapes(a._data.shape[:max(na - 2, 0)], b._data.shape[:max(nb - 2, 0)])
+    out_shape = (*batch, *((n,) if na > 1 else ()), *((p,) if nb > 1 else ()))
+    count = int(np.prod(batch))
+    a3 = a.expand(*batch, n, m1).reshape(count, n, m1)
     if nb == 1:
-        out = out.squeeze(-1)
-    return out
+        b3 = b.expand(*batch, m2).reshape(count, m2).unsqueeze(2)
+        return _unsafe_view(bmm(a3, b3).squeeze(-1), out_shape)
+    b3 = b.expand(*batch, m2, p).reshape(count, m2, p)
+    return _unsafe_view(bmm(a3, b3), out_shape)
 
 
 class AddmmBackward0(Node):

@@ -300,3 +300,321 @@ def log_softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
         node.out, node.dim = save_output(out), d
         attach(out, node)
     return out
+
+
+# ----- amax / amin: ties share the gradient evenly --------------------------------------------------
+
+class AmaxBackward0(Node):
+    __slots__ = ("dims", "keepdim", "out", "shape", "x")
+    saves = True
+
+    def apply(self, grads: list) -> tuple:
+        x, out = unpack(self.x, self), unpack(self.out, self)
+        o = out._data
+        if not self.keepdim:
+            o = np.expand_dims(o, self.dims)
+        mask = x._data == o
+        count = mask.sum(axis=self.dims, keepdims=True)
+        g = _restore(grads[0], self.shape, self.dims, self.keepdim)
+        return (g * Tensor._wrap((mask / count).astype(x._data.dtype), x.dtype),)
+
+    def release(self) -> None:
+        self._freed = True
+        self.x = self.out = None
+
+
+class AminBackward0(AmaxBackward0):
+    __slots__ = ()
+
+
+def _amax(x: Tensor, dim: Any, keepdim: bool, is_max: bool) -> Tensor:
+    dims = _dims(None if dim == () else dim, x._data.ndim) if x._data.ndim else ()
+    data = x._data
+    out = result(data.max(axis=dims, keepdims=keepdim) if is_max else data.min(axis=dims, keepdims=keepdim), x.dtype)
+    if state.recording and x._rg:
+        node = (AmaxBackward0 if is_max else AminBackward0)((edge(x),))
+        node.x, node.out = save(x), save_output(out)
+        node.shape, node.dims, node.keepdim = x._data.shape, dims, keepdim
+        attach(out, node)
+    return out
+
+
+def amax(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    return _amax(x, dim, keepdim, True)
+
+
+def amin(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    return _amax(x, dim, keepdim, False)
+
+
+# ----- prod ---------------------------------------------------------------------------------------
+
+def _prod_safe_zeros(x: np.ndarray, axis: int) -> np.ndarray:
+    """Product of all other elements along `axis`, exact with zeros (PyTorch's prod_safe_zeros_backward)."""
+    n = x.shape[axis]
+    ones = np.ones_like(np.take(x, [0], axis=axis))
+    left = np.cumprod(np.concatenate([ones, np.take(x, range(n - 1), axis=axis)], axis=axis), axis=axis)
+    rev = np.flip(np.take(x, range(1, n), axis=axis), axis=axis)
+    right = np.flip(np.cumprod(np.concatenate([ones, rev], axis=axis), axis=axis), axis=axis)
+    return left * right
+
+
+class ProdBackward0(Node):
+    __slots__ = ("out", "x")
+    saves = True
+
+    def apply(self, grads: list) -> tuple:
+        x, out = unpack(self.x, self), unpack(self.out, self)
+        g = grads[0]
+        zeros = int((x._data == 0).sum())
+        if zeros == 0:
+            return (g * (out / x),)
+        if zeros > 1:
+            return (g * Tensor._wrap(np.zeros_like(x._data), x.dtype),)
+        other = _prod_safe_zeros(x._data.reshape(-1), 0).reshape(x._data.shape)
+        return (g * Tensor._wrap(other, x.dtype),)
+
+    def release(self) -> None:
+        self._freed = True
+        self.x = self.out = None
+
+
+class ProdBackward1(Node):
+    __slots__ = ("dim", "keepdim", "out", "x")
+    saves = True
+
+    def apply(self, grads: list) -> tuple:
+        x, out = unpack(self.x, self), unpack(self.out, self)
+        g = grads[0]
+        if x._data.ndim and not self.keepdim:
+            g, out = g.unsqueeze(self.dim), out.unsqueeze(self.dim)
+        if not (x._data == 0).any():
+            return (g * (out / x),)
+        axis = self.dim if x._data.ndim else 0
+        data = x._data if x._data.ndim else x._data.reshape(1)
+        other = _prod_safe_zeros(data, axis).reshape(x._data.shape)
+        return (g * Tensor._wrap(other, x.dtype),)
+
+    def release(self) -> None:
+        self._freed = True
+        self.x = self.out = None
+
+
+def prod(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    dt = dtype or _sum_dtype(x.dtype)
+    data = x._data.astype(dt.np, copy=False)
+    if dim is None:
+        out = result(data.prod(dtype=dt.np), dt)
+        if state.recording and x._rg:
+            node = ProdBackward0((edge(x),))
+            node.x, node.out = save(x), save_output(out)
+            attach(out, node)
+        return out
+    d = _wrap_dim(dim, x._data.ndim)
+    out = result(data.prod(axis=d, keepdims=keepdim, dtype=dt.np) if data.ndim else data, dt)
+    if state.recording and x._rg:
+        node = ProdBackward1((edge(x),))
+        node.x, node.out, node.dim, node.keepdim = save(x), save_output(out), d, keepdim
+        attach(out, node)
+    return out
+
+
+# ----- vector norm --------------------------------------------------------------------------------
+
+class LinalgVectorNormBackward0(Node):
+    __slots__ = ("dims", "keepdim", "out", "p", "shape", "x")
+    saves = True
+
+    def apply(self, grads: list) -> tuple:
+        x, out = unpack(self.x, self), unpack(self.out, self)
+        p = self.p
+        g = _restore(grads[0], self.shape, self.dims, self.keepdim)
+        norm = _restore(out, self.shape, self.dims, self.keepdim)
+        if p == 0:
+            return (g * 0,)
+        if p == 1:
+            return (g * x.sign(),)
+        if p == 2:
+            return (g * (x / norm).masked_fill(norm == 0, 0),)
+        if p == float("inf") or p == -float("inf"):
+            scaled = x.sign() * (x.abs() == norm)
+            count = Tensor._wrap((x._data.__abs__() == norm._data).sum(axis=self.dims, keepdims=True), x.dtype)
+            return (scaled * g / count,)
+        if p < 1:
+            scaled = (x.sign() * x.abs() ** (p - 1)).masked_fill(x == 0, 0)
+            return (scaled * g * norm ** (1 - p),)
+        scale = (g / norm ** (p - 1)).masked_fill(norm == 0, 0)
+        return (x * x.abs() ** (p - 2) * scale,)
+
+    def release(self) -> None:
+        self._freed = True
+        self.x = self.out = None
+
+
+def _vector_norm_data(a: np.ndarray, p: float, dims: tuple, keepdim: bool) -> np.ndarray:
+    # accumulated in double, as PyTorch's CPU kernels do for float (so the 3-norm of [5.] is exactly 5.)
+    a = np.abs(a).astype(np.float64, copy=False) if a.dtype.itemsize < 8 else np.abs(a)
+    if p == 2:
+        return np.sqrt((a * a).sum(axis=dims, keepdims=keepdim))
+    if p == 1:
+        return a.sum(axis=dims, keepdims=keepdim)
+    if p == float("inf"):
+        return a.max(axis=dims, keepdims=keepdim)
+    if p == -float("inf"):
+        return a.min(axis=dims, keepdims=keepdim)
+    if p == 0:
+        return (a != 0).sum(axis=dims, keepdims=keepdim).astype(a.dtype)
+    return (a ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
+
+
+def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    """`Tensor.norm` / `torch.norm` for vector norms: recorded as LinalgVectorNormBackward0."""
+    if p in ("fro", None):
+        p = 2
+    if isinstance(p, str):
+        from gradsh.torch._unsupported import unsupported
+
+        raise unsupported(f"torch.norm(p={p!r})")
+    if not (x.dtype.is_floating_point or x.dtype.is_complex):
+        raise RuntimeError(
+            "linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+            f"{x.dtype.scalar_name}"
+        )
+    if dtype is not None:
+        x = x.to(dtype)
+    p = float(p)
+    dims = _dims(dim, x._data.ndim) if x._data.ndim else ()
+    with np.errstate(all="ignore"):
+        out = result(_vector_norm_data(x._data, p, dims, keepdim), x.dtype)
+    if state.recording and x._rg:
+        node = LinalgVectorNormBackward0((edge(x),))
+        node.x, node.out, node.p = save(x), save_output(out), p
+        node.shape, node.dims, node.keepdim = x._data.shape, dims, keepdim
+        attach(out, node)
+    return out
+
+
+# ----- var / std ----------------------------------------------------------------------------------
+
+class VarBackward0(Node):
+    __slots__ = ("dims", "dof", "keepdim", "shape", "x")
+    saves = True
+
+    def apply(self, grads: list) -> tuple:
+        x = unpack(self.x, self)
+        g = _restore(grads[0], self.shape, self.dims, self.keepdim)
+        scale = 2.0 / self.dof if self.dof else float("inf")  # C++ double division: inf at no dof
+        return (scale * g * (x - x.mean(dim=self.dims, keepdim=True)),)
+
+    def release(self) -> None:
+        self._freed = True
+        self.x = None
+
+
+class StdBackward0(VarBackward0):
+    __slots__ = ("out",)
+
+    def apply(self, grads: list) -> tuple:
+        out = unpack(self.out, self)
+        g = (grads[0] / (out * 2)).masked_fill(out == 0, 0)
+        return VarBackward0.apply(self, [g])
+
+    def release(self) -> None:
+        self._freed = True
+        self.x = self.out = None
+
+
+def _var(x: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any, is_std: bool) -> Tensor:
+    if isinstance(dim, bool):  # x.var(False): the unbiased overload
+        dim, unbiased = None, dim
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    if not (x.dtype.is_floating_point or x.dtype.is_complex):
+        name = "std" if is_std else "var"
+        raise RuntimeError(f"{name} and {name}_mean only support floating point and complex dtypes")
+    dims = _dims(dim, x._data.ndim) if x._data.ndim else ()
+    data = x._data
+    if data.dtype.kind == "f" and data.dtype.itemsize < 8:
+        data = data.astype(np.float64)  # PyTorch's CPU Welford accumulates float in double
+    n = 1
+    for d in dims:
+        n *= data.shape[d]
+    dof = n - correction
+    if dof <= 0:
+        import warnings
+
+        warnings.warn(
+            f"{'std' if is_std else 'var'}(): degrees of freedom is <= 0. Correction should be strictly less than "
+            "the reduction factor (input numel divided by output numel). (Triggered internally at "
+            "/__w/pytorch/pytorch/aten/src/ATen/native/ReduceOps.cpp:1861.)", UserWarning, stacklevel=3)
+    with np.errstate(all="ignore"):
+        centred = data - data.mean(axis=dims, keepdims=True)
+        value = (centred * centred).sum(axis=dims, keepdims=keepdim) / builtins.max(0, dof)
+        if is_std:
+            value = np.sqrt(value)
+    out = result(value, x.dtype)
+    if state.recording and x._rg:
+        node = (StdBackward0 if is_std else VarBackward0)((edge(x),))
+        node.x, node.shape, node.dims, node.keepdim, node.dof = save(x), x._data.shape, dims, keepdim, dof
+        if is_std:
+            node.out = save_output(out)
+        attach(out, node)
+    return out
+
+
+def var(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
+    return _var(x, dim, unbiased, keepdim, correction, False)
+
+
+def std(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
+    return _var(x, dim, unbiased, keepdim, correction, True)
+
+
+# ----- losses -------------------------------------------------------------------------------------
+
+class MseLossBackward0(Node):
+    __slots__ = ("n", "reduction", "x", "x_meta", "y", "y_meta")
+    saves = True
+
+    def apply(self, grads: list) -> tuple:
+        from ._core import sum_to
+
+        x, y = unpack(self.x, self), unpack(self.y, self)
+        g = grads[0]
+        norm = 2.0 / self.n if self.reduction == "mean" else 2.0
+        (fa, _), (fb, _) = self.next_functions
+        # PyTorch's mse_loss_backward, with input and target swapped for the target's gradient
+        ga = sum_to((x - y) * norm * g, self.x_meta) if fa is not None else None
+        gb = sum_to((y - x) * norm * g, self.y_meta) if fb is not None else None
+        return ga, gb
+
+    def release(self) -> None:
+        self._freed = True
+        self.x = self.y = None
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+             reduction: str = "mean") -> Tensor:
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    dt = dtypes.promote_types(input.dtype, target.dtype)
+    diff = input._data.astype(dt.np, copy=False) - target._data.astype(dt.np, copy=False)
+    sq = diff * diff
+    value = sq if reduction == "none" else sq.sum() if reduction == "sum" else sq.mean()
+    out = result(value, dt)
+    if state.recording and (input._rg or target._rg):
+        node = MseLossBackward0((edge(input), edge(target)))
+        node.x, node.y, node.reduction, node.n = save(input), save(target), reduction, builtins.max(sq.size, 1)
+        node.x_meta, node.y_meta = input._data.shape, target._data.shape
+        attach(out, node)
+    return out
+
+
+def equal(a: Tensor, b: Tensor) -> bool:
+    """`torch.equal`: same shape and same values (after promotion); a Python bool, never recorded."""
+    if not isinstance(b, Tensor):
+        raise TypeError(f"equal(): argument 'other' (position 2) must be Tensor, not {type(b).__name__}")
+    if a._data.shape != b._data.shape:
+        return False
+    dt = dtypes.promote_types(a.dtype, b.dtype)
+    return bool(np.array_equal(a._data.astype(dt.np, copy=False), b._data.astype(dt.np, copy=False)))

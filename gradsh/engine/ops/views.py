@@ -64,6 +64,12 @@ class UnsafeViewBackward0(ViewBackward0):
     __slots__ = ()
 
 
+class ReshapeAliasBackward0(ViewBackward0):
+    """reshape of a non-contiguous tensor that can still be a view (PyTorch's _reshape_alias)."""
+
+    __slots__ = ()
+
+
 def _infer_shape(shape: tuple, numel: int) -> tuple:
     shape = tuple(int(s) for s in shape)
     if shape.count(-1) > 1:
@@ -119,12 +125,15 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
     if data is not None:
         node = None
         if _recording(x):
-            node = ViewBackward0((edge(x),))
+            node = (ViewBackward0 if x._data.flags.c_contiguous else ReshapeAliasBackward0)((edge(x),))
             node.shape = x._data.shape
         return make_view(x, data, node, lambda b: b.reshape(shape))
     out = Tensor._wrap(np.reshape(x._data, shape).copy(), x.dtype)
     if _recording(x):
-        node = UnsafeViewBackward0((edge(x),))
+        # PyTorch copies with _unsafe_view(x.clone(), shape): CloneBackward0 under UnsafeViewBackward0
+        from .conversion import CloneBackward0
+
+        node = UnsafeViewBackward0(((CloneBackward0((edge(x),)), 0),))
         node.shape = x._data.shape
         out._grad_fn = node
         out._rg = True
@@ -420,6 +429,12 @@ class SplitBackward0(Node):
         return (cat(pieces, self.dim),)
 
 
+class SplitWithSizesBackward0(SplitBackward0):
+    """split with a list of sizes (PyTorch's split_with_sizes)."""
+
+    __slots__ = ()
+
+
 class UnbindBackward0(Node):
     __slots__ = ("shape", "dim", "dtype", "n")
 
@@ -471,11 +486,12 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
     key = (slice(None),) * d
     datas = [x._data[key + (slice(lo, hi),)] for lo, hi in bounds]
     node = None
+    with_sizes = not isinstance(split_size_or_sections, int)
     if _recording(x):
-        node = SplitBackward0((edge(x),))
+        node = (SplitWithSizesBackward0 if with_sizes else SplitBackward0)((edge(x),))
         node.shape, node.dim, node.bounds, node.dtype, node.n = shape, d, bounds, x.dtype, len(bounds)
     fns = [lambda b, lo=lo, hi=hi: slice_dim(b, d, lo, hi, 1) for lo, hi in bounds]
-    return _multi_views(x, datas, node, "Split", fns)
+    return _multi_views(x, datas, node, "SplitWithSizes" if with_sizes else "Split", fns)
 
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:

@@ -1,8 +1,13 @@
-"""torch.nn: Parameter (modules come with the nn issue)."""
+"""torch.nn: Module, Parameter, the layers and losses gradsh implements, functional and init."""
 
+from gradsh.engine.nn import (  # noqa: F401
+    ELU, GELU, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Dropout, Flatten, Hardtanh, Identity, L1Loss, LeakyReLU,
+    Linear, LogSigmoid, LogSoftmax, Module, ModuleDict, ModuleList, MSELoss, NLLLoss, ParameterList, ReLU, ReLU6,
+    Sequential, Sigmoid, SiLU, SmoothL1Loss, Softmax, Softplus, Tanh,
+)
 from gradsh.engine.parameter import Parameter  # noqa: F401
 from gradsh.torch import _unsupported
 
-from . import functional  # noqa: F401
+from . import functional, init, modules, parameter  # noqa: F401
 
 __getattr__ = _unsupported.module_getattr("torch.nn")

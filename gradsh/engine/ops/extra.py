@@ -1,0 +1,225 @@
+"""More tensor ops examples use: logsumexp, cumsum, isclose/allclose, scatter, index_add.
+
+Each forward beside its backward node (named as PyTorch 2.13 names it); backward formulas use
+Tensor ops so that create_graph differentiates through them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes
+from ..grad_mode import state
+from ..graph import NO_EDGE, Node, edge
+from ..tensor import Tensor, _wrap_dim
+from ._core import attach, result, save, save_output, to_tensor, unpack
+from .inplace import apply_inplace
+
+
+def _dims(dim: Any, ndim: int) -> tuple:
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    return tuple(sorted(_wrap_dim(d, ndim) for d in dims)) if ndim else ()
+
+
+# ----- logsumexp ------------------------------------------------------------------------------------
+
+class LogsumexpBackward0(Node):
+    __slots__ = ("x", "out", "dims", "keepdim")
+    saves = True
+
+    def apply(self, grads: list) -> tuple:
+        x, out = unpack(self.x, self), unpack(self.out, self)
+        g = grads[0]
+        if not self.keepdim:
+            for d in self.dims:
+                g, out = g.unsqueeze(d), out.unsqueeze(d)
+        return (g * (x - out).exp(),)
+
+    def release(self) -> None:
+        self._freed = True
+        self.x = self.out = None
+
+
+def logsumexp(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    dt = x.dtype if x.dtype.is_floating_point or x.dtype.is_complex else dtypes.get_default_dtype()
+    nd = x._data.ndim
+    dims = _dims(dim, nd) if dim != () else tuple(range(nd))
+    a = x._data.astype(np.float64)
+    if nd == 0:
+        data = a
+    else:
+        m = a.max(axis=dims, keepdims=True) if a.size else np.zeros([1] * nd)
+        m = np.where(np.isinf(m), 0.0, m)
+        data = np.log(np.exp(a - m).sum(axis=dims, keepdims=True)) + m
+        if not keepdim:
+            data = data.squeeze(axis=dims)
+    out = result(data, dt)
+    if state.recording and x._rg:
+        node = LogsumexpBackward0((edge(x),))
+        node.x, node.out, node.dims, node.keepdim = save(x), save_output(out), dims, keepdim or nd == 0
+        attach(out, node)
+    return out
+
+
+# ----- cumsum ---------------------------------------------------------------------------------------
+
+class CumsumBackward0(Node):
+    __slots__ = ("dim",)
+
+    def apply(self, grads: list) -> tuple:
+        g = grads[0]
+        if g._data.ndim == 0:
+            return (g,)
+        # the reversed cumulative sum: total - (inclusive prefix sum) + g
+        return (g.sum(self.dim, keepdim=True) - g.cumsum(self.dim) + g,)
+
+
+def cumsum(x: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    dt = dtype or (dtypes.int64 if not (x.dtype.is_floating_point or x.dtype.is_complex) else x.dtype)
+    nd = x._data.ndim
+    d = _wrap_dim(dim, nd) if nd else 0
+    data = x._data.astype(dt.np).cumsum(axis=d) if nd else x._data.astype(dt.np).copy()
+    out = result(data, dt)
+    if state.recording and x._rg:
+        node = CumsumBackward0((edge(x),))
+        node.dim = d
+        attach(out, node)
+    return out
+
+
+# ----- comparisons with tolerance ---------------------------------------------------------------------
+
+def isclose(a: Tensor, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    b = to_tensor(b)
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"{a.dtype.scalar_name} did not match {b.dtype.scalar_name}")
+    x, y = a._data, b._data
+    close = np.isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    return Tensor._wrap(np.asarray(close), dtypes.bool_)
+
+
+def allclose(a: Tensor, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    return bool(isclose(a, b, rtol, atol, equal_nan)._data.all())
+
+
+# ----- scatter / index_add --------------------------------------------------------------------------
+
+def _scatter_data(base: np.ndarray, d: int, index: np.ndarray, src: Any, reduce: str | None = None) -> np.ndarray:
+    out = base.copy()
+    idx = np.indices(index.shape)
+    key = list(idx)
+    key[d] = index
+    values = src[tuple(np.indices(index.shape))] if isinstance(src, np.ndarray) else src
+    if reduce is None:
+        out[tuple(key)] = values
+    elif reduce == "add":
+        np.add.at(out, tuple(key), values)
+    elif reduce == "multiply":
+        np.multiply.at(out, tuple(key), values)
+    else:
+        raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
+    return out
+
+
+class ScatterBackward0(Node):
+    __slots__ = ("dim", "index")
+
+    def apply(self, grads: list) -> tuple:
+        g = grads[0]
+        (fs, _), (fsrc, _) = self.next_functions
+        gs = scatter(g, self.dim, self.index, 0.0) if fs is not None else None
+        gsrc = g.gather(self.dim, self.index) if fsrc is not None else None
+        return gs, gsrc
+
+
+class ScatterBackward1(Node):
+    __slots__ = ("dim", "index")
+
+    def apply(self, grads: list) -> tuple:
+        return (scatter(grads[0], self.dim, self.index, 0.0),)
+
+
+def scatter(x: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
+            reduce: str | None = None) -> Tensor:
+    if src is None:
+        src = value
+    d = _wrap_dim(dim, x._data.ndim) if x._data.ndim else 0
+    idx = index._data
+    if isinstance(src, Tensor):
+        data = _scatter_data(x._data, d, idx, src._data.astype(x.dtype.np), reduce)
+    else:
+        data = _scatter_data(x._data, d, idx, src, reduce)
+    out = result(data, x.dtype)
+    src_rg = isinstance(src, Tensor) and src._rg
+    if state.recording and (x._rg or src_rg) and reduce is None:
+        if isinstance(src, Tensor):
+            node = ScatterBackward0((edge(x), edge(src)))
+        else:
+            node = ScatterBackward1((edge(x),))
+        node.dim, node.index = d, index
+        attach(out, node)
+    return out
+
+
+def scatter_(x: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
+             reduce: str | None = None) -> Tensor:
+    extra = (src,) if isinstance(src, Tensor) else ()
+    s = None if extra else src
+
+    def op(t: Tensor, *rest: Tensor) -> Tensor:
+        return scatter(t, dim, index, rest[0] if rest else s, value=value, reduce=reduce)
+
+    return apply_inplace(x, op, *extra)
+
+
+def scatter_add(x: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    return scatter(x, dim, index, src, reduce="add")
+
+
+class IndexAddBackward0(Node):
+    __slots__ = ("dim", "index", "alpha", "src_meta")
+
+    def apply(self, grads: list) -> tuple:
+        g = grads[0]
+        (fs, _), (fsrc, _) = self.next_functions
+        gsrc = None
+        if fsrc is not None:
+            gsrc = g.index_select(self.dim, self.index) if g._data.ndim else g
+            if self.alpha != 1:
+                gsrc = gsrc * self.alpha
+            if gsrc._data.shape != self.src_meta:
+                gsrc = gsrc.reshape(self.src_meta)
+        return (g if fs is not None else None), gsrc
+
+
+def index_add(x: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
+    nd = x._data.ndim
+    d = _wrap_dim(dim, nd) if nd else 0
+    data = x._data.copy()
+    src = source._data.astype(x.dtype.np)
+    if alpha != 1:
+        src = src * alpha
+    if nd == 0:
+        data = data + src.reshape(())
+    else:
+        key = [slice(None)] * nd
+        key[d] = index._data.reshape(-1)
+        np.add.at(data, tuple(key), src.reshape(data[tuple(key)].shape))
+    out = result(data, x.dtype)
+    if state.recording and (x._rg or source._rg):
+        node = IndexAddBackward0((edge(x), edge(source)))
+        node.dim, node.index, node.alpha, node.src_meta = d, index, alpha, source._data.shape
+        attach(out, node)
+    return out
+
+
+def index_add_(x: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
+    return apply_inplace(x, lambda t, s: index_add(t, dim, index, s, alpha=alpha), source)
+
+
+__all__ = [
+    "NO_EDGE", "allclose", "cumsum", "index_add", "index_add_", "isclose", "logsumexp", "scatter", "scatter_",
+    "scatter_add",
+]

@@ -1,0 +1,514 @@
+"""torch.nn.functional's ops: linear, activations and losses, each forward beside its backward node.
+
+Backward formulas are written with Tensor ops, so `create_graph=True` differentiates through them.
+Node names and edges follow PyTorch 2.13 (spec semantics.md §8): F.linear on a 2-D input records
+AddmmBackward0 (bias, input, TBackward0 of weight); F.cross_entropy is NllLossBackward0 over
+LogSoftmaxBackward0; F.l1_loss is MeanBackward0 over AbsBackward0.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes
+from ..grad_mode import state
+from ..graph import Node, edge
+from ..tensor import Tensor
+from ._core import attach, result, save, save_output, unpack
+from .elementwise import _SavesInput, _unary_data, fit, where
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(reduction: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _legacy_reduction(size_average: Any, reduce: Any, reduction: str) -> str:
+    """The deprecated size_average/reduce pair, mapped as torch.nn._reduction.legacy_get_string does."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if not reduce:
+        return "none"
+    return "mean" if size_average else "sum"
+
+
+def _warn_size_mismatch(input: Tensor, target: Tensor) -> None:
+    if target._data.shape != input._data.shape:
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). This will "
+            "likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
+            UserWarning, stacklevel=3,
+        )
+
+
+# ----- linear ---------------------------------------------------------------------------------------
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """PyTorch's aten::linear: addmm for a 2-D input with bias, addmm on a flattened view for other contiguous
+    inputs (ViewBackward0 on top), matmul (+ add) otherwise."""
+    from .linalg import addmm, matmul
+
+    nd = input._data.ndim
+    wt = weight.t()
+    if bias is None:
+        return matmul(input, wt)
+    if nd == 2:
+        return addmm(bias, input, wt)
+    if nd == 1 or (nd > 2 and input._data.flags.c_contiguous):
+        flat = input.reshape(-1, input._data.shape[-1])
+        out = addmm(bias, flat, wt)
+        return out.view(*input._data.shape[:-1], out._data.shape[-1])
+    return matmul(input, wt) + bias
+
+
+# ----- activations ----------------------------------------------------------------------------------
+
+def _activation(x: Tensor, data: np.ndarray, dt: dtypes.dtype, node_cls: type, saves: str, **attrs: Any) -> Tensor:
+    out = result(data, dt)
+    if state.recording and x._rg:
+        node = node_cls((edge(x),))
+        if saves == "input":
+            node.x = save(x)
+        else:
+            node.out = save_output(out)
+        for k, v in attrs.items():
+            setattr(node, k, v)
+        attach(out, node)
+    return out
+
+
+def _f64(x: Tensor) -> tuple:
+    """x's values in float64 (results are rounded back once), and x's floating dtype."""
+    data, dt = _unary_data(x, lambda a: a)
+    return np.asarray(data, dtype=np.float64), dt
+
+
+_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+def _np_erf(a: np.ndarray) -> np.ndarray:
+    return np.asarray(_erf(a), dtype=np.float64)
+
+
+class GeluBackward0(_SavesInput):
+    __slots__ = ("approximate",)
+
+    def apply(self, grads: list) -> tuple:
+        x = unpack(self.x, self)
+        if self.approximate == "tanh":
+            k = math.sqrt(2 / math.pi)
+            inner = (x + 0.044715 * x * x * x) * k
+            t = inner.tanh()
+            d_inner = (1 + 3 * 0.044715 * x * x) * k
+            d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner
+        else:
+            cdf = 0.5 * (1 + _erf_tensor(x * (1 / math.sqrt(2))))
+            pdf = (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))
+            d = cdf + x * pdf
+        return (grads[0] * d,)
+
+
+def _erf_tensor(x: Tensor) -> Tensor:
+    """erf as a (non-differentiable) tensor of x's dtype, for GELU's backward."""
+    return result(_np_erf(x._data.astype(np.float64)), x.dtype)
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    a, dt = _f64(x)
+    if approximate == "tanh":
+        data = 0.5 * a * (1 + np.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a ** 3)))
+    else:
+        data = a * 0.5 * (1 + _np_erf(a / math.sqrt(2)))
+    return _activation(x, data, dt, GeluBackward0, "input", approximate=approximate)
+
+
+class SiluBackward0(_SavesInput):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        x = unpack(self.x, self)
+        s = x.sigmoid()
+        return (grads[0] * (s * (1 + x * (1 - s))),)
+
+
+def silu(x: Tensor, inplace: bool = False) -> Tensor:
+    a, dt = _f64(x)
+    return _activation(x, a / (1 + np.exp(-a)), dt, SiluBackward0, "input")
+
+
+class SoftplusBackward0(_SavesInput):
+    __slots__ = ("beta", "threshold")
+
+    def apply(self, grads: list) -> tuple:
+        x = unpack(self.x, self)
+        z = (x * self.beta).exp()
+        d = z / (z + 1)
+        return (grads[0] * where(x * self.beta > self.threshold, 1.0, d),)
+
+
+def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    a, dt = _f64(x)
+    data = np.where(a * beta > threshold, a, np.log1p(np.exp(a * beta)) / beta)
+    return _activation(x, data, dt, SoftplusBackward0, "input", beta=beta, threshold=threshold)
+
+
+class LeakyReluBackward0(_SavesInput):
+    __slots__ = ("slope",)
+
+    def apply(self, grads: list) -> tuple:
+        x = unpack(self.x, self)
+        return (grads[0] * where(x > 0, 1.0, self.slope),)
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    a, dt = _f64(x)
+    data = np.where(a > 0, a, a * negative_slope)
+    return _activation(x, data, dt, LeakyReluBackward0, "input", slope=negative_slope)
+
+
+class EluBackward0(_SavesInput):
+    __slots__ = ("alpha",)
+
+    def apply(self, grads: list) -> tuple:
+        x = unpack(self.x, self)
+        return (grads[0] * where(x > 0, 1.0, x.exp() * self.alpha),)
+
+
+def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    a, dt = _f64(x)
+    data = np.where(a > 0, a, alpha * np.expm1(a))
+    return _activation(x, data, dt, EluBackward0, "input", alpha=alpha)
+
+
+class HardtanhBackward0(_SavesInput):
+    __slots__ = ("lo", "hi")
+
+    def apply(self, grads: list) -> tuple:
+        x = unpack(self.x, self)
+        return (grads[0] * ((x > self.lo) & (x < self.hi)),)
+
+
+def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    dt = x.dtype
+    data = np.clip(x._data, min_val, max_val)
+    return _activation(x, data, dt, HardtanhBackward0, "input", lo=min_val, hi=max_val)
+
+
+def relu6(x: Tensor, inplace: bool = False) -> Tensor:
+    return hardtanh(x, 0.0, 6.0)
+
+
+class LogSigmoidBackward0(_SavesInput):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        x = unpack(self.x, self)
+        return (grads[0] * (1 - x.sigmoid()),)
+
+
+def logsigmoid(x: Tensor) -> Tensor:
+    a, dt = _f64(x)
+    data = np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))
+    return _activation(x, data, dt, LogSigmoidBackward0, "input")
+
+
+# ----- losses ---------------------------------------------------------------------------------------
+
+class NllLossBackward0(Node):
+    """The gradient is -weight[target] (divided by the total weight for 'mean') at each target position."""
+
+    __slots__ = ("coef", "reduction", "class_dim")
+    saves = False
+
+    def apply(self, grads: list) -> tuple:
+        g = grads[0]
+        if self.reduction == "none" and g._data.ndim:
+            g = g.unsqueeze(self.class_dim)
+        return (g * self.coef,)
+
+
+def _class_last(a: np.ndarray) -> np.ndarray:
+    return np.moveaxis(a, 1, -1) if a.ndim >= 2 else a
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,
+             ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    x = input._data
+    if x.ndim < 1:
+        raise ValueError(f"Expected 2 or more dimensions (got {x.ndim})")
+    t = np.asarray(target._data, dtype=np.int64)
+    if x.ndim == 1:
+        x2, t2 = x.reshape(1, -1), t.reshape(1)
+    else:
+        x2, t2 = _class_last(x).reshape(-1, x.shape[1]), t.reshape(-1)
+        if t.shape != x.shape[:1] + x.shape[2:]:
+            raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target batch_size ({t.shape[0]}).")
+    n_classes = x2.shape[1]
+    valid = t2 != ignore_index
+    bad = valid & ((t2 < 0) | (t2 >= n_classes))
+    if bad.any():
+        raise IndexError(f"Target {int(t2[bad][0])} is out of bounds.")
+    safe_t = np.where(valid, t2, 0)
+    w = np.ones(n_classes, dtype=x.dtype) if weight is None else weight._data.astype(x.dtype)
+    wt = np.where(valid, w[safe_t], 0).astype(x.dtype)
+    picked = x2[np.arange(len(t2)), safe_t]
+    losses = -(wt * picked)
+    coef = np.zeros_like(x2)
+    coef[np.arange(len(t2)), safe_t] = -wt
+    if reduction == "none":
+        value = losses.reshape(t.shape)
+    elif reduction == "sum":
+        value = losses.sum(dtype=x.dtype)
+    else:
+        total = wt.sum(dtype=x.dtype)
+        value = losses.sum(dtype=x.dtype) / total
+        coef = coef / total
+    out = result(value, input.dtype)
+    if state.recording and input._rg:
+        node = NllLossBackward0((edge(input),))
+        shaped = coef.reshape(x.shape) if x.ndim == 1 else np.moveaxis(
+            coef.reshape(x.shape[:1] + x.shape[2:] + x.shape[1:2]), -1, 1)
+        node.coef = Tensor._wrap(np.ascontiguousarray(shaped, dtype=x.dtype), input.dtype)
+        node.reduction, node.class_dim = reduction, 1 if x.ndim >= 2 else 0
+        attach(out, node)
+    return out
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,
+                  ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    class_dim = 0 if input._data.ndim == 1 else 1
+    logp = input.log_softmax(class_dim)
+    if target.dtype.is_floating_point:  # class probabilities
+        w = logp if weight is None else logp * weight.reshape(-1, *([1] * (input._data.ndim - class_dim - 1)))
+        losses = -(w * target).sum(class_dim)
+        if reduction == "none":
+            return losses
+        if reduction == "sum":
+            return losses.sum()
+        return losses.sum() / (input._data.shape[0] if class_dim else 1)
+    loss = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
+    if label_smoothing > 0:
+        n_classes = input._data.shape[class_dim]
+        smooth = -(logp if weight is None else logp * weight).sum(class_dim)
+        mask = Tensor._wrap(np.asarray(target._data != ignore_index), dtypes.bool_)
+        smooth = smooth * mask
+        if reduction == "mean":
+            smooth = smooth.sum() / (mask.sum() if weight is None else (weight[target.clamp(min=0)] * mask).sum())
+        elif reduction == "sum":
+            smooth = smooth.sum()
+        loss = loss * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
+    return loss
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+            reduction: str = "mean") -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    _warn_size_mismatch(input, target)
+    loss = (input - target).abs()
+    if reduction == "mean":
+        return loss.mean()
+    return loss.sum() if reduction == "sum" else loss
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+             reduction: str = "mean", weight: Any = None) -> Tensor:
+    from .reduction import mse_loss as _mse
+
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _warn_size_mismatch(input, target)
+    return _mse(input, target, reduction=reduction)
+
+
+def _reduce(losses: np.ndarray, reduction: str) -> Any:
+    if reduction == "none":
+        return losses
+    return losses.sum() if reduction == "sum" else losses.mean()
+
+
+def _grad_scale(g: Tensor, reduction: str, n: int) -> Tensor:
+    return g / n if reduction == "mean" else g
+
+
+class BinaryCrossEntropyBackward0(Node):
+    __slots__ = ("x", "t", "w", "reduction", "n")
+    saves = True
+
+    def apply(self, grads: list) -> tuple:
+        x, t = unpack(self.x, self), unpack(self.t, self)
+        g = _grad_scale(grads[0], self.reduction, self.n)
+        if self.w is not None:
+            g = g * self.w
+        (fx, _), (ft, _) = self.next_functions
+        gx = g * (x - t) / ((1 - x) * x).clamp_min(1e-12) if fx is not None else None
+        gt = g * ((1 - x).log().clamp_min(-100) - x.log().clamp_min(-100)) if ft is not None else None
+        return gx, gt
+
+    def release(self) -> None:
+        self._freed = True
+        self.x = self.t = None
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,
+                         reduce: Any = None, reduction: str = "mean") -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if target._data.shape != input._data.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
+                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    x = input._data.astype(np.float64)
+    if ((x < 0) | (x > 1)).any():
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    t = target._data.astype(np.float64)
+    losses = -(t * np.maximum(np.log(x), -100) + (1 - t) * np.maximum(np.log1p(-x), -100))
+    if weight is not None:
+        losses = losses * weight._data
+    out = result(_reduce(losses, reduction), input.dtype)
+    if state.recording and (input._rg or target._rg):
+        node = BinaryCrossEntropyBackward0((edge(input), edge(target)))
+        node.x, node.t, node.w = save(input), save(target), weight
+        node.reduction, node.n = reduction, max(x.size, 1)
+        attach(out, node)
+    return out
+
+
+class BinaryCrossEntropyWithLogitsBackward0(Node):
+    __slots__ = ("x", "t", "w", "pw", "reduction", "n")
+    saves = True
+
+    def apply(self, grads: list) -> tuple:
+        x, t = unpack(self.x, self), unpack(self.t, self)
+        g = _grad_scale(grads[0], self.reduction, self.n)
+        if self.w is not None:
+            g = g * self.w
+        (fx, _), (ft, _) = self.next_functions[:2]
+        s = x.sigmoid()
+        if self.pw is None:
+            gx = g * (s - t) if fx is not None else None
+            gt = g * -x if ft is not None else None
+        else:
+            lw = (self.pw - 1) * t + 1
+            gx = g * (s * lw - self.pw * t) if fx is not None else None
+            gt = g * -(x + (self.pw - 1) * x.sigmoid().log()) if ft is not None else None
+        return gx, gt
+
+    def release(self) -> None:
+        self._freed = True
+        self.x = self.t = None
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                     size_average: Any = None, reduce: Any = None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if target._data.shape != input._data.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    x = input._data.astype(np.float64)
+    t = target._data.astype(np.float64)
+    log_sig = np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+    lw = 1.0 if pos_weight is None else (pos_weight._data - 1) * t + 1
+    losses = (1 - t) * x - lw * log_sig
+    if weight is not None:
+        losses = losses * weight._data
+    out = result(_reduce(losses, reduction), input.dtype)
+    if state.recording and (input._rg or target._rg):
+        node = BinaryCrossEntropyWithLogitsBackward0((edge(input), edge(target)))
+        node.x, node.t, node.w, node.pw = save(input), save(target), weight, pos_weight
+        node.reduction, node.n = reduction, max(x.size, 1)
+        attach(out, node)
+    return out
+
+
+class SmoothL1LossBackward0(Node):
+    __slots__ = ("x", "t", "beta", "reduction", "n", "x_meta", "t_meta")
+    saves = True
+
+    def apply(self, grads: list) -> tuple:
+        x, t = unpack(self.x, self), unpack(self.t, self)
+        g = _grad_scale(grads[0], self.reduction, self.n)
+        d = x - t
+        if self.beta == 0:
+            slope = d.sign()
+        else:
+            slope = where(d.abs() < self.beta, d / self.beta, d.sign())
+        (fx, _), (ft, _) = self.next_functions
+        gx = fit(g * slope, self.x_meta) if fx is not None else None
+        gt = fit(-(g * slope), self.t_meta) if ft is not None else None
+        return gx, gt
+
+    def release(self) -> None:
+        self._freed = True
+        self.x = self.t = None
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
+                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    _warn_size_mismatch(input, target)
+    dt = dtypes.promote_types(input.dtype, target.dtype)
+    d = np.abs(input._data.astype(np.float64) - target._data.astype(np.float64))
+    losses = d - 0.5 * beta if beta == 0 else np.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta)
+    out = result(_reduce(losses, reduction), dt)
+    if state.recording and (input._rg or target._rg):
+        node = SmoothL1LossBackward0((edge(input), edge(target)))
+        node.x, node.t, node.beta, node.reduction, node.n = save(input), save(target), beta, reduction, max(d.size, 1)
+        node.x_meta, node.t_meta = (input._data.shape, input.dtype), (target._data.shape, target.dtype)
+        attach(out, node)
+    return out
+
+
+__all__ = [
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "elu", "gelu", "hardtanh",
+    "l1_loss", "leaky_relu", "linear", "logsigmoid", "mse_loss", "nll_loss", "relu6", "silu", "smooth_l1_loss",
+    "softplus",
+]
+
+
+# ----- softmax with PyTorch's functional signature (dim=None picks the legacy implicit dim) -------------
+
+def _implicit_dim(name: str, ndim: int) -> int:
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
+                  "as an argument.", UserWarning, stacklevel=4)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    from .reduction import softmax as _softmax
+
+    if dim is None:
+        dim = _implicit_dim("softmax", input._data.ndim)
+    return _softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    from .reduction import log_softmax as _log_softmax
+
+    if dim is None:
+        dim = _implicit_dim("log_softmax", input._data.ndim)
+    return _log_softmax(input, dim, dtype=dtype)
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    from .elementwise import relu as _relu
+
+    return input.relu_() if inplace else _relu(input)
+
+
+__all__ += ["log_softmax", "relu", "softmax"]

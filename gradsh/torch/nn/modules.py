@@ -1,0 +1,7 @@
+"""torch.nn.modules: the module classes (also reachable as torch.nn.X)."""
+
+from gradsh.engine.nn import *  # noqa: F401,F403
+from gradsh.engine.nn.module import Module  # noqa: F401
+from gradsh.torch import _unsupported
+
+__getattr__ = _unsupported.module_getattr("torch.nn.modules")
