@@ -14,10 +14,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import doctest
-import importlib
 import json
 import os
-import pkgutil
 import signal
 import subprocess
 import sys
@@ -26,9 +24,9 @@ import traceback
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import ModuleType
 
-DEFAULT_BACKEND = "gradsh.torch"
+from gradsh.transcript.backend import DEFAULT_BACKEND, bind_torch  # noqa: F401 - re-exported for scripts
+
 TRACEBACK_HEADER = "Traceback (most recent call last):\n"
 _Out = Callable[[str], object]  # doctest's report writer
 
@@ -51,27 +49,6 @@ class FileRun:
 
     outcomes: dict[int, ExampleOutcome]
     error: str | None = None
-
-
-def bind_torch(backend: str = DEFAULT_BACKEND) -> ModuleType:
-    """Point sys.modules["torch"] and every torch.<sub> at `backend` and its submodules; return it."""
-    if backend == "torch":
-        import torch  # real PyTorch binds itself
-
-        return torch
-    module = importlib.import_module(backend)
-    for name in [n for n in sys.modules if n == "torch" or n.startswith("torch.")]:
-        del sys.modules[name]
-    # Import the whole subtree so `import torch.nn.functional as F` finds a module, not a miss.
-    if hasattr(module, "__path__"):
-        for info in pkgutil.walk_packages(module.__path__, prefix=backend + "."):
-            importlib.import_module(info.name)
-    sys.modules["torch"] = module
-    prefix = backend + "."
-    for name, sub in list(sys.modules.items()):
-        if name.startswith(prefix) and sub is not None:
-            sys.modules["torch." + name[len(prefix) :]] = sub
-    return module
 
 
 def collect_examples(path: str | os.PathLike[str]) -> list[doctest.Example]:

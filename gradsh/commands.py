@@ -1,0 +1,142 @@
+"""What `gradsh run` and `gradsh check` do once their arguments are parsed: find files, run, render, exit status.
+
+Exit status (design.md): 0 all passed (`run`: always, unless the input is unusable), 1 some example
+failed, 2 the input or the command was wrong. On 2, nothing is written: no --fix rewrite, no JUnit file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from gradsh.report.model import FAILED, RunResult
+from gradsh.transcript.backend import BackendError, bind_torch
+from gradsh.transcript.fix import write_atomic
+from gradsh.transcript.pool import run_files
+from gradsh.transcript.runner import FileOutcome, Options
+
+FOLDER_PATTERNS = ("*.txt", "*.pycon", "*.md", "*.rst")
+_SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "__pycache__", "node_modules", ".tox", ".nox"}
+BACKENDS = {"gradsh": "gradsh.torch", "gradsh.torch": "gradsh.torch", "torch": "torch"}
+
+
+@dataclasses.dataclass
+class Request:
+    command: str  # "run" or "check"
+    paths: list[str]
+    options: Options
+    globs: list[str] = dataclasses.field(default_factory=list)
+    jobs: int = 1
+    output_format: str = "text"  # or "json"
+    junit_xml: str | None = None
+    color: bool = True
+    verbose: bool = False
+
+
+def find_files(paths: list[str], globs: list[str]) -> tuple[list[str], list[str]]:
+    """Files named, and files in folders matching the patterns (default FOLDER_PATTERNS); and path errors."""
+    files, errors = [], []
+    patterns = tuple(globs) or FOLDER_PATTERNS
+    for name in paths:
+        path = Path(name)
+        if path.is_file():
+            files.append(name)
+        elif path.is_dir():
+            for root, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+                for file in sorted(names):
+                    if any(fnmatch.fnmatch(file, p) for p in patterns):
+                        files.append(os.path.join(root, file))
+        elif path.exists():
+            errors.append(f"{name}: not a file or a folder")
+        else:
+            errors.append(f"{name}: no such file or folder")
+    return list(dict.fromkeys(files)), errors
+
+
+def exit_code(result: RunResult) -> int:
+    if result.errors or any(f.error for f in result.files):
+        return 2
+    if result.command == "run":
+        return 0
+    unfixed = sum(e.verdict == FAILED and not e.fixed for f in result.files for e in f.examples)
+    return 1 if unfixed else 0
+
+
+def execute(request: Request) -> tuple[RunResult, list[FileOutcome]]:
+    """Run the request: every file, then the exit status; writes nothing yet."""
+    start = time.perf_counter()
+    backend = BACKENDS.get(request.options.backend, request.options.backend)
+    options = dataclasses.replace(request.options, backend=backend)
+    result = RunResult([], backend, request.command)
+    files, result.errors = find_files(request.paths, request.globs)
+    if result.errors:
+        result.exit_code = 2
+        return result, []
+    try:
+        bind_torch(backend)  # once here: children forked later start with it loaded
+    except BackendError as exc:
+        result.errors.append(str(exc))
+        result.exit_code = 2
+        return result, []
+    show_bar = request.output_format == "text" and len(files) > 1 and sys.stderr.isatty() and request.color
+    from gradsh.report import progress
+
+    with progress.bar(len(files), show_bar) as advance:
+        outcomes = run_files(files, options, request.jobs, advance)
+    result.files = [o.result for o in outcomes]
+    if not any(f.examples for f in result.files) and not any(f.error for f in result.files):
+        where = ", ".join(request.paths)
+        result.errors.append(f"no examples found in {where} (looked for `>>>` and `In [n]:` examples)")
+    result.duration = time.perf_counter() - start
+    result.exit_code = exit_code(result)
+    return result, outcomes
+
+
+def write_outputs(request: Request, result: RunResult, outcomes: list[FileOutcome]) -> None:
+    """--fix rewrites and the JUnit file: only when the command was sound (exit status 0 or 1)."""
+    if result.exit_code == 2:
+        return
+    for outcome in outcomes:
+        if outcome.new_bytes is not None:
+            write_atomic(outcome.result.path, outcome.new_bytes)
+    if request.junit_xml:
+        from gradsh.report import junit
+
+        Path(request.junit_xml).write_text(junit.render(result), encoding="utf-8")
+
+
+def render(request: Request, result: RunResult, out: TextIO) -> None:
+    if request.output_format == "json":
+        from gradsh.report import json_out
+
+        out.write(json_out.render(result))
+    elif request.color:
+        from rich.console import Console
+
+        from gradsh.report import terminal
+
+        terminal.render(result, Console(file=out, highlight=False), request.verbose)
+    else:
+        from gradsh.report import plain
+
+        plain.render(result, out, request.verbose)
+
+
+def main(request: Request, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Execute, write what is to be written, render; return the exit status."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    result, outcomes = execute(request)
+    write_outputs(request, result, outcomes)
+    for error in result.errors + [f.error for f in result.files if f.error]:
+        err.write(f"gradsh {request.command}: error: {error}\n")
+    if result.errors and not result.files and request.output_format != "json":
+        return result.exit_code  # nothing ran: the message says it all
+    render(request, result, out)
+    return result.exit_code

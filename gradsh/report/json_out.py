@@ -1,0 +1,57 @@
+"""JSON renderer: one document for a whole `run`/`check` (`--format json`).
+
+Schema "gradsh.results/1" (additions keep the version; a change of meaning bumps it):
+
+    {
+      "schema": "gradsh.results/1",
+      "command": "check" | "run",
+      "backend": "gradsh.torch" | "torch",
+      "exit_code": 0 | 1 | 2,
+      "duration": seconds,
+      "totals": {"files", "passed", "failed", "skipped", "fixed", "errors": int},
+      "errors": [message, ...],                 # command/input errors not tied to one file
+      "files": [{
+        "path": str, "error": str | null,       # error: unusable input ("path:line: message")
+        "fixed": int, "fix_notes": [str], "duration": seconds,
+        "examples": [{
+          "path": str, "line": int,             # 1-based line of the example's first source line
+          "source": str, "want": str, "got": str,
+          "verdict": "passed" | "failed" | "skipped", "fixed": bool,
+          "exception": {"type": str, "message": str} | null,
+          "warnings": [str], "stderr": str,
+          "report": {"tensors": [{"name", "changes": [str], "shape": [int], "dtype": str,
+                                  "requires_grad": bool, "is_leaf": bool,
+                                  "grad_fn": str | null, "grad": str | null}],
+                     "mode_before": {"grad_enabled": bool, "inference_mode": bool} | null,
+                     "mode_after": same | null},
+          "diff": str, "reason": str, "duration": seconds
+        }]
+      }]
+    }
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from gradsh.report.model import RunResult
+
+SCHEMA = "gradsh.results/1"
+
+
+def document(result: RunResult) -> dict:
+    return {
+        "schema": SCHEMA,
+        "command": result.command,
+        "backend": result.backend,
+        "exit_code": result.exit_code,
+        "duration": result.duration,
+        "totals": result.totals(),
+        "errors": list(result.errors),
+        "files": [dataclasses.asdict(f) for f in result.files],
+    }
+
+
+def render(result: RunResult) -> str:
+    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,50 @@
+"""Plain-text renderer: for pipes, logs, NO_COLOR and --no-color. Writes what the model holds, nothing more."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import TextIO
+
+from gradsh.report import text
+from gradsh.report.model import FAILED, SKIPPED, ExampleResult, FileResult, RunResult
+
+
+def _example(ex: ExampleResult, out: TextIO, replay: bool) -> None:
+    where = f"{ex.path}:{ex.line}"
+    if replay:
+        mark = "" if ex.verdict != FAILED else "  <-- differs from the transcript"
+        out.write(f"[{where}]{' skipped' if ex.verdict == SKIPPED else ''}{mark}\n")
+    else:
+        out.write(f"{text.verdict_word(ex)} {where}\n")
+    if ex.source:
+        out.write("\n".join(text.prompted(ex.source)) + "\n")
+    if replay and ex.got:
+        out.write(ex.got if ex.got.endswith("\n") else ex.got + "\n")
+    if ex.reason:
+        out.write(f"  ({ex.reason})\n")
+    if ex.verdict == FAILED and ex.diff:
+        out.write(textwrap.indent(ex.diff, "  ") if not replay else textwrap.indent(ex.diff, "  | "))
+    out.writelines(f"  warning: {warning}\n" for warning in ex.warnings)
+    if ex.stderr:
+        out.write(textwrap.indent(ex.stderr, "  stderr: "))
+    out.writelines(f"  {line}\n" for line in text.report_lines(ex.report))
+    out.write("\n")
+
+
+def _file_header(f: FileResult, out: TextIO) -> None:
+    if not f.error and not f.examples:
+        out.write(f"{f.path}: no examples\n")
+
+
+def render(result: RunResult, out: TextIO, verbose: bool = False) -> None:
+    """`run` shows every example with its output; `check` shows failures (every example with verbose)."""
+    replay = result.command == "run"
+    for f in result.files:
+        _file_header(f, out)
+        if replay and f.examples:
+            out.write(f"== {f.path} ==\n\n")
+        for ex in f.examples:
+            if replay or verbose or ex.verdict == FAILED:
+                _example(ex, out, replay)
+        out.writelines(f"fix: {note}\n" for note in f.fix_notes)
+    out.write(text.summary(result) + "\n")

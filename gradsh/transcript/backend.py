@@ -1,0 +1,50 @@
+"""Binding `import torch` (and `import torch.nn.functional as F`, ...) to a backend module."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from types import ModuleType
+
+DEFAULT_BACKEND = "gradsh.torch"
+
+
+class BackendError(Exception):
+    """The backend cannot be imported (e.g. `--backend torch` without PyTorch installed)."""
+
+
+def _forget_torch() -> None:
+    for name in [n for n in sys.modules if n == "torch" or n.startswith("torch.")]:
+        del sys.modules[name]
+
+
+def bind_torch(backend: str = DEFAULT_BACKEND) -> ModuleType:
+    """Point sys.modules["torch"] and every torch.<sub> at `backend` and its submodules; return it."""
+    if backend == "torch":
+        existing = sys.modules.get("torch")
+        if existing is not None and not existing.__name__.startswith("torch"):
+            _forget_torch()  # an earlier binding to another backend must not pass for real PyTorch
+        try:
+            import torch  # real PyTorch binds itself
+        except ImportError as exc:
+            raise BackendError(
+                f"--backend torch needs PyTorch, which is not installed here ({exc}); "
+                "install it with `pip install torch==2.13.0`, or leave out --backend to use gradsh's engine"
+            ) from None
+        return torch
+    try:
+        module = importlib.import_module(backend)
+    except ImportError as exc:
+        raise BackendError(f"cannot import the backend {backend!r}: {exc}") from None
+    _forget_torch()
+    # Import the whole subtree so `import torch.nn.functional as F` finds a module, not a miss.
+    if hasattr(module, "__path__"):
+        for info in pkgutil.walk_packages(module.__path__, prefix=backend + "."):
+            importlib.import_module(info.name)
+    sys.modules["torch"] = module
+    prefix = backend + "."
+    for name, sub in list(sys.modules.items()):
+        if name.startswith(prefix) and sub is not None:
+            sys.modules["torch." + name[len(prefix) :]] = sub
+    return module

@@ -1,0 +1,102 @@
+"""`--fix`: rewrite the expected output of failing examples in place, every other byte as it was.
+
+Only the characters of each expected output change (found by exact positions, mapped back to
+the file's own line endings and encoding); prose, fences, CRLF and a BOM stay. The file is
+written atomically (a temporary file beside it, then a rename). Output that no transcript can
+express (a line starting with `>>>`, a tab, a closing fence inside Markdown, ...) is not written;
+the example is named instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from gradsh.transcript.examples import Example
+from gradsh.transcript.session import TRACEBACK_HEADER, Execution
+
+_FENCE_LINE = re.compile(r"^[ \t]*(```|~~~)")
+_IPYTHON_PROMPT = re.compile(r"^[ ]*In \[\d+\]:")
+
+
+def expected_text(example: Example, run: Execution) -> str:
+    """What the transcript should say under this example, without indent (doctest's form of `got`)."""
+    if run.exc_msg is not None:
+        return TRACEBACK_HEADER + "    ...\n" + run.exc_msg
+    if example.style == "ipython" and run.displayed:
+        value = run.displayed[-1] + "\n"
+        printed = run.got[: len(run.got) - len(value)] if run.got.endswith(value) else run.got
+        head = f"Out[{example.prompt_number}]:"
+        shown = f"{head}\n{value}" if "\n" in value.rstrip("\n") else f"{head} {value}"
+        return printed + shown
+    return run.got
+
+
+def why_not_writable(text: str, example: Example, kind: str) -> str | None:
+    """Why `text` cannot stand as expected output in this kind of file (None: it can)."""
+    lines = text.split("\n")[:-1] if text.endswith("\n") else text.split("\n")
+    if "\t" in text:
+        return "the output holds a tab, which doctest expands in expected output"
+    if "\r" in text:
+        return "the output holds a carriage return, which would split the line"
+    for i, line in enumerate(lines):
+        stripped = line.lstrip(" ")
+        if stripped.startswith(">>>") or (i == 0 and stripped.startswith("...") and example.style == "doctest"):
+            return f"an output line starts with {stripped[:3]!r}, which reads as a prompt"
+        if line.strip() == "<BLANKLINE>":
+            return "an output line is '<BLANKLINE>' itself"
+        if example.style == "ipython" and _IPYTHON_PROMPT.match(line):
+            return "an output line reads as an IPython prompt"
+        if kind == "markdown" and _FENCE_LINE.match(line):
+            return "an output line would close the Markdown fence"
+    if kind == "python" and ('"""' in text or "'''" in text or "\\" in text):
+        return "the output holds quotes or backslashes that would change the docstring"
+    return None
+
+
+def _indented(text: str, indent: int, newline: str) -> str:
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    pad = " " * indent
+    return newline.join(pad + ("<BLANKLINE>" if not line.strip() else line) for line in lines)
+
+
+def replacement(raw: str, start: int, end: int, text: str, indent: int, newline: str) -> str:
+    """The characters to put at raw[start:end] so that the expected output reads `text`."""
+    body = _indented(text, indent, newline)
+    old = raw[start:end]
+    if not body:
+        return ""
+    if start > 0 and raw[start - 1] not in "\r\n":  # the source ended the file with no newline
+        return newline + body
+    if old:
+        ends_line = old.endswith(("\n", "\r"))
+        return body + (newline if ends_line else "")
+    return body + newline
+
+
+def apply(raw: str, edits: list[tuple[int, int, str]]) -> str:
+    """Replace non-overlapping (start, end, text) spans of `raw`."""
+    for start, end, text in sorted(edits, reverse=True):
+        raw = raw[:start] + text + raw[end:]
+    return raw
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write `data` to `path` through a temporary file in the same folder and a rename."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".gradsh-tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        shutil.copymode(target, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

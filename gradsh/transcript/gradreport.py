@@ -1,0 +1,168 @@
+"""The grad report: which tensors an example created or changed, read through public attributes only.
+
+A snapshot maps each name that holds a tensor (top-level names, and one level into what they
+hold: module parameters and buffers, object attributes, list/tuple/dict elements) to the tensor
+and a small state tuple; comparing the snapshots before and after an example gives the report.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from types import FunctionType, ModuleType
+from typing import Any
+
+from gradsh.report.model import GradMode, GradReport, TensorLine
+
+_MAX_ITEMS = 64  # elements looked at in one list/tuple/dict: a report, not a dump
+_SHORT_GRAD = 6  # grads with at most this many elements are shown by value
+
+Snapshot = dict[str, tuple[Any, tuple]]
+
+
+def _read(fn: Any, default: Any = None) -> Any:
+    try:
+        return fn()
+    except Exception:  # noqa: BLE001 - an engine bug, or an inference tensor's version: the report must not fail
+        return default
+
+
+def _grad(t: Any) -> Any:
+    # Reading .grad of a non-leaf warns; it is None there unless retain_grad() was called.
+    if _read(lambda: t.is_leaf, False) or _read(lambda: t.retains_grad, False):
+        return _read(lambda: t.grad)
+    return None
+
+
+def _state(t: Any) -> tuple:
+    g = _grad(t)
+    return (
+        _read(lambda: t._version),  # inference tensors raise here: None then
+        _read(lambda: t.requires_grad),
+        id(g) if g is not None else None,
+        _read(lambda: g._version) if g is not None else None,
+        _read(lambda: tuple(g.shape)) if g is not None else None,
+    )
+
+
+def _members(name: str, value: Any, tensor_type: type) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value[:_MAX_ITEMS]):
+            if isinstance(item, tensor_type):
+                yield f"{name}[{i}]", item
+    elif isinstance(value, dict):
+        for key, item in list(value.items())[:_MAX_ITEMS]:
+            if isinstance(item, tensor_type) and isinstance(key, (str, int)):
+                yield f"{name}[{key!r}]", item
+    elif callable(getattr(type(value), "named_parameters", None)):  # an nn.Module
+        for method in ("named_parameters", "named_buffers"):
+            for sub, item in _read(lambda m=method: list(getattr(value, m)()), [])[:_MAX_ITEMS]:
+                if isinstance(item, tensor_type):
+                    yield f"{name}.{sub}", item
+    elif not isinstance(value, (type, ModuleType, FunctionType)) and hasattr(value, "__dict__"):
+        for attr, item in list(_read(lambda: vars(value), {}).items())[:_MAX_ITEMS]:
+            if isinstance(item, tensor_type) and not attr.startswith("_"):
+                yield f"{name}.{attr}", item
+
+
+def snapshot(namespace: dict[str, Any], tensor_type: type | None) -> Snapshot:
+    """Every tensor reachable by name (one level deep), with the state the report compares."""
+    if tensor_type is None:
+        return {}
+    # Any warning the engine gives while being read is the report's own business, not the user's.
+    # (Swapping showwarning, unlike catch_warnings, leaves the filters and warning registries alone.)
+    show, warnings.showwarning = warnings.showwarning, _silent
+    try:
+        return _snapshot(namespace, tensor_type)
+    finally:
+        warnings.showwarning = show
+
+
+def _silent(*args: object, **kwargs: object) -> None:
+    pass
+
+
+def _snapshot(namespace: dict[str, Any], tensor_type: type) -> Snapshot:
+    found: Snapshot = {}
+    for name, value in list(namespace.items()):
+        if name.startswith("__"):
+            continue
+        if isinstance(value, tensor_type):
+            found[name] = (value, _state(value))
+        else:
+            for sub, item in _members(name, value, tensor_type):
+                found[sub] = (item, _state(item))
+    return found
+
+
+def _changes(before: tuple[Any, tuple] | None, after: tuple[Any, tuple]) -> list[str]:
+    if before is None:
+        return ["new"]
+    if before[0] is not after[0]:
+        return ["rebound"]
+    (v0, rg0, gid0, gv0, gs0), (v1, rg1, gid1, gv1, gs1) = before[1], after[1]
+    changes = []
+    if v0 != v1:
+        changes.append("in-place")
+    if rg0 != rg1:
+        changes.append("requires_grad")
+    if (gid0, gv0, gs0) != (gid1, gv1, gs1):
+        changes.append("grad")
+    return changes
+
+
+def _number(x: Any) -> str:
+    if isinstance(x, float):
+        text = f"{x:.4g}"
+        return text + "." if text.lstrip("-").isdigit() else text  # 2.0 shows as "2.", as torch prints it
+    return str(x)
+
+
+def grad_summary(g: Any) -> str | None:
+    if g is None:
+        return None
+    shape = _read(lambda: list(g.shape), [])
+    if _read(lambda: g.numel(), _SHORT_GRAD + 1) <= _SHORT_GRAD:
+        values = _read(lambda: g.detach().reshape(-1).tolist())
+        if values is not None:
+            text = ", ".join(_number(v) for v in values)
+            return text if not shape else f"[{text}]"
+    return f"shape {shape}"
+
+
+def _grad_fn_name(t: Any) -> str | None:
+    fn = _read(lambda: t.grad_fn)
+    if fn is None:
+        return None
+    return _read(lambda: fn.name(), type(fn).__name__)
+
+
+def describe(name: str, t: Any, changes: list[str]) -> TensorLine:
+    return TensorLine(
+        name=name,
+        changes=changes,
+        shape=_read(lambda: list(t.shape), []),
+        dtype=str(_read(lambda: t.dtype, "?")),
+        requires_grad=bool(_read(lambda: t.requires_grad, False)),
+        is_leaf=bool(_read(lambda: t.is_leaf, True)),
+        grad_fn=_grad_fn_name(t),
+        grad=grad_summary(_grad(t)),
+    )
+
+
+def compare(before: Snapshot, after: Snapshot, mode_before: GradMode | None, mode_after: GradMode | None) -> GradReport:
+    report = GradReport()
+    for name, entry in after.items():
+        changes = _changes(before.get(name), entry)
+        if changes:
+            report.tensors.append(describe(name, entry[0], changes))
+    if mode_before != mode_after:
+        report.mode_before, report.mode_after = mode_before, mode_after
+    return report
+
+
+def grad_mode(torch: Any) -> GradMode | None:
+    enabled = _read(lambda: bool(torch.is_grad_enabled()))
+    if enabled is None:
+        return None
+    return GradMode(enabled, bool(_read(lambda: torch.is_inference_mode_enabled(), False)))

@@ -1,0 +1,129 @@
+"""One transcript file, start to end: parse, run every example in a fresh session, check, fix."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+from gradsh.report.model import FAILED, PASSED, SKIPPED, ExampleResult, FileResult
+from gradsh.transcript import check, fix
+from gradsh.transcript.backend import DEFAULT_BACKEND
+from gradsh.transcript.examples import Example, Transcript
+from gradsh.transcript.parse import parse_file, parse_source
+from gradsh.transcript.session import Execution, Session
+from gradsh.transcript.source import InputError, decode
+from gradsh.transcript.tolerance import Tolerance
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    backend: str = DEFAULT_BACKEND
+    optionflags: int = 0  # doctest flags for every example (ELLIPSIS, ...)
+    tolerance: Tolerance | None = None  # numeric tolerance for every example (else per `# gradsh: +TOLERANCE`)
+    timeout: float | None = None  # seconds per example
+    fix: bool = False
+    grad_report: bool = True
+
+
+@dataclasses.dataclass
+class FileOutcome:
+    """A file's results, and for --fix the bytes to write (written only if the whole command is sound)."""
+
+    result: FileResult
+    new_bytes: bytes | None = None
+
+
+def _result(path: str, ex: Example, run: Execution | None, verdict: str, diff: str = "") -> ExampleResult:
+    if run is None:
+        return ExampleResult(path, ex.line, ex.source, ex.want, "", verdict)
+    reason = "timed out" if run.timed_out else ""
+    return ExampleResult(
+        path,
+        ex.line,
+        ex.source,
+        ex.want,
+        run.shown,
+        verdict,
+        run.exception,
+        run.warnings,
+        run.stderr,
+        run.report,
+        diff,
+        reason,
+        run.duration,
+    )
+
+
+def run_file(path: str, options: Options) -> FileOutcome:
+    """Run one file; an unusable file gives a FileResult with `error` set (exit 2), never an exception."""
+    start = time.perf_counter()
+    try:
+        transcript = parse_file(path)
+    except InputError as exc:
+        return FileOutcome(FileResult(path, error=str(exc)))
+    session = Session(options.backend, options.timeout, options.grad_report)
+    result = FileResult(path)
+    runs: list[tuple[Example, Execution]] = []
+    for ex in transcript.examples:
+        if check.is_skipped(ex, options.optionflags):
+            result.examples.append(_result(path, ex, None, SKIPPED))
+            continue
+        run = session.run(ex.source, f"<{path}:{ex.line}>", ipython=ex.style == "ipython")
+        ok = check.passes(ex, run, options.optionflags, options.tolerance)
+        diff = "" if ok else check.difference(ex, run, options.optionflags)
+        result.examples.append(_result(path, ex, run, PASSED if ok else FAILED, diff))
+        if not ok:
+            runs.append((ex, run))
+    outcome = FileOutcome(result)
+    if options.fix and runs:
+        outcome.new_bytes = _fix(transcript, runs, result, options)
+    result.duration = time.perf_counter() - start
+    return outcome
+
+
+def _fix(
+    transcript: Transcript, failed: list[tuple[Example, Execution]], result: FileResult, options: Options
+) -> bytes | None:
+    src = transcript.source
+    edits, fixed = [], []
+    for ex, run in failed:
+        where = f"{src.path}:{ex.line}"
+        if run.timed_out:
+            result.fix_notes.append(f"{where}: not rewritten: it timed out, so its output is unknown")
+            continue
+        if ex.want_span is None:
+            result.fix_notes.append(
+                f"{where}: not rewritten: its text is not a plain slice of the file (tabs or escapes)"
+            )
+            continue
+        text = fix.expected_text(ex, run)
+        why = fix.why_not_writable(text, ex, transcript.kind)
+        if why:
+            result.fix_notes.append(f"{where}: not rewritten: {why}")
+            continue
+        start, end = (src.original_offset(o) for o in ex.want_span)
+        edits.append((start, end, fix.replacement(src.raw, start, end, text, ex.indent, src.newline)))
+        fixed.append((ex, run))
+    if not edits:
+        return None
+    new_raw = fix.apply(src.raw, edits)
+    # Read back what would be written: each rewritten example must now pass as written, or nothing is written.
+    try:
+        again = parse_source(decode(src.path, src.encode(new_raw), src.encoding), transcript.kind)
+    except InputError as exc:
+        result.fix_notes.append(f"{src.path}: not rewritten: the fixed text would not parse ({exc.message})")
+        return None
+    if len(again.examples) != len(transcript.examples):
+        result.fix_notes.append(f"{src.path}: not rewritten: the fixed text would hold other examples")
+        return None
+    by_line = {id(ex): new for ex, new in zip(transcript.examples, again.examples, strict=True)}
+    for ex, run in fixed:
+        if not check.passes(by_line[id(ex)], run, options.optionflags, options.tolerance):
+            result.fix_notes.append(f"{src.path}:{ex.line}: not rewritten: its output does not read back as written")
+            return None
+    fixed_lines = {ex.line for ex, _ in fixed}
+    for example in result.examples:
+        if example.verdict == FAILED and example.line in fixed_lines:
+            example.fixed = True
+    result.fixed = len(fixed)
+    return src.encode(new_raw)

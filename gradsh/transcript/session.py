@@ -1,0 +1,170 @@
+"""One session model: examples run one after another in a namespace where `import torch` is the backend.
+
+Used by `gradsh run`, `gradsh check`, the pytest plugin and the REPL. Per example it captures
+what doctest would compare (printed output and displayed values, or the exception line), and
+beside it what doctest does not check: warnings, stderr, and the grad report.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import dataclasses
+import io
+import signal
+import sys
+import threading
+import time
+import traceback
+import warnings
+from typing import Any
+
+from gradsh.report.model import ExceptionInfo, GradReport
+from gradsh.transcript import gradreport
+from gradsh.transcript.backend import DEFAULT_BACKEND, bind_torch
+
+TRACEBACK_HEADER = "Traceback (most recent call last):\n"
+
+
+class ExampleTimeout(BaseException):
+    """Raised inside an example that ran past --timeout (a BaseException, so `except Exception` cannot eat it)."""
+
+
+@dataclasses.dataclass
+class Execution:
+    """What running one example did."""
+
+    got: str  # printed output and displayed values, as doctest collects them
+    exc_msg: str | None  # doctest's exception line(s) ("RuntimeError: ...\n"); None when nothing was raised
+    exception: ExceptionInfo | None
+    displayed: list[str]  # reprs the display hook showed, in order
+    warnings: list[str]
+    stderr: str
+    report: GradReport
+    timed_out: bool
+    duration: float
+
+    @property
+    def shown(self) -> str:
+        """The output to show a reader: printed text, then an exception as doctest's short traceback."""
+        if self.exc_msg is None:
+            return self.got
+        return self.got + TRACEBACK_HEADER + "    ...\n" + self.exc_msg
+
+
+class _Capture(io.StringIO):
+    def getvalue(self) -> str:
+        # As doctest's _SpoofOut: anything written ends with a newline.
+        text = super().getvalue()
+        return text + "\n" if text and not text.endswith("\n") else text
+
+
+def _exc_msg(exc_type: type[BaseException], exc: BaseException) -> str:
+    # doctest's own rule: the last lines of format_exception_only (for SyntaxError, from its message on).
+    lines = traceback.format_exception_only(exc_type, exc)
+    if issubclass(exc_type, SyntaxError):
+        prefixes = (f"{exc_type.__qualname__}:", f"{exc_type.__module__}.{exc_type.__qualname__}:")
+        lines = lines[next((i for i, line in enumerate(lines) if line.startswith(prefixes)), 0) :]
+    return "".join(lines)
+
+
+def _type_name(exc_type: type[BaseException]) -> str:
+    module = exc_type.__module__
+    return exc_type.__qualname__ if module in ("builtins", "__main__") else f"{module}.{exc_type.__qualname__}"
+
+
+class Session:
+    """A namespace bound to a backend; `run` executes one example's source in it."""
+
+    def __init__(self, backend: str = DEFAULT_BACKEND, timeout: float | None = None, grad_report: bool = True) -> None:
+        self.backend = backend
+        self.torch = bind_torch(backend)  # BackendError when it cannot be imported
+        self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+        self.timeout = timeout
+        tensor_type = getattr(self.torch, "Tensor", None)
+        self._tensor_type = tensor_type if grad_report and isinstance(tensor_type, type) else None
+        self._snapshot = gradreport.snapshot(self.namespace, self._tensor_type)
+
+    def run(self, source: str, filename: str = "<example>", ipython: bool = False) -> Execution:
+        out, err = _Capture(), io.StringIO()
+        displayed: list[str] = []
+        caught: list[str] = []
+
+        def display(value: object) -> None:
+            if value is None:
+                return
+            builtins._ = None  # as sys.__displayhook__: `_` is not itself while repr runs
+            text = repr(value)
+            out.write(text + "\n")
+            displayed.append(text)
+            builtins._ = value
+
+        def show_warning(message: Warning | str, category: type[Warning], *rest: object, **kw: object) -> None:
+            caught.append(f"{category.__name__}: {message}")
+
+        mode_before = gradreport.grad_mode(self.torch)
+        saved = sys.stdout, sys.stderr, sys.displayhook
+        exc_info: tuple[type[BaseException], BaseException] | None = None
+        timed_out = False
+        start = time.perf_counter()
+        alarm = self._arm()
+        try:
+            with warnings.catch_warnings():
+                warnings.showwarning = show_warning
+                sys.stdout, sys.stderr, sys.displayhook = out, err, display
+                try:
+                    self._execute(source, filename, ipython, display)
+                except ExampleTimeout:
+                    timed_out = True
+                except KeyboardInterrupt:
+                    raise
+                except BaseException as exc:  # noqa: BLE001 - doctest catches everything the example raises, SystemExit too
+                    exc_info = (type(exc), exc)
+                finally:
+                    if alarm:
+                        signal.setitimer(signal.ITIMER_REAL, 0)
+                    sys.stdout, sys.stderr, sys.displayhook = saved
+        finally:
+            if alarm:
+                signal.signal(signal.SIGALRM, alarm)
+        duration = time.perf_counter() - start
+        after = gradreport.snapshot(self.namespace, self._tensor_type)
+        report = gradreport.compare(self._snapshot, after, mode_before, gradreport.grad_mode(self.torch))
+        self._snapshot = after
+        exc_msg, info = None, None
+        if timed_out:
+            exc_msg = f"TimeoutError: the example ran longer than {self.timeout:g} s (--timeout) and was stopped\n"
+            info = ExceptionInfo("TimeoutError", exc_msg.split(": ", 1)[1].rstrip("\n"))
+        elif exc_info is not None:
+            exc_msg = _exc_msg(*exc_info)
+            info = ExceptionInfo(_type_name(exc_info[0]), str(exc_info[1]))
+        return Execution(out.getvalue(), exc_msg, info, displayed, caught, err.getvalue(), report, timed_out, duration)
+
+    def _arm(self) -> Any:
+        """Start the --timeout alarm (main thread, POSIX only); returns the handler to restore, or None."""
+        if (
+            not self.timeout
+            or not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()
+        ):
+            return None
+
+        def on_alarm(signum: int, frame: object) -> None:
+            raise ExampleTimeout()
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, self.timeout)
+        return previous or signal.SIG_DFL
+
+    def _execute(self, source: str, filename: str, ipython: bool, display: Any) -> None:
+        if not ipython:
+            # As doctest: interactive mode, so every expression statement's value is displayed.
+            exec(compile(source, filename, "single", 0, True), self.namespace)  # noqa: S102 - running examples is the job
+            return
+        # As IPython: the cell runs as a module and only a final expression's value is shown.
+        tree = ast.parse(source, filename, "exec")
+        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        exec(compile(tree, filename, "exec", 0, True), self.namespace)  # noqa: S102
+        if last is not None:
+            value = eval(compile(ast.Expression(last.value), filename, "eval", 0, True), self.namespace)
+            display(value)
