@@ -31,6 +31,13 @@ def run_files(paths: list[str], options: Options, jobs: int = 1, on_done: Done |
     return _forked(paths, options, max(1, jobs), on_done)
 
 
+def run_isolated(path: str, options: Options) -> FileOutcome:
+    """Run one file in a forked child even though it is alone (the pytest plugin: keep the caller's process clean)."""
+    if not hasattr(os, "fork"):
+        return run_file(path, options)
+    return _forked([path], options, 1, None)[0]
+
+
 def _child(path: str, options: Options, write_fd: int) -> None:
     status = 0
     try:

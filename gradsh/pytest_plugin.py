@@ -1,0 +1,121 @@
+"""pytest plugin: transcripts as test items, one per example, beside ordinary tests.
+
+Collects nothing unless asked: list globs in the ini option `gradsh_transcripts` or pass
+`--gradsh-transcripts GLOB` (repeatable). Each file runs once per pytest process, in a forked
+child (so `import torch` rebinding and grad-mode state never touch the test process), and its
+examples report from that run; this holds under pytest-xdist too (`-n 4`, best with
+`--dist loadfile`). Loaded in every pytest run where gradsh is installed, so it imports only
+pytest and the standard library until a transcript is collected.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("gradsh", "gradsh transcripts")
+    group.addoption("--gradsh-transcripts", action="append", default=[], metavar="GLOB",
+                    help="collect transcript files matching GLOB (e.g. 'docs/*.md') and check them with gradsh")
+    group.addoption("--gradsh-backend", default=None, metavar="NAME",
+                    help="what `import torch` gives in transcripts: gradsh (default) or torch")
+    parser.addini("gradsh_transcripts", "globs of transcript files for gradsh to check", type="linelist", default=[])
+    parser.addini("gradsh_backend", "backend for transcripts: gradsh (default) or torch", default="gradsh")
+    parser.addini("gradsh_timeout", "seconds per transcript example (empty: no limit)", default="")
+
+
+def _globs(config: pytest.Config) -> list[str]:
+    return list(config.getoption("gradsh_transcripts")) + list(config.getini("gradsh_transcripts"))
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    globs = _globs(parent.config)
+    if not globs:
+        return None
+    rel = file_path.relative_to(parent.config.rootpath).as_posix() if file_path.is_relative_to(
+        parent.config.rootpath) else file_path.as_posix()
+    if any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(file_path.name, g) for g in globs):
+        return TranscriptFile.from_parent(parent, path=file_path)
+    return None
+
+
+class TranscriptFile(pytest.File):
+    """A transcript file; its examples are the items."""
+
+    _outcome: Any = None
+
+    def collect(self) -> Any:
+        from gradsh.transcript.check import is_skipped
+        from gradsh.transcript.parse import parse_file
+        from gradsh.transcript.source import InputError
+
+        try:
+            transcript = parse_file(self.path)
+        except InputError as exc:
+            raise self.CollectError(str(exc)) from None
+        for example in transcript.examples:
+            item = TranscriptItem.from_parent(self, name=f"line {example.line}", line=example.line)
+            if is_skipped(example, 0):
+                item.add_marker(pytest.mark.skip(reason="skipped by a directive in the transcript"))
+            yield item
+
+    def results(self) -> Any:
+        """The file's results, run once per process in a forked child."""
+        if self._outcome is None:
+            from gradsh.commands import BACKENDS
+            from gradsh.transcript.pool import run_isolated
+            from gradsh.transcript.runner import Options
+
+            config = self.config
+            backend = config.getoption("gradsh_backend") or config.getini("gradsh_backend")
+            timeout = config.getini("gradsh_timeout")
+            options = Options(backend=BACKENDS.get(backend, backend), timeout=float(timeout) if timeout else None)
+            self._outcome = run_isolated(str(self.path), options).result
+        return self._outcome
+
+
+class TranscriptFailure(Exception):
+    """An example whose output differs (or that raised) — shown with its diff and grad report."""
+
+
+class TranscriptItem(pytest.Item):
+    def __init__(self, *, line: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.line = line
+
+    def runtest(self) -> None:
+        from gradsh.report.model import FAILED, SKIPPED
+
+        result = self.parent.results()
+        if result.error:
+            raise TranscriptFailure(result.error)
+        example = next((e for e in result.examples if e.line == self.line), None)
+        crashed = next((e for e in result.examples if e.line == 0), None)
+        if crashed is not None:
+            raise TranscriptFailure(crashed.reason)
+        if example is None or example.verdict == SKIPPED:
+            pytest.skip("skipped by a directive in the transcript")
+        if example.verdict == FAILED:
+            raise TranscriptFailure(example)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if not isinstance(excinfo.value, TranscriptFailure):
+            return super().repr_failure(excinfo)
+        (what,) = excinfo.value.args
+        if isinstance(what, str):
+            return what
+        from gradsh.report import text
+
+        lines = [f"{what.path}:{what.line}", *text.prompted(what.source)]
+        if what.reason:
+            lines.append(f"({what.reason})")
+        lines.append(what.diff.rstrip("\n"))
+        lines += [f"warning: {w}" for w in what.warnings] + text.report_lines(what.report)
+        return "\n".join(lines)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.line - 1, f"{self.path.name}:{self.line}"
