@@ -122,6 +122,9 @@ class BackwardCFunction(Node, FunctionCtx):
         self._saved = None
         self._to_save = ()
 
+    def __repr__(self) -> str:
+        return f"<torch.autograd.function.{type(self).__name__} object at {hex(id(self))}>"
+
 
 def _broadcastable(target: tuple, shape: tuple) -> bool:
     """Whether a gradient of `shape` sums back to `target` (the engine's rule for expanded gradients)."""

@@ -149,9 +149,9 @@ def _discover(roots: list) -> dict:
     """Count, for every node reachable from the roots, how many edges lead into it."""
     deps: dict = {}
     seen = set()
-    stack = [fn for fn, _ in roots]
-    for fn in stack:
-        seen.add(fn)
+    # each root once: two outputs of one multi-output node must not count its edges twice
+    stack = list(dict.fromkeys(fn for fn, _ in roots))
+    seen.update(stack)
     while stack:
         node = stack.pop()
         for nxt, _ in node.next_functions:
@@ -207,12 +207,13 @@ def run(outputs: list, grads: list, retain_graph: bool, create_graph: bool, targ
     for fn, _ in roots:
         if deps.get(fn, 0) == 0 and fn in buffers:
             deps[fn] = -1
-            heapq.heappush(ready, (-fn._seq, id(fn), fn))
+            heapq.heappush(ready, (-fn._seq, fn))
     prev_grad = state.grad_enabled
     _set_grad(create_graph)
+    heappop, heappush = heapq.heappop, heapq.heappush
     try:
         while ready:
-            _, _, node = heapq.heappop(ready)
+            node = heappop(ready)[1]
             grads_in = buffers.pop(node, None) or [None]
             outs = _execute(node, grads_in, retain_graph, create_graph, capture_at, accumulate, needed, targets)
             for (nxt, nr), g in zip(node.next_functions, outs):
@@ -222,15 +223,24 @@ def run(outputs: list, grads: list, retain_graph: bool, create_graph: bool, targ
                     buf = buffers.get(nxt)
                     if buf is None:
                         buf = buffers[nxt] = [None] * nxt.n_outputs
-                    old = buf[nr]
-                    buf[nr] = g if old is None else old + g
+                        buf[nr] = g
+                    else:
+                        old = buf[nr]
+                        buf[nr] = g if old is None else _sum_grads(old, g, create_graph)
                 left = deps[nxt] - 1
                 deps[nxt] = left
                 if left == 0 and nxt in buffers:
-                    heapq.heappush(ready, (-nxt._seq, id(nxt), nxt))
+                    heappush(ready, (-nxt._seq, nxt))
     finally:
         _set_grad(prev_grad)
     return capture_at
+
+
+def _sum_grads(a: Tensor, b: Tensor, create_graph: bool) -> Tensor:
+    """Two gradients meeting at one input: plain numpy unless the sum must be recorded."""
+    if create_graph or a.dtype is not b.dtype or a._data.shape != b._data.shape:
+        return a + b
+    return Tensor._wrap(a._data + b._data, a.dtype)
 
 
 def _execute(node: Node, grads: list, retain_graph: bool, create_graph: bool, capture_at: dict,
@@ -262,7 +272,10 @@ def _execute(node: Node, grads: list, retain_graph: bool, create_graph: bool, ca
         return ()
     if node._freed:
         raise RuntimeError(FREED_MESSAGE)
-    if all(g is None for g in grads):
+    for g in grads:  # (not list.count: that would compare tensors with ==)
+        if g is not None:
+            break
+    else:
         return (None,) * len(node.next_functions)
     if hooks_mod.any_registered[0] and node in hooks_mod.node_fn_prehooks:
         for fn in list(hooks_mod.node_fn_prehooks[node].values()):

@@ -12,8 +12,13 @@ import itertools
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from .grad_mode import state
+
 if TYPE_CHECKING:
     from .tensor import Tensor
+
+# set by tensor.py once Tensor exists (tensor.py imports this module, so no import back)
+_tensor_class: list = [None]
 
 _sequence = itertools.count()
 NO_EDGE = (None, 0)
@@ -91,8 +96,9 @@ class AccumulateGrad(SpecialNode):
     def __init__(self, variable: "Tensor") -> None:
         Node.__init__(self, ())
         self.variable = variable
-        # the accumulator runs as soon as it is ready (PyTorch gives it top priority)
-        self._seq = 1 << 62
+        # the accumulator runs as soon as it is ready (PyTorch gives it top priority); still unique,
+        # so the ready queue never compares two nodes
+        self._seq += 1 << 62
 
 
 def accumulator(t: "Tensor") -> AccumulateGrad:
@@ -162,21 +168,25 @@ class SavedTensor:
         else:
             self.tensor = t
 
-    def unpack(self, node: Node) -> "Tensor":
+    def _version_error(self, node: Node) -> Exception:
         current = self.counter[0]
-        if current != self.version:
-            if self.is_output:
-                from .tensor import Tensor
-
-                shown = Tensor._wrap(self.data, self.dtype)
-                raise version_error(shown, self.version, current, node, 0)
-            t = self.tensor
-            raise version_error(t, self.version, current, t._grad_fn, t._output_nr)
         if self.is_output:
-            from .tensor import Tensor
-            from .grad_mode import state
+            shown = _tensor_class[0]._wrap(self.data, self.dtype)
+            return version_error(shown, self.version, current, node, 0)
+        t = self.tensor
+        return version_error(t, self.version, current, t._grad_fn, t._output_nr)
 
-            out = Tensor._wrap(self.data, self.dtype)
+    def array(self, node: Node) -> Any:
+        """The saved values as a numpy array (for backward formulas that need no graph)."""
+        if self.counter[0] != self.version:
+            raise self._version_error(node)
+        return self.data if self.is_output else self.tensor._data
+
+    def unpack(self, node: Node) -> "Tensor":
+        if self.counter[0] != self.version:
+            raise self._version_error(node)
+        if self.is_output:
+            out = _tensor_class[0]._wrap(self.data, self.dtype)
             if self.rg and state.recording:
                 # create_graph: the saved result is the node's own output, so gradients flow through it
                 out._grad_fn = node

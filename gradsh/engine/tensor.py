@@ -14,6 +14,7 @@ import numpy as np
 
 from . import dtypes
 from .grad_mode import state
+from . import graph as _graph
 from .graph import Node
 
 _new = object.__new__
@@ -466,3 +467,4 @@ def _missing_attribute(self: Tensor, name: str) -> Any:
 
 
 Tensor.__getattr__ = _missing_attribute  # type: ignore[attr-defined]
+_graph._tensor_class[0] = Tensor

@@ -35,7 +35,7 @@ def result(data: Any, dtype: dtypes.dtype) -> Tensor:
     """Wrap an op's output (numpy may hand back a scalar for 0-d inputs)."""
     if type(data) is not _ndarray:
         data = _asarray(data)
-    if data.dtype != dtype.np:
+    if data.dtype is not dtype.np and data.dtype != dtype.np:
         data = data.astype(dtype.np)
     if dtype is bfloat16:
         data = round_bfloat16(data)

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import dtypes
 from ..grad_mode import no_grad, state
-from ..graph import NO_EDGE, Node, edge
+from ..graph import NO_EDGE, Node, SavedTensor, edge
 from ..tensor import Tensor
 from ._core import attach, promote2, result, save, save_output, sum_to, to_tensor, unpack
 
@@ -21,6 +21,11 @@ def fit(g: Tensor, meta: tuple) -> Tensor:
     if g.dtype is not dt:
         g = g.to(dt)
     return g
+
+
+def _values(saved: Any, node: Node) -> Any:
+    """A saved operand as numpy values (a Python number stays as it is)."""
+    return saved.array(node) if type(saved) is SavedTensor else saved
 
 
 def _meta(t: Any) -> tuple | None:
@@ -68,11 +73,21 @@ class SubBackward0(Node):
 def add(a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
     x, y, dt = promote2(a, b)
     out = result(x + y if alpha == 1 else x + y * alpha, dt)
-    if state.recording and (a._rg or _rg(b)):
-        node = AddBackward0((edge(a), _edge(b)))
+    if state.recording:
+        # one isinstance on this hot path: a tensor operand, or a Python number (no edge)
+        if isinstance(b, Tensor):
+            if a._rg or b._rg:
+                node = AddBackward0((edge(a), edge(b)))
+                node.b_meta = (b._data.shape, b.dtype)
+            else:
+                return out
+        elif a._rg:
+            node = AddBackward0((edge(a), NO_EDGE))
+            node.b_meta = None
+        else:
+            return out
         node.alpha = alpha
         node.a_meta = (a._data.shape, a.dtype)
-        node.b_meta = _meta(b)
         attach(out, node)
     return out
 
@@ -138,6 +153,11 @@ class MulBackward0(Node):
     def apply(self, grads: list) -> tuple:
         g = grads[0]
         (fa, _), (fb, _) = self.next_functions
+        if not state.grad_enabled:  # a plain backward records nothing: numpy directly
+            gd, dt = g._data, g.dtype
+            ga = fit(result(gd * _values(self.b, self), dt), self.a_meta) if fa is not None else None
+            gb = fit(result(gd * _values(self.a, self), dt), self.b_meta) if fb is not None else None
+            return ga, gb
         ga = fit(g * unpack(self.b, self), self.a_meta) if fa is not None else None
         gb = fit(g * unpack(self.a, self), self.b_meta) if fb is not None else None
         return ga, gb
@@ -150,12 +170,21 @@ class MulBackward0(Node):
 def mul(a: Tensor, b: Any) -> Tensor:
     x, y, dt = promote2(a, b)
     out = result(x * y, dt)
-    if state.recording and (a._rg or _rg(b)):
-        node = MulBackward0((edge(a), _edge(b)))
-        node.b = save(b) if a._rg else None
-        node.a = save(a) if _rg(b) else None
+    if state.recording:
+        if isinstance(b, Tensor):
+            if not (a._rg or b._rg):
+                return out
+            node = MulBackward0((edge(a), edge(b)))
+            node.b = save(b) if a._rg else None
+            node.a = save(a) if b._rg else None
+            node.b_meta = (b._data.shape, b.dtype)
+        elif a._rg:
+            node = MulBackward0((edge(a), NO_EDGE))
+            node.b = b  # a Python number is kept as it is
+            node.a = node.b_meta = None
+        else:
+            return out
         node.a_meta = (a._data.shape, a.dtype)
-        node.b_meta = _meta(b)
         attach(out, node)
     return out
 
@@ -397,6 +426,9 @@ class ExpBackward0(_SavesResult):
     __slots__ = ()
 
     def apply(self, grads: list) -> tuple:
+        if not state.grad_enabled:
+            g = grads[0]
+            return (result(g._data * self.out.array(self), g.dtype),)
         return (grads[0] * unpack(self.out, self),)
 
 
@@ -425,6 +457,9 @@ class TanhBackward0(_SavesResult):
     __slots__ = ()
 
     def apply(self, grads: list) -> tuple:
+        if not state.grad_enabled:
+            g, y = grads[0], self.out.array(self)
+            return (result(g._data * (1 - y * y), g.dtype),)
         y = unpack(self.out, self)
         return (grads[0] * (1 - y * y),)
 
@@ -433,6 +468,9 @@ class SigmoidBackward0(_SavesResult):
     __slots__ = ()
 
     def apply(self, grads: list) -> tuple:
+        if not state.grad_enabled:
+            g, y = grads[0], self.out.array(self)
+            return (result(g._data * (y * (1 - y)), g.dtype),)
         y = unpack(self.out, self)
         return (grads[0] * (y * (1 - y)),)
 
@@ -441,6 +479,9 @@ class ReluBackward0(_SavesResult):
     __slots__ = ()
 
     def apply(self, grads: list) -> tuple:
+        if not state.grad_enabled:
+            g, y = grads[0], self.out.array(self)
+            return (result(g._data * (y > 0), g.dtype),)
         y = unpack(self.out, self)
         return (grads[0] * (y > 0),)
 

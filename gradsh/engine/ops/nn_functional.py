@@ -300,7 +300,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
             return losses
         if reduction == "sum":
             return losses.sum()
-        return losses.sum() / (input._data.shape[0] if class_dim else 1)
+        from .aten import div_scalar
+
+        return div_scalar(losses.sum(), input._data.shape[0] if class_dim else 1)
     loss = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
     if label_smoothing > 0:
         n_classes = input._data.shape[class_dim]
@@ -439,14 +441,15 @@ class SmoothL1LossBackward0(Node):
     __slots__ = ("x", "t", "beta", "reduction", "n", "x_meta", "t_meta")
     saves = True
 
+    def _slope(self, d: Tensor) -> Tensor:
+        if self.beta == 0:
+            return d.sign()
+        return where(d.abs() < self.beta, d / self.beta, d.sign())
+
     def apply(self, grads: list) -> tuple:
         x, t = unpack(self.x, self), unpack(self.t, self)
         g = _grad_scale(grads[0], self.reduction, self.n)
-        d = x - t
-        if self.beta == 0:
-            slope = d.sign()
-        else:
-            slope = where(d.abs() < self.beta, d / self.beta, d.sign())
+        slope = self._slope(x - t)
         (fx, _), (ft, _) = self.next_functions
         gx = fit(g * slope, self.x_meta) if fx is not None else None
         gt = fit(-(g * slope), self.t_meta) if ft is not None else None
@@ -474,8 +477,33 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, redu
     return out
 
 
+class HuberLossBackward0(SmoothL1LossBackward0):
+    """beta is Huber's delta: the slope is d inside [-delta, delta] and delta * sign(d) outside."""
+
+    __slots__ = ()
+
+    def _slope(self, d: Tensor) -> Tensor:
+        return d.clamp(-self.beta, self.beta)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Any = None) -> Tensor:
+    _check_reduction(reduction)
+    _warn_size_mismatch(input, target)
+    dt = dtypes.promote_types(input.dtype, target.dtype)
+    d = np.abs(input._data.astype(np.float64) - target._data.astype(np.float64))
+    losses = np.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
+    out = result(_reduce(losses, reduction), dt)
+    if state.recording and (input._rg or target._rg):
+        node = HuberLossBackward0((edge(input), edge(target)))
+        node.x, node.t, node.beta, node.reduction, node.n = save(input), save(target), delta, reduction, max(d.size, 1)
+        node.x_meta, node.t_meta = (input._data.shape, input.dtype), (target._data.shape, target.dtype)
+        attach(out, node)
+    return out
+
+
 __all__ = [
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "elu", "gelu", "hardtanh",
+    "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "elu", "gelu", "hardtanh",
     "l1_loss", "leaky_relu", "linear", "logsigmoid", "mse_loss", "nll_loss", "relu6", "silu", "smooth_l1_loss",
     "softplus",
 ]

@@ -1,7 +1,7 @@
 """torch.nn: Module, Parameter, the layers and losses gradsh implements, functional and init."""
 
 from gradsh.engine.nn import (  # noqa: F401
-    ELU, GELU, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Dropout, Flatten, Hardtanh, Identity, L1Loss, LeakyReLU,
+    ELU, GELU, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, Dropout, Flatten, Hardtanh, Identity, L1Loss, LeakyReLU,
     Linear, LogSigmoid, LogSoftmax, Module, ModuleDict, ModuleList, MSELoss, NLLLoss, ParameterList, ReLU, ReLU6,
     Sequential, Sigmoid, SiLU, SmoothL1Loss, Softmax, Softplus, Tanh,
 )
