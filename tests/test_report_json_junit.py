@@ -1,0 +1,127 @@
+"""The JSON document (its documented schema) and the JUnit XML, rendered from one result model."""
+
+import json
+import xml.etree.ElementTree as ET
+
+from gradsh.report import json_out, junit, plain
+from gradsh.report.model import (
+    ExampleResult,
+    ExceptionInfo,
+    FileResult,
+    GradMode,
+    GradReport,
+    RunResult,
+    TensorLine,
+)
+
+REPORT = GradReport(
+    [TensorLine("x", ["grad"], [2], "torch.float32", True, True, None, "[2., 2.]")],
+    GradMode(True, False),
+    GradMode(False, False),
+)
+
+
+def sample() -> RunResult:
+    examples = [
+        ExampleResult("a.txt", 3, "x = 1\n", "", "", "passed", duration=0.5),
+        ExampleResult(
+            "a.txt",
+            4,
+            "x.sum().backward()\n",
+            "3\n",
+            "Traceback (most recent call last):\n    ...\nRuntimeError: no\n",
+            "failed",
+            ExceptionInfo("RuntimeError", "no"),
+            ["UserWarning: w"],
+            "",
+            REPORT,
+            "Expected:\n    3\n",
+        ),
+        ExampleResult("a.txt", 9, "print('\\x00')\n", "", "\x00\n", "skipped"),
+    ]
+    files = [
+        FileResult("a.txt", examples, duration=1.0),
+        FileResult("bad.txt", error="bad.txt:2: lacks blank after >>>"),
+    ]
+    return RunResult(files, "gradsh.torch", "check", exit_code=2, duration=1.5)
+
+
+def test_json_document_follows_the_schema() -> None:
+    doc = json.loads(json_out.render(sample()))
+    assert doc["schema"] == "gradsh.results/1" and doc["command"] == "check" and doc["exit_code"] == 2
+    assert doc["totals"] == {"files": 2, "passed": 1, "failed": 1, "skipped": 1, "fixed": 0, "errors": 1}
+    failed = doc["files"][0]["examples"][1]
+    assert set(failed) == {
+        "path",
+        "line",
+        "source",
+        "want",
+        "got",
+        "verdict",
+        "exception",
+        "warnings",
+        "stderr",
+        "report",
+        "diff",
+        "reason",
+        "duration",
+        "fixed",
+    }
+    assert failed["exception"] == {"type": "RuntimeError", "message": "no"}
+    assert failed["report"] == {
+        "tensors": [
+            {
+                "name": "x",
+                "changes": ["grad"],
+                "shape": [2],
+                "dtype": "torch.float32",
+                "requires_grad": True,
+                "is_leaf": True,
+                "grad_fn": None,
+                "grad": "[2., 2.]",
+            }
+        ],
+        "mode_before": {"grad_enabled": True, "inference_mode": False},
+        "mode_after": {"grad_enabled": False, "inference_mode": False},
+    }
+    assert doc["files"][1]["error"] == "bad.txt:2: lacks blank after >>>"
+    # The schema in the module's docstring names every top-level key.
+    assert all(f'"{key}"' in json_out.__doc__ for key in doc)
+
+
+def test_junit_has_a_testcase_per_example_and_stays_valid_xml() -> None:
+    root = ET.fromstring(junit.render(sample()))
+    assert root.tag == "testsuites" and root.get("failures") == "1" and root.get("skipped") == "1"
+    suite, bad = root.findall("testsuite")
+    cases = suite.findall("testcase")
+    assert [c.get("line") for c in cases] == ["3", "4", "9"]
+    assert cases[1].find("failure").get("message") == "RuntimeError: no"
+    assert "Expected:" in cases[1].find("failure").text
+    assert "x (grad): [2] float32" in cases[1].find("system-out").text
+    assert cases[2].find("skipped") is not None and "\\x00" in cases[2].get("name")  # NUL cannot be in XML
+    assert bad.find("testcase/error").get("message") == "bad.txt:2: lacks blank after >>>"
+
+
+def test_plain_text_shows_failures_with_report_and_summary() -> None:
+    import io
+
+    out = io.StringIO()
+    plain.render(sample(), out)
+    text = out.getvalue()
+    assert "FAILED a.txt:4\n>>> x.sum().backward()\n  Expected:\n      3\n" in text
+    assert "  warning: UserWarning: w\n  x (grad): [2] float32 requires_grad=True is_leaf=True grad=[2., 2.]\n" in text
+    assert "  grad mode: grad enabled -> grad disabled\n" in text
+    assert text.splitlines()[-1] == "1 passed, 1 failed, 1 skipped (1 input error; 2 files in 1.50s on gradsh.torch)"
+
+
+def test_rich_terminal_renderer_shows_the_same_content() -> None:
+    import io
+
+    from rich.console import Console
+
+    from gradsh.report import terminal
+
+    out = io.StringIO()
+    terminal.render(sample(), Console(file=out, width=100, force_terminal=True, color_system="standard"))
+    text = out.getvalue()
+    assert "\x1b[" in text and "FAILED" in text and "x (grad)" in text and "grad enabled -> grad disabled" in text
