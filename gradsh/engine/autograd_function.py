@@ -9,7 +9,8 @@ and whatever attributes forward stored on ctx. The node has one edge per Tensor 
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

@@ -10,8 +10,9 @@ as PyTorch's in-place ops do; nothing is recorded (step runs under no_grad).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from copy import deepcopy
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

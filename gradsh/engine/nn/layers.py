@@ -6,17 +6,17 @@ import math
 import operator
 import warnings
 from collections import OrderedDict
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from .. import creation
-from ..ops import nn_functional as F
 from ..ops import elementwise as ew
+from ..ops import nn_functional as F
 from ..ops import random_ops, reduction
 from ..parameter import Parameter
 from ..tensor import Tensor
 from . import init
 from .module import Module
-
 
 # ----- Linear and friends ------------------------------------------------------------------------------
 
@@ -120,16 +120,16 @@ class Sequential(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
-    def append(self, module: Module) -> "Sequential":
+    def append(self, module: Module) -> Sequential:
         self.add_module(str(len(self)), module)
         return self
 
-    def extend(self, sequential: Iterable[Module]) -> "Sequential":
+    def extend(self, sequential: Iterable[Module]) -> Sequential:
         for layer in sequential:
             self.append(layer)
         return self
 
-    def insert(self, index: int, module: Module) -> "Sequential":
+    def insert(self, index: int, module: Module) -> Sequential:
         n = len(self._modules)
         if not -n <= index <= n:
             raise IndexError(f"Index out of range: {index}")
@@ -199,14 +199,14 @@ class ModuleList(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
-    def __iadd__(self, modules: Iterable[Module]) -> "ModuleList":
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:  # noqa: PYI034
         return self.extend(modules)
 
-    def append(self, module: Module) -> "ModuleList":
+    def append(self, module: Module) -> ModuleList:
         self.add_module(str(len(self)), module)
         return self
 
-    def extend(self, modules: Iterable[Module]) -> "ModuleList":
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
         offset = len(self)
         for i, module in enumerate(modules):
             self.add_module(str(offset + i), module)
@@ -276,7 +276,7 @@ class ParameterList(Module):
             for v in values:
                 self.append(v)
 
-    def append(self, value: Any) -> "ParameterList":
+    def append(self, value: Any) -> ParameterList:
         if not isinstance(value, Parameter) and isinstance(value, Tensor):
             value = Parameter(value)
         self.register_parameter(str(self._size), value)
@@ -461,7 +461,25 @@ class Dropout(Module):
 
 
 __all__ = [
-    "ELU", "GELU", "Dropout", "Flatten", "Hardtanh", "Identity", "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax",
-    "ModuleDict", "ModuleList", "ParameterList", "ReLU", "ReLU6", "SiLU", "Sequential", "Sigmoid", "Softmax",
-    "Softplus", "Tanh",
+    "ELU",
+    "GELU",
+    "Dropout",
+    "Flatten",
+    "Hardtanh",
+    "Identity",
+    "LeakyReLU",
+    "Linear",
+    "LogSigmoid",
+    "LogSoftmax",
+    "ModuleDict",
+    "ModuleList",
+    "ParameterList",
+    "ReLU",
+    "ReLU6",
+    "Sequential",
+    "SiLU",
+    "Sigmoid",
+    "Softmax",
+    "Softplus",
+    "Tanh",
 ]

@@ -6,13 +6,14 @@ Tensor ops so that create_graph differentiates through them.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from .. import dtypes
 from ..grad_mode import state
-from ..graph import NO_EDGE, Node, edge
+from ..graph import Node, edge
 from ..tensor import Tensor, _wrap_dim
 from ._core import attach, result, save, save_output, to_tensor, unpack
 from .inplace import apply_inplace
@@ -26,7 +27,7 @@ def _dims(dim: Any, ndim: int) -> tuple:
 # ----- logsumexp ------------------------------------------------------------------------------------
 
 class LogsumexpBackward0(Node):
-    __slots__ = ("x", "out", "dims", "keepdim")
+    __slots__ = ("dims", "keepdim", "out", "x")
     saves = True
 
     def apply(self, grads: list) -> tuple:
@@ -59,6 +60,35 @@ def logsumexp(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     if state.recording and x._rg:
         node = LogsumexpBackward0((edge(x),))
         node.x, node.out, node.dims, node.keepdim = save(x), save_output(out), dims, keepdim or nd == 0
+        attach(out, node)
+    return out
+
+
+# ----- erf -------------------------------------------------------------------------------------------
+
+_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+class ErfBackward0(Node):
+    __slots__ = ("x",)
+    saves = True
+
+    def apply(self, grads: list) -> tuple:
+        x = unpack(self.x, self)
+        return (grads[0] * ((-(x * x)).exp() * (2 / math.sqrt(math.pi))),)
+
+    def release(self) -> None:
+        self._freed = True
+        self.x = None
+
+
+def erf(x: Tensor) -> Tensor:
+    dt = x.dtype if x.dtype.is_floating_point else dtypes.get_default_dtype()
+    data = np.asarray(_erf(x._data.astype(np.float64)), dtype=np.float64).reshape(x._data.shape)
+    out = result(data, dt)
+    if state.recording and x._rg:
+        node = ErfBackward0((edge(x),))
+        node.x = save(x)
         attach(out, node)
     return out
 
@@ -179,7 +209,7 @@ def scatter_add(x: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 
 
 class IndexAddBackward0(Node):
-    __slots__ = ("dim", "index", "alpha", "src_meta")
+    __slots__ = ("alpha", "dim", "index", "src_meta")
 
     def apply(self, grads: list) -> tuple:
         g = grads[0]
@@ -220,6 +250,6 @@ def index_add_(x: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any
 
 
 __all__ = [
-    "NO_EDGE", "allclose", "cumsum", "index_add", "index_add_", "isclose", "logsumexp", "scatter", "scatter_",
+    "allclose", "cumsum", "erf", "index_add", "index_add_", "isclose", "logsumexp", "scatter", "scatter_",
     "scatter_add",
 ]

@@ -110,15 +110,12 @@ class GeluBackward0(_SavesInput):
             d_inner = (1 + 3 * 0.044715 * x * x) * k
             d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner
         else:
-            cdf = 0.5 * (1 + _erf_tensor(x * (1 / math.sqrt(2))))
+            from .extra import erf
+
+            cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
             pdf = (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))
             d = cdf + x * pdf
         return (grads[0] * d,)
-
-
-def _erf_tensor(x: Tensor) -> Tensor:
-    """erf as a (non-differentiable) tensor of x's dtype, for GELU's backward."""
-    return result(_np_erf(x._data.astype(np.float64)), x.dtype)
 
 
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
@@ -191,7 +188,7 @@ def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 class HardtanhBackward0(_SavesInput):
-    __slots__ = ("lo", "hi")
+    __slots__ = ("hi", "lo")
 
     def apply(self, grads: list) -> tuple:
         x = unpack(self.x, self)
@@ -227,7 +224,7 @@ def logsigmoid(x: Tensor) -> Tensor:
 class NllLossBackward0(Node):
     """The gradient is -weight[target] (divided by the total weight for 'mean') at each target position."""
 
-    __slots__ = ("coef", "reduction", "class_dim")
+    __slots__ = ("class_dim", "coef", "reduction")
     saves = False
 
     def apply(self, grads: list) -> tuple:
@@ -348,7 +345,7 @@ def _grad_scale(g: Tensor, reduction: str, n: int) -> Tensor:
 
 
 class BinaryCrossEntropyBackward0(Node):
-    __slots__ = ("x", "t", "w", "reduction", "n")
+    __slots__ = ("n", "reduction", "t", "w", "x")
     saves = True
 
     def apply(self, grads: list) -> tuple:
@@ -390,7 +387,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
 
 
 class BinaryCrossEntropyWithLogitsBackward0(Node):
-    __slots__ = ("x", "t", "w", "pw", "reduction", "n")
+    __slots__ = ("n", "pw", "reduction", "t", "w", "x")
     saves = True
 
     def apply(self, grads: list) -> tuple:
@@ -438,7 +435,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
 
 
 class SmoothL1LossBackward0(Node):
-    __slots__ = ("x", "t", "beta", "reduction", "n", "x_meta", "t_meta")
+    __slots__ = ("beta", "n", "reduction", "t", "t_meta", "x", "x_meta")
     saves = True
 
     def _slope(self, d: Tensor) -> Tensor:
@@ -503,8 +500,22 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
 
 
 __all__ = [
-    "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "elu", "gelu", "hardtanh",
-    "l1_loss", "leaky_relu", "linear", "logsigmoid", "mse_loss", "nll_loss", "relu6", "silu", "smooth_l1_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "elu",
+    "gelu",
+    "hardtanh",
+    "huber_loss",
+    "l1_loss",
+    "leaky_relu",
+    "linear",
+    "logsigmoid",
+    "mse_loss",
+    "nll_loss",
+    "relu6",
+    "silu",
+    "smooth_l1_loss",
     "softplus",
 ]
 

@@ -1,6 +1,6 @@
 """torch.nn.modules: the module classes (also reachable as torch.nn.X)."""
 
-from gradsh.engine.nn import *  # noqa: F401,F403
+from gradsh.engine.nn import *
 from gradsh.engine.nn.module import Module  # noqa: F401
 from gradsh.torch import _unsupported
 
