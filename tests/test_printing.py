@@ -653,10 +653,7 @@ def test_shim_covers_most_printing_cases() -> None:
 # ------------------------------------------------------- corpus through gradsh.torch
 
 # Case id -> reason, for cases the printer cannot pass until other parts of the engine land.
-CORPUS_XFAILS: dict[str, str] = {
-    "pub-180": "torch.nn / torch.optim",  # F.mse_loss
-    "pub-193": "torch.nn / torch.optim",  # nn.Parameter.__format__
-}
+CORPUS_XFAILS: dict[str, str] = {}
 
 
 def _real_torch() -> Any:

@@ -71,28 +71,8 @@ def _load() -> list[dict]:
     return [json.loads(line) for line in VECTORS.read_text().splitlines() if line.strip()]
 
 
-def _missing_modules(case: dict) -> list[str]:
-    """torch.nn modules / torch.optim a case needs that gradsh.torch does not have yet."""
-    text = f"{case.get('setup') or ''}\n{case['expr']}"
-    needed = set(re.findall(r"torch\.(nn\.[A-Z]\w*|optim)\b", text))
-    missing = []
-    for name in sorted(needed):
-        obj: object = torch
-        try:
-            for part in name.split("."):
-                obj = getattr(obj, part)
-        except AttributeError:
-            missing.append(name)
-    return missing
-
-
 def _params() -> list:
-    out = []
-    for case in _load():
-        marks = [pytest.mark.xfail(reason="torch.nn / torch.optim", raises=AttributeError)] \
-            if _missing_modules(case) else []
-        out.append(pytest.param(case, id=case["id"], marks=marks))
-    return out
+    return [pytest.param(case, id=case["id"]) for case in _load()]
 
 
 @pytest.mark.parametrize("case", _params())

@@ -179,10 +179,10 @@ for _name in ("bernoulli", "multinomial", "topk"):
     FUNCTIONS[_name] = METHODS[_name]
 
 # logsumexp, cumsum, isclose/allclose, scatter, index_add (ops/extra.py)
-from .ops import extra as _extra  # noqa: E402
+from .ops import extra as _extra
 
 _EXTRA_METHODS: dict[str, Callable] = {
-    "logsumexp": _extra.logsumexp, "cumsum": _extra.cumsum, "isclose": _extra.isclose, "allclose": _extra.allclose,
+    "logsumexp": _extra.logsumexp, "cumsum": _extra.cumsum, "erf": _extra.erf, "isclose": _extra.isclose, "allclose": _extra.allclose,
     "scatter": _extra.scatter, "scatter_": _extra.scatter_, "scatter_add": _extra.scatter_add,
     "index_add": _extra.index_add, "index_add_": _extra.index_add_,
 }

@@ -3,9 +3,7 @@
 from gradsh.engine.autograd_function import Function  # noqa: F401
 from gradsh.engine.autograd_functional import gradcheck, gradgradcheck  # noqa: F401
 from gradsh.engine.backward import backward, grad  # noqa: F401
-from gradsh.engine.grad_mode import (  # noqa: F401
-    enable_grad, inference_mode, no_grad, set_grad_enabled,
-)
+from gradsh.engine.grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: F401
 from gradsh.torch import _unsupported
 
 from . import function, functional, grad_mode  # noqa: F401
