@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark gradsh's engine against real PyTorch, side by side in one run (spec/performance.md a-d).
+"""Benchmark gradsh's engine against real PyTorch, side by side in one run (spec/performance.md a-d, randn, printing).
 
 usage: python scripts/bench_engine.py [--pairs N] [--quick] [--only a,b,c,d]
 
@@ -107,6 +107,44 @@ def matmul(T, backward: bool):  # noqa: N803, ANN001, ANN201
     return run
 
 
+def training(T, optimizer: str):  # noqa: N803, ANN001, ANN201
+    """A small MLP (16-32-1) trained for 100 steps with nn, a loss and an optimizer."""
+    T.manual_seed(0)
+    x, y = T.randn(64, 16), T.randn(64, 1)
+
+    def run() -> None:
+        T.manual_seed(1)
+        model = T.nn.Sequential(T.nn.Linear(16, 32), T.nn.ReLU(), T.nn.Linear(32, 1))
+        opt = (T.optim.SGD(model.parameters(), lr=0.01, momentum=0.9) if optimizer == "sgd"
+               else T.optim.Adam(model.parameters(), lr=1e-3))
+        loss_fn = T.nn.MSELoss()
+        for _ in range(100):
+            opt.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            opt.step()
+
+    return run
+
+
+def randn_big(T):  # noqa: N803, ANN001, ANN201
+    def run() -> None:
+        T.manual_seed(0)
+        T.randn(1000, 1000)
+
+    return run
+
+
+def print_big(T):  # noqa: N803, ANN001, ANN201
+    T.manual_seed(0)
+    t = T.randn(1000, 1000)
+
+    def run() -> None:
+        repr(t)
+
+    return run
+
+
 WORKLOADS = {
     "a. tiny ops, forward with grad (per op)": (lambda T: tiny_ops(T, "forward"), 1000),
     "a. tiny ops, forward + backward (per op)": (lambda T: tiny_ops(T, "backward"), 1000),
@@ -114,6 +152,10 @@ WORKLOADS = {
     "b. MLP training step 256-256-10, batch 64": (mlp_step, 1),
     "c. matmul 1024^2 forward": (lambda T: matmul(T, False), 1),
     "c. matmul 1024^2 forward + backward": (lambda T: matmul(T, True), 1),
+    "t. training: MLP 16-32-1, 100 steps, SGD (momentum)": (lambda T: training(T, "sgd"), 1),
+    "t. training: MLP 16-32-1, 100 steps, Adam": (lambda T: training(T, "adam"), 1),
+    "r. randn(1000, 1000) float32 after manual_seed": (randn_big, 1),
+    "p. repr of a 1000x1000 float32 tensor (summarised)": (print_big, 1),
 }
 
 
@@ -131,7 +173,7 @@ def measure(backends: dict, pairs: int, only: str) -> list:
         if name[0] not in only:
             continue
         runs = {k: make(T) for k, T in backends.items()}
-        reps = 3 if name.startswith("c") else 10
+        reps = 3 if name[0] in "crt" else 10
         samples: dict = {k: [] for k in backends}
         walls: dict = {k: [] for k in backends}
         for _ in range(pairs):
@@ -213,7 +255,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pairs", type=int, default=7, help="interleaved gradsh/torch pairs per workload")
     ap.add_argument("--quick", action="store_true", help="3 pairs, 2 memory samples")
-    ap.add_argument("--only", default="abcd", help="which workloads, e.g. 'ab'")
+    ap.add_argument("--only", default="abcdtrp", help="which workloads: a-d engine, t training, r randn, p printing")
     ap.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = ap.parse_args()
     pairs = 3 if args.quick else args.pairs
