@@ -43,7 +43,7 @@ def test_transcripts_do_not_rebind_torch_in_the_test_process(project: pytest.Pyt
     project.makepyfile(
         test_after="import sys\ndef test_z():\n    assert 'torch' not in sys.modules or sys.modules['torch'].__name__ == 'torch'\n"
     )
-    result = project.runpytest("--gradsh-transcripts", "good.txt", "-p", "no:randomly")
+    result = project.runpytest_subprocess("--gradsh-transcripts", "good.txt")  # a clean process to look at
     result.assert_outcomes(passed=4)
 
 

@@ -19,6 +19,19 @@ def _forget_torch() -> None:
         del sys.modules[name]
 
 
+def load(backend: str) -> ModuleType:
+    """Import a (non-torch) backend and its whole subtree without binding it: cheap children after a fork."""
+    try:
+        module = importlib.import_module(backend)
+    except ImportError as exc:
+        raise BackendError(f"cannot import the backend {backend!r}: {exc}") from None
+    # Import the whole subtree so `import torch.nn.functional as F` finds a module, not a miss.
+    if hasattr(module, "__path__"):
+        for info in pkgutil.walk_packages(module.__path__, prefix=backend + "."):
+            importlib.import_module(info.name)
+    return module
+
+
 def bind_torch(backend: str = DEFAULT_BACKEND) -> ModuleType:
     """Point sys.modules["torch"] and every torch.<sub> at `backend` and its submodules; return it."""
     if backend == "torch":
@@ -33,15 +46,8 @@ def bind_torch(backend: str = DEFAULT_BACKEND) -> ModuleType:
                 "install it with `pip install torch==2.13.0`, or leave out --backend to use gradsh's engine"
             ) from None
         return torch
-    try:
-        module = importlib.import_module(backend)
-    except ImportError as exc:
-        raise BackendError(f"cannot import the backend {backend!r}: {exc}") from None
+    module = load(backend)
     _forget_torch()
-    # Import the whole subtree so `import torch.nn.functional as F` finds a module, not a miss.
-    if hasattr(module, "__path__"):
-        for info in pkgutil.walk_packages(module.__path__, prefix=backend + "."):
-            importlib.import_module(info.name)
     sys.modules["torch"] = module
     prefix = backend + "."
     for name, sub in list(sys.modules.items()):

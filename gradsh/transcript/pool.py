@@ -7,6 +7,7 @@ files run one after another in this process.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import selectors
@@ -14,6 +15,7 @@ import signal
 from collections.abc import Callable
 
 from gradsh.report.model import FAILED, ExampleResult, FileResult
+from gradsh.transcript.backend import BackendError, load
 from gradsh.transcript.runner import FileOutcome, Options, run_file
 
 Done = Callable[[FileOutcome], None]
@@ -35,6 +37,9 @@ def run_isolated(path: str, options: Options) -> FileOutcome:
     """Run one file in a forked child even though it is alone (the pytest plugin: keep the caller's process clean)."""
     if not hasattr(os, "fork"):
         return run_file(path, options)
+    if options.backend != "torch":
+        with contextlib.suppress(BackendError):  # the child reports it
+            load(options.backend)  # imported once here, so each forked child starts with it loaded
     return _forked([path], options, 1, None)[0]
 
 
