@@ -6,6 +6,7 @@ The vectors are evaluated against `shim`, a tiny torch-like namespace defined he
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import pathlib
@@ -456,3 +457,132 @@ def test_normal_scalar_mean_is_rounded_to_dtype() -> None:
     m = R.uniform(g, (7,), dt.float16)
     assert R.normal_tensor(g, 0.7, m, dt.float16).tolist() == [
         0.78173828125, 0.93505859375, 0.71875, 0.81982421875, 0.8857421875, 1.21484375, 0.67822265625]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Fast kernels (vectorised float32 Box-Muller, numpy libm, vectorised randperm) against PyTorch and the recipes
+
+def _stepwise_log(u: np.ndarray) -> np.ndarray:
+    """rng.md §6.5 log, step by step with fully checked fmas (the recipe the fast kernel must equal)."""
+    f32, fma = np.float32, R._fma32
+    b = u.view(np.uint32)
+    k = (b >> np.uint32(23)).astype(np.int32) - 127
+    m = ((b & np.uint32(0x807FFFFF)) | np.uint32(0x3F000000)).view(f32)
+    e = k.astype(f32) + f32(1)
+    small = m < R._SQRTHF
+    e = np.where(small, e - f32(1), e)
+    x = m + f32(-1)
+    x = x + np.where(small, m, f32(0))
+    z = x * x
+    y = fma(R._P[0], x, R._P[1])
+    for pk in R._P[2:]:
+        y = fma(y, x, pk)
+    y = fma(x * y, z, e * R._Q1)
+    y = y - f32(0.5) * z
+    return fma(e, R._Q2, x + y)
+
+
+def _stepwise_sincos(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    f32, fma = np.float32, R._fma32
+    j = (np.abs(theta) * R._FOPI).astype(np.int32)
+    j = (j + 1) & ~1
+    q = j.astype(f32)
+    x = fma(q, R._NDP3, fma(R._NDP2, q, fma(q, R._NDP1, np.abs(theta))))
+    z = x * x
+    c = z * fma(fma(R._C0, z, R._C1), z, R._C2)
+    c = fma(z, c, -(z * f32(0.5))) + f32(1)
+    s = fma(x, z * fma(fma(R._S0, z, R._S1), z, R._S2), x)
+    swap = (j & 2) != 0
+    sin, cos = np.where(swap, c, s), np.where(swap, s, c)
+    return np.where((j & 4) != 0, -sin, sin), np.where(((j - 2) & 4) == 0, -cos, cos)
+
+
+def test_fast_float32_kernel_equals_stepwise_recipe() -> None:
+    # Inputs are U24 values, so the domain has 2^24 points (checked exhaustively once); here a sample plus edges.
+    near_powers = ((1 << np.arange(1, 24))[:, None] + np.arange(-2, 3)).ravel()
+    k = np.unique(np.concatenate([np.arange(0, 1 << 24, 509), np.arange(64), (1 << 24) - 1 - np.arange(64),
+                                  near_powers]))
+    d = k.astype(np.float32) * np.float32(2.0 ** -24)
+    w = np.empty((3, d.size))
+    u1 = np.float32(1) - d
+    assert np.array_equal(R._avx2_log(u1, w).view(np.uint32), _stepwise_log(u1).view(np.uint32))
+    theta = R._TWO_PI_F * d
+    s, c = R._avx2_sincos(theta, w)
+    s_ref, c_ref = _stepwise_sincos(theta)
+    assert np.array_equal(s.view(np.uint32), s_ref.view(np.uint32))
+    assert np.array_equal(c.view(np.uint32), c_ref.view(np.uint32))
+
+
+def _digest(a: np.ndarray, dtype: dt.dtype) -> str:
+    if dtype is dt.bfloat16:
+        a = (a.view(np.uint32) >> np.uint32(16)).astype(np.uint16)
+    return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()[:16]
+
+
+# sha256 prefixes of PyTorch 2.13 outputs after torch.manual_seed(20240601) (x86-64, AVX2, glibc 2.36)
+_TORCH_DIGESTS = [
+    ("cb8598cf3c92458c", dt.float32, lambda g: R.normal(g, (1000, 1000), dt.float32)),
+    ("3b3b088d55ae5cda", dt.bfloat16, lambda g: R.normal(g, (70001,), dt.bfloat16)),
+    ("7e63d47d78481721", dt.float16, lambda g: R.normal(g, (4101,), dt.float16)),
+    ("46cdea505f488d4c", dt.float32, lambda g: R.normal(g, (65541,), dt.float32, 0.5, 2.0)),
+    ("fa32bd86f1848e4b", dt.float32, lambda g: R.normal(g, (4096,), dt.float32, -0.0, 1.0)),
+    ("5ba19122402f285e", dt.float64, lambda g: R.normal(g, (70001,), dt.float64)),
+    ("371fe610a8741394", dt.float64, lambda g: R.normal(g, (4099,), dt.float64, 1e3, 7.5)),
+    ("012a041053101d40", dt.float64, lambda g: R.normal(g, (5000, 3), dt.float64, contiguous=False).T),
+    ("daf69b035230a887", dt.float64, lambda g: R.exponential(g, (5000,), dt.float64, 2.5)),
+    ("0c56d1514d289427", dt.int64, lambda g: R.randperm(g, 100000)),
+    ("d32f359f7fee4e1d", dt.int64, lambda g: R.randperm(g, 1000)),
+]
+
+
+@pytest.mark.parametrize("digest,dtype,fn", _TORCH_DIGESTS, ids=[d for d, _, _ in _TORCH_DIGESTS])
+def test_large_outputs_match_recorded_pytorch(digest: str, dtype: dt.dtype, fn: object) -> None:
+    g = R.Generator().manual_seed(20240601)
+    assert _digest(fn(g), dtype) == digest  # type: ignore[operator]
+
+
+def test_numpy_libm_path_equals_math_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    def draws() -> list[np.ndarray]:
+        g = R.Generator().manual_seed(5)
+        return [R.normal(g, (4099,), dt.float64, 0.3, 1.7), R.normal(g, (7,), dt.float64),
+                R.normal(g, (300, 2), dt.float32, contiguous=False), R.exponential(g, (999,), dt.float64),
+                R.cauchy(g, (999,), dt.float64), R.geometric(g, (999,), dt.float64, 0.2),
+                R.log_normal(g, (999,), dt.float64), R.normal(g, (33,), dt.float64, 0.0, 1.0)]
+
+    fast = {fn: R._probe_numpy(fn) for fn in R._LIBM}
+    monkeypatch.setattr(R, "_numpy_is_libm", dict(fast))
+    got = draws()
+    monkeypatch.setattr(R, "_numpy_is_libm", {fn: False for fn in R._LIBM})
+    want = draws()
+    for a, b in zip(got, want, strict=True):
+        assert np.array_equal(a.view(np.uint8), b.view(np.uint8))
+    # specials keep the math-path values (math raises; the loop maps them like the C library's results)
+    monkeypatch.setattr(R, "_numpy_is_libm", dict(fast))
+    log = R._log(np.array([0.0, -1.0, 1.0]))
+    assert log[0] == -math.inf and np.isnan(log[1]) and log[2] == 0.0
+    assert R._log1p(np.array([-1.0]))[0] == -math.inf
+    assert R._exp(np.array([1000.0]))[0] == math.inf
+
+
+def _loop_permutation(z: list[int]) -> list[int]:
+    a = list(range(len(z) + 1))
+    for i, k in enumerate(z):
+        a[i], a[i + k] = a[i + k], a[i]
+    return a
+
+
+def test_vectorised_fisher_yates_equals_the_swap_loop() -> None:
+    rng = np.random.default_rng(0)
+    for n in [2, 3, 4, 5, 8, 9, 64, 65, 100, 1000, 4097]:
+        for _ in range(30 if n < 100 else 3):
+            z = rng.integers(0, 1 << 32, n - 1, dtype=np.uint64) % np.arange(n, 1, -1, dtype=np.uint64)
+            assert R._fisher_yates(z).tolist() == _loop_permutation(z.tolist())
+    z = np.zeros(99, np.uint64)  # identity swaps and maximal offsets
+    assert R._fisher_yates(z).tolist() == list(range(100))
+    z = np.arange(99, 0, -1, dtype=np.uint64)
+    assert R._fisher_yates(z).tolist() == _loop_permutation(z.tolist())
+    g = R.Generator().manual_seed(3)  # torch.manual_seed(3); torch.randperm(70)
+    assert R.randperm(g, 70).tolist() == [
+        26, 3, 39, 42, 32, 15, 6, 18, 31, 23, 44, 9, 33, 36, 48, 2, 19, 52, 7, 14, 0, 41, 61, 13, 40, 16, 47, 43, 68,
+        56, 24, 65, 1, 54, 49, 20, 53, 11, 17, 62, 37, 64, 50, 38, 66, 10, 5, 12, 63, 58, 30, 35, 4, 67, 28, 8, 69,
+        59, 51, 27, 21, 45, 34, 25, 60, 57, 46, 29, 55, 22]
