@@ -187,7 +187,6 @@ case("matmul_const_vector_batched", lambda T, y: T.ones(3, dtype=y.dtype) @ y, (
 case("matmul_4d_vector", lambda T, x, y: x @ y, (2, 2, 2, 3), (3,))
 case("matmul_vector_4d", lambda T, x, y: x @ y, (3,), (2, 1, 3, 2))
 
-MULTI_ROOT = "backward() with several outputs of one node as roots never reaches the input (backward.py _discover)"
 
 # ----- views and shapes --------------------------------------------------------------------------------
 case("reshape", lambda T, x: x.reshape(6, 4), (2, 3, 4))
@@ -226,12 +225,12 @@ case("select", lambda T, x: x.select(1, 2), (2, 3, 4))
 case("select_neg", lambda T, x: T.select(x, 0, -1), (2, 3))
 case("narrow", lambda T, x: x.narrow(1, 1, 2), (2, 3, 4))
 case("narrow_fn", lambda T, x: T.narrow(x, 0, 0, 1), (2, 3))
-case("split", lambda T, x: x.split(2, dim=2), (2, 3, 5), parity_xfail=MULTI_ROOT)
-case("split_sections", lambda T, x: T.split(x, [1, 3], 1), (2, 4), parity_xfail=MULTI_ROOT)
+case("split", lambda T, x: x.split(2, dim=2), (2, 3, 5))
+case("split_sections", lambda T, x: T.split(x, [1, 3], 1), (2, 4))
 case("split_partial_use", lambda T, x: x.split(2)[1] * 2, (5, 2))
-case("chunk", lambda T, x: x.chunk(3, dim=1), (2, 6), parity_xfail=MULTI_ROOT)
-case("chunk_uneven", lambda T, x: T.chunk(x, 2), (5, 2), parity_xfail=MULTI_ROOT)
-case("unbind", lambda T, x: x.unbind(0), (3, 4), parity_xfail=MULTI_ROOT)
+case("chunk", lambda T, x: x.chunk(3, dim=1), (2, 6))
+case("chunk_uneven", lambda T, x: T.chunk(x, 2), (5, 2))
+case("unbind", lambda T, x: x.unbind(0), (3, 4))
 case("unbind_dim", lambda T, x: T.unbind(x, 1)[2] * 3, (3, 4))
 case("diagonal", lambda T, x: x.diagonal(), (3, 4))
 case("diagonal_offset", lambda T, x: x.diagonal(1), (3, 4))
@@ -445,14 +444,12 @@ case("setitem_row", _setitem_row, (3, 4), (4,))
 case("setitem_scalar", _setitem_scalar, (3, 4))
 case("setitem_mask", _setitem_mask, (3, 4), (6,), gradgrad=True)
 case("setitem_index_list", _setitem_index, (3, 4), (2, 4))
-case("setitem_broadcast", _setitem_broadcast, (3, 4), (2,),
-     parity_xfail="item assignment of a smaller value records no ExpandBackward0 under CopySlices")
+case("setitem_broadcast", _setitem_broadcast, (3, 4), (2,))
 case("view_inplace_copyslices", _view_inplace, (3, 4), (4,))
 case("view_setitem_copyslices", _view_setitem, (3, 4), (3,))
 case("view_of_view_inplace", _view_of_view, (3, 4))
 case("view_returned_after_inplace", _view_returned, (3, 4), (4,))
-case("view_read_after_base_inplace", _base_changed_view_read, (3, 4),
-     xfail="a view read after its base was modified in place keeps its old grad_fn (no regeneration)")
+case("view_read_after_base_inplace", _base_changed_view_read, (3, 4))
 
 assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 

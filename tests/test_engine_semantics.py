@@ -233,3 +233,274 @@ def test_float32_exp_rounds_like_pytorch() -> None:
     (x * 2).exp().sum().backward()
     # PyTorch's exp(6.) is 403.428802..., one ulp above numpy's float32 kernel
     assert x.grad.numpy().view(np.uint32)[2] == 1145681635
+
+
+# ----- views made stale by an in-place change elsewhere (regenerated lazily, as PyTorch) -----------------
+
+def _names(fn: object) -> list:
+    return [None if f is None else type(f).__name__ for f, _ in fn.next_functions]
+
+
+def test_view_read_after_base_inplace_gets_as_strided_on_the_new_node() -> None:
+    x = torch.ones(3, 4, requires_grad=True)
+    y = x * 1
+    v = y[0]
+    assert type(v.grad_fn).__name__ == "SelectBackward0"
+    y.mul_(3)
+    assert type(v.grad_fn).__name__ == "AsStridedBackward0"
+    assert v.grad_fn.next_functions[0][0] is y.grad_fn
+    assert v.grad_fn is v.grad_fn  # regenerated once, not on every read
+    v.sum().backward()
+    assert x.grad.tolist() == [[3.] * 4, [0.] * 4, [0.] * 4]
+
+
+def test_stale_view_used_in_an_op_without_reading_grad_fn() -> None:
+    x = torch.ones(3, 4, requires_grad=True)
+    y = x * 1
+    v = y[0]
+    y.mul_(3)
+    z = v * 2
+    assert _names(z.grad_fn) == ["AsStridedBackward0", None]
+    z.sum().backward()
+    assert x.grad[0].tolist() == [6.] * 4
+
+
+def test_other_view_of_a_base_modified_through_one_view() -> None:
+    x = torch.ones(3, 4, requires_grad=True)
+    y = x * 1
+    v, w = y[0], y[:, 1]
+    w.mul_(2)
+    assert _names(v.grad_fn) == ["CopySlices"]
+    assert v.grad_fn.next_functions[0][0] is y.grad_fn
+    v.sum().backward()
+    assert x.grad.tolist() == [[1., 2., 1., 1.], [0.] * 4, [0.] * 4]
+
+
+def test_view_of_a_leaf_modified_under_no_grad_and_view_of_a_view() -> None:
+    x = torch.ones(3, requires_grad=True)
+    v = x[0:2]
+    with torch.no_grad():
+        x.mul_(3)
+    assert _names(v.grad_fn) == ["AccumulateGrad"]
+    assert not v.is_leaf
+    y = x * 1
+    a = y[0:2]
+    b = a[1:]
+    y.exp_()
+    assert type(b.grad_fn).__name__ == "AsStridedBackward0"
+    assert b.grad_fn.next_functions[0][0] is y.grad_fn
+
+
+def test_view_of_a_base_that_starts_requiring_grad() -> None:
+    x = torch.ones(3, requires_grad=True)
+    y = torch.zeros(3)
+    v = y[0]
+    assert v.grad_fn is None and not v.requires_grad
+    y.add_(x)
+    assert v.requires_grad and not v.is_leaf
+    assert type(v.grad_fn).__name__ == "AsStridedBackward0"
+    assert "grad_fn=<AsStridedBackward0>" in repr(v)
+
+
+def test_view_of_a_base_without_grad_is_never_regenerated() -> None:
+    y = torch.zeros(3)
+    with torch.no_grad():
+        v = y[0:2]
+    y.add_(1)
+    assert v.grad_fn is None and v.is_leaf
+
+
+MULTI_TAIL = (
+    " This view is the output of a function that returns multiple views. Such functions do not allow the output "
+    "views to be modified inplace. You should replace the inplace operation by an out-of-place one."
+)
+NO_GRAD_TAIL = (
+    " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving "
+    "both the view and the inplace either both inside the no_grad block (if you don't want the inplace to be "
+    "tracked) or both outside (if you want the inplace to be tracked)."
+)
+
+
+def test_split_pieces_poisoned_by_a_change_of_their_base() -> None:
+    x = torch.ones(4, requires_grad=True)
+    y = x * 1
+    a, b = y.split(2)
+    c = b[0:1]
+    y.mul_(2)
+    with pytest.raises(RuntimeError) as e:
+        _ = a.grad_fn
+    assert str(e.value) == (
+        "Output 0 of Split is a view and its base or another view of its base has been modified inplace." + MULTI_TAIL)
+    with pytest.raises(RuntimeError) as e:
+        c * 2
+    assert str(e.value) == (
+        "Output 0 of Slice is a view and its base or another view of its base has been modified inplace." + MULTI_TAIL)
+    assert repr(a).endswith("grad_fn=<Invalid>)")
+
+
+def test_split_of_a_tensor_without_grad() -> None:
+    y = torch.zeros(4)
+    a, b = y.split(2)
+    a.add_(1)  # nothing requires grad: allowed, and nothing is poisoned
+    assert a.grad_fn is None and repr(a) == "tensor([1., 1.])"
+    with pytest.raises(RuntimeError) as e:
+        a.add_(torch.ones(2, requires_grad=True))
+    assert str(e.value) == (
+        "A view was created in no_grad mode and is being modified inplace with grad mode enabled." + MULTI_TAIL)
+    y.add_(torch.ones(4, requires_grad=True))
+    with pytest.raises(RuntimeError) as e:
+        _ = b.grad_fn
+    assert str(e.value) == ("A view was created in no_grad mode and its base or another view of its base has been "
+                            "modified inplace with grad mode enabled." + MULTI_TAIL)
+    assert b.requires_grad
+
+
+def test_no_grad_view_of_a_tensor_without_grad_poisoned_once_the_base_requires_grad() -> None:
+    y = torch.zeros(4)
+    with torch.no_grad():
+        v = y[0:2]
+    y.add_(torch.ones(4, requires_grad=True))
+    assert v.requires_grad
+    with pytest.raises(RuntimeError) as e:
+        _ = v.is_leaf
+    assert str(e.value) == ("A view was created in no_grad mode and its base or another view of its base has been "
+                            "modified inplace with grad mode enabled." + NO_GRAD_TAIL)
+
+
+def test_view_of_a_no_grad_view_names_itself() -> None:
+    x = torch.ones(4, requires_grad=True)
+    y = x * 1
+    with torch.no_grad():
+        v = y[0:3]
+    w = v[0:2]
+    assert _names(w.grad_fn) == [None]  # the no_grad view has no node and no accumulator
+    y.mul_(2)
+    with pytest.raises(RuntimeError) as e:
+        _ = w.grad_fn
+    assert str(e.value) == ("Output 0 of Slice is a view of a view which was created in no_grad mode and its base or "
+                            "another view of its base has been modified inplace with grad mode enabled."
+                            + NO_GRAD_TAIL)
+
+
+# ----- CopySlices under create_graph ---------------------------------------------------------------------
+
+def test_second_derivative_through_inplace_on_a_view() -> None:
+    x = torch.tensor([[1., 2.], [3., 4.]], dtype=torch.float64, requires_grad=True)
+    z = torch.tensor([5., 6.], dtype=torch.float64, requires_grad=True)
+    y = x * x
+    y[1].mul_(z)  # y[1] = x[1]**2 * z
+    gx, gz = torch.autograd.grad(y.sum(), (x, z), create_graph=True)
+    assert gx.tolist() == [[2., 4.], [30., 48.]]
+    assert gz.tolist() == [9., 16.]
+    (gz.sum() + gx.sum()).backward()
+    # d/dx (sum 2x[0] + sum 2 x[1] z + sum x[1]**2) and d/dz (sum 2 x[1])
+    assert x.grad.tolist() == [[2., 2.], [16., 20.]]
+    assert z.grad.tolist() == [6., 8.]
+
+
+def test_second_derivative_through_item_assignment() -> None:
+    x = torch.tensor([1., 2., 3.], dtype=torch.float64, requires_grad=True)
+    w = torch.tensor([2., 3.], dtype=torch.float64, requires_grad=True)
+    y = x * 1
+    y[1:] = w * w
+    (gw,) = torch.autograd.grad((y * y).sum(), (w,), create_graph=True)
+    assert gw.tolist() == [4 * 8., 4 * 27.]
+    gw.sum().backward()
+    assert w.grad.tolist() == [12 * 4., 12 * 9.]
+    assert x.grad.tolist() == [0., 0., 0.]  # x reaches the graph of gw, with a zero gradient (as PyTorch)
+
+
+# ----- item assignment ---------------------------------------------------------------------------------------
+
+def test_setitem_mixed_basic_and_advanced_key_writes_like_getitem_reads() -> None:
+    x = torch.zeros(2, 3, 5)
+    x[0, :, [1, 2, 3]] = torch.arange(9.).reshape(3, 3)
+    assert x[0].tolist() == [[0., 0., 1., 2., 0.], [0., 3., 4., 5., 0.], [0., 6., 7., 8., 0.]]
+    t = torch.arange(30.).reshape(2, 3, 5)
+    y = torch.zeros(2, 3, 5)
+    y[0, :, [1, 2, 3]] = t[0, :, [1, 2, 3]]
+    assert y[0, :, [1, 2, 3]].tolist() == t[0, :, [1, 2, 3]].tolist()
+    z = torch.ones(2, 3, requires_grad=True) * 1
+    z[0, [1, 2]] = torch.ones(2, requires_grad=True)
+    assert z.grad_fn.name() == "torch::autograd::CopySlices"
+
+
+def _tree(fn: object) -> str:
+    if fn is None:
+        return "None"
+    return f"{type(fn).__name__}({', '.join(_tree(f) for f, _ in fn.next_functions)})"
+
+
+@pytest.mark.parametrize(("key", "shape", "tree"), [
+    (0, (4,), "CopySlices(MulBackward0(AccumulateGrad(), None), AccumulateGrad())"),
+    (0, (1,), "CopySlices(MulBackward0(AccumulateGrad(), None), ExpandBackward0(ViewBackward0(AccumulateGrad())))"),
+    (0, (), "CopySlices(MulBackward0(AccumulateGrad(), None), AccumulateGrad())"),
+    (0, (1, 4), "CopySlices(MulBackward0(AccumulateGrad(), None), ViewBackward0(AccumulateGrad()))"),
+    ((slice(None), 1), (1,),
+     "CopySlices(MulBackward0(AccumulateGrad(), None), ExpandBackward0(ViewBackward0(AccumulateGrad())))"),
+    (Ellipsis, (4,),
+     "CopyBackwards(MulBackward0(AccumulateGrad(), None), ExpandBackward0(ViewBackward0(AccumulateGrad())))"),
+    (slice(None), (3, 4), "CopyBackwards(MulBackward0(AccumulateGrad(), None), AccumulateGrad())"),
+    (slice(None), (), "FillBackward3(MulBackward0(AccumulateGrad(), None), AccumulateGrad())"),
+    ([0, 2], (1, 4), "IndexPutBackward0(MulBackward0(AccumulateGrad(), None), ViewBackward0(AccumulateGrad()))"),
+])
+def test_setitem_records_value_views_and_expands_as_pytorch(key: object, shape: tuple, tree: str) -> None:
+    x = torch.ones(3, 4, requires_grad=True)
+    y = x * 1
+    y[key] = torch.ones(shape, requires_grad=True)
+    assert _tree(y.grad_fn) == tree
+
+
+def test_setitem_values_and_errors() -> None:
+    x = torch.ones(3, 4, requires_grad=True)
+    with pytest.raises(RuntimeError, match="^a leaf Variable that requires grad is being used in an in-place"):
+        x[...] = 1.0
+    y = torch.zeros(3, 4)
+    with pytest.raises(TypeError) as e:
+        y[0] = [1., 2., 3., 4.]
+    assert str(e.value) == "can't assign a list to a torch.FloatTensor"
+    with pytest.raises(TypeError) as e:
+        y[0] = np.ones(4)
+    assert str(e.value) == "can't assign a numpy.ndarray to a torch.FloatTensor"
+    with pytest.raises(RuntimeError) as e:
+        y[[0, 1]] = torch.ones(3, 4)
+    assert str(e.value) == ("shape mismatch: value tensor of shape [3, 4] cannot be broadcast to indexing result of "
+                            "shape [2, 4]")
+    i = torch.zeros(2, dtype=torch.int64)
+    i[0] = 2.7
+    assert i.tolist() == [2, 0]
+
+
+# ----- matrix products do not promote ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("fn", "message"), [
+    (lambda f, d: torch.mm(f, d.t()), "expected m1 and m2 to have the same dtype, but got: float != double"),
+    (lambda f, d: d.t() @ f, "expected m1 and m2 to have the same dtype, but got: double != float"),
+    (lambda f, d: torch.mm(f, torch.ones(3, 2, dtype=torch.int64)),
+     "expected m1 and m2 to have the same dtype, but got: float != long int"),
+    (lambda f, d: f[0] @ d[0], "dot : expected both vectors to have same dtype, but found Float and Double"),
+    (lambda f, d: torch.dot(f[0], d[0]), "dot : expected both vectors to have same dtype, but found Float and Double"),
+    (lambda f, d: f @ d[0], "addmv input tensors must have the same dtype, but got Double, Float, and Double"),
+    (lambda f, d: torch.mv(d, f[0]),
+     "addmv input tensors must have the same dtype, but got Float, Double, and Float"),
+    (lambda f, d: f[0] @ d.t(), "expected m1 and m2 to have the same dtype, but got: float != double"),
+    (lambda f, d: f.expand(2, 2, 3) @ d.t().expand(2, 3, 2), "expected scalar type Float but found Double"),
+    (lambda f, d: torch.bmm(f.expand(2, 2, 3), d.t().expand(2, 3, 2)),
+     "expected scalar type Float but found Double"),
+    (lambda f, d: f.expand(2, 2, 3) @ d.t(), "expected scalar type Float but found Double"),
+    (lambda f, d: f.reshape(1, 2, 3) @ d.t(), "expected m1 and m2 to have the same dtype, but got: float != double"),
+    (lambda f, d: torch.addmm(torch.ones(2, 2), f, d.t()),
+     "self and mat2 must have the same dtype, but got Float and Double"),
+    (lambda f, d: torch.addmm(torch.ones(2, 2), d, f.t()),
+     "mat1 and mat2 must have the same dtype, but got Double and Float"),
+    (lambda f, d: torch.nn.functional.linear(f, torch.ones(2, 3), torch.ones(2, dtype=torch.float64)),
+     "self and mat2 must have the same dtype, but got Double and Float"),
+    (lambda f, d: torch.nn.functional.linear(f, d),
+     "expected m1 and m2 to have the same dtype, but got: float != double"),
+])
+def test_matrix_products_refuse_mixed_dtypes(fn: object, message: str) -> None:
+    f = torch.ones(2, 3)
+    d = torch.ones(2, 3, dtype=torch.float64)
+    with pytest.raises(RuntimeError) as e:
+        fn(f, d)
+    assert str(e.value) == message

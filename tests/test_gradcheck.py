@@ -39,7 +39,6 @@ def test_gradgradcheck(c: Case) -> None:
 COPYSLICES = [c for c in CASES if c.name in ("setitem_row", "view_inplace_copyslices")]
 
 
-@pytest.mark.xfail(reason="CopySlices.apply works on raw arrays: its gradient is not differentiable (create_graph)")
 @pytest.mark.parametrize("c", params(COPYSLICES))
 def test_gradgradcheck_through_copyslices(c: Case) -> None:
     assert gradgradcheck(_fn(c), _inputs(c), eps=c.eps, atol=c.atol)

@@ -115,9 +115,13 @@ def accumulator(t: "Tensor") -> AccumulateGrad:
 
 def edge(t: "Tensor") -> tuple:
     """Where the gradient of input `t` goes: its grad_fn, its accumulator, or nowhere."""
-    if t._extra is not None:
-        # a view poisoned by an in-place change (multi-output, no_grad, inference) refuses any use
-        t._check_view_usable()
+    if t._base is not None:
+        fn = t._grad_fn
+        if (fn is not None or t._base._rg) and t._vc[0] != t._attr_version:
+            # an in-place change made the view's node stale: regenerate it (or refuse a poisoned view)
+            fn = t.grad_fn
+        # a view made while nothing recorded has no node and no accumulator of its own
+        return NO_EDGE if fn is None else (fn, t._output_nr)
     fn = t._grad_fn
     if fn is not None:
         return (fn, t._output_nr)

@@ -40,17 +40,17 @@ _scalar_warned = [False]
 class TensorExtra:
     """Rarely used per-tensor state, kept off the hot path (one slot on Tensor, None by default)."""
 
-    __slots__ = ("hooks", "post_acc_hooks", "retains_grad", "view_fn", "view_kind", "view_version",
-                 "multi_view", "inference_detached", "grad_dtype_set", "name")
+    __slots__ = ("hooks", "post_acc_hooks", "retains_grad", "view_fn", "view_kind", "inference_detached",
+                 "grad_dtype_set", "name")
 
     def __init__(self) -> None:
         self.hooks: list | None = None
         self.post_acc_hooks: list | None = None
         self.retains_grad = False
         self.view_fn = None  # base -> this view, replayed by CopySlices
-        self.view_kind: str | None = None  # "no_grad" / "inference": created while nothing was recorded
-        self.view_version = 0
-        self.multi_view: tuple | None = None  # (forward name, output index, creation version)
+        # a view's CreationMeta when not DEFAULT: "no_grad", "inference" (created while nothing was recorded)
+        # or "multi" (an output of split/chunk/unbind); such views may not be rebased (spec §12.4, §12.5)
+        self.view_kind: str | None = None
         self.inference_detached = False
 
 
@@ -60,7 +60,7 @@ def _not_writable(name: str) -> AttributeError:
 
 class Tensor:
     __slots__ = ("_data", "dtype", "_rg", "_grad_fn", "_grad", "_vc", "_base", "_output_nr", "_accum",
-                 "_inference", "_extra", "_view_fn", "__weakref__")
+                 "_inference", "_extra", "_view_fn", "_attr_version", "__weakref__")
     def __new__(cls, *args: Any, **kwargs: Any) -> "Tensor":
         from .creation import legacy_constructor
 
@@ -216,10 +216,12 @@ class Tensor:
         return format_tensor(self, spec, type(self).__name__)
 
     def _autograd_suffix(self) -> str:
-        extra = self._extra
-        if extra is not None and self._view_poisoned() is not None:
-            return "grad_fn=<Invalid>"
         fn = self._grad_fn
+        if self._base is not None:
+            try:
+                fn = _view_grad_fn(self)
+            except RuntimeError:  # a view that may no longer be used, as PyTorch's repr shows it
+                return "grad_fn=<Invalid>"
         if fn is not None:
             return f"grad_fn=<{type(fn).__name__}>"
         if self._rg:
@@ -229,7 +231,8 @@ class Tensor:
     # ----- autograd attributes --------------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
-        return self._rg
+        # a view requires grad as soon as its base does (PyTorch's DifferentiableViewMeta::requires_grad)
+        return self._rg or (self._base is not None and self._base._rg)
 
     @requires_grad.setter
     def requires_grad(self, value: Any) -> None:
@@ -262,8 +265,8 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
-        if self._extra is not None:
-            self._check_view_usable()
+        if self._base is not None:
+            return _view_grad_fn(self) is None
         return self._grad_fn is None
 
     @is_leaf.setter
@@ -272,8 +275,8 @@ class Tensor:
 
     @property
     def grad_fn(self) -> Node | None:
-        if self._extra is not None:
-            self._check_view_usable()
+        if self._base is not None:
+            return _view_grad_fn(self)
         return self._grad_fn
 
     @grad_fn.setter
@@ -318,7 +321,7 @@ class Tensor:
     def retain_grad(self) -> None:
         if not self._rg:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self._grad_fn is None:
+        if self.grad_fn is None:  # the property: a stale view's node is regenerated first
             return
         from .hooks import retain_grad
 
@@ -360,46 +363,92 @@ class Tensor:
     def _version(self, value: Any) -> None:
         raise _not_writable("_version")
 
-    # ----- views created without recording ---------------------------------------------------
+    # ----- views: stale nodes and creation modes ------------------------------------------------
     def _view_poisoned(self) -> str | None:
         """The error text if this view may no longer be used by autograd, else None."""
-        extra = self._extra
-        if extra is None:
+        if self._base is None or self._vc[0] == self._attr_version:
             return None
-        multi = extra.multi_view
-        if multi is not None:
-            name, idx, created, modified = multi
-            if modified[0]:
-                return (
-                    f"Output {idx} of {name} is a view and its base or another view of its base has been modified "
-                    "inplace. This view is the output of a function that returns multiple views. Such functions do "
-                    "not allow the output views to be modified inplace. You should replace the inplace operation "
-                    "by an out-of-place one."
-                )
+        if self._grad_fn is None and not self._base._rg:
             return None
-        kind = extra.view_kind
-        if kind in ("no_grad", "inference") and self._vc[0] != extra.view_version:
-            if kind == "no_grad":
-                return (
-                    "A view was created in no_grad mode and its base or another view of its base has been modified "
-                    "inplace with grad mode enabled. Given that this use case is ambiguous and error-prone, it is "
-                    "forbidden. You can clarify your code by moving both the view and the inplace either both "
-                    "inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if you "
-                    "want the inplace to be tracked)."
-                )
-            return (
-                "A view was created in inference mode and its base or another view of its base has been modified "
-                "inplace in normal mode. Given that this use case is ambiguous and error-prone, it is forbidden. "
-                "You can clarify your code by moving both the view and the inplace either both inside the "
-                "inference_mode block (if you don't want the inplace to be tracked) or both outside (if you want "
-                "the inplace to be tracked)."
-            )
-        return None
+        return view_rebase_message(self, True)
 
     def _check_view_usable(self) -> None:
         msg = self._view_poisoned()
         if msg is not None:
             raise RuntimeError(msg)
+
+
+_CLARIFY = (
+    " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving "
+    "both the view and the inplace either both inside the {block} block (if you don't want the inplace to be "
+    "tracked) or both outside (if you want the inplace to be tracked)."
+)
+_MULTI_TAIL = (
+    " This view is the output of a function that returns multiple views. Such functions do not allow the output "
+    "views to be modified inplace. You should replace the inplace operation by an out-of-place one."
+)
+
+
+def view_rebase_message(t: Tensor, indirect: bool) -> str | None:
+    """PyTorch's handle_view_on_rebase: why view `t` (not created in grad mode as a single view) may not be rebased.
+
+    `indirect`: the base or another view was modified, not `t` itself.
+    """
+    extra = t._extra
+    meta = None if extra is None else extra.view_kind
+    if meta is None:
+        return None
+    from .graph import forward_name
+
+    fn = t._grad_fn
+    obj = "its base or another view of its base has been" if indirect else "is being"
+    if meta != "multi" or fn is None:
+        if fn is not None:
+            prefix = f"Output {t._output_nr} of {forward_name(fn)} is a view of a view which was created in"
+        else:
+            prefix = "A view was created in"
+        if meta == "inference":
+            msg = f"{prefix} inference mode and {obj} modified inplace in normal mode."
+        else:
+            msg = f"{prefix} no_grad mode and {obj} modified inplace with grad mode enabled."
+    else:
+        msg = f"Output {t._output_nr} of {forward_name(fn)} is a view and {obj} modified inplace."
+    if meta == "multi":
+        return msg + _MULTI_TAIL
+    return msg + _CLARIFY.format(block="inference_mode" if meta == "inference" else "no_grad")
+
+
+def _view_grad_fn(t: Tensor) -> Node | None:
+    """A view's grad_fn, regenerated once the shared version moved on (PyTorch's VariableHooks::grad_fn).
+
+    An in-place change of the base or of another view leaves the view's recorded node stale: it gets an
+    AsStridedBackward0 on the base's current node, built lazily here, on first use.
+    """
+    fn = t._grad_fn
+    base = t._base
+    if fn is None and not base._rg:
+        return None
+    if t._vc[0] == t._attr_version:
+        return fn
+    msg = view_rebase_message(t, True)
+    if msg is not None:
+        raise RuntimeError(msg)
+    from .graph import edge
+    from .ops.views import AsStridedBackward0
+
+    node = AsStridedBackward0((edge(base),))
+    node.base_shape = base._data.shape
+    node.view_fn = t._view_fn
+    t._grad_fn = node
+    t._rg = True
+    t._output_nr = 0
+    t._attr_version = t._vc[0]
+    extra = t._extra
+    if extra is not None and extra.retains_grad:  # retain_grad follows the tensor to its new node
+        from .hooks import retain_grad
+
+        retain_grad(t)
+    return node
 
 
 def _wrap_dim(dim: int, ndim: int) -> int:

@@ -29,18 +29,25 @@ def _to_index(item: Any) -> Any:
     return item
 
 
-def getitem(x: Tensor, key: Any) -> Tensor:
+def _normalize_key(key: Any) -> tuple:
     if not isinstance(key, tuple):
         key = (key,)
-    key = tuple(k.item() if isinstance(k, Tensor) and k.dtype.category == 1 and k._data.ndim == 0 else k
-                for k in key)
+    return tuple(k.item() if isinstance(k, Tensor) and k.dtype.category == 1 and k._data.ndim == 0 else k
+                 for k in key)
+
+
+def getitem(x: Tensor, key: Any) -> Tensor:
+    key = _normalize_key(key)
     if all(_is_basic(k) for k in key):
         return _basic(x, key)
-    return _mixed(x, tuple(k if _is_basic(k) else _to_index(k) for k in key))
+    return _advanced(*apply_slicing(x, tuple(k if _is_basic(k) else _to_index(k) for k in key)))
 
 
-def _mixed(x: Tensor, key: tuple) -> Tensor:
-    """As PyTorch's applySlicing: ints, slices and None first (as views), then one advanced index."""
+def apply_slicing(x: Tensor, key: tuple) -> tuple:
+    """As PyTorch's applySlicing: ints, slices and None first (as views), then one advanced index.
+
+    Returns the view and the advanced key (numpy form) left to apply to it; item assignment writes there too.
+    """
     def span(k: Any) -> int:  # how many of x's dims an entry consumes
         if k is None or k is Ellipsis:
             return 0
@@ -73,10 +80,11 @@ def _mixed(x: Tensor, key: tuple) -> Tensor:
         np_key[d] = k
     for d, k in reversed(advanced):  # a mask stands for its ndim dims
         del np_key[d + 1:d + span(k)]
-    return _advanced(out, tuple(np_key))
+    return out, tuple(np_key)
 
 
-def _basic(x: Tensor, key: tuple) -> Tensor:
+def _basic(x: Tensor, key: tuple, alias: bool = True) -> Tensor:
+    """The view a basic key selects; a key that selects everything gives an alias (or x itself, for setitem)."""
     n_real = sum(1 for k in key if k is not None and k is not Ellipsis)
     if n_real > x._data.ndim:
         raise IndexError(f"too many indices for tensor of dimension {x._data.ndim}")
@@ -108,7 +116,9 @@ def _basic(x: Tensor, key: tuple) -> Tensor:
             elif k.step is not None and k.step <= 0:
                 raise ValueError("step must be greater than zero")
             dim += 1
-    return out if touched else views.alias(x)
+    if touched:
+        return out
+    return views.alias(x) if alias else x
 
 
 class IndexBackward0(Node):

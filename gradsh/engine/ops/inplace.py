@@ -14,7 +14,7 @@ import numpy as np
 from .. import dtypes
 from ..grad_mode import no_grad, state
 from ..graph import NO_EDGE, Node, SavedTensor, SpecialNode, edge
-from ..tensor import Tensor
+from ..tensor import Tensor, view_rebase_message
 from ._core import attach, sum_to
 
 LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -22,11 +22,6 @@ VIEW_OF_LEAF_MESSAGE = "a view of a leaf Variable that requires grad is being us
 INFERENCE_MESSAGE = (
     "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a normal "
     "tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details."
-)
-_CLARIFY = (
-    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving "
-    "both the view and the inplace either both inside the {block} block (if you don't want the inplace to be "
-    "tracked) or both outside (if you want the inplace to be tracked)."
 )
 
 
@@ -37,39 +32,18 @@ class _ViewSlot(Node):
 
 
 def _check(t: Tensor, others_rg: bool) -> None:
-    """PyTorch's refusals, raised before anything is modified."""
-    extra = t._extra
-    if extra is not None and t._rg:
-        multi = extra.multi_view
-        if multi is not None:
-            raise RuntimeError(
-                f"Output {multi[1]} of {multi[0]} is a view and is being modified inplace. This view is the output "
-                "of a function that returns multiple views. Such functions do not allow the output views to be "
-                "modified inplace. You should replace the inplace operation by an out-of-place one."
-            )
-        if extra.view_kind == "no_grad" and t._grad_fn is None:
-            raise RuntimeError(
-                "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
-                + _CLARIFY.format(block="no_grad")
-            )
-        if extra.view_kind == "inference" and t._grad_fn is None:
-            raise RuntimeError(
-                "A view was created in inference mode and is being modified inplace in normal mode. "
-                + _CLARIFY.format(block="inference_mode")
-            )
-        if extra.view_kind == "no_grad_chain":
-            from ..graph import forward_name
-
-            raise RuntimeError(
-                f"Output {t._output_nr} of {forward_name(t._grad_fn)} is a view of a view which was created in "
-                "no_grad mode and is being modified inplace with grad mode enabled. " + _CLARIFY.format(block="no_grad")
-            )
-    if t._grad_fn is None and t._rg:
-        if t._base is not None and t._base._rg and t._base._grad_fn is None:
+    """PyTorch's refusals (check_inplace), raised before anything is modified."""
+    base = t._base
+    if base is not None:
+        if not (t._rg or others_rg or base._rg):
+            return
+        msg = view_rebase_message(t, False)
+        if msg is not None:
+            raise RuntimeError(msg)
+        if base._grad_fn is None and (t._rg or base._rg):
             raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
+    if t._grad_fn is None and t._rg:
         raise RuntimeError(LEAF_MESSAGE)
-    if t._base is not None and t._base._grad_fn is None and t._base._rg:
-        raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
 
 
 def _snapshot(t: Tensor) -> Tensor:
@@ -119,16 +93,19 @@ def apply_inplace(t: Tensor, op: Callable, *args: Any, **kwargs: Any) -> Tensor:
         raise RuntimeError(LEAF_MESSAGE)
     track = recording and (t._rg or others_rg or (t._base is not None and t._base._rg))
     if track:
-        out = op(_snapshot(t), *args, **kwargs)
+        old = _snapshot(t)
+        out = op(old, *args, **kwargs)
+        if t._base is not None:
+            # a saved copy of the view's old value differentiates (double backward) through the view's graph;
+            # taken before the write moves the version on
+            old._grad_fn, old._output_nr = edge(t)
+            old._rg = old._grad_fn is not None
     else:
         with no_grad():
             out = op(t, *args, **kwargs)
     _write(t, out)
     if inference_violation:
         raise RuntimeError(INFERENCE_MESSAGE)
-    extra = t._extra
-    if extra is not None and extra.multi_view is not None:
-        extra.multi_view[3][0] = True
     node = out._grad_fn
     if track and node is not None:
         _rebase(t, node)
@@ -163,8 +140,7 @@ def _rebase(t: Tensor, node: Node) -> None:
     view_node.base_shape = base._data.shape
     view_node.view_fn = t._view_fn
     attach(t, view_node)
-    if t._extra is not None:
-        t._extra.view_kind = None
+    t._attr_version = t._vc[0]
     _move_retains(t)
     _move_retains(base)
 
@@ -193,6 +169,17 @@ class CopySlices(SpecialNode):
 
     def apply(self, grads: list) -> tuple:
         g = grads[0]
+        if state.recording:
+            # create_graph: the same steps as recorded ops (as PyTorch's CopySlices), so they can be differentiated
+            result = g.clone()
+            region = self.view_fn(result)
+            fn_grads = self.fn.apply([region.clone()])
+            first = fn_grads[0]
+            if first is None:
+                region.zero_()
+            else:
+                region.copy_(first)
+            return (result,) + tuple(fn_grads[1:])
         result = Tensor._wrap(g._data.copy(), g.dtype)
         with no_grad():
             region = self.view_fn(result)
@@ -318,7 +305,15 @@ class IndexPutBackward0(Node):
 
 def _index_put(t: Tensor, key: Any, value: Any) -> Tensor:
     data = t._data.copy()
-    data[key] = value._data if isinstance(value, Tensor) else value
+    try:
+        data[key] = value._data if isinstance(value, Tensor) else value
+    except ValueError:
+        if not isinstance(value, Tensor):
+            raise
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape {list(value._data.shape)} cannot be broadcast to indexing result "
+            f"of shape {list(t._data[key].shape)}"
+        ) from None
     out = Tensor._wrap(data, t.dtype)
     if state.recording and (t._rg or (isinstance(value, Tensor) and value._rg)):
         node = IndexPutBackward0((edge(t), edge(value) if isinstance(value, Tensor) else NO_EDGE))
@@ -328,16 +323,58 @@ def _index_put(t: Tensor, key: Any, value: Any) -> Tensor:
     return out
 
 
-def setitem(t: Tensor, key: Any, value: Any) -> None:
-    from .indexing import _is_basic, _to_index
+def _value_tensor(t: Tensor, value: Any) -> Tensor:
+    """The assigned value as a tensor (PyTorch's valueToTensor: a number takes the target's dtype)."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (bool, int, float, complex, np.integer)):
+        return Tensor._wrap(np.asarray(value).astype(t.dtype.np), t.dtype)
+    kind = type(value)
+    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    raise TypeError(f"can't assign a {name} to a {t.dtype.legacy_type}")
 
-    keys = key if isinstance(key, tuple) else (key,)
-    if all(_is_basic(k) for k in keys):
-        view = t[key]
-        copy_(view, value)
+
+def _strip_leading_ones(value: Tensor, always: bool = False) -> Tensor:
+    """PyTorch's slicePrefix1sDims: the value is viewed without its leading size-1 dims."""
+    shape = value._data.shape
+    n = 0
+    while n < len(shape) and shape[n] == 1:
+        n += 1
+    if not n and not always:
+        return value
+    from .views import view
+
+    return view(value, shape[n:])
+
+
+def _copy_to(dst: Tensor, value: Tensor) -> None:
+    """PyTorch's copy_to: copy_ of equal sizes, fill_ of a 0-d value, else view and expand the value first."""
+    if value._data.shape == dst._data.shape:
+        copy_(dst, value)
         return
-    np_key = tuple(_to_index(k) for k in keys)
-    apply_inplace(t, _index_put, np_key if len(np_key) > 1 else np_key[0], value)
+    if value._data.ndim == 0:
+        fill_(dst, value)
+        return
+    value = _strip_leading_ones(value, always=True)  # copy_to views the value even when nothing is stripped
+    if value._data.shape != dst._data.shape:
+        from .views import expand
+
+        value = expand(value, dst._data.shape)
+    copy_(dst, value)
+
+
+def setitem(t: Tensor, key: Any, value: Any) -> None:
+    from .indexing import _basic, _is_basic, _normalize_key, _to_index, apply_slicing
+
+    value = _value_tensor(t, value)
+    keys = _normalize_key(key)
+    if all(_is_basic(k) for k in keys):
+        # a key that selects everything writes into t itself, not into a view (as PyTorch's fast path)
+        _copy_to(_basic(t, keys, alias=False), value)
+        return
+    # basic parts first, as views, then index_put on that view: getitem's order, not numpy's
+    dst, np_key = apply_slicing(t, tuple(k if _is_basic(k) else _to_index(k) for k in keys))
+    apply_inplace(dst, _index_put, np_key if len(np_key) > 1 else np_key[0], _strip_leading_ones(value))
 
 
 def make_inplace(op: Callable) -> Callable:

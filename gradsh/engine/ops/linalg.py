@@ -42,6 +42,8 @@ def _check_2d(a: Tensor, b: Tensor) -> None:
 
 def mm(a: Tensor, b: Tensor) -> Tensor:
     _check_2d(a, b)
+    if a.dtype is not b.dtype:  # matrix products do not promote
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype.c_name} != {b.dtype.c_name}")
     x, y, dt = promote2(a, b)
     out = result(x @ y, dt)
     if state.recording and (a._rg or b._rg):
@@ -66,6 +68,15 @@ class MvBackward0(Node):
 
 
 def mv(a: Tensor, v: Tensor) -> Tensor:
+    if a._data.ndim == 2 and v._data.ndim == 1 and a._data.shape[1] != v._data.shape[0]:
+        n, m = a._data.shape
+        raise RuntimeError(f"size mismatch, got input ({n}), mat ({n}x{m}), vec ({v._data.shape[0]})")
+    if a.dtype is not v.dtype:
+        # PyTorch's mv runs addmv on a result of the vector's dtype: (result, mat, vec)
+        raise RuntimeError(
+            "addmv input tensors must have the same dtype, but got "
+            f"{v.dtype.scalar_name}, {a.dtype.scalar_name}, and {v.dtype.scalar_name}"
+        )
     x, y, dt = promote2(a, v)
     out = result(x @ y, dt)
     if state.recording and (a._rg or v._rg):
@@ -91,6 +102,10 @@ class DotBackward0(Node):
 def dot(a: Tensor, b: Tensor) -> Tensor:
     if a._data.ndim != 1 or b._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a._data.ndim}D and {b._data.ndim}D tensors")
+    if a.dtype is not b.dtype:
+        raise RuntimeError(
+            f"dot : expected both vectors to have same dtype, but found {a.dtype.scalar_name} and {b.dtype.scalar_name}"
+        )
     x, y, dt = promote2(a, b)
     out = result(np.dot(x, y), dt)
     if state.recording and (a._rg or b._rg):
@@ -114,6 +129,17 @@ class BmmBackward0(Node):
 
 
 def bmm(a: Tensor, b: Tensor) -> Tensor:
+    for name, t in (("batch1", a), ("batch2", b)):
+        if t._data.ndim != 3:
+            raise RuntimeError(f"{name} must be a 3D tensor")
+    bs, _, k = a._data.shape
+    if b._data.shape[:2] != (bs, k):
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{bs}, {k}] but got: "
+            f"[{b._data.shape[0]}, {b._data.shape[1]}]."
+        )
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"expected scalar type {a.dtype.scalar_name} but found {b.dtype.scalar_name}")
     x, y, dt = promote2(a, b)
     out = result(np.matmul(x, y), dt)
     if state.recording and (a._rg or b._rg):
@@ -247,6 +273,15 @@ class AddmmBackward0(Node):
 
 
 def addmm(bias: Tensor, m1: Tensor, m2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    # dtypes are checked before the shapes here (PyTorch's ADDMM_META)
+    if bias.dtype is not m2.dtype:
+        raise RuntimeError(
+            f"self and mat2 must have the same dtype, but got {bias.dtype.scalar_name} and {m2.dtype.scalar_name}"
+        )
+    if m1.dtype is not m2.dtype:
+        raise RuntimeError(
+            f"mat1 and mat2 must have the same dtype, but got {m1.dtype.scalar_name} and {m2.dtype.scalar_name}"
+        )
     _check_2d(m1, m2)
     x, y, dt = promote2(m1, m2)
     prod = x @ y

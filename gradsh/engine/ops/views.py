@@ -31,19 +31,20 @@ def make_view(x: Tensor, data: np.ndarray, node: Node | None, view_fn: Callable)
         parent_fn = x._view_fn
         out._view_fn = lambda b: view_fn(parent_fn(b))
     out._vc = x._vc
+    out._attr_version = x._vc[0]  # the node is stale once the shared version moves on
     out._inference = x._inference
     if x._rg:
+        out._rg = True
         if node is not None:
             out._grad_fn = node
-            out._rg = True
-        else:
-            out._rg = True
-            extra = out._x()
-            extra.view_kind = "inference" if state.inference else "no_grad"
-            extra.view_version = x._vc[0]
-    if node is not None and x._extra is not None and x._extra.view_kind in ("no_grad", "no_grad_chain"):
-        # a view of a no_grad view, taken while recording: its own in-place error
-        out._x().view_kind = "no_grad_chain"
+    # PyTorch's CreationMeta: set when nothing records; inherited from a parent view (inference wins).
+    # Inference tensors have no autograd metadata at all.
+    parent = x._extra.view_kind if x._extra is not None else None
+    if not state.recording:
+        if not x._inference:
+            out._x().view_kind = "inference" if state.inference or parent == "inference" else "no_grad"
+    elif parent is not None:
+        out._x().view_kind = parent
     return out
 
 
@@ -453,15 +454,17 @@ class UnbindBackward0(Node):
 
 
 def _multi_views(x: Tensor, datas: list, node: Node | None, name: str, fns: list) -> tuple:
-    modified = [False]
     outs = []
+    recording = state.recording and not x._inference
     for i, (data, fn) in enumerate(zip(datas, fns)):
         out = make_view(x, data, None, fn)
         if node is not None:
             out._grad_fn = node
-            out._rg = True
             out._output_nr = i
-        out._x().multi_view = (name, i, x._vc[0], modified)
+        if recording:
+            extra = out._x()
+            if extra.view_kind != "inference":
+                extra.view_kind = "multi"
         outs.append(out)
     return tuple(outs)
 
