@@ -387,6 +387,11 @@ def _unary_data(x: Tensor, fn: Any) -> tuple:
     dt = _floating(x.dtype)
     data = x._data if dt is x.dtype else x._data.astype(dt.np)
     if data.dtype == np.float32 and fn in _UPCAST:
+        if data.size > 4096:
+            # computed in double through numpy's small cast buffers: no float64 copy of a large input
+            out = np.empty(data.shape, np.float32)
+            fn(data, out=out, dtype=np.float64, casting="unsafe")
+            return out, dt
         data = data.astype(np.float64)  # result() rounds back to float32
     return fn(data), dt
 
