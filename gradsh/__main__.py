@@ -1,6 +1,6 @@
 """`python -m gradsh` runs the same command as the `gradsh` console script."""
 
-from gradsh.cli import main
+from gradsh.entry import main
 
 if __name__ == "__main__":
     main()

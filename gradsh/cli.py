@@ -1,14 +1,16 @@
 """The `gradsh` command: argument handling only; the work lives in the packages it hands off to."""
 
 # No `from __future__ import annotations` here: typer reads the real annotation objects.
-import os
-import sys
 from enum import Enum
 from typing import Annotated
 
-import typer
-
 import gradsh
+from gradsh.fastargs import DEFAULTS
+
+try:
+    import typer
+except ImportError:  # pragma: no cover - typer is a dependency; keep the message plain if it is missing
+    raise SystemExit("gradsh: the typer package is missing; reinstall gradsh") from None
 
 app = typer.Typer(
     name="gradsh",
@@ -16,6 +18,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+CHECK, RUN = DEFAULTS["check"], DEFAULTS["run"]
 
 
 class OutputFormat(str, Enum):
@@ -23,6 +26,7 @@ class OutputFormat(str, Enum):
     json = "json"
 
 
+RUN_FORMAT, CHECK_FORMAT = OutputFormat(RUN["output_format"]), OutputFormat(CHECK["output_format"])
 BackendOpt = Annotated[
     str,
     typer.Option(
@@ -45,6 +49,15 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _doctest_options(names: list[str] | None) -> list[str] | None:
+    import doctest
+
+    for name in names or []:
+        if name.upper().lstrip("+") not in doctest.OPTIONFLAGS_BY_NAME:
+            raise typer.BadParameter(f"{name!r} is not a doctest option (e.g. ELLIPSIS, NORMALIZE_WHITESPACE)")
+    return names
+
+
 @app.callback(invoke_without_command=True)
 def root(
     ctx: typer.Context,
@@ -57,42 +70,25 @@ def root(
         typer.echo(ctx.get_help())
 
 
-def _color(no_color: bool) -> bool:
-    return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+def _hand_off(command: str, paths: list[str], values: dict) -> None:
+    from gradsh import commands
 
-
-def _option_flags(names: list[str]) -> int:
-    import doctest
-
-    flags = 0
-    for name in names:
-        flag = doctest.OPTIONFLAGS_BY_NAME.get(name.upper().lstrip("+"))
-        if flag is None:
-            raise typer.BadParameter(f"{name!r} is not a doctest option (e.g. ELLIPSIS, NORMALIZE_WHITESPACE)")
-        flags |= flag
-    return flags
+    values["output_format"] = OutputFormat(values["output_format"]).value
+    raise typer.Exit(commands.main(commands.request_from(command, paths, values)))
 
 
 @app.command()
 def run(
     files: Annotated[list[str], typer.Argument(metavar="FILE...", help="Transcripts to replay.", show_default=False)],
-    backend: BackendOpt = "gradsh",
-    output_format: FormatOpt = OutputFormat.text,
-    no_color: NoColorOpt = False,
-    timeout: TimeoutOpt = None,
+    backend: BackendOpt = RUN["backend"],
+    output_format: FormatOpt = RUN_FORMAT,
+    no_color: NoColorOpt = RUN["no_color"],
+    timeout: TimeoutOpt = RUN["timeout"],
 ) -> None:
     """Replay transcripts: each example, its output, warnings and grad report. Exit 0 unless the input is unusable."""
-    from gradsh import commands
-    from gradsh.transcript.runner import Options
-
-    request = commands.Request(
-        "run",
-        files,
-        Options(backend=backend, timeout=timeout),
-        output_format=output_format.value,
-        color=_color(no_color),
+    _hand_off(
+        "run", files, {"backend": backend, "output_format": output_format, "no_color": no_color, "timeout": timeout}
     )
-    raise typer.Exit(commands.main(request))
 
 
 @app.command()
@@ -102,56 +98,59 @@ def check(
     ],
     fix: Annotated[
         bool, typer.Option("--fix", help="Rewrite the expected output of failing examples in place.")
-    ] = False,
-    backend: BackendOpt = "gradsh",
-    output_format: FormatOpt = OutputFormat.text,
-    junit_xml: Annotated[str | None, typer.Option("--junit-xml", metavar="PATH", help="Also write JUnit XML.")] = None,
-    timeout: TimeoutOpt = None,
-    jobs: Annotated[int, typer.Option("-j", "--jobs", min=1, metavar="N", help="Check files in N processes.")] = 1,
+    ] = CHECK["fix"],
+    backend: BackendOpt = CHECK["backend"],
+    output_format: FormatOpt = CHECK_FORMAT,
+    junit_xml: Annotated[str | None, typer.Option("--junit-xml", metavar="PATH", help="Also write JUnit XML.")] = CHECK[
+        "junit_xml"
+    ],
+    timeout: TimeoutOpt = CHECK["timeout"],
+    jobs: Annotated[int, typer.Option("-j", "--jobs", min=1, metavar="N", help="Check files in N processes.")] = CHECK[
+        "jobs"
+    ],
     glob: Annotated[
         list[str] | None,
         typer.Option(
             "--glob", metavar="PATTERN", help="File names to check in folders (default *.txt *.pycon *.md *.rst)."
         ),
-    ] = None,
+    ] = CHECK["glob"],
     option: Annotated[
         list[str] | None,
-        typer.Option("-o", "--option", metavar="NAME", help="A doctest option for every example, e.g. ELLIPSIS."),
-    ] = None,
+        typer.Option(
+            "-o",
+            "--option",
+            metavar="NAME",
+            callback=_doctest_options,
+            help="A doctest option for every example, e.g. ELLIPSIS.",
+        ),
+    ] = CHECK["option"],
     tolerance: Annotated[
         bool, typer.Option("--tolerance", help="Accept numbers within --rtol/--atol (as `# gradsh: +TOLERANCE`).")
-    ] = False,
-    rtol: Annotated[float, typer.Option("--rtol", min=0.0, help="Relative tolerance for --tolerance.")] = 1e-4,
-    atol: Annotated[float, typer.Option("--atol", min=0.0, help="Absolute tolerance for --tolerance.")] = 1e-6,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show passing examples too.")] = False,
-    no_color: NoColorOpt = False,
+    ] = CHECK["tolerance"],
+    rtol: Annotated[float, typer.Option("--rtol", min=0.0, help="Relative tolerance for --tolerance.")] = CHECK["rtol"],
+    atol: Annotated[float, typer.Option("--atol", min=0.0, help="Absolute tolerance for --tolerance.")] = CHECK["atol"],
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show passing examples too.")] = CHECK["verbose"],
+    no_color: NoColorOpt = CHECK["no_color"],
 ) -> None:
     """Check transcripts against their written output, doctest's way. Exit 0 all passed, 1 some failed, 2 bad input."""
-    from gradsh import commands
-    from gradsh.transcript.runner import Options
-    from gradsh.transcript.tolerance import Tolerance
-
-    options = Options(
-        backend=backend,
-        optionflags=_option_flags(option or []),
-        timeout=timeout,
-        fix=fix,
-        tolerance=Tolerance(rtol, atol) if tolerance else None,
-    )
-    request = commands.Request(
-        "check",
-        paths,
-        options,
-        globs=glob or [],
-        jobs=jobs,
-        output_format=output_format.value,
-        junit_xml=junit_xml,
-        color=_color(no_color),
-        verbose=verbose,
-    )
-    raise typer.Exit(commands.main(request))
+    values = {
+        "fix": fix,
+        "backend": backend,
+        "output_format": output_format,
+        "junit_xml": junit_xml,
+        "timeout": timeout,
+        "jobs": jobs,
+        "glob": glob,
+        "option": option,
+        "tolerance": tolerance,
+        "rtol": rtol,
+        "atol": atol,
+        "verbose": verbose,
+        "no_color": no_color,
+    }
+    _hand_off("check", paths, values)
 
 
 def main() -> None:
-    """Console-script entry point (`gradsh` and `python -m gradsh`)."""
+    """The typer command line (gradsh.entry.main tries the fast path first)."""
     app(prog_name="gradsh")

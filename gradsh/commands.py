@@ -128,6 +128,46 @@ def render(request: Request, result: RunResult, out: TextIO) -> None:
         plain.render(result, out, request.verbose)
 
 
+def color_wanted(no_color: bool) -> bool:
+    return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+def option_flags(names: list[str]) -> int:
+    """doctest option flags by name (ELLIPSIS, +NORMALIZE_WHITESPACE, ...); KeyError for an unknown one."""
+    import doctest
+
+    flags = 0
+    for name in names:
+        flags |= doctest.OPTIONFLAGS_BY_NAME[name.upper().lstrip("+")]
+    return flags
+
+
+def request_from(command: str, paths: list[str], values: dict) -> Request:
+    """The Request for parsed arguments, the same whether typer or the fast path parsed them."""
+    from gradsh.transcript.tolerance import Tolerance
+
+    get = values.get
+    tolerance = Tolerance(get("rtol", 1e-4), get("atol", 1e-6)) if get("tolerance") else None
+    options = Options(
+        backend=values["backend"],
+        optionflags=option_flags(get("option") or []),
+        timeout=values["timeout"],
+        fix=get("fix", False),
+        tolerance=tolerance,
+    )
+    return Request(
+        command,
+        list(paths),
+        options,
+        globs=list(get("glob") or []),
+        jobs=get("jobs", 1),
+        output_format=values["output_format"],
+        junit_xml=get("junit_xml"),
+        color=color_wanted(values["no_color"]),
+        verbose=get("verbose", False),
+    )
+
+
 def main(request: Request, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Execute, write what is to be written, render; return the exit status."""
     out = out or sys.stdout

@@ -6,7 +6,7 @@ usage: python scripts/replay_seed.py FILE [--backend MODULE]
 `import torch` in the transcript gets gradsh.torch (or MODULE; `--backend torch` runs real PyTorch).
 Prints each example with what it actually printed and whether that matches the transcript, then
 'N passed, M failed'. Exit status: 0 all passed, 1 some example failed, 2 unusable input.
-Stands in for `gradsh run` until the runner lands.
+The harness behind the conformance tests; `gradsh run FILE` is the user-facing replay.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gradsh.doctest_support import DEFAULT_BACKEND, ExampleOutcome, bind_torch, collect_examples, run_file
+from gradsh.transcript.backend import BackendError
 
 
 def _prompted(source: str) -> str:
@@ -60,8 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         bind_torch(args.backend)
-    except ImportError as exc:
-        print(f"replay_seed.py: cannot import the backend {args.backend!r}: {exc}", file=sys.stderr)
+    except BackendError as exc:  # says which backend and why
+        print(f"replay_seed.py: {exc}", file=sys.stderr)
         return 2
 
     print(f"replaying {path} with torch = {args.backend}\n")
