@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Benchmark `gradsh check` against `python -m doctest` with real PyTorch on the same transcript, in one run.
+
+usage: python scripts/bench_check.py [FILE] [--runs N]
+
+Wall time of whole commands, as a user meets them (start-up included): `gradsh check FILE` on
+gradsh's engine, and `python -m doctest FILE` with `torch` being real PyTorch. Runs alternate
+(A B A B ...) so both see the same machine load; the report gives each median and the median
+of the per-pair ratios doctest / gradsh (higher is better for gradsh; the target is 5x).
+Run it with a Python that has gradsh and torch==2.13.0 installed (e.g. `pip install -e . torch==2.13.0`).
+Without torch it prints gradsh's own time only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT = ROOT / "scripts" / "seed_article_2.txt"
+
+
+def gradsh_command() -> list[str]:
+    script = Path(sys.executable).parent / "gradsh"
+    return [str(script)] if script.exists() else [shutil.which("gradsh") or sys.executable, "-m", "gradsh"][:3]
+
+
+def timed(argv: list[str], expect: int = 0) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
+                          env={**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"})
+    elapsed = time.perf_counter() - start
+    if proc.returncode != expect:
+        raise SystemExit(f"bench_check.py: {' '.join(argv)} exited {proc.returncode}:\n{proc.stdout}{proc.stderr}")
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser.add_argument("file", nargs="?", default=str(DEFAULT), help="a transcript (default: the seed article's 2)")
+    parser.add_argument("--runs", type=int, default=7, help="pairs of runs (default 7)")
+    args = parser.parse_args(argv)
+
+    gradsh = [*gradsh_command(), "check", args.file]
+    doctest = [sys.executable, "-m", "doctest", args.file]
+    has_torch = importlib.util.find_spec("torch") is not None
+    timed(gradsh), has_torch and timed(doctest)  # warm the file caches once
+    ours, theirs, ratios = [], [], []
+    for _ in range(args.runs):
+        ours.append(timed(gradsh))
+        if has_torch:
+            theirs.append(timed(doctest))
+            ratios.append(theirs[-1] / ours[-1])
+    print(f"file: {args.file} ({args.runs} runs each, alternating)")
+    print(f"gradsh check (gradsh engine):     median {statistics.median(ours):.3f} s  (min {min(ours):.3f})")
+    if not has_torch:
+        print("python -m doctest (real torch):   skipped, torch is not installed")
+        return 0
+    print(f"python -m doctest (real torch):   median {statistics.median(theirs):.3f} s  (min {min(theirs):.3f})")
+    print(f"speed-up doctest/gradsh:          median {statistics.median(ratios):.2f}x  "
+          f"(range {min(ratios):.2f}x - {max(ratios):.2f}x; target 5x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
