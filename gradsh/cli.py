@@ -101,9 +101,9 @@ def check(
     ] = CHECK["fix"],
     backend: BackendOpt = CHECK["backend"],
     output_format: FormatOpt = CHECK_FORMAT,
-    junit_xml: Annotated[str | None, typer.Option("--junit-xml", metavar="PATH", help="Also write JUnit XML.")] = CHECK[
-        "junit_xml"
-    ],
+    junit_xml: Annotated[
+        str | None, typer.Option("--junit-xml", metavar="PATH", help="Also write JUnit XML (a testcase per example).")
+    ] = CHECK["junit_xml"],
     timeout: TimeoutOpt = CHECK["timeout"],
     jobs: Annotated[int, typer.Option("-j", "--jobs", min=1, metavar="N", help="Check files in N processes.")] = CHECK[
         "jobs"

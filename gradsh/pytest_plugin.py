@@ -19,10 +19,19 @@ import pytest
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("gradsh", "gradsh transcripts")
-    group.addoption("--gradsh-transcripts", action="append", default=[], metavar="GLOB",
-                    help="collect transcript files matching GLOB (e.g. 'docs/*.md') and check them with gradsh")
-    group.addoption("--gradsh-backend", default=None, metavar="NAME",
-                    help="what `import torch` gives in transcripts: gradsh (default) or torch")
+    group.addoption(
+        "--gradsh-transcripts",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="collect transcript files matching GLOB (e.g. 'docs/*.md') and check them with gradsh",
+    )
+    group.addoption(
+        "--gradsh-backend",
+        default=None,
+        metavar="NAME",
+        help="what `import torch` gives in transcripts: gradsh (default) or torch",
+    )
     parser.addini("gradsh_transcripts", "globs of transcript files for gradsh to check", type="linelist", default=[])
     parser.addini("gradsh_backend", "backend for transcripts: gradsh (default) or torch", default="gradsh")
     parser.addini("gradsh_timeout", "seconds per transcript example (empty: no limit)", default="")
@@ -36,8 +45,11 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     globs = _globs(parent.config)
     if not globs:
         return None
-    rel = file_path.relative_to(parent.config.rootpath).as_posix() if file_path.is_relative_to(
-        parent.config.rootpath) else file_path.as_posix()
+    rel = (
+        file_path.relative_to(parent.config.rootpath).as_posix()
+        if file_path.is_relative_to(parent.config.rootpath)
+        else file_path.as_posix()
+    )
     if any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(file_path.name, g) for g in globs):
         return TranscriptFile.from_parent(parent, path=file_path)
     return None

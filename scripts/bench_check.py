@@ -34,8 +34,14 @@ def gradsh_command() -> list[str]:
 
 def timed(argv: list[str], expect: int = 0) -> float:
     start = time.perf_counter()
-    proc = subprocess.run(argv, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
-                          env={**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"})
+    proc = subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"},
+    )
     elapsed = time.perf_counter() - start
     if proc.returncode != expect:
         raise SystemExit(f"bench_check.py: {' '.join(argv)} exited {proc.returncode}:\n{proc.stdout}{proc.stderr}")
@@ -64,8 +70,10 @@ def main(argv: list[str] | None = None) -> int:
         print("python -m doctest (real torch):   skipped, torch is not installed")
         return 0
     print(f"python -m doctest (real torch):   median {statistics.median(theirs):.3f} s  (min {min(theirs):.3f})")
-    print(f"speed-up doctest/gradsh:          median {statistics.median(ratios):.2f}x  "
-          f"(range {min(ratios):.2f}x - {max(ratios):.2f}x; target 5x)")
+    print(
+        f"speed-up doctest/gradsh:          median {statistics.median(ratios):.2f}x  "
+        f"(range {min(ratios):.2f}x - {max(ratios):.2f}x; target 5x)"
+    )
     return 0
 
 

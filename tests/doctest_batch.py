@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch  # noqa: E402, F401 - real PyTorch, imported once before forking
+import torch  # noqa: F401 - real PyTorch, imported once before forking
 
-from gradsh.doctest_support import run_file  # noqa: E402
+from gradsh.doctest_support import run_file
 
 
 def in_child(path: str) -> dict[int, bool]:

@@ -3,7 +3,6 @@
 import doctest
 
 import pytest
-
 from transcript_helpers import run_text, verdicts
 
 P, F, S = "passed", "failed", "skipped"
@@ -14,7 +13,10 @@ P, F, S = "passed", "failed", "skipped"
     [
         (">>> print('a  b')\na  b\n>>> print('a b')\na  b\n", [P, F]),
         (
-            ">>> print(list(range(20)))  # doctest: +ELLIPSIS\n[0, 1, ..., 19]\n>>> print(list(range(20)))\n[0, 1, ..., 19]\n",
+            (
+                ">>> print(list(range(20)))  # doctest: +ELLIPSIS\n[0, 1, ..., 19]\n"
+                ">>> print(list(range(20)))\n[0, 1, ..., 19]\n"
+            ),
             [P, F],
         ),
         (">>> print('a\\n b')  # doctest: +NORMALIZE_WHITESPACE\na b\n", [P]),
@@ -30,9 +32,11 @@ def test_doctest_rules(tmp_path, text: str, expected: list[str]) -> None:
 
 def test_expected_traceback_matches_on_its_last_line(tmp_path) -> None:
     text = (
-        ">>> raise ValueError('bad')\nTraceback (most recent call last):\n  File \"x\", line 1\n    ...\nValueError: bad\n"
+        ">>> raise ValueError('bad')\nTraceback (most recent call last):\n"
+        '  File "x", line 1\n    ...\nValueError: bad\n'
         ">>> raise ValueError('bad')\nTraceback (most recent call last):\nValueError: other\n"
-        ">>> raise ValueError('bad')  # doctest: +IGNORE_EXCEPTION_DETAIL\nTraceback (most recent call last):\nValueError: other\n"
+        ">>> raise ValueError('bad')  # doctest: +IGNORE_EXCEPTION_DETAIL\n"
+        "Traceback (most recent call last):\nValueError: other\n"
         ">>> print('out'); raise KeyError(1)\nTraceback (most recent call last):\nKeyError: 1\n"
         ">>> raise KeyError(1)\n"
         ">>> 1\nTraceback (most recent call last):\nKeyError: 1\n"

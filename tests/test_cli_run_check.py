@@ -189,7 +189,8 @@ def test_check_does_not_import_prompt_toolkit_rich_or_typer_when_piped() -> None
     code = (
         "import sys\nfrom gradsh.entry import main\nsys.argv = ['gradsh', 'check', sys.argv[1]]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in ('prompt_toolkit', 'rich', 'typer', 'pydantic') if m in sys.modules), file=sys.stderr)\n"
+        "heavy = ('prompt_toolkit', 'rich', 'typer', 'pydantic')\n"
+        "print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code, str(SEED)],

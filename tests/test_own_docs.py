@@ -38,7 +38,7 @@ def test_readme_and_example_transcripts_pass_on_real_torch() -> None:
 
 
 def test_readme_main_job_command_replays_the_seed_article() -> None:
-    commands = re.findall(r"```sh\n(.*?)\n```", README.read_text(encoding="utf-8"), re.S)
+    commands = re.findall(r"```sh\n(.*?)\n```", README.read_text(encoding="utf-8"), re.DOTALL)
     main_job = commands[0]
     assert main_job.endswith(".venv/bin/gradsh run scripts/seed_article_2.txt")
     result = gradsh("run", "scripts/seed_article_2.txt")

@@ -3,7 +3,8 @@
 On every conformance transcript, and on a copy of each whose expected outputs are partly
 perturbed (so that both must fail the same examples). doctest's verdicts come from the stdlib
 runner (tests/doctest_batch.py records them per example, torch imported once, a forked child
-per file) and, as a cross-check on the seed article, from `python -m doctest` itself. Needs real PyTorch; skips without it.
+per file) and, as a cross-check on the seed article, from `python -m doctest` itself.
+Needs real PyTorch; skips without it.
 Also: `gradsh check` on the embedded engine passes them, apart from the engine issue's xfail marks.
 """
 

@@ -35,7 +35,10 @@ def test_indented_dots_inside_an_expected_traceback_are_output() -> None:
 
 
 def test_directives_are_doctests_and_gradsh_extras() -> None:
-    text = ">>> print(1)  # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE\n1\n>>> x  # xdoctest: +SKIP\n>>> y  # gradsh: +TOLERANCE\n"
+    text = (
+        ">>> print(1)  # doctest: +ELLIPSIS, +NORMALIZE_WHITESPACE\n1\n"
+        ">>> x  # xdoctest: +SKIP\n>>> y  # gradsh: +TOLERANCE\n"
+    )
     a, b, c = parse(text).examples
     assert a.options == {doctest.ELLIPSIS: True, doctest.NORMALIZE_WHITESPACE: True}
     assert b.extras == {"SKIP"} and c.extras == {"TOLERANCE"}
@@ -117,7 +120,8 @@ def test_ipython_transcript() -> None:
 def test_python_docstrings_with_positions() -> None:
     text = (
         '"""Module.\n\n>>> 1 + 1\n2\n"""\n\n\ndef f():\n    """Doc.\n\n    >>> f()\n    3"""\n    return 3\n\n\n'
-        "class C:\n    r'''\n    >>> C.__name__\n    'C'\n    '''\n\n\ndef g():\n    \"\"\"Escaped \\n.\n\n    >>> 4\n    4\n    \"\"\"\n"
+        "class C:\n    r'''\n    >>> C.__name__\n    'C'\n    '''\n\n\n"
+        'def g():\n    """Escaped \\n.\n\n    >>> 4\n    4\n    """\n'
     )
     t = parse(text, "mod.py")
     assert [(e.source, e.want, e.line) for e in t.examples] == [

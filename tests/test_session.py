@@ -51,9 +51,15 @@ def test_report_names_new_and_changed_tensors(session: Session) -> None:
 
 def test_report_goes_one_level_into_what_names_hold(session: Session) -> None:
     session.run("class Box:\n    pass\n")
-    source = "class Mod:\n    def named_parameters(self):\n        return [('weight', w)]\n    def named_buffers(self):\n        return []\n"
+    source = (
+        "class Mod:\n    def named_parameters(self):\n        return [('weight', w)]\n"
+        "    def named_buffers(self):\n        return []\n"
+    )
     session.run(source)
-    source = "w = torch.nn.Parameter(torch.ones(2)); b = Box(); b.t = torch.ones(1); m = Mod(); seq = [torch.ones(1), 3]; d = {'a': torch.ones(1)}\n"
+    source = (
+        "w = torch.nn.Parameter(torch.ones(2)); b = Box(); b.t = torch.ones(1); m = Mod(); "
+        "seq = [torch.ones(1), 3]; d = {'a': torch.ones(1)}\n"
+    )
     found = lines(session, source)
     assert {"w", "b.t", "m.weight", "seq[0]", "d['a']"} <= set(found)
     run = session.run("m.named_parameters()[0][1].sum().backward()\n")
