@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from gradsh.report.model import FAILED, RunResult
-from gradsh.transcript.backend import BackendError, bind_torch
+from gradsh.transcript.backend import BackendError, preload
 from gradsh.transcript.fix import write_atomic
 from gradsh.transcript.pool import run_files
 from gradsh.transcript.runner import FileOutcome, Options
@@ -79,7 +79,7 @@ def execute(request: Request) -> tuple[RunResult, list[FileOutcome]]:
         result.exit_code = 2
         return result, []
     try:
-        bind_torch(backend)  # once here: children forked later start with it loaded
+        preload(backend)  # once here: children forked later start with it loaded
     except BackendError as exc:
         result.errors.append(str(exc))
         result.exit_code = 2

@@ -1,6 +1,8 @@
 """The session: `import torch` binding, captured output, exceptions, warnings and the grad report."""
 
+import sys
 import warnings
+from collections.abc import Iterator
 
 import pytest
 
@@ -8,10 +10,10 @@ from gradsh.transcript.session import Session
 
 
 @pytest.fixture
-def session() -> Session:
-    s = Session()
-    s.run("import torch\n")
-    return s
+def session() -> Iterator[Session]:
+    with Session() as s:
+        s.run("import torch\n")
+        yield s
 
 
 def lines(session: Session, source: str) -> dict[str, tuple]:
@@ -105,3 +107,11 @@ def test_backend_that_cannot_be_imported() -> None:
 
     with pytest.raises(BackendError, match="cannot import the backend 'no_such_backend'"):
         Session("no_such_backend")
+
+
+def test_a_closed_session_leaves_sys_modules_torch_as_it_was() -> None:
+    before = {n: m for n, m in sys.modules.items() if n == "torch" or n.startswith("torch.")}
+    with Session() as s:
+        assert sys.modules["torch"] is s.torch and sys.modules["torch.nn"].__name__ == "gradsh.torch.nn"
+    after = {n: m for n, m in sys.modules.items() if n == "torch" or n.startswith("torch.")}
+    assert after == before

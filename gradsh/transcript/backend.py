@@ -14,6 +14,22 @@ class BackendError(Exception):
     """The backend cannot be imported (e.g. `--backend torch` without PyTorch installed)."""
 
 
+def torch_modules() -> dict[str, ModuleType]:
+    """The current sys.modules entries for torch and torch.*, to restore later (see Session.close)."""
+    return {n: m for n, m in sys.modules.items() if n == "torch" or n.startswith("torch.")}
+
+
+def restore_torch(saved: dict[str, ModuleType]) -> None:
+    """Put back the torch entries `torch_modules()` saved: a finished session leaves sys.modules as it found it."""
+    _forget_torch()
+    sys.modules.update(saved)
+
+
+def preload(backend: str) -> ModuleType:
+    """Import a backend without binding `torch` to gradsh (BackendError when it cannot be imported)."""
+    return bind_torch("torch") if backend == "torch" else load(backend)
+
+
 def _forget_torch() -> None:
     for name in [n for n in sys.modules if n == "torch" or n.startswith("torch.")]:
         del sys.modules[name]

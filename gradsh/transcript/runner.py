@@ -61,19 +61,19 @@ def run_file(path: str, options: Options) -> FileOutcome:
         transcript = parse_file(path)
     except InputError as exc:
         return FileOutcome(FileResult(path, error=str(exc)))
-    session = Session(options.backend, options.timeout, options.grad_report)
-    result = FileResult(path)
-    runs: list[tuple[Example, Execution]] = []
-    for ex in transcript.examples:
-        if check.is_skipped(ex, options.optionflags):
-            result.examples.append(_result(path, ex, None, SKIPPED))
-            continue
-        run = session.run(ex.source, f"<{path}:{ex.line}>", ipython=ex.style == "ipython")
-        ok = check.passes(ex, run, options.optionflags, options.tolerance)
-        diff = "" if ok else check.difference(ex, run, options.optionflags)
-        result.examples.append(_result(path, ex, run, PASSED if ok else FAILED, diff))
-        if not ok:
-            runs.append((ex, run))
+    with Session(options.backend, options.timeout, options.grad_report) as session:
+        result = FileResult(path)
+        runs: list[tuple[Example, Execution]] = []
+        for ex in transcript.examples:
+            if check.is_skipped(ex, options.optionflags):
+                result.examples.append(_result(path, ex, None, SKIPPED))
+                continue
+            run = session.run(ex.source, f"<{path}:{ex.line}>", ipython=ex.style == "ipython")
+            ok = check.passes(ex, run, options.optionflags, options.tolerance)
+            diff = "" if ok else check.difference(ex, run, options.optionflags)
+            result.examples.append(_result(path, ex, run, PASSED if ok else FAILED, diff))
+            if not ok:
+                runs.append((ex, run))
     outcome = FileOutcome(result)
     if options.fix and runs:
         outcome.new_bytes = _fix(transcript, runs, result, options)

@@ -17,11 +17,11 @@ import threading
 import time
 import traceback
 import warnings
-from typing import Any
+from typing import Any, Self
 
 from gradsh.report.model import ExceptionInfo, GradReport
 from gradsh.transcript import gradreport
-from gradsh.transcript.backend import DEFAULT_BACKEND, bind_torch
+from gradsh.transcript.backend import DEFAULT_BACKEND, bind_torch, restore_torch, torch_modules
 
 TRACEBACK_HEADER = "Traceback (most recent call last):\n"
 
@@ -78,12 +78,23 @@ class Session:
 
     def __init__(self, backend: str = DEFAULT_BACKEND, timeout: float | None = None, grad_report: bool = True) -> None:
         self.backend = backend
+        self._saved_modules = torch_modules()
         self.torch = bind_torch(backend)  # BackendError when it cannot be imported
         self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
         self.timeout = timeout
         tensor_type = getattr(self.torch, "Tensor", None)
         self._tensor_type = tensor_type if grad_report and isinstance(tensor_type, type) else None
         self._snapshot = gradreport.snapshot(self.namespace, self._tensor_type)
+
+    def close(self) -> None:
+        """Unbind `torch`: sys.modules gets back the torch entries it had before this session."""
+        restore_torch(self._saved_modules)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def run(self, source: str, filename: str = "<example>", ipython: bool = False) -> Execution:
         out, err = _Capture(), io.StringIO()
