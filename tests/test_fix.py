@@ -116,3 +116,10 @@ def test_write_atomic_replaces_and_leaves_no_temporary_file(tmp_path) -> None:
     write_atomic(path, b"new")
     assert path.read_bytes() == b"new" and os.stat(path).st_mode & 0o777 == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["t.txt"]
+
+
+def test_ipython_output_at_the_end_of_a_file_without_newline(tmp_path) -> None:
+    # Found by the fuzz test: the expected output's position lay one past the end of the text.
+    new, _ = fix(tmp_path, b"In [1]: 1 + 1", "s.txt")
+    assert new == b"In [1]: 1 + 1\nOut[1]: 2"
+    assert recheck(tmp_path, "s.txt") == ["passed"]

@@ -125,3 +125,13 @@ def test_rich_terminal_renderer_shows_the_same_content() -> None:
     terminal.render(sample(), Console(file=out, width=100, force_terminal=True, color_system="standard"))
     text = out.getvalue()
     assert "\x1b[" in text and "FAILED" in text and "x (grad)" in text and "grad enabled -> grad disabled" in text
+
+
+def test_progress_bar_advances_once_per_file_and_is_a_no_op_when_off() -> None:
+    from gradsh.report import progress
+
+    with progress.bar(3, enabled=False) as advance:
+        advance(None)
+    with progress.bar(2, enabled=True) as advance:  # rich on stderr; transient, so nothing is left behind
+        advance(None)
+        advance(None)

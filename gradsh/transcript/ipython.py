@@ -48,7 +48,8 @@ def examples(
         if not source.strip() or _OPTIONS._IS_BLANK_OR_COMMENT(source):
             continue
         want = _want(want_lines)
-        span = None if base is None else (base + starts[want_start], base + min(starts[i], len(text)))
+        # At the very end of the text a line "starts" one past it: clamp both ends.
+        span = None if base is None else (base + min(starts[want_start], len(text)), base + min(starts[i], len(text)))
         options = _OPTIONS._find_options(source, path, line0)
         ex = doctest.Example(source, want, _exception_line(want_lines))
         found.append(
