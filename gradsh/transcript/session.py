@@ -11,6 +11,8 @@ import ast
 import builtins
 import dataclasses
 import io
+import linecache
+import os
 import signal
 import sys
 import threading
@@ -43,6 +45,11 @@ class Execution:
     report: GradReport
     timed_out: bool
     duration: float
+    traceback: str = ""  # interactive runs only: the traceback as Python prints it, user frames only
+
+    @property
+    def interrupted(self) -> bool:
+        return self.exception is not None and self.exception.type == "KeyboardInterrupt"
 
     @property
     def shown(self) -> str:
@@ -66,6 +73,22 @@ def _exc_msg(exc_type: type[BaseException], exc: BaseException) -> str:
         prefixes = (f"{exc_type.__qualname__}:", f"{exc_type.__module__}.{exc_type.__qualname__}:")
         lines = lines[next((i for i, line in enumerate(lines) if line.startswith(prefixes)), 0) :]
     return "".join(lines)
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _user_traceback(exc: BaseException) -> str:
+    """The traceback as Python's REPL prints it, without gradsh's own frames (session, engine, facade)."""
+    if isinstance(exc, SyntaxError) and exc.__traceback__ is not None and _only_gradsh(exc.__traceback__):
+        return "".join(traceback.format_exception_only(type(exc), exc))  # the input itself did not compile
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_PACKAGE_DIR)]
+    text = "".join(traceback.format_list(frames))
+    return TRACEBACK_HEADER + text + "".join(traceback.format_exception_only(type(exc), exc))
+
+
+def _only_gradsh(tb: Any) -> bool:
+    return all(f.filename.startswith(_PACKAGE_DIR) for f in traceback.extract_tb(tb))
 
 
 def _type_name(exc_type: type[BaseException]) -> str:
@@ -96,7 +119,13 @@ class Session:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def run(self, source: str, filename: str = "<example>", ipython: bool = False) -> Execution:
+    def run(
+        self, source: str, filename: str = "<example>", ipython: bool = False, interactive: bool = False
+    ) -> Execution:
+        """Run one example. `interactive` (the REPL): Ctrl-C ends the example, not the session, and the
+        result carries a traceback naming the user's lines (registered with linecache under `filename`)."""
+        if interactive:
+            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         out, err = _Capture(), io.StringIO()
         displayed: list[str] = []
         caught: list[str] = []
@@ -127,8 +156,10 @@ class Session:
                     self._execute(source, filename, ipython, display)
                 except ExampleTimeout:
                     timed_out = True
-                except KeyboardInterrupt:
-                    raise
+                except KeyboardInterrupt as exc:
+                    if not interactive:
+                        raise
+                    exc_info = (type(exc), exc)
                 except BaseException as exc:  # noqa: BLE001 - doctest catches everything the example raises, SystemExit too
                     exc_info = (type(exc), exc)
                 finally:
@@ -149,7 +180,10 @@ class Session:
         elif exc_info is not None:
             exc_msg = _exc_msg(*exc_info)
             info = ExceptionInfo(_type_name(exc_info[0]), str(exc_info[1]))
-        return Execution(out.getvalue(), exc_msg, info, displayed, caught, err.getvalue(), report, timed_out, duration)
+        shown_tb = _user_traceback(exc_info[1]) if interactive and exc_info is not None else ""
+        return Execution(
+            out.getvalue(), exc_msg, info, displayed, caught, err.getvalue(), report, timed_out, duration, shown_tb
+        )
 
     def _arm(self) -> Any:
         """Start the --timeout alarm (main thread, POSIX only); returns the handler to restore, or None."""
