@@ -18,7 +18,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-CHECK, RUN = DEFAULTS["check"], DEFAULTS["run"]
+CHECK, RUN, REPL = DEFAULTS["check"], DEFAULTS["run"], DEFAULTS["repl"]
 
 
 class OutputFormat(str, Enum):
@@ -67,7 +67,7 @@ def root(
 ) -> None:
     """A shell for PyTorch grad-mode experiments, run on gradsh's own autograd engine."""
     if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
+        repl()  # `gradsh` alone is the shell
 
 
 def _hand_off(command: str, paths: list[str], values: dict) -> None:
@@ -149,6 +149,18 @@ def check(
         "no_color": no_color,
     }
     _hand_off("check", paths, values)
+
+
+@app.command()
+def repl(
+    backend: BackendOpt = REPL["backend"],
+    vi: Annotated[bool, typer.Option("--vi", help="Vi key bindings instead of emacs (F4 switches).")] = REPL["vi"],
+    no_color: NoColorOpt = REPL["no_color"],
+) -> None:
+    """The interactive shell, torch imported; after each input, what autograd did. From a pipe: a script, plainly."""
+    from gradsh.repl import main as repl_main
+
+    raise typer.Exit(repl_main(backend=backend, vi=vi, no_color=no_color))
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Console-script entry point (`gradsh` and `python -m gradsh`): the fast path first, typer for the rest.
 
-A well-formed `gradsh run|check ...` is parsed by fastargs (no typer import: see fastargs.py);
-everything else, `--help`, errors and the other commands, goes to the typer app in cli.py.
+A well-formed `gradsh run|check|repl ...` is parsed by fastargs (no typer import: see fastargs.py);
+`gradsh` alone is `gradsh repl`; everything else, `--help`, errors, goes to the typer app in cli.py.
 """
 
 from __future__ import annotations
@@ -12,7 +12,11 @@ import sys
 def main() -> None:
     from gradsh import fastargs
 
-    fast = fastargs.parse(sys.argv[1:])
+    fast = fastargs.parse(sys.argv[1:] or ["repl"])
+    if fast is not None and fast[0] == "repl":
+        from gradsh.repl import main as repl_main
+
+        raise SystemExit(repl_main(**fast[2]))
     if fast is not None:
         from gradsh import commands
 

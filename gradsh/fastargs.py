@@ -1,4 +1,4 @@
-"""A fast path for the common `gradsh run|check` command lines, so they start without typer.
+"""A fast path for the common `gradsh run|check|repl` command lines, so they start without typer.
 
 typer builds a pydantic adapter per parameter, which costs about a third of a second at every
 start; `gradsh check` in a pre-commit hook or CI pays that on each call. This parser accepts only
@@ -20,6 +20,7 @@ FLAGS = {
         "--no-color": "no_color",
     },
     "run": {"--no-color": "no_color"},
+    "repl": {"--vi": "vi", "--no-color": "no_color"},
 }
 VALUES = {
     "check": {
@@ -33,8 +34,9 @@ VALUES = {
         "--atol": "atol",
     },
     "run": {"--backend": "backend", "--format": "output_format", "--timeout": "timeout"},
+    "repl": {"--backend": "backend"},
 }
-MULTI = {"check": {"--glob": "glob", "-o": "option", "--option": "option"}, "run": {}}
+MULTI = {"check": {"--glob": "glob", "-o": "option", "--option": "option"}, "run": {}, "repl": {}}
 DEFAULTS = {
     "check": {
         "fix": False,
@@ -52,6 +54,7 @@ DEFAULTS = {
         "no_color": False,
     },
     "run": {"backend": "gradsh", "output_format": "text", "no_color": False, "timeout": None},
+    "repl": {"backend": "gradsh", "vi": False, "no_color": False},
 }
 _CONVERT = {"timeout": float, "jobs": int, "rtol": float, "atol": float}
 
@@ -66,7 +69,7 @@ def _value(name: str, text: str) -> object:
 
 
 def parse(argv: list[str]) -> tuple[str, list[str], dict[str, object]] | None:
-    """(command, paths, values) for a well-formed `run`/`check` command line; None to let typer decide."""
+    """(command, paths, values) for a well-formed `run`/`check`/`repl` command line; None to let typer decide."""
     if not argv or argv[0] not in FLAGS:
         return None
     command, rest = argv[0], argv[1:]
@@ -97,4 +100,6 @@ def parse(argv: list[str]) -> tuple[str, list[str], dict[str, object]] | None:
             i += 1
     except (IndexError, ValueError):
         return None
+    if command == "repl":
+        return (command, paths, values) if not paths else None  # the shell takes no paths
     return (command, paths, values) if paths else None

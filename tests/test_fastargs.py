@@ -13,7 +13,7 @@ def typer_options(command: str) -> set[str]:
     return {opt for param in click_command.params for opt in param.opts if opt.startswith("-")}
 
 
-@pytest.mark.parametrize("command", ["run", "check"])
+@pytest.mark.parametrize("command", ["run", "check", "repl"])
 def test_fast_path_knows_exactly_the_typer_options(command: str) -> None:
     fast = set(fastargs.FLAGS[command]) | set(fastargs.VALUES[command]) | set(fastargs.MULTI[command])
     assert fast == typer_options(command) - {"--help"}
@@ -53,10 +53,25 @@ def test_fast_path_builds_the_request_typer_builds(argv: list[str], monkeypatch:
         ["check", "-o", "NOPE", "x"],
         ["check", "x", "--timeout"],
         ["run", "--fix", "x"],
-        ["repl"],
+        ["repl", "x.txt"],
+        ["repl", "--backend"],
         ["--version"],
         ["check", "--fix=1", "x"],
     ],
 )
 def test_anything_unusual_goes_to_typer(argv: list[str]) -> None:
     assert fastargs.parse(argv) is None
+
+
+@pytest.mark.parametrize(
+    "argv", [["repl"], ["repl", "--backend", "torch", "--vi"], ["repl", "--no-color", "--backend=gradsh"]]
+)
+def test_fast_path_gives_the_repl_what_typer_gives(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import gradsh.repl
+
+    seen = []
+    monkeypatch.setattr(gradsh.repl, "main", lambda **values: seen.append(values) or 0)
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 0, result.output
+    fast = fastargs.parse(argv)
+    assert fast is not None and fast[:2] == ("repl", []) and fast[2] == seen[0]

@@ -123,8 +123,9 @@ class Session:
         self, source: str, filename: str = "<example>", ipython: bool = False, interactive: bool = False
     ) -> Execution:
         """Run one example. `interactive` (the REPL): Ctrl-C ends the example, not the session, and the
-        result carries a traceback naming the user's lines (registered with linecache under `filename`)."""
-        if interactive:
+        result carries a traceback naming the user's lines (registered with linecache under `filename`,
+        unless the caller registered the whole input there already)."""
+        if interactive and filename not in linecache.cache:
             linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         out, err = _Capture(), io.StringIO()
         displayed: list[str] = []

@@ -1,0 +1,43 @@
+"""The interactive shell: a prompt_toolkit application over gradsh's one session model (see loop.py)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+BACKENDS = {"gradsh": "gradsh.torch", "gradsh.torch": "gradsh.torch", "torch": "torch"}
+
+
+def main(backend: str = "gradsh", vi: bool = False, no_color: bool = False) -> int:
+    """`gradsh` / `gradsh repl`: the prompt on a terminal, a plainly printed script from a pipe. The exit status."""
+    from gradsh.repl.loop import Repl
+    from gradsh.repl.printer import Printer
+
+    module = BACKENDS.get(backend, backend)
+    tty = sys.stdin.isatty() and sys.stdout.isatty()
+    color = tty and not no_color and "NO_COLOR" not in os.environ
+    repl = Repl(module, Printer(color))
+    if module == "torch" and not _torch_installed():
+        sys.stderr.write(
+            "gradsh repl: error: --backend torch needs PyTorch, which is not installed here; "
+            "install it with `pip install torch==2.13.0`, or leave out --backend to use gradsh's engine\n"
+        )
+        return 2
+    if not tty:
+        try:
+            repl.start()
+            return repl.run_script(sys.stdin)
+        finally:
+            repl.close()
+    from gradsh.repl.app import run_prompt
+
+    return run_prompt(repl, vi=vi)
+
+
+def _torch_installed() -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("torch") is not None and "gradsh" not in str(importlib.util.find_spec("torch"))
+    except (ImportError, ValueError):
+        return False

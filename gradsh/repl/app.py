@@ -1,0 +1,108 @@
+"""The prompt_toolkit side: the PromptSession (highlighting, completion, history, auto-suggest, toolbar, keys)
+and the loop that reads inputs from it and hands them to the Repl."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.enums import EditingMode
+from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.lexers import PygmentsLexer
+from prompt_toolkit.styles import Style
+from pygments.lexers.python import PythonLexer
+
+from gradsh.repl.completer import NamespaceCompleter
+from gradsh.repl.keys import bindings
+from gradsh.repl.loop import Repl
+from gradsh.repl.toolbar import toolbar
+
+STYLE = Style.from_dict(
+    {
+        "bottom-toolbar": "noreverse bg:#303030 #d0d0d0",
+        "toolbar.on": "bold #5fd75f",
+        "toolbar.off": "bold #ff8787",
+        "toolbar.inference": "bold #87afff",
+        "prompt": "bold #5f87d7",
+    }
+)
+
+
+def history_path() -> Path:
+    """$XDG_STATE_HOME/gradsh/history (~/.local/state/gradsh/history by default)."""
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(state) / "gradsh" / "history"
+
+
+def _history() -> History:
+    path = history_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(exist_ok=True)
+    except OSError:
+        return InMemoryHistory()  # a read-only home: history for this session only
+    return FileHistory(str(path))
+
+
+def create_session(repl: Repl, vi: bool = False, history: History | None = None, **io: Any) -> PromptSession:
+    """The PromptSession for `repl`; `io` takes input=/output= (tests pass a pipe input and a DummyOutput)."""
+    flags = {"vi": vi}
+
+    def switch(to_vi: bool) -> None:
+        flags["vi"] = to_vi
+
+    session: PromptSession = PromptSession(
+        message=[("class:prompt", ">>> ")],
+        multiline=True,
+        prompt_continuation=lambda width, line, wrap: [("class:prompt", "... ")],
+        lexer=PygmentsLexer(PythonLexer),
+        completer=NamespaceCompleter(lambda: repl.namespace),
+        complete_while_typing=False,
+        auto_suggest=AutoSuggestFromHistory(),
+        enable_history_search=True,
+        history=history if history is not None else _history(),
+        key_bindings=bindings(switch),
+        editing_mode=EditingMode.VI if vi else EditingMode.EMACS,
+        bottom_toolbar=lambda: toolbar(
+            repl.mode, session.default_buffer.document.text_before_cursor, repl.backend, repl.report, flags["vi"]
+        ),
+        style=STYLE,
+        **io,
+    )
+    return session
+
+
+def banner(backend: str) -> str:
+    import gradsh
+
+    if backend == "torch":
+        from importlib.metadata import version
+
+        what = f"real PyTorch {version('torch')} (--backend torch)"
+    else:
+        what = "gradsh's own autograd engine (gradsh.torch); `gradsh repl --backend torch` for real PyTorch"
+    return f"gradsh {gradsh.__version__}: torch is imported, and is {what}\n%help for commands, Ctrl-D to leave"
+
+
+def run_prompt(repl: Repl, vi: bool = False, session: PromptSession | None = None) -> int:
+    """Read and run inputs until Ctrl-D (or end of input); exit status 0."""
+    repl.printer.info(banner(repl.backend))
+    repl.start(background=True)  # the engine imports while the first prompt is drawn
+    prompt = session or create_session(repl, vi)
+    try:
+        while True:
+            try:
+                text = prompt.prompt()
+            except KeyboardInterrupt:
+                continue  # Ctrl-C while typing: the input is dropped, the session stays
+            except EOFError:
+                return 0
+            try:
+                repl.handle(text)
+            except KeyboardInterrupt:
+                repl.printer.error("KeyboardInterrupt")  # outside an input's own run (printing, a %command)
+    finally:
+        repl.close()

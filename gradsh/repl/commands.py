@@ -1,0 +1,172 @@
+"""The %commands (IPython's habit): %why %graph %mode %save %undo %reset %report %help."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from gradsh.repl import graph, why
+from gradsh.repl.history import Entry, mode_words
+from gradsh.repl.loop import Repl
+from gradsh.report.text import prompted
+
+HELP = [
+    "%why NAME        why NAME's requires_grad, grad_fn and .grad are what they are",
+    "%graph NAME      NAME's backward graph: grad_fn nodes down to the AccumulateGrad of each leaf",
+    "%mode            the grad mode in force, and the inputs that changed it",
+    "%save FILE       write the session as a transcript with its outputs (`gradsh check FILE` passes it)",
+    "%undo [N]        take back the last N inputs (default 1): the rest replays in a fresh session",
+    "%reset           a fresh session: no names, default grad mode",
+    "%report [on|off] show or hide the grad report after each input",
+    "%help            this list",
+    "Keys: Enter runs a complete input (a block ends at a blank line), Esc Enter runs any input, Tab completes,",
+    "Ctrl-R searches history, Up/Down walk it by prefix, F4 switches emacs/vi, Ctrl-C clears, Ctrl-D leaves.",
+]
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def _tensor(repl: Repl, name: str) -> tuple[Any, str | None]:
+    """The tensor a name holds: a top-level name, or one level in (`model.weight`, `xs[0]`) as the report names it."""
+    if not name:
+        return None, "give a name, e.g. %why x"
+    namespace = repl.namespace
+    if name in namespace:
+        return namespace[name], None
+    from gradsh.transcript.gradreport import snapshot
+
+    found = snapshot(namespace, repl.tensor_type).get(name)
+    return (found[0], None) if found else (None, f"no name {name!r} in this session")
+
+
+def do_why(repl: Repl, arg: str) -> bool:
+    for name in arg.split() or [""]:
+        value, error = _tensor(repl, name)
+        if error:
+            repl.printer.error(f"%why: {error}")
+            return False
+        repl.printer.lines(why.explain(name, value, repl.namespace, repl.entries, repl.tensor_type))
+    return True
+
+
+def do_graph(repl: Repl, arg: str) -> bool:
+    value, error = _tensor(repl, arg)
+    if error or not isinstance(value, repl.tensor_type):
+        repl.printer.error(f"%graph: {error or f'{arg} is a {type(value).__name__}, not a tensor'}")
+        return False
+    repl.printer.lines(graph.draw(arg, value, graph.leaf_names(repl.namespace, repl.tensor_type)))
+    return True
+
+
+def do_mode(repl: Repl, arg: str) -> bool:
+    from gradsh.transcript.gradreport import grad_mode
+
+    now = grad_mode(repl.session.torch)
+    changes = [e for e in repl.entries if e.mode_before != e.mode_after]
+    lines = [f"grad mode now: {mode_words(now)}" + ("" if changes else " (the default; no input changed it)")]
+    for depth, entry in enumerate(changes, start=1):
+        first = entry.source.strip().split("\n")[0]
+        lines.append(
+            f"{'  ' * depth}input {entry.number}: `{first}`  {mode_words(entry.mode_before)} -> "
+            f"{mode_words(entry.mode_after)}"
+        )
+    lines.append("(a `with` block's mode lasts for its input only; the toolbar shows the blocks you are typing in)")
+    repl.printer.lines(lines)
+    return True
+
+
+def transcript(entries: list[Entry]) -> str:
+    """The session as a `>>>` transcript with its outputs, as `gradsh check` reads it back.
+
+    `import torch` comes first (the REPL had it imported); inputs that did not compile or were
+    interrupted are left out (they changed nothing, or their output depends on when Ctrl-C came);
+    object addresses become `0x...` under ELLIPSIS.
+    """
+    out = ["A gradsh session, saved by %save; `gradsh check` replays it.", "", ">>> import torch"]
+    for entry in entries:
+        if entry.failed_to_compile or entry.interrupted:
+            continue
+        for statement in entry.statements:
+            source_lines = prompted(statement.source)
+            want = statement.run.shown
+            if _ADDRESS.search(want):
+                want = _ADDRESS.sub(" at 0x...", want)
+                source_lines[0] += "  # doctest: +ELLIPSIS"
+            out += source_lines
+            out += [line if line.strip() else "<BLANKLINE>" for line in want.rstrip("\n").split("\n") if want]
+    return "\n".join(out) + "\n"
+
+
+def do_save(repl: Repl, arg: str) -> bool:
+    if not arg:
+        repl.printer.error("%save: give a file name, e.g. %save session.txt")
+        return False
+    path = Path(arg).expanduser()
+    try:
+        path.write_text(transcript(repl.entries), encoding="utf-8")
+    except OSError as exc:
+        repl.printer.error(f"%save: cannot write {arg}: {exc.strerror or exc}")
+        return False
+    repl.printer.info(f"saved {len(repl.entries)} inputs to {arg}; `gradsh check {arg}` replays and checks them")
+    return True
+
+
+def do_undo(repl: Repl, arg: str) -> bool:
+    try:
+        count = int(arg or "1")
+    except ValueError:
+        count = -1
+    if count < 1:
+        repl.printer.error(f"%undo: N must be a positive number of inputs, not {arg!r}")
+        return False
+    count = min(count, len(repl.entries))
+    changed = repl.rewind(repl.entries[: len(repl.entries) - count])
+    repl.printer.info(
+        f"took back {count} input{'s' if count != 1 else ''}; replayed {len(repl.entries)} in a fresh session"
+    )
+    for entry in changed:
+        repl.printer.error(f"input {entry.number} gave a different result on replay")
+    return True
+
+
+def do_reset(repl: Repl, arg: str) -> bool:
+    repl.rewind([])
+    repl.printer.info("a fresh session: no names but torch, grad mode on")
+    return True
+
+
+def do_report(repl: Repl, arg: str) -> bool:
+    if arg not in ("", "on", "off"):
+        repl.printer.error(f"%report: on or off, not {arg!r}")
+        return False
+    repl.report = {"on": True, "off": False, "": not repl.report}[arg]
+    repl.printer.info(f"grad report {'on' if repl.report else 'off'}")
+    return True
+
+
+def do_help(repl: Repl, arg: str) -> bool:
+    repl.printer.lines(HELP)
+    return True
+
+
+COMMANDS: dict[str, Callable[[Repl, str], bool]] = {
+    "why": do_why,
+    "graph": do_graph,
+    "mode": do_mode,
+    "save": do_save,
+    "undo": do_undo,
+    "reset": do_reset,
+    "report": do_report,
+    "help": do_help,
+}
+
+
+def dispatch(repl: Repl, line: str) -> bool:
+    """Run `%name args`; False (and a message) for an unknown command or a failed one."""
+    name, _, arg = line.lstrip("%").partition(" ")
+    command = COMMANDS.get(name)
+    if command is None:
+        repl.printer.error(f"unknown command %{name}; %help lists the commands")
+        return False
+    return command(repl, arg.strip())

@@ -1,0 +1,209 @@
+"""%why NAME: why a tensor's requires_grad, grad_fn and .grad are what they are.
+
+Exact from what is known without touching the engine: the tensor's public attributes (requires_grad,
+is_leaf, grad_fn, is_inference(), dtype, retains_grad, .grad), the REPL's note of each input (the
+grad mode in force before it, and which names its grad report says it made or changed), and the
+input's own text (the `with` blocks around the assignment, the expression assigned).
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from typing import Any
+
+from gradsh.repl.history import Entry, changes_of, made_at, mode_words
+from gradsh.repl.inputs import mode_of
+from gradsh.transcript.gradreport import grad_summary
+
+# fmt: off
+_FACTORIES = {
+    "tensor", "ones", "zeros", "randn", "rand", "randint", "arange", "linspace", "empty", "full", "eye",
+    "ones_like", "zeros_like", "randn_like", "rand_like", "full_like", "empty_like", "as_tensor", "from_numpy",
+}
+# fmt: on
+
+
+def _read(fn: Any, default: Any = None) -> Any:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn()
+    except Exception:  # noqa: BLE001 - an explanation must never fail on an odd tensor
+        return default
+
+
+def _assignment(source: str, name: str) -> tuple[list[str], ast.expr | None]:
+    """The `with` contexts around the last top-level assignment to `name` in `source`, and the value assigned."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return [], None
+    found: tuple[list[str], ast.expr | None] = ([], None)
+
+    def visit(nodes: list[ast.stmt], contexts: list[str]) -> None:
+        nonlocal found
+        for node in nodes:
+            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                    found = (list(contexts), node.value)
+                elif any(name in _names(t) for t in targets):
+                    found = (list(contexts), None)  # unpacking: the value is not one expression
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                visit(node.body, contexts + [ast.unparse(item.context_expr) for item in node.items])
+            elif isinstance(node, (ast.For, ast.While, ast.If, ast.Try)):
+                for field in ("body", "orelse", "finalbody"):
+                    visit(getattr(node, field, []), contexts)
+
+    visit(tree.body, [])
+    return found
+
+
+def _names(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _is_call_to(value: ast.expr | None, names: set[str], method: bool) -> str | None:
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in names:
+        base = value.func.value
+        is_torch = isinstance(base, ast.Name) and base.id == "torch"
+        return value.func.attr if is_torch != method else None
+    return None
+
+
+def explain(name: str, t: Any, namespace: dict[str, Any], entries: list[Entry], tensor_type: type) -> list[str]:
+    """Lines of explanation for the tensor `t` that `name` holds (a one-line message when it is not a tensor)."""
+    if not isinstance(t, tensor_type):
+        return [f"{name} is a {type(t).__name__}, not a tensor"]
+    rg, leaf = bool(_read(lambda: t.requires_grad)), bool(_read(lambda: t.is_leaf, True))
+    fn = _read(lambda: t.grad_fn)
+    fn_name = type(fn).__name__ if fn is not None else None
+    grad = _read(lambda: t.grad) if leaf or _read(lambda: t.retains_grad, False) else None
+    dtype = str(_read(lambda: t.dtype, "?")).removeprefix("torch.")
+    lines = [
+        (
+            f"{name}: {list(_read(lambda: t.shape, []))} {dtype}  requires_grad={rg}  is_leaf={leaf}  "
+            f"grad_fn={f'<{fn_name}>' if fn_name else None}  grad={grad_summary(grad)}"
+        )
+    ]
+    made = made_at(entries, name)
+    entry = made[0] if made else None
+    contexts, value = _assignment(made[1].source, name) if made else ([], None)
+    if made is not None and entry is not None:
+        first = made[1].source.strip().split("\n")[0]
+        where = f"made at input {entry.number} (`{first}`), grad mode at the prompt: {mode_words(entry.mode_before)}"
+        blocks = [c for c in contexts if mode_of(c)]
+        lines.append(where + (f"; assigned inside `with {blocks[-1]}:`" if blocks else ""))
+    lines += _requires_grad(name, t, rg, leaf, fn_name, dtype, entry, contexts, value, namespace, entries, tensor_type)
+    lines += _grad(name, rg, leaf, grad, t, entries)
+    return lines
+
+
+def _made_mode(entry: Entry | None, contexts: list[str]) -> str | None:
+    """The grad mode at the assignment: the innermost grad-mode `with` around it, else the mode before the input."""
+    for context in reversed(contexts):
+        if mode_of(context):
+            return mode_of(context)
+    if entry is None or entry.mode_before is None:
+        return None
+    return (
+        "inference_mode" if entry.mode_before.inference_mode else None if entry.mode_before.grad_enabled else "no_grad"
+    )
+
+
+def _requires_grad(
+    name: str,
+    t: Any,
+    rg: bool,
+    leaf: bool,
+    fn_name: str | None,
+    dtype: str,
+    entry: Entry | None,
+    contexts: list[str],
+    value: ast.expr | None,
+    namespace: dict[str, Any],
+    entries: list[Entry],
+    tensor_type: type,
+) -> list[str]:
+    at = f" at input {entry.number}" if entry else ""
+    mode = _made_mode(entry, contexts)
+    if _read(lambda: t.is_inference(), False):
+        return [
+            (
+                f"It is an inference tensor (made under torch.inference_mode(){at}): it never requires grad and "
+                "has no grad_fn; to use it with autograd, clone it outside inference mode."
+            )
+        ]
+    if not _read(lambda: t.is_floating_point() or t.is_complex(), True):
+        return [f"Its dtype is {dtype}: only floating point and complex tensors can require gradients."]
+    inputs = {
+        n: bool(_read(lambda n=n: namespace[n].requires_grad))
+        for n in sorted(_names(value))
+        if value is not None
+        if n != name and isinstance(namespace.get(n), tensor_type)
+    }
+    listed = ", ".join(f"{n} (requires_grad={r})" for n, r in inputs.items())
+    if rg and not leaf:
+        made_from = f" from {listed}" if listed else ""
+        return [
+            (
+                f"It is the result of an operation autograd recorded{made_from}: grad_fn=<{fn_name}> links it "
+                "to the graph (see %graph), so backward() flows through it to the leaves."
+            )
+        ]
+    if rg:
+        changed = [e.number for e, _, changes in changes_of(entries, name) if "requires_grad" in changes]
+        how = f"requires_grad_() at input {changed[-1]}" if changed else "requires_grad=True (or as a Parameter)"
+        return [f"It is a leaf that requires grad, made so with {how}: backward() accumulates into its .grad."]
+    if not leaf:
+        return [f"It has grad_fn=<{fn_name}> but does not require grad."]
+    if mode in ("no_grad", "inference_mode") and value is not None and _is_call_to(value, _FACTORIES, False) is None:
+        return [
+            (
+                f"It was made under {mode}{at}: operations there are not recorded, so the result is a leaf "
+                "that does not require grad, whatever its inputs do."
+            )
+        ]
+    if _is_call_to(value, {"detach"}, True):
+        return [
+            (
+                "It is the result of detach(): it shares data with its source but is cut off from the graph, "
+                "so it is a leaf that does not require grad."
+            )
+        ]
+    factory = _is_call_to(value, _FACTORIES, False)
+    if factory:
+        return [
+            (
+                f"It is a leaf made by torch.{factory} with requires_grad=False (the default); pass "
+                f"requires_grad=True or call {name}.requires_grad_() to make autograd track it."
+            )
+        ]
+    if inputs and not any(inputs.values()):
+        return [f"No input required grad ({listed}), so autograd recorded nothing: it is a leaf."]
+    if inputs:
+        return [f"None of its inputs required grad when it was made{at} (now: {listed}), so it is a leaf."]
+    return ["It is a leaf that does not require grad."]
+
+
+def _grad(name: str, rg: bool, leaf: bool, grad: Any, t: Any, entries: list[Entry]) -> list[str]:
+    if not leaf:
+        if _read(lambda: t.retains_grad, False):
+            return [
+                "Its .grad is kept because retain_grad() was called" + (" (not filled yet)." if grad is None else ".")
+            ]
+        return [
+            (
+                f".grad is None because {name} is not a leaf: autograd does not keep the gradients of intermediate "
+                f"results; call {name}.retain_grad() before backward() to keep it."
+            )
+        ]
+    filled = [e.number for e, _, changes in changes_of(entries, name) if "grad" in changes]
+    if grad is not None:
+        return [f".grad = {grad_summary(grad)}, last changed at input {filled[-1]}." if filled else ".grad is set."]
+    if not rg:
+        return [".grad is None: it does not require grad, so backward() never writes it."]
+    if filled:
+        return [f".grad is None again since input {filled[-1]} (set to None or zeroed with set_to_none)."]
+    return [".grad is None: no backward() has reached it yet."]
