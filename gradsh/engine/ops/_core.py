@@ -76,10 +76,32 @@ def promote2(a: Tensor, b: Any) -> tuple:
     if isinstance(b, _SCALARS):
         cat = dtypes.scalar_category(b)
         if cat <= da.category:
-            return a._data, b, da
+            return a._data, _scalar_array(b, da.np), da
         dt = dtypes.result_type([da], [], [cat])
         return a._data.astype(dt.np), b, dt
     raise TypeError(f"unsupported operand type: {type(b).__name__}")
+
+
+# numpy 2 takes ~1 us to resolve a Python float operand against an array (NEP 50), three times the
+# op itself on small tensors; a 0-d array of the tensor's own dtype gives the same result at once.
+_scalar_arrays: dict = {}
+
+
+def _scalar_array(value: Any, np_dtype: np.dtype) -> Any:
+    key = (value, np_dtype)
+    arr = _scalar_arrays.get(key)
+    if arr is None:
+        if not value or value != value:
+            return value  # 0.0 == -0.0 and nan != nan would confuse the cache: numpy converts these
+        try:
+            arr = np.array(value, dtype=np_dtype)
+        except (OverflowError, ValueError):
+            return value
+        arr.flags.writeable = False
+        if len(_scalar_arrays) > 1024:
+            _scalar_arrays.clear()
+        _scalar_arrays[key] = arr
+    return arr
 
 
 def any_requires_grad(*ts: Any) -> bool:

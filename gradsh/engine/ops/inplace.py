@@ -82,6 +82,36 @@ def _write(t: Tensor, out: Tensor) -> None:
     t._vc[0] += 1
 
 
+_UFUNCS: dict = {}
+
+
+def _write_directly(t: Tensor, op: Callable, args: tuple, kwargs: dict) -> bool:
+    """Untracked add_/sub_/mul_/div_ on a float tensor: numpy writes into the tensor's memory at once
+    (the SGD update's case), with no temporary result to copy back."""
+    if not _UFUNCS:
+        from . import elementwise as ew
+
+        _UFUNCS.update({ew.add: np.add, ew.sub: np.subtract, ew.mul: np.multiply, ew.div: np.true_divide})
+    ufunc = _UFUNCS.get(op)
+    if ufunc is None or kwargs or len(args) != 1 or not t.dtype.is_floating_point or t.dtype is dtypes.bfloat16:
+        return False
+    other = args[0]
+    if isinstance(other, Tensor):
+        if other.dtype is not t.dtype:
+            return False
+        other = other._data
+    elif not isinstance(other, (int, float)) or isinstance(other, bool):
+        return False
+    data = t._data
+    if not data.flags.writeable:
+        return False
+    try:
+        ufunc(data, other, out=data)
+    except ValueError:  # a shape that does not broadcast into t: the general path words PyTorch's error
+        return False
+    return True
+
+
 def apply_inplace(t: Tensor, op: Callable, *args: Any, **kwargs: Any) -> Tensor:
     others_rg = any(isinstance(a, Tensor) and a._rg for a in args)
     recording = state.recording
@@ -100,13 +130,18 @@ def apply_inplace(t: Tensor, op: Callable, *args: Any, **kwargs: Any) -> Tensor:
             # taken before the write moves the version on
             old._grad_fn, old._output_nr = edge(t)
             old._rg = old._grad_fn is not None
+    elif _write_directly(t, op, args, kwargs):
+        out = None
     else:
-        with no_grad():
-            out = op(t, *args, **kwargs)
-    _write(t, out)
+        # nothing to record: the op sees no input that requires grad (or runs with grad mode off)
+        out = op(t, *args, **kwargs)
+    if out is not None:
+        _write(t, out)
+    else:
+        t._vc[0] += 1
     if inference_violation:
         raise RuntimeError(INFERENCE_MESSAGE)
-    node = out._grad_fn
+    node = None if out is None else out._grad_fn
     if track and node is not None:
         _rebase(t, node)
     return t
