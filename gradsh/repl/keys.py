@@ -31,7 +31,7 @@ def bindings(on_mode_switch: Callable[[bool], None] | None = None) -> KeyBinding
         buffer = event.current_buffer
         buffer.complete_state = None  # keep the chosen completion, close the menu
 
-    @kb.add("enter", filter=insert_mode & ~completion_selected)
+    @kb.add("enter", filter=~completion_selected)  # in vi's navigation mode too: Enter runs what is complete
     def _(event: KeyPressEvent) -> None:
         buffer = event.current_buffer
         at_end = not buffer.document.text_after_cursor.strip()

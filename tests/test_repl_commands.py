@@ -1,0 +1,152 @@
+"""The loop and the %commands over a real Session, printed plainly into a string."""
+
+import io
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gradsh.repl import commands
+from gradsh.repl.loop import Repl
+from gradsh.repl.printer import Printer
+
+
+@pytest.fixture
+def repl() -> Iterator[Repl]:
+    r = Repl("gradsh.torch", Printer(color=False, out=io.StringIO()))
+    r.start()
+    yield r
+    r.close()
+
+
+def said(repl: Repl, *texts: str) -> str:
+    out = repl.printer.out
+    out.seek(0)
+    out.truncate()
+    for text in texts:
+        repl.handle(text)
+    return out.getvalue()
+
+
+def test_an_input_shows_value_error_and_report(repl: Repl) -> None:
+    shown = said(repl, "x = torch.ones(2, requires_grad=True)\n", "x * 2\n", "x.backward()\n")
+    assert "  ∇ x (new): [2] float32 requires_grad=True is_leaf=True\n" in shown
+    assert "tensor([2., 2.], grad_fn=<MulBackward0>)\n" in shown
+    assert 'File "<input 3>", line 1, in <module>\n    x.backward()\n' in shown
+    assert "RuntimeError: grad can be implicitly created only for scalar outputs" in shown
+    assert "gradsh" not in shown.split("Traceback")[1]
+
+
+def test_report_off_hides_the_report(repl: Repl) -> None:
+    assert "grad report off" in said(repl, "%report off")
+    assert "∇" not in said(repl, "y = torch.ones(1)\n")
+    said(repl, "%report on")
+    assert "∇ z (new)" in said(repl, "z = torch.ones(1)\n")
+
+
+@pytest.mark.parametrize(
+    ("setup", "name", "expected"),
+    [
+        (
+            ["x = torch.ones(2, requires_grad=True)", "with torch.no_grad():\n    y = x * 2\n"],
+            "y",
+            "made under no_grad",
+        ),
+        (["a = torch.ones(2)"], "a", "leaf made by torch.ones with requires_grad=False"),
+        (["x = torch.ones(2, requires_grad=True)", "d = x.detach()"], "d", "the result of detach()"),
+        (["i = torch.arange(3)"], "i", "Its dtype is int64"),
+        (["with torch.inference_mode():\n    t = torch.ones(1)\n"], "t", "an inference tensor"),
+        (["a = torch.ones(2)", "b = a * 2"], "b", "No input required grad (a (requires_grad=False))"),
+        (["x = torch.ones(2, requires_grad=True)", "y = x * 2"], "y", "call y.retain_grad() before backward()"),
+        (["x = torch.ones(2, requires_grad=True)", "(x * 2).sum().backward()"], "x", "last changed at input 2"),
+        (["x = torch.ones(2)", "x.requires_grad_()"], "x", "made so with requires_grad_() at input 2"),
+        (["x = 3"], "x", "x is a int, not a tensor"),
+    ],
+)
+def test_why(repl: Repl, setup: list[str], name: str, expected: str) -> None:
+    said(repl, *(s + "\n" for s in setup))
+    assert expected in said(repl, f"%why {name}")
+
+
+def test_why_of_a_missing_name(repl: Repl) -> None:
+    assert "%why: no name 'nope' in this session" in said(repl, "%why nope")
+
+
+def test_graph_names_the_leaves(repl: Repl) -> None:
+    said(repl, "w = torch.ones(2, requires_grad=True)\n", "b = torch.ones(2, requires_grad=True)\n")
+    said(repl, "out = (w * w + b).sum()\n")
+    assert said(repl, "%graph out").splitlines() == [
+        "out",
+        "└── SumBackward0",
+        "    └── AddBackward0",
+        "        ├── MulBackward0",
+        "        │   ├── AccumulateGrad  w",
+        "        │   └── AccumulateGrad  w  (shared, shown above)",
+        "        └── AccumulateGrad  b",
+    ]
+    assert "it is a leaf" in said(repl, "%graph w")
+
+
+def test_mode_lists_the_inputs_that_changed_it(repl: Repl) -> None:
+    said(repl, "torch.set_grad_enabled(False)\n")
+    shown = said(repl, "%mode")
+    assert "grad mode now: no_grad" in shown and "input 1: `torch.set_grad_enabled(False)`  grad on -> no_grad" in shown
+    said(repl, "%reset")
+    assert "grad mode now: grad on (the default" in said(repl, "%mode")
+
+
+def test_undo_replays_the_rest_in_a_fresh_session(repl: Repl) -> None:
+    said(repl, "torch.manual_seed(0)\n", "a = torch.randn(2)\n", "b = torch.randn(2)\n", "c = 1\n")
+    before = said(repl, "b\n")
+    assert "took back 2 inputs; replayed 3" in said(repl, "%undo 2")
+    assert "c" not in repl.namespace and said(repl, "b\n") == before  # same random numbers on replay
+    assert "N must be a positive number" in said(repl, "%undo x")
+
+
+def test_reset_forgets_names_and_keeps_torch(repl: Repl) -> None:
+    said(repl, "x = 1\n", "%reset")
+    assert "x" not in repl.namespace and "torch" in repl.namespace and repl.entries == []
+
+
+def test_unknown_command_and_help(repl: Repl) -> None:
+    assert "unknown command %bogus" in said(repl, "%bogus")
+    assert "%why NAME" in said(repl, "%help")
+
+
+def test_save_writes_a_transcript_that_check_passes(repl: Repl, tmp_path: Path) -> None:
+    said(repl, "x = torch.ones(2, requires_grad=True)\n", "print('a\\n\\nb')\n", "x = = 1\n", "object()\n")
+    said(repl, "y = (x * 2).sum(); y.backward()\n", "x.grad\n", "1/0\n")
+    path = tmp_path / "s.txt"
+    said(repl, f"%save {path}")
+    text = path.read_text()
+    assert "x = = 1" not in text  # it did not compile: nothing to replay
+    assert "a\n<BLANKLINE>\nb\n" in text and "<object object at 0x...>" in text
+    check = subprocess.run(
+        [sys.executable, "-m", "gradsh", "check", str(path)], check=False, capture_output=True, text=True, timeout=60
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_transcript_starts_with_import_torch(repl: Repl) -> None:
+    assert commands.transcript([]).endswith(">>> import torch\n")
+
+
+def test_pasted_block_runs_each_example(repl: Repl) -> None:
+    shown = said(repl, ">>> p = torch.ones(1)\n>>> p + 1\ntensor([2.])\n")
+    assert ">>> p = torch.ones(1)\n" in shown and "tensor([2.])" in shown and len(repl.entries) == 2
+
+
+def test_script_from_a_pipe_runs_statements_and_commands() -> None:
+    out = io.StringIO()
+    repl = Repl("gradsh.torch", Printer(color=False, out=out))
+    repl.start()
+    try:
+        status = repl.run_script(io.StringIO("x = torch.ones(1, requires_grad=True)\n%why x\n1/0\nx\n"))
+    finally:
+        repl.close()
+    shown = out.getvalue()
+    assert status == 1  # something raised
+    assert "It is a leaf that requires grad" in shown
+    assert 'File "<stdin>", line 3, in <module>' in shown and "tensor([1.], requires_grad=True)" in shown
