@@ -9,8 +9,6 @@ path) returns None, and typer handles it, with its own messages and exit status 
 
 from __future__ import annotations
 
-import doctest
-
 FLAGS = {
     "check": {
         "--fix": "fix",
@@ -68,6 +66,12 @@ def _value(name: str, text: str) -> object:
     return value
 
 
+def _doctest_option(name: str) -> bool:
+    import doctest  # only here: importing it costs the shell's startup ~30 ms
+
+    return name.upper().lstrip("+") in doctest.OPTIONFLAGS_BY_NAME
+
+
 def parse(argv: list[str]) -> tuple[str, list[str], dict[str, object]] | None:
     """(command, paths, values) for a well-formed `run`/`check`/`repl` command line; None to let typer decide."""
     if not argv or argv[0] not in FLAGS:
@@ -90,7 +94,7 @@ def parse(argv: list[str]) -> tuple[str, list[str], dict[str, object]] | None:
                     values[VALUES[command][name]] = _value(VALUES[command][name], inline)
                 else:
                     key = MULTI[command][name]
-                    if key == "option" and inline.upper().lstrip("+") not in doctest.OPTIONFLAGS_BY_NAME:
+                    if key == "option" and not _doctest_option(inline):
                         return None
                     values[key] = [*(values[key] or []), inline]
             elif arg.startswith("-"):

@@ -3,6 +3,7 @@ and the loop that reads inputs from it and hands them to the Repl."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import Any
@@ -89,13 +90,23 @@ def banner(backend: str) -> str:
 
 def run_prompt(repl: Repl, vi: bool = False, session: PromptSession | None = None) -> int:
     """Read and run inputs until Ctrl-D (or end of input); exit status 0."""
-    repl.printer.info(banner(repl.backend))
-    repl.start(background=True)  # the engine imports while the first prompt is drawn
+    # Written directly, not through rich: importing rich would delay the first prompt by ~0.1 s.
+    repl.printer.out.write(banner(repl.backend) + "\n")
+    repl.printer.out.flush()
     prompt = session or create_session(repl, vi)
+    started = []
+
+    def start_engine() -> None:
+        # Called as the application starts; call_soon runs after its first drawing, so the engine's
+        # import (numpy, gradsh.torch) happens while the user reads the prompt, not before it.
+        if not started:
+            started.append(True)
+            asyncio.get_running_loop().call_soon(repl.start, True)
+
     try:
         while True:
             try:
-                text = prompt.prompt()
+                text = prompt.prompt(pre_run=start_engine)
             except KeyboardInterrupt:
                 continue  # Ctrl-C while typing: the input is dropped, the session stays
             except EOFError:
