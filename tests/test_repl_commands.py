@@ -150,3 +150,28 @@ def test_script_from_a_pipe_runs_statements_and_commands() -> None:
     assert status == 1  # something raised
     assert "It is a leaf that requires grad" in shown
     assert 'File "<stdin>", line 3, in <module>' in shown and "tensor([1.], requires_grad=True)" in shown
+
+
+def test_the_readme_session_is_what_the_shell_shows() -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## `gradsh`: the shell.*?```text\n(.*?)```", readme, re.DOTALL).group(1)
+    typed: list[str] = []
+    want: list[str] = []
+    for line in block.splitlines():
+        if line.startswith(">>> "):
+            typed.append(line[4:] + "\n")
+        elif line.startswith("..."):
+            typed[-1] += line[4:] + "\n"
+        else:
+            want.append(line)
+    out = io.StringIO()
+    repl = Repl("gradsh.torch", Printer(color=False, out=out))
+    repl.start()
+    try:
+        for text in typed:
+            repl.handle(text)
+    finally:
+        repl.close()
+    assert out.getvalue().splitlines() == want
