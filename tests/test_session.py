@@ -118,15 +118,15 @@ def test_a_closed_session_leaves_sys_modules_torch_as_it_was() -> None:
 
 
 def test_interactive_run_names_the_users_line_without_gradsh_frames(session: Session) -> None:
-    session.run("def f(t):\n    return t.backward()\n", "<input 1>", interactive=True)
-    run = session.run("f(torch.ones(2))\n", "<input 2>", interactive=True)
+    session.run("def f(t):\n    return t.backward()\n", "<session-test 1>", interactive=True)
+    run = session.run("f(torch.ones(2))\n", "<session-test 2>", interactive=True)
     assert run.traceback.startswith("Traceback (most recent call last):\n")
-    assert 'File "<input 2>", line 1, in <module>\n    f(torch.ones(2))\n' in run.traceback
-    assert 'File "<input 1>", line 2, in f\n    return t.backward()\n' in run.traceback
+    assert 'File "<session-test 2>", line 1, in <module>\n    f(torch.ones(2))\n' in run.traceback
+    assert 'File "<session-test 1>", line 2, in f\n    return t.backward()\n' in run.traceback
     assert "gradsh" not in run.traceback
     assert run.traceback.endswith(run.exc_msg)
-    syntax = session.run("x = = 1\n", "<input 3>", interactive=True)
-    assert syntax.traceback.startswith('  File "<input 3>", line 1\n') and syntax.exception.type == "SyntaxError"
+    syntax = session.run("x = = 1\n", "<session-test 3>", interactive=True)
+    assert syntax.traceback.startswith('  File "<session-test 3>", line 1\n') and syntax.exception.type == "SyntaxError"
     assert session.run("1\n").traceback == ""  # run/check keep doctest's short form only
 
 
