@@ -45,12 +45,12 @@ def load_backends() -> dict:
 
 # ----- workloads: each returns a callable that runs once, built with the same inputs on both -----
 
-def tiny_ops(T, mode: str, n_ops: int = 1000):  # noqa: N803, ANN201
+def tiny_ops(T, mode: str, n_ops: int = 1000):
     T.manual_seed(0)
     base = T.randn(4)
     w = T.tensor([0.5, -0.25, 0.75, 1.0])
 
-    def chain(x):  # noqa: ANN001, ANN202
+    def chain(x):
         for i in range(n_ops // 3):
             x = x + w
             x = x * 0.5
@@ -70,7 +70,7 @@ def tiny_ops(T, mode: str, n_ops: int = 1000):  # noqa: N803, ANN201
     return run
 
 
-def mlp_step(T):  # noqa: N803, ANN001, ANN201
+def mlp_step(T):
     T.manual_seed(0)
     w1 = (T.randn(256, 256) * 0.05).requires_grad_()
     b1 = T.zeros(256, requires_grad=True)
@@ -92,7 +92,7 @@ def mlp_step(T):  # noqa: N803, ANN001, ANN201
     return run
 
 
-def matmul(T, backward: bool):  # noqa: N803, ANN001, ANN201
+def matmul(T, backward: bool):
     T.manual_seed(0)
     a = T.randn(1024, 1024, requires_grad=backward)
     b = T.randn(1024, 1024, requires_grad=backward)
@@ -107,7 +107,7 @@ def matmul(T, backward: bool):  # noqa: N803, ANN001, ANN201
     return run
 
 
-def training(T, optimizer: str):  # noqa: N803, ANN001, ANN201
+def training(T, optimizer: str):
     """A small MLP (16-32-1) trained for 100 steps with nn, a loss and an optimizer."""
     T.manual_seed(0)
     x, y = T.randn(64, 16), T.randn(64, 1)
@@ -127,7 +127,7 @@ def training(T, optimizer: str):  # noqa: N803, ANN001, ANN201
     return run
 
 
-def randn_big(T):  # noqa: N803, ANN001, ANN201
+def randn_big(T):
     def run() -> None:
         T.manual_seed(0)
         T.randn(1000, 1000)
@@ -135,7 +135,7 @@ def randn_big(T):  # noqa: N803, ANN001, ANN201
     return run
 
 
-def print_big(T):  # noqa: N803, ANN001, ANN201
+def print_big(T):
     T.manual_seed(0)
     t = T.randn(1000, 1000)
 
@@ -159,7 +159,7 @@ WORKLOADS = {
 }
 
 
-def cpu_time(fn, reps: int) -> tuple:  # noqa: ANN001
+def cpu_time(fn, reps: int) -> tuple:
     fn()  # warm-up
     w0, c0 = time.perf_counter(), time.process_time()
     for _ in range(reps):

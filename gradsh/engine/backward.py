@@ -7,13 +7,14 @@ Nodes run in decreasing creation order once every gradient flowing into them has
 from __future__ import annotations
 
 import heapq
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from . import hooks as hooks_mod
-from .graph import FREED_MESSAGE, AccumulateGrad, Node, accumulator
 from .grad_mode import _set_grad, state
+from .graph import FREED_MESSAGE, AccumulateGrad, Node, accumulator
 from .tensor import Tensor
 
 

@@ -44,9 +44,8 @@ def _infer(data: Any) -> tuple:
     def walk(x: Any, depth: int) -> Any:
         nonlocal category, found_dtype
         if isinstance(x, Tensor):
-            if x._data.ndim == 0 or True:
-                found_dtype = x.dtype if found_dtype is None else dtypes.promote_types(found_dtype, x.dtype)
-                return x._data.tolist()
+            found_dtype = x.dtype if found_dtype is None else dtypes.promote_types(found_dtype, x.dtype)
+            return x._data.tolist()
         if isinstance(x, np.ndarray):
             d = dtypes.from_numpy_dtype(x.dtype)
             found_dtype = d if found_dtype is None else dtypes.promote_types(found_dtype, d)
@@ -80,7 +79,7 @@ def _check_ragged(values: Any, dim: int = 0) -> None:
         n = len(values[0])
         for v in values:
             if not isinstance(v, list):
-                raise TypeError(f"not a sequence")
+                raise TypeError("not a sequence")
             if len(v) != n:
                 raise ValueError(f"expected sequence of length {n} at dim {dim + 1} (got {len(v)})")
         for v in values:
@@ -163,7 +162,7 @@ def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, r
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     dt = dtype or dtypes.dtype_for_scalar_category(dtypes.scalar_category(fill_value))
-    return _factory(fill_value, (size,) if isinstance(size, (tuple, list)) else (size,), dt, requires_grad)
+    return _factory(fill_value, (size,), dt, requires_grad)
 
 
 def _like(x: Tensor, fill: Any, dtype: Any, requires_grad: bool) -> Tensor:

@@ -7,12 +7,20 @@ import numpy as np
 _BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
 
 
-class dtype:  # noqa: N801 - PyTorch's class name
+class dtype:
     """A torch dtype: prints as `torch.float32`; knows its numpy storage."""
 
     __slots__ = (
-        "name", "np", "category", "is_floating_point", "is_complex", "is_signed",
-        "itemsize", "legacy_type", "scalar_name", "c_name",
+        "c_name",
+        "category",
+        "is_complex",
+        "is_floating_point",
+        "is_signed",
+        "itemsize",
+        "legacy_type",
+        "name",
+        "np",
+        "scalar_name",
     )
 
     def __init__(self, name: str, np_dtype: type, category: int, legacy: str,
@@ -34,10 +42,10 @@ class dtype:  # noqa: N801 - PyTorch's class name
     def __reduce__(self) -> str:
         return self.name
 
-    def to_complex(self) -> "dtype":
+    def to_complex(self) -> dtype:
         return complex128 if self is float64 else complex64
 
-    def to_real(self) -> "dtype":
+    def to_real(self) -> dtype:
         return float64 if self is complex128 else float32
 
 

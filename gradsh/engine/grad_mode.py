@@ -69,7 +69,7 @@ def _wrap_generator(make_ctx: Callable[[], Any], func: Callable) -> Callable:
                     with make_ctx():
                         gen.close()
                     raise
-                except BaseException:
+                except BaseException:  # noqa: BLE001 - anything thrown in goes on to the generator
                     with make_ctx():
                         response = gen.throw(*sys.exc_info()[1:2])
                 else:
@@ -100,16 +100,16 @@ class _DecoratorContextManager:
         if inspect.isclass(orig_func):
             warnings.warn(_CLASS_WARNING, FutureWarning, stacklevel=2)
             klass = orig_func
-            orig_func = lambda *args, **kwargs: klass(*args, **kwargs)  # noqa: E731 - PyTorch's '<lambda>' name
+            orig_func = lambda *args, **kwargs: klass(*args, **kwargs)
         return _context_decorator(self.clone, orig_func)
 
     def __enter__(self) -> None:
         raise NotImplementedError
 
-    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+    def __exit__(self, exc_type: object, exc_value: object, traceback: object) -> None:
         raise NotImplementedError
 
-    def clone(self) -> "_DecoratorContextManager":
+    def clone(self) -> _DecoratorContextManager:
         return self.__class__()
 
 
@@ -122,7 +122,7 @@ class _NoParamDecoratorContextManager(_DecoratorContextManager):
         return cls()(orig_func)
 
 
-class no_grad(_NoParamDecoratorContextManager):  # noqa: N801
+class no_grad(_NoParamDecoratorContextManager):
     def __init__(self) -> None:
         self.prev = False
 
@@ -130,20 +130,20 @@ class no_grad(_NoParamDecoratorContextManager):  # noqa: N801
         self.prev = state.grad_enabled
         _set_grad(False)
 
-    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+    def __exit__(self, exc_type: object, exc_value: object, traceback: object) -> None:
         _set_grad(self.prev)
 
 
-class enable_grad(_NoParamDecoratorContextManager):  # noqa: N801
+class enable_grad(_NoParamDecoratorContextManager):
     def __enter__(self) -> None:
         self.prev = state.grad_enabled
         _set_grad(True)
 
-    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+    def __exit__(self, exc_type: object, exc_value: object, traceback: object) -> None:
         _set_grad(self.prev)
 
 
-class set_grad_enabled(_DecoratorContextManager):  # noqa: N801
+class set_grad_enabled(_DecoratorContextManager):
     """Takes effect at construction, so a plain call works; exit restores the construction-time mode."""
 
     def __init__(self, mode: bool) -> None:
@@ -162,7 +162,7 @@ class set_grad_enabled(_DecoratorContextManager):  # noqa: N801
     def __enter__(self) -> None:
         _set_grad(self.mode)
 
-    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+    def __exit__(self, exc_type: object, exc_value: object, traceback: object) -> None:
         _set_grad(self.prev)
 
     def __str__(self) -> str:
@@ -170,11 +170,11 @@ class set_grad_enabled(_DecoratorContextManager):  # noqa: N801
 
     __repr__ = __str__
 
-    def clone(self) -> "set_grad_enabled":
+    def clone(self) -> set_grad_enabled:
         return self.__class__(self.mode)
 
 
-class inference_mode(_DecoratorContextManager):  # noqa: N801
+class inference_mode(_DecoratorContextManager):
     """A bool is the mode; anything else given positionally is a function to decorate."""
 
     def __new__(cls, mode: Any = True) -> Any:
@@ -190,10 +190,10 @@ class inference_mode(_DecoratorContextManager):  # noqa: N801
         self.prev = (state.grad_enabled, state.inference)
         _set_both(not self.mode, self.mode)
 
-    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+    def __exit__(self, exc_type: object, exc_value: object, traceback: object) -> None:
         _set_both(*self.prev)
 
-    def clone(self) -> "inference_mode":
+    def clone(self) -> inference_mode:
         return self.__class__(self.mode)
 
 

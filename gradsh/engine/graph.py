@@ -38,7 +38,7 @@ class Node:
     without retain_graph, so graphs that saved nothing can be traversed again (PyTorch's behaviour).
     """
 
-    __slots__ = ("next_functions", "_seq", "_freed", "__weakref__")
+    __slots__ = ("__weakref__", "_freed", "_seq", "next_functions")
     saves = False
     # number of outputs (multi-output nodes such as split override it)
     n_outputs = 1
@@ -76,7 +76,7 @@ class Node:
         return f"<{type(self).__name__} object at {hex(id(self))}>"
 
 
-_metadata: "weakref.WeakKeyDictionary[Node, dict]" = weakref.WeakKeyDictionary()
+_metadata: weakref.WeakKeyDictionary[Node, dict] = weakref.WeakKeyDictionary()
 
 
 class SpecialNode(Node):
@@ -93,7 +93,7 @@ class AccumulateGrad(SpecialNode):
 
     __slots__ = ("variable",)
 
-    def __init__(self, variable: "Tensor") -> None:
+    def __init__(self, variable: Tensor) -> None:
         Node.__init__(self, ())
         self.variable = variable
         # the accumulator runs as soon as it is ready (PyTorch gives it top priority); still unique,
@@ -101,7 +101,7 @@ class AccumulateGrad(SpecialNode):
         self._seq += 1 << 62
 
 
-def accumulator(t: "Tensor") -> AccumulateGrad:
+def accumulator(t: Tensor) -> AccumulateGrad:
     """The one AccumulateGrad of a leaf while both live (the tensor holds it weakly)."""
     ref = t._accum
     if ref is not None:
@@ -113,7 +113,7 @@ def accumulator(t: "Tensor") -> AccumulateGrad:
     return acc
 
 
-def edge(t: "Tensor") -> tuple:
+def edge(t: Tensor) -> tuple:
     """Where the gradient of input `t` goes: its grad_fn, its accumulator, or nowhere."""
     if t._base is not None:
         fn = t._grad_fn
@@ -139,7 +139,7 @@ def forward_name(node: Node) -> str:
     return head if k == "0" else head + k
 
 
-def version_error(t: "Tensor", saved_version: int, current: int, producer: Node | None, output_nr: int) -> Exception:
+def version_error(t: Tensor, saved_version: int, current: int, producer: Node | None, output_nr: int) -> Exception:
     sizes = "[" + ", ".join(str(s) for s in t._data.shape) + "]"
     where = "" if producer is None else f", which is output {output_nr} of {forward_name(producer)},"
     return RuntimeError(
@@ -157,9 +157,9 @@ class SavedTensor:
     so the graph does not point back at its outputs.
     """
 
-    __slots__ = ("tensor", "data", "dtype", "version", "counter", "is_output", "rg", "inference")
+    __slots__ = ("counter", "data", "dtype", "inference", "is_output", "rg", "tensor", "version")
 
-    def __init__(self, t: "Tensor", is_output: bool = False) -> None:
+    def __init__(self, t: Tensor, is_output: bool = False) -> None:
         self.counter = t._vc
         self.version = t._vc[0]
         self.is_output = is_output
@@ -186,7 +186,7 @@ class SavedTensor:
             raise self._version_error(node)
         return self.data if self.is_output else self.tensor._data
 
-    def unpack(self, node: Node) -> "Tensor":
+    def unpack(self, node: Node) -> Tensor:
         if self.counter[0] != self.version:
             raise self._version_error(node)
         if self.is_output:

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any, Self
 
 from .graph import Node
 
 _ids = itertools.count()
 # node -> {output_nr: {handle_id: fn}}; node -> {output_nr: weakref to the retaining tensor}
-node_prehooks: "weakref.WeakKeyDictionary[Node, dict]" = weakref.WeakKeyDictionary()
-node_retains: "weakref.WeakKeyDictionary[Node, dict]" = weakref.WeakKeyDictionary()
-node_posthooks: "weakref.WeakKeyDictionary[Node, dict]" = weakref.WeakKeyDictionary()
-node_fn_prehooks: "weakref.WeakKeyDictionary[Node, dict]" = weakref.WeakKeyDictionary()
+node_prehooks: weakref.WeakKeyDictionary[Node, dict] = weakref.WeakKeyDictionary()
+node_retains: weakref.WeakKeyDictionary[Node, dict] = weakref.WeakKeyDictionary()
+node_posthooks: weakref.WeakKeyDictionary[Node, dict] = weakref.WeakKeyDictionary()
+node_fn_prehooks: weakref.WeakKeyDictionary[Node, dict] = weakref.WeakKeyDictionary()
 # set once any hook or retain_grad exists, so the backward pass skips the tables until then
 # (asking a WeakKeyDictionary for its length on every node was a tenth of backward's time)
 any_registered = [False]
@@ -35,10 +36,10 @@ class RemovableHandle:
         if table is not None:
             table.pop(self.id, None)
 
-    def __enter__(self) -> "RemovableHandle":
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.remove()
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from . import creation
-from .ops import conversion, elementwise as ew, indexing, inplace, joining, linalg, random_ops, reduction, views
+from .ops import conversion, indexing, inplace, joining, linalg, random_ops, reduction, views
+from .ops import elementwise as ew
 from .tensor import Tensor
 
 _ARRAYS = (np.ndarray,)

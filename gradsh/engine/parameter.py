@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -14,7 +14,7 @@ from .tensor import Tensor
 class Parameter(Tensor):
     __slots__ = ()
 
-    def __new__(cls, data: Any = None, requires_grad: bool = True) -> "Parameter":
+    def __new__(cls, data: Any = None, requires_grad: bool = True) -> Self:
         if data is None:
             data = Tensor._wrap(np.zeros((0,), dtype=np.float32), dtypes.get_default_dtype())
         p = object.__new__(cls)

@@ -8,13 +8,13 @@ methods by engine/methods.py; this module holds the state and the attribute prot
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
 from . import dtypes
-from .grad_mode import state
 from . import graph as _graph
+from .grad_mode import state
 from .graph import Node
 
 _new = object.__new__
@@ -40,8 +40,16 @@ _scalar_warned = [False]
 class TensorExtra:
     """Rarely used per-tensor state, kept off the hot path (one slot on Tensor, None by default)."""
 
-    __slots__ = ("hooks", "post_acc_hooks", "retains_grad", "view_fn", "view_kind", "inference_detached",
-                 "grad_dtype_set", "name")
+    __slots__ = (
+        "grad_dtype_set",
+        "hooks",
+        "inference_detached",
+        "name",
+        "post_acc_hooks",
+        "retains_grad",
+        "view_fn",
+        "view_kind",
+    )
 
     def __init__(self) -> None:
         self.hooks: list | None = None
@@ -59,16 +67,30 @@ def _not_writable(name: str) -> AttributeError:
 
 
 class Tensor:
-    __slots__ = ("_data", "dtype", "_rg", "_grad_fn", "_grad", "_vc", "_base", "_output_nr", "_accum",
-                 "_inference", "_extra", "_view_fn", "_attr_version", "__weakref__")
-    def __new__(cls, *args: Any, **kwargs: Any) -> "Tensor":
+    __slots__ = (
+        "__weakref__",
+        "_accum",
+        "_attr_version",
+        "_base",
+        "_data",
+        "_extra",
+        "_grad",
+        "_grad_fn",
+        "_inference",
+        "_output_nr",
+        "_rg",
+        "_vc",
+        "_view_fn",
+        "dtype",
+    )
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
         from .creation import legacy_constructor
 
         return legacy_constructor(cls, *args, **kwargs)
 
     # ----- construction -------------------------------------------------------------------
     @staticmethod
-    def _wrap(data: np.ndarray, dtype: dtypes.dtype) -> "Tensor":
+    def _wrap(data: np.ndarray, dtype: dtypes.dtype) -> Tensor:
         """A new leaf that does not require grad (the hot path of every op)."""
         t = _new(Tensor)
         t._data = data
@@ -92,7 +114,7 @@ class Tensor:
 
     # ----- shape and values --------------------------------------------------------------
     @property
-    def shape(self) -> "Size":
+    def shape(self) -> Size:
         return Size(self._data.shape)
 
     def size(self, dim: int | None = None) -> Any:
@@ -128,7 +150,7 @@ class Tensor:
         return self.dtype.is_complex
 
     @property
-    def device(self) -> "device":
+    def device(self) -> device:
         return device("cpu")
 
     @property
@@ -195,7 +217,7 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._data.reshape(()).item())
 
     def __floor__(self) -> int:
@@ -237,7 +259,7 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value: Any) -> None:
         if not isinstance(value, bool):
-            raise RuntimeError("requires_grad must be a bool")
+            raise RuntimeError("requires_grad must be a bool")  # noqa: TRY004 - PyTorch's type and text
         if self._grad_fn is not None:
             raise RuntimeError(_NON_LEAF_MSG if not value else "you can only change requires_grad flags of leaf variables.")
         if value and not (self.dtype.is_floating_point or self.dtype.is_complex):
@@ -246,7 +268,7 @@ class Tensor:
             raise RuntimeError(_INFERENCE_REQUIRES_GRAD)
         self._rg = value
 
-    def requires_grad_(self, requires_grad: Any = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: Any = True) -> Tensor:
         if not isinstance(requires_grad, bool):
             raise TypeError(
                 "requires_grad_(): argument 'requires_grad' (position 1) must be bool, "
@@ -284,7 +306,7 @@ class Tensor:
         raise _not_writable("grad_fn")
 
     @property
-    def grad(self) -> "Tensor | None":
+    def grad(self) -> Tensor | None:
         g = self._grad
         if g is None and self._grad_fn is not None and not (self._extra is not None and self._extra.retains_grad):
             warnings.warn(_NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
@@ -478,14 +500,14 @@ class Size(tuple):
         r = tuple.__getitem__(self, item)
         return Size(r) if isinstance(item, slice) else r
 
-    def __add__(self, other: Any) -> "Size":
+    def __add__(self, other: Any) -> Size:
         return Size(tuple(self) + tuple(other))
 
 
-class device:  # noqa: N801
-    __slots__ = ("type", "index")
+class device:
+    __slots__ = ("index", "type")
 
-    def __init__(self, type: str = "cpu", index: int | None = None) -> None:  # noqa: A002
+    def __init__(self, type: str = "cpu", index: int | None = None) -> None:
         if isinstance(type, device):
             type, index = type.type, type.index
         self.type = type.split(":")[0]
@@ -497,7 +519,7 @@ class device:  # noqa: N801
     def __str__(self) -> str:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
-    def __eq__(self, other: Any) -> bool:
+    def __eq__(self, other: object) -> bool:
         if isinstance(other, str):
             other = device(other)
         return isinstance(other, device) and other.type == self.type and other.index == self.index

@@ -9,11 +9,29 @@ from gradsh.engine import creation as _creation
 from gradsh.engine import dtypes as _dtypes
 from gradsh.engine.backward import backward as _backward  # noqa: F401
 from gradsh.engine.dtypes import (  # noqa: F401
-    bfloat16, complex64, complex128, dtype, float16, float32, float64, get_default_dtype, int8, int16,
-    int32, int64, promote_types, set_default_dtype, uint8,
+    bfloat16,
+    complex64,
+    complex128,
+    dtype,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    promote_types,
+    set_default_dtype,
+    uint8,
 )
 from gradsh.engine.grad_mode import (  # noqa: F401
-    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
 )
 from gradsh.engine.methods import FUNCTIONS as _FUNCTIONS
 from gradsh.engine.ops import random_ops as _random_ops
@@ -21,14 +39,14 @@ from gradsh.engine.tensor import Size, Tensor, device  # noqa: F401
 
 from . import _unsupported
 
-bool = _dtypes.bool_  # noqa: A001
-float = float32  # noqa: A001
+bool = _dtypes.bool_
+float = float32
 double = float64
 half = float16
 cfloat = complex64
 cdouble = complex128
 short = int16
-int = int32  # noqa: A001
+int = int32
 long = int64
 
 tensor = _creation.tensor
@@ -84,7 +102,7 @@ def is_complex(t: Tensor) -> bool:
     return t.dtype.is_complex
 
 
-from . import autograd, nn, optim  # noqa: E402,F401
+from . import autograd, nn, optim  # noqa: F401
 
 try:  # printing and random numbers come from their own engine modules
     from gradsh.engine.printing import set_printoptions  # noqa: F401

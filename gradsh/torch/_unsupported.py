@@ -9,7 +9,7 @@ def unsupported(qualname: str) -> AttributeError:
     )
 
 
-def module_getattr(prefix: str):  # noqa: ANN201 - returns a module-level __getattr__
+def module_getattr(prefix: str):
     def __getattr__(name: str) -> object:
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)

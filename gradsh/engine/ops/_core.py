@@ -91,7 +91,7 @@ def _scalar_array(value: Any, np_dtype: np.dtype) -> Any:
     key = (value, np_dtype)
     arr = _scalar_arrays.get(key)
     if arr is None:
-        if not value or value != value:
+        if not value or value != value:  # noqa: PLR0124 - nan is the one value unequal to itself
             return value  # 0.0 == -0.0 and nan != nan would confuse the cache: numpy converts these
         try:
             arr = np.array(value, dtype=np_dtype)
@@ -163,9 +163,7 @@ def sum_to(g: Tensor, shape: tuple) -> Tensor:
             dims.append(lead + i)
     if dims:
         g = g.sum(dim=tuple(dims), keepdim=True)
-    if lead:
-        g = g.reshape(shape)
-    elif g._data.shape != shape:
+    if lead or g._data.shape != shape:
         g = g.reshape(shape)
     return g
 

@@ -47,7 +47,7 @@ def _floating(dt: dtypes.dtype) -> dtypes.dtype:
 # ----- add / sub ----------------------------------------------------------------------------------
 
 class AddBackward0(Node):
-    __slots__ = ("alpha", "a_meta", "b_meta")
+    __slots__ = ("a_meta", "alpha", "b_meta")
 
     def apply(self, grads: list) -> tuple:
         g = grads[0]
@@ -60,7 +60,7 @@ class AddBackward0(Node):
 
 
 class SubBackward0(Node):
-    __slots__ = ("alpha", "a_meta", "b_meta")
+    __slots__ = ("a_meta", "alpha", "b_meta")
 
     def apply(self, grads: list) -> tuple:
         g = grads[0]
@@ -119,7 +119,7 @@ class RsubBackward1(Node):
 
 
 class RsubBackward0(Node):
-    __slots__ = ("alpha", "a_meta", "b_meta")
+    __slots__ = ("a_meta", "alpha", "b_meta")
 
     def apply(self, grads: list) -> tuple:
         g = grads[0]
@@ -147,7 +147,7 @@ def rsub(a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
 # ----- mul / div ----------------------------------------------------------------------------------
 
 class MulBackward0(Node):
-    __slots__ = ("a", "b", "a_meta", "b_meta")
+    __slots__ = ("a", "a_meta", "b", "b_meta")
     saves = True
 
     def apply(self, grads: list) -> tuple:
@@ -190,7 +190,7 @@ def mul(a: Tensor, b: Any) -> Tensor:
 
 
 class DivBackward0(Node):
-    __slots__ = ("a", "b", "a_meta", "b_meta")
+    __slots__ = ("a", "a_meta", "b", "b_meta")
     saves = True
 
     def apply(self, grads: list) -> tuple:
@@ -232,7 +232,7 @@ def rdiv(a: Tensor, s: Any) -> Tensor:
     return mul(reciprocal(a), s)
 
 
-class NotImplemented(Node):  # noqa: A001 - PyTorch's node name for ops without a derivative
+class NotImplemented(Node):
     __slots__ = ("op",)
 
     def name(self) -> str:
@@ -280,7 +280,7 @@ def remainder(a: Tensor, b: Any) -> Tensor:
 class PowBackward0(Node):
     """x ** s (a number exponent): one edge."""
 
-    __slots__ = ("x", "exponent")
+    __slots__ = ("exponent", "x")
     saves = True
 
     def apply(self, grads: list) -> tuple:
@@ -298,7 +298,7 @@ class PowBackward0(Node):
 class PowBackward1(Node):
     """x ** y with two tensors."""
 
-    __slots__ = ("x", "y", "out", "a_meta", "b_meta")
+    __slots__ = ("a_meta", "b_meta", "out", "x", "y")
     saves = True
 
     def apply(self, grads: list) -> tuple:
@@ -335,7 +335,7 @@ class PowBackward2(Node):
         self.out = None
 
 
-def pow(a: Tensor, b: Any) -> Tensor:  # noqa: A001
+def pow(a: Tensor, b: Any) -> Tensor:
     if isinstance(b, Tensor):
         x, y, dt = promote2(a, b)
         out = result(np.power(x, y), dt)
@@ -639,7 +639,7 @@ def rsqrt(x: Tensor) -> Tensor:
     return _unary(x, lambda a: 1 / np.sqrt(a), RsqrtBackward0, "result")
 
 
-def abs(x: Tensor) -> Tensor:  # noqa: A001
+def abs(x: Tensor) -> Tensor:
     out = result(np.abs(x._data), x.dtype)
     if state.recording and x._rg:
         node = AbsBackward0((edge(x),))
@@ -707,7 +707,7 @@ def sign(x: Tensor) -> Tensor:
     return _same_dtype_unary(x, np.sign, SignBackward0)
 
 
-def round(x: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001
+def round(x: Tensor, *, decimals: int = 0) -> Tensor:
     if decimals:
         return _same_dtype_unary(x, lambda a: np.round(a, decimals), RoundBackward0)
     return _same_dtype_unary(x, np.rint, RoundBackward0)
@@ -722,7 +722,7 @@ def square(x: Tensor) -> Tensor:
 class ClampBackward1(_SavesInput):
     """clamp with number bounds."""
 
-    __slots__ = ("lo", "hi")
+    __slots__ = ("hi", "lo")
 
     def apply(self, grads: list) -> tuple:
         x = unpack(self.x, self)
@@ -737,7 +737,7 @@ class ClampBackward1(_SavesInput):
 class ClampBackward0(Node):
     """clamp with tensor bounds."""
 
-    __slots__ = ("x", "lo", "hi", "metas")
+    __slots__ = ("hi", "lo", "metas", "x")
     saves = True
 
     def apply(self, grads: list) -> tuple:
@@ -765,7 +765,7 @@ class ClampBackward0(Node):
         self.x = self.lo = self.hi = None
 
 
-def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -850,11 +850,11 @@ def _clamp_one(x: Tensor, lo: Any, hi: Any, number_node: type, tensor_node: type
     return out
 
 
-def clamp_min(x: Tensor, min: Any) -> Tensor:  # noqa: A002
+def clamp_min(x: Tensor, min: Any) -> Tensor:
     return _clamp_one(x, min, None, ClampMinBackward0, ClampMinBackward1)
 
 
-def clamp_max(x: Tensor, max: Any) -> Tensor:  # noqa: A002
+def clamp_max(x: Tensor, max: Any) -> Tensor:
     return _clamp_one(x, None, max, ClampMaxBackward0, ClampMaxBackward1)
 
 
@@ -876,7 +876,7 @@ class WhereBackward0(Node):
         self.cond = None
 
 
-def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:  # noqa: A002
+def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     if input is None and other is None:
         from .indexing import nonzero
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -122,7 +123,7 @@ def _basic(x: Tensor, key: tuple, alias: bool = True) -> Tensor:
 
 
 class IndexBackward0(Node):
-    __slots__ = ("shape", "key")
+    __slots__ = ("key", "shape")
     saves = True
 
     def apply(self, grads: list) -> tuple:
@@ -188,21 +189,21 @@ def embed_by_view(g: Tensor, base_shape: tuple, view_fn: Callable) -> Tensor:
     return out
 
 
-class _no_record:  # noqa: N801
+class _no_record:
     def __enter__(self) -> None:
         from ..grad_mode import no_grad
 
         self.ctx = no_grad()
         self.ctx.__enter__()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.ctx.__exit__(*exc)
 
 
 # ----- gather family ------------------------------------------------------------------------------
 
 class GatherBackward0(Node):
-    __slots__ = ("shape", "dim", "index")
+    __slots__ = ("dim", "index", "shape")
     saves = True
 
     def apply(self, grads: list) -> tuple:
@@ -232,7 +233,7 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
 
 
 class IndexSelectBackward0(Node):
-    __slots__ = ("shape", "dim", "index")
+    __slots__ = ("dim", "index", "shape")
     saves = True
 
     def apply(self, grads: list) -> tuple:

@@ -7,7 +7,8 @@ grad_fn — or, for a view, the base's CopySlices (spec/semantics.md §8.2, §12
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -333,8 +334,7 @@ class IndexPutBackward0(Node):
             mask[self.key] = 0
             ga = g * Tensor._wrap(mask, g.dtype)
         if fb is not None:
-            shape, dt = self.value_meta
-            gb = sum_to(getitem(g, self.key), shape)
+            gb = sum_to(getitem(g, self.key), self.value_meta[0])
         return ga, gb
 
 

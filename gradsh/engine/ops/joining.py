@@ -21,7 +21,7 @@ def _common_dtype(ts: list) -> dtypes.dtype:
 
 
 class CatBackward0(Node):
-    __slots__ = ("dim", "sizes", "metas")
+    __slots__ = ("dim", "metas", "sizes")
 
     def apply(self, grads: list) -> tuple:
         from .views import slice_dim
@@ -97,7 +97,7 @@ def stack(tensors: Any, dim: int = 0) -> Tensor:
 
 
 class RepeatBackward0(Node):
-    __slots__ = ("shape", "repeats")
+    __slots__ = ("repeats", "shape")
 
     def apply(self, grads: list) -> tuple:
         g = grads[0]

@@ -30,7 +30,7 @@ class MmBackward0(Node):
 
 def _check_2d(a: Tensor, b: Tensor) -> None:
     if a._data.ndim != 2:
-        raise RuntimeError(f"self must be a matrix")
+        raise RuntimeError("self must be a matrix")
     if b._data.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
     if a._data.shape[1] != b._data.shape[0]:
@@ -251,7 +251,7 @@ def _batched(a: Tensor, b: Tensor) -> Tensor:
 
 
 class AddmmBackward0(Node):
-    __slots__ = ("m1", "m2", "bias_shape", "alpha", "beta")
+    __slots__ = ("alpha", "beta", "bias_shape", "m1", "m2")
     saves = True
 
     def apply(self, grads: list) -> tuple:

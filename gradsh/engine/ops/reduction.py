@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -42,13 +42,13 @@ class SumBackward0(Node):
 
 
 class SumBackward1(Node):
-    __slots__ = ("shape", "dims", "keepdim")
+    __slots__ = ("dims", "keepdim", "shape")
 
     def apply(self, grads: list) -> tuple:
         return (_restore(grads[0], self.shape, self.dims, self.keepdim),)
 
 
-def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A001
+def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     dt = dtype or _sum_dtype(x.dtype)
     data = x._data if dtype is None else x._data.astype(dt.np)
     if dim is None:
@@ -68,14 +68,14 @@ def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None)
 
 
 class MeanBackward0(Node):
-    __slots__ = ("shape", "n")
+    __slots__ = ("n", "shape")
 
     def apply(self, grads: list) -> tuple:
         return ((grads[0] / self.n).expand(*self.shape),)
 
 
 class MeanBackward1(Node):
-    __slots__ = ("shape", "dims", "keepdim", "n")
+    __slots__ = ("dims", "keepdim", "n", "shape")
 
     def apply(self, grads: list) -> tuple:
         return (_restore(grads[0] / self.n, self.shape, self.dims, self.keepdim),)
@@ -113,7 +113,7 @@ def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
 class MaxBackward1(Node):
     """Whole-tensor max/min: the gradient is shared evenly among the tied extreme elements."""
 
-    __slots__ = ("x", "out")
+    __slots__ = ("out", "x")
     saves = True
 
     def apply(self, grads: list) -> tuple:
@@ -134,11 +134,11 @@ class MinBackward1(MaxBackward1):
 class MaxBackward0(Node):
     """max/min along a dim: the gradient goes to the selected index."""
 
-    __slots__ = ("shape", "dim", "keepdim", "indices")
+    __slots__ = ("dim", "indices", "keepdim", "shape")
     saves = True
 
     def apply(self, grads: list) -> tuple:
-        from .indexing import embed, _gather_key
+        from .indexing import _gather_key, embed
 
         g = grads[0]
         idx = unpack(self.indices, self)
@@ -161,7 +161,7 @@ class _ValuesIndices(tuple):
 
     _name = "max"
 
-    def __new__(cls, values: Tensor, indices: Tensor) -> "_ValuesIndices":
+    def __new__(cls, values: Tensor, indices: Tensor) -> Self:
         return tuple.__new__(cls, (values, indices))
 
     @property
@@ -217,11 +217,11 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, is_max: bool) -> Any:
     return (_max_type if is_max else _min_type)(out, indices)
 
 
-def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     return _extreme(x, dim, keepdim, True)
 
 
-def min(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+def min(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     return _extreme(x, dim, keepdim, False)
 
 
@@ -240,7 +240,7 @@ def argmin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 # ----- softmax ------------------------------------------------------------------------------------
 
 class SoftmaxBackward0(Node):
-    __slots__ = ("out", "dim")
+    __slots__ = ("dim", "out")
     saves = True
 
     def apply(self, grads: list) -> tuple:

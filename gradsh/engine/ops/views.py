@@ -8,7 +8,8 @@ changes (spec/semantics.md §12.5).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -281,12 +282,12 @@ def t(x: Tensor) -> Tensor:
     return make_view(x, data, node, lambda b: b.t())
 
 
-def T(x: Tensor) -> Tensor:  # noqa: N802
+def T(x: Tensor) -> Tensor:
     n = x._data.ndim
     return permute(x, *range(n - 1, -1, -1)) if n else permute(x)
 
 
-def mT(x: Tensor) -> Tensor:  # noqa: N802
+def mT(x: Tensor) -> Tensor:
     return transpose(x, -2, -1)
 
 
@@ -332,7 +333,7 @@ def expand_as(x: Tensor, other: Tensor) -> Tensor:
 # ----- select / slice / narrow / alias ------------------------------------------------------------
 
 class SelectBackward0(Node):
-    __slots__ = ("shape", "dim", "index")
+    __slots__ = ("dim", "index", "shape")
 
     def apply(self, grads: list) -> tuple:
         from .indexing import embed
@@ -411,7 +412,7 @@ class AsStridedBackward0(Node):
 # ----- multi-output views -------------------------------------------------------------------------
 
 class SplitBackward0(Node):
-    __slots__ = ("shape", "dim", "bounds", "dtype", "n")
+    __slots__ = ("bounds", "dim", "dtype", "n", "shape")
 
     @property
     def n_outputs(self) -> int:  # type: ignore[override]
@@ -437,7 +438,7 @@ class SplitWithSizesBackward0(SplitBackward0):
 
 
 class UnbindBackward0(Node):
-    __slots__ = ("shape", "dim", "dtype", "n")
+    __slots__ = ("dim", "dtype", "n", "shape")
 
     @property
     def n_outputs(self) -> int:  # type: ignore[override]
@@ -536,7 +537,7 @@ def diagonal(x: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor
 
 
 class DiagonalBackward0(Node):
-    __slots__ = ("shape", "args")
+    __slots__ = ("args", "shape")
 
     def apply(self, grads: list) -> tuple:
         from .indexing import embed_by_view
