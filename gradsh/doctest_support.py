@@ -25,7 +25,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from gradsh.transcript.backend import DEFAULT_BACKEND, bind_torch  # noqa: F401 - re-exported for scripts
+from gradsh.transcript.backend import DEFAULT_BACKEND, bind_torch  # re-exported for scripts
 
 TRACEBACK_HEADER = "Traceback (most recent call last):\n"
 _Out = Callable[[str], object]  # doctest's report writer
