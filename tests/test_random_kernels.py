@@ -7,20 +7,16 @@ The vectors are evaluated against `shim`, a tiny torch-like namespace defined he
 from __future__ import annotations
 
 import hashlib
-import json
 import math
-import pathlib
 import time
 import types
 
 import numpy as np
 import pytest
+import rng_vectors
 
 from gradsh.engine import dtypes as dt
 from gradsh.engine import random as R
-
-VECTORS = pathlib.Path(__file__).parent / "data" / "rng_vectors.jsonl"
-
 
 # ---------------------------------------------------------------------------------------------------------------
 # The shim
@@ -215,82 +211,16 @@ shim = _make_shim()
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Vector checking (same rules as shared/tools/check_rng_vectors.py)
+# The recorded vectors, against the kernels through the shim
 
 
-def _flatten(x: object) -> list:
-    if isinstance(x, (list, tuple)):
-        return [v for e in x for v in _flatten(e)]
-    return [x]
-
-
-def _ulp(x: float, dtype: str) -> float:
-    x = abs(float(x))
-    if dtype in ("float64", "float"):
-        return math.ulp(x)
-    mant = {"float32": 24, "float16": 11, "bfloat16": 8}.get(dtype, 53)
-    emin = {"float32": -125, "float16": -13, "bfloat16": -125}.get(dtype, -1021)
-    if x == 0 or math.isinf(x) or math.isnan(x):
-        return 2.0 ** (emin - mant)
-    _, e = math.frexp(x)
-    return 2.0 ** (max(e, emin) - mant)
-
-
-def _same(a: object, b: object) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, float) or isinstance(b, float):
-        a, b = float(a), float(b)
-        if math.isnan(a) or math.isnan(b):
-            return math.isnan(a) and math.isnan(b)
-        return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
-    return a == b
-
-
-def _observe(value: object) -> tuple[str, list[int], list]:
-    if isinstance(value, bool):
-        return "bool", [], [value]
-    if isinstance(value, int):
-        return "int", [], [value]
-    if isinstance(value, float):
-        return "float", [], [value]
-    name = str(value.dtype)
-    name = name.removeprefix("torch.")
-    return name, list(value.shape), _flatten(value.tolist())
-
-
-def _load_vectors() -> list[dict]:
-    with open(VECTORS) as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-CASES = _load_vectors()
-
-
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+@pytest.mark.parametrize("case", rng_vectors.params())
 def test_vector(case: dict) -> None:
-    ns = {"torch": shim}
-    if case.get("setup"):
-        exec(compile(case["setup"], "<setup>", "exec"), ns)  # noqa: S102 - the vectors are Python snippets
-    if case.get("raises"):
-        with pytest.raises(Exception) as info:
-            eval(compile(case["expr"], "<expr>", "eval"), ns)
-        assert type(info.value).__name__ == case["raises"]
-        return
-    got_dtype, got_shape, got = _observe(eval(compile(case["expr"], "<expr>", "eval"), ns))
-    assert got_dtype == case["dtype"]
-    assert got_shape == case["shape"]
-    assert len(got) == len(case["values"])
-    tol = case.get("ulp", 4)
-    for i, (g, e) in enumerate(zip(got, case["values"])):
-        if case.get("exact", True) or not isinstance(e, float):
-            assert _same(g, e), f"value[{i}] = {g!r}, expected {e!r}"
-        else:
-            assert abs(float(g) - e) <= tol * _ulp(e, got_dtype), f"value[{i}] = {g!r}, expected {e!r}"
+    rng_vectors.check(case, shim)
 
 
 def test_vectors_file_is_complete() -> None:
-    assert len(CASES) == 120
+    assert len(rng_vectors.load()) == 120
 
 
 # ---------------------------------------------------------------------------------------------------------------
