@@ -380,6 +380,7 @@ def rpow(a: Tensor, s: Any) -> Tensor:
 
 # numpy's float32 SIMD kernels of these are often 1 ulp off PyTorch's (SLEEF); evaluated in double and
 # rounded, they agree far more often (exp(6.) among them). sqrt and atan are closer in float32.
+_FLOAT32 = dtypes.float32
 _UPCAST = frozenset((np.exp, np.expm1, np.log, np.log1p, np.sin, np.cos, np.tanh, np.sinh, np.cosh))
 
 
@@ -415,15 +416,20 @@ class _SavesResult(Node):
 
 
 def _unary(x: Tensor, fn: Any, node_cls: type, saves: str | None) -> Tensor:
-    data, dt = _unary_data(x, fn)
-    out = result(data, dt)
+    if x.dtype is _FLOAT32 and x._data.size <= 4096 and fn in _UPCAST:
+        # the common small float32 case: in double and rounded back, without result()'s general checks
+        out = Tensor._wrap(fn(x._data.astype(np.float64)).astype(np.float32), _FLOAT32)
+    else:
+        data, dt = _unary_data(x, fn)
+        out = result(data, dt)
     if state.recording and x._rg:
         node = node_cls((edge(x),))
         if saves == "input":
             node.x = save(x)
         elif saves == "result":
             node.out = save_output(out)
-        attach(out, node)
+        out._grad_fn = node  # attach(), inlined on this hot path (a fresh result: output 0)
+        out._rg = True
     return out
 
 
