@@ -22,7 +22,8 @@ def _no_graph_error(i: int) -> RuntimeError:
     return RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
 
 
-def _root_edge(t: Tensor) -> tuple:
+def _grad_edge(t: Tensor) -> tuple:
+    """Where t's gradient arrives: its grad_fn's output, or its accumulator for a leaf."""
     fn = t.grad_fn
     if fn is not None:
         return (fn, t._output_nr)
@@ -87,17 +88,12 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
         retain_graph = create_graph
     targets = None
     if inputs is not None:
-        targets = []
         for t in inputs:
             if not t._rg:
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             if t._grad_fn is not None:
-                t.retain_grad()
-                targets.append(None)
-            else:
-                targets.append((accumulator(t), 0))
-        targets = [x for x in targets if x is not None] + [(t._grad_fn, t._output_nr) for t in inputs
-                                                           if t._grad_fn is not None]
+                t.retain_grad()  # a non-leaf listed in inputs gets its .grad filled, as PyTorch does
+        targets = [_grad_edge(t) for t in inputs]
     run(outputs, grads, retain_graph, create_graph, targets, accumulate=True)
 
 
@@ -125,7 +121,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     grads = make_grads(outs, grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph
-    targets = [(t._grad_fn, t._output_nr) if t._grad_fn is not None else (accumulator(t), 0) for t in ins]
+    targets = [_grad_edge(t) for t in ins]
     captured = run(outs, grads, retain_graph, create_graph, targets, accumulate=False)
     result = []
     for i, (t, target) in enumerate(zip(ins, targets)):
@@ -192,7 +188,7 @@ def _needed(roots: list, targets: list) -> set:
 
 def run(outputs: list, grads: list, retain_graph: bool, create_graph: bool, targets: list | None,
         accumulate: bool) -> dict:
-    roots = [_root_edge(t) for t in outputs]
+    roots = [_grad_edge(t) for t in outputs]
     deps = _discover(roots)
     needed = _needed(roots, targets) if targets is not None else None
     capture_at = {} if targets is None else {t: None for t in targets}

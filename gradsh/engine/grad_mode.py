@@ -195,13 +195,3 @@ class inference_mode(_DecoratorContextManager):
 
     def clone(self) -> inference_mode:
         return self.__class__(self.mode)
-
-
-def _enter_inference_mode(mode: bool) -> inference_mode:
-    ctx = inference_mode(mode)
-    ctx.__enter__()
-    return ctx
-
-
-def _exit_inference_mode(ctx: inference_mode) -> None:
-    ctx.__exit__(None, None, None)

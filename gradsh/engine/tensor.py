@@ -139,10 +139,6 @@ class Tensor:
     def element_size(self) -> int:
         return self.dtype.itemsize
 
-    @property
-    def is_floating_point_(self) -> bool:  # pragma: no cover - alias kept private
-        return self.dtype.is_floating_point
-
     def is_floating_point(self) -> bool:
         return self.dtype.is_floating_point
 

@@ -13,7 +13,7 @@ import numpy as np
 from .. import dtypes
 from ..dtypes import bfloat16
 from ..grad_mode import state
-from ..graph import NO_EDGE, Node, SavedTensor, edge
+from ..graph import Node, SavedTensor, edge
 from ..tensor import Tensor
 
 wrap = Tensor._wrap
@@ -104,17 +104,6 @@ def _scalar_array(value: Any, np_dtype: np.dtype) -> Any:
     return arr
 
 
-def any_requires_grad(*ts: Any) -> bool:
-    for t in ts:
-        if isinstance(t, Tensor) and t._rg:
-            return True
-    return False
-
-
-def edges(*ts: Any) -> tuple:
-    return tuple(edge(t) if isinstance(t, Tensor) else NO_EDGE for t in ts)
-
-
 def attach(out: Tensor, node: Node, output_nr: int = 0) -> Tensor:
     out._grad_fn = node
     out._rg = True
@@ -168,11 +157,7 @@ def sum_to(g: Tensor, shape: tuple) -> Tensor:
     return g
 
 
-def recording() -> bool:
-    return state.recording
-
-
 __all__ = [
-    "Node", "SavedTensor", "Tensor", "any_requires_grad", "attach", "edge", "edges", "promote2", "result",
+    "Node", "SavedTensor", "Tensor", "attach", "edge", "promote2", "result",
     "save", "save_output", "state", "sum_to", "to_tensor", "unpack", "wrap",
 ]

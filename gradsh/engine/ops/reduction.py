@@ -276,30 +276,25 @@ def _softmax_data(x: Tensor, d: int, log: bool) -> tuple:
     return out.reshape(x._data.shape), dt
 
 
-def softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
+def _softmax(x: Tensor, dim: int, dtype: Any, log: bool) -> Tensor:
     if dtype is not None:
         x = x.to(dtype)
     d = _wrap_dim(dim, x._data.ndim)
-    data, dt = _softmax_data(x, d, False)
+    data, dt = _softmax_data(x, d, log)
     out = result(data, dt)
     if state.recording and x._rg:
-        node = SoftmaxBackward0((edge(x),))
+        node = (LogSoftmaxBackward0 if log else SoftmaxBackward0)((edge(x),))
         node.out, node.dim = save_output(out), d
         attach(out, node)
     return out
+
+
+def softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    return _softmax(x, dim, dtype, False)
 
 
 def log_softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
-    if dtype is not None:
-        x = x.to(dtype)
-    d = _wrap_dim(dim, x._data.ndim)
-    data, dt = _softmax_data(x, d, True)
-    out = result(data, dt)
-    if state.recording and x._rg:
-        node = LogSoftmaxBackward0((edge(x),))
-        node.out, node.dim = save_output(out), d
-        attach(out, node)
-    return out
+    return _softmax(x, dim, dtype, True)
 
 
 # ----- amax / amin: ties share the gradient evenly --------------------------------------------------
