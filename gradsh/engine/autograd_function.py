@@ -49,7 +49,7 @@ class FunctionCtx:
 class BackwardCFunction(Node, FunctionCtx):
     """The recorded node of one Function.apply call (and the ctx its forward and backward see)."""
 
-    saves = True
+    saved = ("_saved", "_to_save")
 
     def __init__(self) -> None:
         Node.__init__(self, ())
@@ -117,11 +117,6 @@ class BackwardCFunction(Node, FunctionCtx):
                             f"[{', '.join(map(str, shape))}]")
             out.append(g)
         return tuple(out)
-
-    def release(self) -> None:
-        self._freed = True
-        self._saved = None
-        self._to_save = ()
 
     def __repr__(self) -> str:
         return f"<torch.autograd.function.{type(self).__name__} object at {hex(id(self))}>"

@@ -285,7 +285,7 @@ def _execute(node: Node, grads: list, retain_graph: bool, create_graph: bool, ca
             new = fn(tuple(outs), tuple(grads))
             if new is not None:
                 outs = tuple(new)
-    if not retain_graph and node.saves:
+    if not retain_graph and node.saved:
         node.release()
     return outs
 

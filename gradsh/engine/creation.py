@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
+from .registry import op
 from .tensor import Tensor
 
 _COPY_WARNING = (
@@ -86,6 +87,7 @@ def _check_ragged(values: Any, dim: int = 0) -> None:
             _check_ragged(v, dim + 1)
 
 
+@op("tensor", method=False)
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
            pin_memory: bool = False) -> Tensor:
     _check_requires_grad(requires_grad)
@@ -104,6 +106,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     return _finish(arr, dt, requires_grad)
 
 
+@op("as_tensor", method=False)
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     if isinstance(data, Tensor):
         return data if dtype is None or dtype is data.dtype else data.to(dtype)
@@ -112,6 +115,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     return tensor(data, dtype=dtype)
 
 
+@op("from_numpy", method=False)
 def from_numpy(a: np.ndarray) -> Tensor:
     if not isinstance(a, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(a).__name__})")
@@ -142,21 +146,25 @@ def _factory(fill: Any, size: tuple, dtype: Any, requires_grad: bool) -> Tensor:
     return _finish(np.full(_size_args(size), fill, dtype=dt.np), dt, requires_grad)
 
 
+@op("zeros", method=False)
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None,
           layout: Any = None, pin_memory: bool = False) -> Tensor:
     return _factory(0, size, dtype, requires_grad)
 
 
+@op("ones", method=False)
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None,
          layout: Any = None, pin_memory: bool = False) -> Tensor:
     return _factory(1, size, dtype, requires_grad)
 
 
+@op("empty", method=False)
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None,
           layout: Any = None, pin_memory: bool = False, memory_format: Any = None) -> Tensor:
     return _factory(0, size, dtype, requires_grad)
 
 
+@op("full", method=False)
 def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
          out: Any = None, layout: Any = None) -> Tensor:
     if isinstance(fill_value, Tensor):
@@ -171,26 +179,31 @@ def _like(x: Tensor, fill: Any, dtype: Any, requires_grad: bool) -> Tensor:
     return _finish(np.full(x._data.shape, fill, dtype=dt.np), dt, requires_grad)
 
 
+@op("zeros_like", method=False)
 def zeros_like(x: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
                memory_format: Any = None, layout: Any = None) -> Tensor:
     return _like(x, 0, dtype, requires_grad)
 
 
+@op("ones_like", method=False)
 def ones_like(x: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
               memory_format: Any = None, layout: Any = None) -> Tensor:
     return _like(x, 1, dtype, requires_grad)
 
 
+@op("empty_like", method=False)
 def empty_like(x: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
                memory_format: Any = None, layout: Any = None) -> Tensor:
     return _like(x, 0, dtype, requires_grad)
 
 
+@op("full_like", method=False)
 def full_like(x: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
               memory_format: Any = None, layout: Any = None) -> Tensor:
     return _like(x, fill_value, dtype, requires_grad)
 
 
+@op("arange", method=False)
 def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
            requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
     _check_requires_grad(requires_grad)
@@ -208,6 +221,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     return _finish(np.asarray(data).astype(dtype.np), dtype, requires_grad)
 
 
+@op("linspace", method=False)
 def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any = None,
              requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
     _check_requires_grad(requires_grad)
@@ -223,6 +237,7 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any
     return _finish(data.astype(dt.np), dt, requires_grad)
 
 
+@op("eye", method=False)
 def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
         requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
     _check_requires_grad(requires_grad)
@@ -230,6 +245,7 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
     return _finish(np.eye(n, m, dtype=dt.np), dt, requires_grad)
 
 
+@op("new_tensor", function=False)
 def new_tensor(x: Tensor, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     if isinstance(data, Tensor):
         warnings.warn(_COPY_WARNING.format("tensor.new_tensor(sourceTensor)"), UserWarning, stacklevel=2)
@@ -246,11 +262,12 @@ def _new_factory(fill: Any) -> Any:
     return new
 
 
-new_zeros = _new_factory(0)
-new_ones = _new_factory(1)
-new_empty = _new_factory(0)
+new_zeros = op("new_zeros", function=False)(_new_factory(0))
+new_ones = op("new_ones", function=False)(_new_factory(1))
+new_empty = op("new_empty", function=False)(_new_factory(0))
 
 
+@op("new_full", function=False)
 def new_full(x: Tensor, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
     return _factory(fill_value, (size,), dtype or x.dtype, requires_grad)

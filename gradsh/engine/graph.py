@@ -34,12 +34,13 @@ FREED_MESSAGE = (
 class Node:
     """One recorded operation. `apply(grads)` maps the gradients of its outputs to those of its inputs.
 
-    Subclasses set `saves = True` when they keep tensors: only such nodes are freed by a backward
-    without retain_graph, so graphs that saved nothing can be traversed again (PyTorch's behaviour).
+    Subclasses name in `saved` the slots that hold what their formula keeps (saved tensors): only
+    such nodes are freed by a backward without retain_graph, so graphs that saved nothing can be
+    traversed again (PyTorch's behaviour).
     """
 
     __slots__ = ("__weakref__", "_freed", "_seq", "next_functions")
-    saves = False
+    saved: tuple[str, ...] = ()
     # number of outputs (multi-output nodes such as split override it)
     n_outputs = 1
 
@@ -55,8 +56,10 @@ class Node:
         raise NotImplementedError
 
     def release(self) -> None:
-        """Drop saved tensors after a backward without retain_graph."""
+        """Drop what the node saved, after a backward without retain_graph."""
         self._freed = True
+        for name in self.saved:
+            setattr(self, name, None)
 
     def register_hook(self, fn: Any) -> Any:
         from .hooks import register_node_hook

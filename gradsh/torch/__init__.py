@@ -5,8 +5,9 @@ Names only: everything is implemented in gradsh.engine and re-exported with PyTo
 
 from __future__ import annotations
 
-from gradsh.engine import creation as _creation
 from gradsh.engine import dtypes as _dtypes
+from gradsh.engine import methods as _methods  # noqa: F401 - completes Tensor
+from gradsh.engine import registry as _registry
 from gradsh.engine.backward import backward as _backward  # noqa: F401
 from gradsh.engine.dtypes import (  # noqa: F401
     bfloat16,
@@ -33,7 +34,6 @@ from gradsh.engine.grad_mode import (  # noqa: F401
     no_grad,
     set_grad_enabled,
 )
-from gradsh.engine.methods import FUNCTIONS as _FUNCTIONS
 from gradsh.engine.ops import random_ops as _random_ops
 from gradsh.engine.tensor import Size, Tensor, device  # noqa: F401
 
@@ -49,21 +49,6 @@ short = int16
 int = int32
 long = int64
 
-tensor = _creation.tensor
-as_tensor = _creation.as_tensor
-from_numpy = _creation.from_numpy
-zeros = _creation.zeros
-ones = _creation.ones
-empty = _creation.empty
-full = _creation.full
-zeros_like = _creation.zeros_like
-ones_like = _creation.ones_like
-empty_like = _creation.empty_like
-full_like = _creation.full_like
-arange = _creation.arange
-linspace = _creation.linspace
-eye = _creation.eye
-
 # random numbers: seeding, generators and the sampling factories
 Generator = _random_ops.Generator
 default_generator = _random_ops.default_generator
@@ -72,16 +57,8 @@ seed = _random_ops.seed
 initial_seed = _random_ops.initial_seed
 get_rng_state = _random_ops.get_rng_state
 set_rng_state = _random_ops.set_rng_state
-rand = _random_ops.rand
-randn = _random_ops.randn
-randint = _random_ops.randint
-randperm = _random_ops.randperm
-normal = _random_ops.normal
-rand_like = _random_ops.rand_like
-randn_like = _random_ops.randn_like
-randint_like = _random_ops.randint_like
-
-globals().update(_FUNCTIONS)
+# every torch.* op, by every name it goes by, from the declarations beside the forwards
+globals().update(_registry.functions("torch"))
 
 from gradsh.engine.ops.aten import ops  # noqa: F401 - the explicit overloads (torch.ops.aten.add.Scalar)
 

@@ -7,6 +7,7 @@ from typing import Any
 from .. import dtypes
 from ..grad_mode import state
 from ..graph import Node, edge
+from ..registry import op, tensor_property
 from ..tensor import Tensor
 from ._core import attach, result
 
@@ -18,6 +19,7 @@ class CloneBackward0(Node):
         return (grads[0],)
 
 
+@op("clone")
 def clone(x: Tensor, *, memory_format: Any = None) -> Tensor:
     out = Tensor._wrap(x._data.copy(), x.dtype)
     if state.recording and x._rg:
@@ -25,6 +27,7 @@ def clone(x: Tensor, *, memory_format: Any = None) -> Tensor:
     return out
 
 
+@op("contiguous", function=False)
 def contiguous(x: Tensor, memory_format: Any = None) -> Tensor:
     if x._data.flags.c_contiguous:
         return x
@@ -51,6 +54,7 @@ def _convert(x: Tensor, dt: dtypes.dtype) -> Tensor:
     return out
 
 
+@op("to", function=False)
 def to(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """x.to(dtype) / x.to(device) / x.to(other) / x.to(device, dtype); the same tensor when nothing changes."""
     dt = kwargs.get("dtype")
@@ -65,6 +69,7 @@ def to(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     return _convert(x, dt)
 
 
+@op("type", function=False)
 def type_(x: Tensor, dtype: Any = None, **kwargs: Any) -> Any:
     if dtype is None:
         return x.dtype.legacy_type
@@ -83,20 +88,27 @@ def _caster(dt: dtypes.dtype) -> Any:
     return cast
 
 
-float_ = _caster(dtypes.float32)
-double = _caster(dtypes.float64)
-half = _caster(dtypes.float16)
-bfloat16 = _caster(dtypes.bfloat16)
-long = _caster(dtypes.int64)
-int_ = _caster(dtypes.int32)
-short = _caster(dtypes.int16)
-bool_ = _caster(dtypes.bool_)
-byte = _caster(dtypes.uint8)
-char = _caster(dtypes.int8)
-cfloat = _caster(dtypes.complex64)
-cdouble = _caster(dtypes.complex128)
+float_ = op("float", function=False)(_caster(dtypes.float32))
+double = op("double", function=False)(_caster(dtypes.float64))
+half = op("half", function=False)(_caster(dtypes.float16))
+bfloat16 = op("bfloat16", function=False)(_caster(dtypes.bfloat16))
+long = op("long", function=False)(_caster(dtypes.int64))
+int_ = op("int", function=False)(_caster(dtypes.int32))
+short = op("short", function=False)(_caster(dtypes.int16))
+bool_ = op("bool", function=False)(_caster(dtypes.bool_))
+byte = op("byte", function=False)(_caster(dtypes.uint8))
+char = op("char", function=False)(_caster(dtypes.int8))
+cfloat = op("cfloat", function=False)(_caster(dtypes.complex64))
+cdouble = op("cdouble", function=False)(_caster(dtypes.complex128))
 
 
+@op("cpu", function=False)
+def cpu(input: Tensor) -> Tensor:
+    """Every tensor is on the CPU already."""
+    return input
+
+
+@op("detach")
 def detach(x: Tensor) -> Tensor:
     """A leaf sharing data and version counter; not a view."""
     out = Tensor._wrap(x._data, x.dtype)
@@ -125,6 +137,7 @@ def set_data(x: Tensor, other: Any) -> None:
     x.dtype = other.dtype
 
 
+@op("detach_", function=False)
 def detach_(x: Tensor) -> Tensor:
     if x._base is not None:
         raise RuntimeError(
@@ -137,3 +150,6 @@ def detach_(x: Tensor) -> Tensor:
     x._rg = False
     x._output_nr = 0
     return x
+
+
+tensor_property("data", data_of, set_data)

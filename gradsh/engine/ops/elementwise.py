@@ -9,6 +9,7 @@ import numpy as np
 from .. import dtypes
 from ..grad_mode import no_grad, state
 from ..graph import NO_EDGE, Node, SavedTensor, edge
+from ..registry import BINARY, DIRECT, INPLACE, op
 from ..tensor import Tensor
 from ._core import attach, promote2, result, save, save_output, sum_to, to_tensor, unpack
 
@@ -44,6 +45,21 @@ def _floating(dt: dtypes.dtype) -> dtypes.dtype:
     return dt if dt.is_floating_point or dt.is_complex else dtypes.get_default_dtype()
 
 
+def _add_function(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """torch.add(2, t): PyTorch makes a Python number first a tensor."""
+    return add(input if isinstance(input, Tensor) else to_tensor(input), other, alpha=alpha)
+
+
+def _pow_function(input: Any, exponent: Any) -> Tensor:
+    """torch.pow(2, t) is the number-base overload."""
+    return pow(input, exponent) if isinstance(input, Tensor) else rpow(exponent, input)
+
+
+def _where_method(input: Tensor, condition: Tensor, other: Any) -> Tensor:
+    """Tensor.where(condition, other) takes the tensor first."""
+    return where(condition, input, other)
+
+
 # ----- add / sub ----------------------------------------------------------------------------------
 
 class AddBackward0(Node):
@@ -70,6 +86,7 @@ class SubBackward0(Node):
         return ga, gb
 
 
+@op("add", function=_add_function, inplace=True, dunders={"__add__": BINARY, "__radd__": BINARY, "__iadd__": INPLACE})
 def add(a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
     x, y, dt = promote2(a, b)
     out = result(x + y if alpha == 1 else x + y * alpha, dt)
@@ -92,6 +109,7 @@ def add(a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
     return out
 
 
+@op("sub", aliases=("subtract",), inplace=True, dunders={"__sub__": BINARY, "__isub__": INPLACE})
 def sub(a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
     x, y, dt = promote2(a, b)
     if dt is dtypes.bool_:
@@ -129,6 +147,7 @@ class RsubBackward0(Node):
         return ga, gb
 
 
+@op("rsub", dunders={"__rsub__": BINARY})
 def rsub(a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
     """b - alpha * a."""
     x, y, dt = promote2(a, b)
@@ -148,7 +167,7 @@ def rsub(a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
 
 class MulBackward0(Node):
     __slots__ = ("a", "a_meta", "b", "b_meta")
-    saves = True
+    saved = ("a", "b")
 
     def apply(self, grads: list) -> tuple:
         g = grads[0]
@@ -162,11 +181,8 @@ class MulBackward0(Node):
         gb = fit(g * unpack(self.a, self), self.b_meta) if fb is not None else None
         return ga, gb
 
-    def release(self) -> None:
-        self._freed = True
-        self.a = self.b = None
 
-
+@op("mul", aliases=("multiply",), inplace=True, dunders={"__mul__": BINARY, "__rmul__": BINARY, "__imul__": INPLACE})
 def mul(a: Tensor, b: Any) -> Tensor:
     x, y, dt = promote2(a, b)
     out = result(x * y, dt)
@@ -191,7 +207,7 @@ def mul(a: Tensor, b: Any) -> Tensor:
 
 class DivBackward0(Node):
     __slots__ = ("a", "a_meta", "b", "b_meta")
-    saves = True
+    saved = ("a", "b")
 
     def apply(self, grads: list) -> tuple:
         g = grads[0]
@@ -204,11 +220,8 @@ class DivBackward0(Node):
             gb = fit(-g * a / (b * b), self.b_meta)
         return ga, gb
 
-    def release(self) -> None:
-        self._freed = True
-        self.a = self.b = None
 
-
+@op("div", aliases=("divide", "true_divide"), inplace=True, dunders={"__truediv__": BINARY, "__itruediv__": INPLACE})
 def div(a: Tensor, b: Any, *, rounding_mode: str | None = None) -> Tensor:
     if rounding_mode is not None:
         return floor_divide(a, b) if rounding_mode == "floor" else _trunc_divide(a, b)
@@ -225,6 +238,7 @@ def div(a: Tensor, b: Any, *, rounding_mode: str | None = None) -> Tensor:
     return out
 
 
+@op("rdiv", function=False, method=False, dunders={"__rtruediv__": BINARY})
 def rdiv(a: Tensor, s: Any) -> Tensor:
     """`s / x` is `x.reciprocal() * s` in PyTorch (MulBackward0 over ReciprocalBackward0)."""
     if isinstance(s, Tensor):
@@ -242,6 +256,7 @@ class NotImplemented(Node):
         raise RuntimeError(f"derivative for {self.op} is not implemented")
 
 
+@op("floor_divide", dunders={"__floordiv__": BINARY})
 def floor_divide(a: Tensor, b: Any) -> Tensor:
     x, y, dt = promote2(a, b)
     out = result(np.floor_divide(x, y), dt)
@@ -250,6 +265,12 @@ def floor_divide(a: Tensor, b: Any) -> Tensor:
         node.op = "aten::floor_divide"
         attach(out, node)
     return out
+
+
+@op("rfloordiv", function=False, method=False, dunders={"__rfloordiv__": BINARY})
+def rfloordiv(a: Tensor, b: Any) -> Tensor:
+    """`b // a` with a number b: the number becomes a tensor first."""
+    return floor_divide(b if isinstance(b, Tensor) else to_tensor(b), a)
 
 
 def _trunc_divide(a: Tensor, b: Any) -> Tensor:
@@ -265,6 +286,7 @@ class RemainderBackward0(Node):
         return fit(grads[0], self.a_meta), None
 
 
+@op("remainder", aliases=("fmod",), inplace=True, dunders={"__mod__": BINARY})
 def remainder(a: Tensor, b: Any) -> Tensor:
     x, y, dt = promote2(a, b)
     out = result(np.mod(x, y), dt)
@@ -281,7 +303,7 @@ class PowBackward0(Node):
     """x ** s (a number exponent): one edge."""
 
     __slots__ = ("exponent", "x")
-    saves = True
+    saved = ("x",)
 
     def apply(self, grads: list) -> tuple:
         s = self.exponent
@@ -290,16 +312,12 @@ class PowBackward0(Node):
             return (grads[0] * 0,)
         return (grads[0] * s * x.pow(s - 1),)
 
-    def release(self) -> None:
-        self._freed = True
-        self.x = None
-
 
 class PowBackward1(Node):
     """x ** y with two tensors."""
 
     __slots__ = ("a_meta", "b_meta", "out", "x", "y")
-    saves = True
+    saved = ("x", "y", "out")
 
     def apply(self, grads: list) -> tuple:
         g = grads[0]
@@ -313,16 +331,12 @@ class PowBackward1(Node):
             gb = fit(where((x == 0) & (y >= 0), 0.0, g * out * x.log()), self.b_meta)
         return ga, gb
 
-    def release(self) -> None:
-        self._freed = True
-        self.x = self.y = self.out = None
-
 
 class PowBackward2(Node):
     """s ** x (a number base): one edge, saves the result."""
 
     __slots__ = ("base", "out")
-    saves = True
+    saved = ("out",)
 
     def apply(self, grads: list) -> tuple:
         import math
@@ -330,11 +344,8 @@ class PowBackward2(Node):
         out = unpack(self.out, self)
         return (grads[0] * out * math.log(self.base),)
 
-    def release(self) -> None:
-        self._freed = True
-        self.out = None
 
-
+@op("pow", function=_pow_function, inplace=True, dunders={"__pow__": BINARY, "__ipow__": INPLACE})
 def pow(a: Tensor, b: Any) -> Tensor:
     if isinstance(b, Tensor):
         x, y, dt = promote2(a, b)
@@ -359,6 +370,7 @@ def pow(a: Tensor, b: Any) -> Tensor:
     return out
 
 
+@op("rpow", function=False, method=False, dunders={"__rpow__": BINARY})
 def rpow(a: Tensor, s: Any) -> Tensor:
     """s ** x."""
     if isinstance(s, Tensor):
@@ -399,20 +411,12 @@ def _unary_data(x: Tensor, fn: Any) -> tuple:
 
 class _SavesInput(Node):
     __slots__ = ("x",)
-    saves = True
-
-    def release(self) -> None:
-        self._freed = True
-        self.x = None
+    saved = ("x",)
 
 
 class _SavesResult(Node):
     __slots__ = ("out",)
-    saves = True
-
-    def release(self) -> None:
-        self._freed = True
-        self.out = None
+    saved = ("out",)
 
 
 def _unary(x: Tensor, fn: Any, node_cls: type, saves: str | None) -> Tensor:
@@ -599,22 +603,27 @@ class SignBackward0(_ZeroGrad):
     __slots__ = ()
 
 
+@op("exp", inplace=True)
 def exp(x: Tensor) -> Tensor:
     return _unary(x, np.exp, ExpBackward0, "result")
 
 
+@op("log", inplace=True)
 def log(x: Tensor) -> Tensor:
     return _unary(x, np.log, LogBackward0, "input")
 
 
+@op("sin", inplace=True)
 def sin(x: Tensor) -> Tensor:
     return _unary(x, np.sin, SinBackward0, "input")
 
 
+@op("cos", inplace=True)
 def cos(x: Tensor) -> Tensor:
     return _unary(x, np.cos, CosBackward0, "input")
 
 
+@op("tanh", inplace=True)
 def tanh(x: Tensor) -> Tensor:
     return _unary(x, np.tanh, TanhBackward0, "result")
 
@@ -623,10 +632,12 @@ def _np_sigmoid(a: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-a))
 
 
+@op("sigmoid", inplace=True)
 def sigmoid(x: Tensor) -> Tensor:
     return _unary(x, _np_sigmoid, SigmoidBackward0, "result")
 
 
+@op("relu", inplace=True)
 def relu(x: Tensor) -> Tensor:
     data = np.maximum(x._data, 0) if x.dtype is not dtypes.bool_ else x._data
     out = result(data, x.dtype)
@@ -637,14 +648,17 @@ def relu(x: Tensor) -> Tensor:
     return out
 
 
+@op("sqrt", inplace=True)
 def sqrt(x: Tensor) -> Tensor:
     return _unary(x, np.sqrt, SqrtBackward0, "result")
 
 
+@op("rsqrt", inplace=True)
 def rsqrt(x: Tensor) -> Tensor:
     return _unary(x, lambda a: 1 / np.sqrt(a), RsqrtBackward0, "result")
 
 
+@op("abs", inplace=True, dunders={"__abs__": DIRECT})
 def abs(x: Tensor) -> Tensor:
     out = result(np.abs(x._data), x.dtype)
     if state.recording and x._rg:
@@ -654,10 +668,12 @@ def abs(x: Tensor) -> Tensor:
     return out
 
 
+@op("reciprocal", inplace=True)
 def reciprocal(x: Tensor) -> Tensor:
     return _unary(x, np.reciprocal, ReciprocalBackward0, "result")
 
 
+@op("neg", aliases=("negative",), inplace=True, dunders={"__neg__": DIRECT})
 def neg(x: Tensor) -> Tensor:
     if x.dtype is dtypes.bool_:
         raise RuntimeError(
@@ -670,22 +686,27 @@ def neg(x: Tensor) -> Tensor:
     return out
 
 
+@op("log1p", inplace=True)
 def log1p(x: Tensor) -> Tensor:
     return _unary(x, np.log1p, Log1PBackward0, "input")
 
 
+@op("expm1", inplace=True)
 def expm1(x: Tensor) -> Tensor:
     return _unary(x, np.expm1, Expm1Backward0, "result")
 
 
+@op("sinh", inplace=True)
 def sinh(x: Tensor) -> Tensor:
     return _unary(x, np.sinh, SinhBackward0, "input")
 
 
+@op("cosh", inplace=True)
 def cosh(x: Tensor) -> Tensor:
     return _unary(x, np.cosh, CoshBackward0, "input")
 
 
+@op("atan", inplace=True)
 def atan(x: Tensor) -> Tensor:
     return _unary(x, np.arctan, AtanBackward0, "input")
 
@@ -697,28 +718,34 @@ def _same_dtype_unary(x: Tensor, fn: Any, node_cls: type) -> Tensor:
     return out
 
 
+@op("floor", inplace=True)
 def floor(x: Tensor) -> Tensor:
     return _same_dtype_unary(x, np.floor, FloorBackward0)
 
 
+@op("ceil", inplace=True)
 def ceil(x: Tensor) -> Tensor:
     return _same_dtype_unary(x, np.ceil, CeilBackward0)
 
 
+@op("trunc", inplace=True)
 def trunc(x: Tensor) -> Tensor:
     return _same_dtype_unary(x, np.trunc, TruncBackward0)
 
 
+@op("sign", inplace=True)
 def sign(x: Tensor) -> Tensor:
     return _same_dtype_unary(x, np.sign, SignBackward0)
 
 
+@op("round", inplace=True)
 def round(x: Tensor, *, decimals: int = 0) -> Tensor:
     if decimals:
         return _same_dtype_unary(x, lambda a: np.round(a, decimals), RoundBackward0)
     return _same_dtype_unary(x, np.rint, RoundBackward0)
 
 
+@op("square", inplace=True)
 def square(x: Tensor) -> Tensor:
     return pow(x, 2)
 
@@ -744,7 +771,7 @@ class ClampBackward0(Node):
     """clamp with tensor bounds."""
 
     __slots__ = ("hi", "lo", "metas", "x")
-    saves = True
+    saved = ("x", "lo", "hi")
 
     def apply(self, grads: list) -> tuple:
         g = grads[0]
@@ -766,11 +793,8 @@ class ClampBackward0(Node):
             ghi = fit(g * Tensor._wrap(x._data > hi_d, dtypes.bool_), self.metas[2])
         return gx, glo, ghi
 
-    def release(self) -> None:
-        self._freed = True
-        self.x = self.lo = self.hi = None
 
-
+@op("clamp", aliases=("clip",), inplace=True)
 def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -818,7 +842,7 @@ class ClampMinBackward1(Node):
     """clamp_min with a tensor bound: two edges, the input's and the bound's."""
 
     __slots__ = ("bound", "metas", "x")
-    saves = True
+    saved = ("x", "bound")
     keep_above = True
 
     def apply(self, grads: list) -> tuple:
@@ -829,10 +853,6 @@ class ClampMinBackward1(Node):
         gx = fit(g * Tensor._wrap(keep, dtypes.bool_), self.metas[0]) if fx is not None else None
         gb = fit(g * Tensor._wrap(~keep, dtypes.bool_), self.metas[1]) if fb is not None else None
         return gx, gb
-
-    def release(self) -> None:
-        self._freed = True
-        self.x = self.bound = None
 
 
 class ClampMaxBackward1(ClampMinBackward1):
@@ -856,17 +876,19 @@ def _clamp_one(x: Tensor, lo: Any, hi: Any, number_node: type, tensor_node: type
     return out
 
 
+@op("clamp_min", inplace=True)
 def clamp_min(x: Tensor, min: Any) -> Tensor:
     return _clamp_one(x, min, None, ClampMinBackward0, ClampMinBackward1)
 
 
+@op("clamp_max", inplace=True)
 def clamp_max(x: Tensor, max: Any) -> Tensor:
     return _clamp_one(x, None, max, ClampMaxBackward0, ClampMaxBackward1)
 
 
 class WhereBackward0(Node):
     __slots__ = ("cond", "metas")
-    saves = True
+    saved = ("cond",)
 
     def apply(self, grads: list) -> tuple:
         g = grads[0]
@@ -877,11 +899,8 @@ class WhereBackward0(Node):
         gb = fit(where(cond, zero, g), self.metas[1]) if fb is not None else None
         return ga, gb
 
-    def release(self) -> None:
-        self._freed = True
-        self.cond = None
 
-
+@op("where", method=_where_method)
 def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     if input is None and other is None:
         from .indexing import nonzero
@@ -909,7 +928,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
 
 class MaximumBackward0(Node):
     __slots__ = ("a", "b", "metas")
-    saves = True
+    saved = ("a", "b")
     _pick = staticmethod(np.greater)
 
     def apply(self, grads: list) -> tuple:
@@ -923,10 +942,6 @@ class MaximumBackward0(Node):
         ga = fit(g * Tensor._wrap(wa.astype(g._data.dtype), g.dtype), self.metas[0]) if fa is not None else None
         gb = fit(g * Tensor._wrap(wb.astype(g._data.dtype), g.dtype), self.metas[1]) if fb is not None else None
         return ga, gb
-
-    def release(self) -> None:
-        self._freed = True
-        self.a = self.b = None
 
 
 class MinimumBackward0(MaximumBackward0):
@@ -946,10 +961,12 @@ def _extremum(a: Tensor, b: Any, fn: Any, node_cls: type) -> Tensor:
     return out
 
 
+@op("maximum")
 def maximum(a: Tensor, b: Any) -> Tensor:
     return _extremum(a, b, np.maximum, MaximumBackward0)
 
 
+@op("minimum")
 def minimum(a: Tensor, b: Any) -> Tensor:
     return _extremum(a, b, np.minimum, MinimumBackward0)
 
@@ -967,12 +984,12 @@ def _compare(fn: Any) -> Any:
     return compare
 
 
-eq = _compare(np.equal)
-ne = _compare(np.not_equal)
-lt = _compare(np.less)
-le = _compare(np.less_equal)
-gt = _compare(np.greater)
-ge = _compare(np.greater_equal)
+eq = op("eq", dunders={"__eq__": BINARY})(_compare(np.equal))
+ne = op("ne", dunders={"__ne__": BINARY})(_compare(np.not_equal))
+lt = op("lt", dunders={"__lt__": BINARY})(_compare(np.less))
+le = op("le", dunders={"__le__": BINARY})(_compare(np.less_equal))
+gt = op("gt", dunders={"__gt__": BINARY})(_compare(np.greater))
+ge = op("ge", dunders={"__ge__": BINARY})(_compare(np.greater_equal))
 
 
 def _logical(fn: Any) -> Any:
@@ -983,11 +1000,12 @@ def _logical(fn: Any) -> Any:
     return logical
 
 
-logical_and = _logical(np.logical_and)
-logical_or = _logical(np.logical_or)
-logical_xor = _logical(np.logical_xor)
+logical_and = op("logical_and")(_logical(np.logical_and))
+logical_or = op("logical_or")(_logical(np.logical_or))
+logical_xor = op("logical_xor")(_logical(np.logical_xor))
 
 
+@op("logical_not")
 def logical_not(a: Tensor) -> Tensor:
     return result(np.logical_not(a._data), dtypes.bool_)
 
@@ -1002,24 +1020,28 @@ def _bitwise(fn: Any) -> Any:
     return bitwise
 
 
-bitwise_and = _bitwise(np.bitwise_and)
-bitwise_or = _bitwise(np.bitwise_or)
-bitwise_xor = _bitwise(np.bitwise_xor)
+bitwise_and = op("bitwise_and", dunders={"__and__": BINARY, "__rand__": BINARY})(_bitwise(np.bitwise_and))
+bitwise_or = op("bitwise_or", dunders={"__or__": BINARY, "__ror__": BINARY})(_bitwise(np.bitwise_or))
+bitwise_xor = op("bitwise_xor", dunders={"__xor__": BINARY, "__rxor__": BINARY})(_bitwise(np.bitwise_xor))
 
 
+@op("bitwise_not", dunders={"__invert__": DIRECT})
 def bitwise_not(a: Tensor) -> Tensor:
     if a.dtype.is_floating_point:
         raise TypeError("bitwise_not_cpu not implemented for 'Float'")
     return result(np.logical_not(a._data) if a.dtype is dtypes.bool_ else np.invert(a._data), a.dtype)
 
 
+@op("isnan")
 def isnan(a: Tensor) -> Tensor:
     return result(np.isnan(a._data), dtypes.bool_)
 
 
+@op("isinf")
 def isinf(a: Tensor) -> Tensor:
     return result(np.isinf(a._data), dtypes.bool_)
 
 
+@op("isfinite")
 def isfinite(a: Tensor) -> Tensor:
     return result(np.isfinite(a._data), dtypes.bool_)

@@ -14,6 +14,7 @@ import numpy as np
 from .. import dtypes
 from ..grad_mode import state
 from ..graph import Node, edge
+from ..registry import op
 from ..tensor import Tensor, _wrap_dim
 from ._core import attach, result, save, save_output, to_tensor, unpack
 from .inplace import apply_inplace
@@ -28,7 +29,7 @@ def _dims(dim: Any, ndim: int) -> tuple:
 
 class LogsumexpBackward0(Node):
     __slots__ = ("dims", "keepdim", "out", "x")
-    saves = True
+    saved = ("x", "out")
 
     def apply(self, grads: list) -> tuple:
         x, out = unpack(self.x, self), unpack(self.out, self)
@@ -38,11 +39,8 @@ class LogsumexpBackward0(Node):
                 g, out = g.unsqueeze(d), out.unsqueeze(d)
         return (g * (x - out).exp(),)
 
-    def release(self) -> None:
-        self._freed = True
-        self.x = self.out = None
 
-
+@op("logsumexp")
 def logsumexp(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     dt = x.dtype if x.dtype.is_floating_point or x.dtype.is_complex else dtypes.get_default_dtype()
     nd = x._data.ndim
@@ -71,17 +69,14 @@ _erf = np.frompyfunc(math.erf, 1, 1)
 
 class ErfBackward0(Node):
     __slots__ = ("x",)
-    saves = True
+    saved = ("x",)
 
     def apply(self, grads: list) -> tuple:
         x = unpack(self.x, self)
         return (grads[0] * ((-(x * x)).exp() * (2 / math.sqrt(math.pi))),)
 
-    def release(self) -> None:
-        self._freed = True
-        self.x = None
 
-
+@op("erf")
 def erf(x: Tensor) -> Tensor:
     dt = x.dtype if x.dtype.is_floating_point else dtypes.get_default_dtype()
     data = np.asarray(_erf(x._data.astype(np.float64)), dtype=np.float64).reshape(x._data.shape)
@@ -106,6 +101,7 @@ class CumsumBackward0(Node):
         return (g.sum(self.dim, keepdim=True) - g.cumsum(self.dim) + g,)
 
 
+@op("cumsum")
 def cumsum(x: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     dt = dtype or (dtypes.int64 if not (x.dtype.is_floating_point or x.dtype.is_complex) else x.dtype)
     nd = x._data.ndim
@@ -121,6 +117,7 @@ def cumsum(x: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
 
 # ----- comparisons with tolerance ---------------------------------------------------------------------
 
+@op("isclose")
 def isclose(a: Tensor, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
     b = to_tensor(b)
     if a.dtype is not b.dtype:
@@ -130,6 +127,7 @@ def isclose(a: Tensor, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_n
     return Tensor._wrap(np.asarray(close), dtypes.bool_)
 
 
+@op("allclose")
 def allclose(a: Tensor, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
     return bool(isclose(a, b, rtol, atol, equal_nan)._data.all())
 
@@ -204,6 +202,7 @@ def scatter_(x: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any 
     return apply_inplace(x, op, *extra)
 
 
+@op("scatter_add")
 def scatter_add(x: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     return scatter(x, dim, index, src, reduce="add")
 
@@ -248,6 +247,9 @@ def index_add(x: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any 
 def index_add_(x: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
     return apply_inplace(x, lambda t, s: index_add(t, dim, index, s, alpha=alpha), source)
 
+
+op("scatter", inplace=scatter_)(scatter)
+op("index_add", inplace=index_add_)(index_add)
 
 __all__ = [
     "allclose", "cumsum", "erf", "index_add", "index_add_", "isclose", "logsumexp", "scatter", "scatter_",

@@ -10,6 +10,7 @@ import numpy as np
 from .. import dtypes
 from ..grad_mode import state
 from ..graph import Node, edge
+from ..registry import DIRECT, op
 from ..tensor import Tensor
 from . import views
 from ._core import attach, result, save, unpack
@@ -37,6 +38,7 @@ def _normalize_key(key: Any) -> tuple:
                  for k in key)
 
 
+@op("getitem", function=False, method=False, dunders={"__getitem__": DIRECT})
 def getitem(x: Tensor, key: Any) -> Tensor:
     key = _normalize_key(key)
     if all(_is_basic(k) for k in key):
@@ -124,14 +126,10 @@ def _basic(x: Tensor, key: tuple, alias: bool = True) -> Tensor:
 
 class IndexBackward0(Node):
     __slots__ = ("key", "shape")
-    saves = True
+    saved = ("key",)
 
     def apply(self, grads: list) -> tuple:
         return (embed(grads[0], self.shape, unpack(self.key, self)),)
-
-    def release(self) -> None:
-        self._freed = True
-        self.key = None
 
 
 def _advanced(x: Tensor, key: tuple) -> Tensor:
@@ -204,16 +202,12 @@ class _no_record:
 
 class GatherBackward0(Node):
     __slots__ = ("dim", "index", "shape")
-    saves = True
+    saved = ("index",)
 
     def apply(self, grads: list) -> tuple:
         index = unpack(self.index, self)._data
         key = _gather_key(index, self.dim)
         return (embed(grads[0], self.shape, key),)
-
-    def release(self) -> None:
-        self._freed = True
-        self.index = None
 
 
 def _gather_key(index: np.ndarray, dim: int) -> tuple:
@@ -222,6 +216,7 @@ def _gather_key(index: np.ndarray, dim: int) -> tuple:
     return tuple(grids)
 
 
+@op("gather")
 def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
     d = dim % max(x._data.ndim, 1)
     out = result(np.take_along_axis(x._data, index._data, axis=d), x.dtype)
@@ -234,13 +229,14 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
 
 class IndexSelectBackward0(Node):
     __slots__ = ("dim", "index", "shape")
-    saves = True
+    saved = ("index",)
 
     def apply(self, grads: list) -> tuple:
         key = (slice(None),) * self.dim + (unpack(self.index, self)._data,)
         return (embed(grads[0], self.shape, key),)
 
 
+@op("index_select")
 def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
     d = dim % max(x._data.ndim, 1)
     out = result(np.take(x._data, index._data, axis=d), x.dtype)
@@ -253,7 +249,7 @@ def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
 
 class MaskedFillBackward0(Node):
     __slots__ = ("mask",)
-    saves = True
+    saved = ("mask",)
 
     def apply(self, grads: list) -> tuple:
         from .elementwise import where
@@ -262,6 +258,7 @@ class MaskedFillBackward0(Node):
         return (where(mask, 0.0, grads[0]),)
 
 
+@op("masked_fill", inplace=True)
 def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
     v = value._data if isinstance(value, Tensor) else value
     out = result(np.where(mask._data, v, x._data), x.dtype)
@@ -272,11 +269,13 @@ def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
     return out
 
 
+@op("masked_select")
 def masked_select(x: Tensor, mask: Tensor) -> Tensor:
     xb, mb = np.broadcast_arrays(x._data, mask._data)
     return _advanced(x.expand(*xb.shape) if xb.shape != x._data.shape else x, (mb,))
 
 
+@op("nonzero")
 def nonzero(x: Tensor, *, as_tuple: bool = False) -> Any:
     idx = np.nonzero(x._data)
     if as_tuple:

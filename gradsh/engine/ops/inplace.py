@@ -15,6 +15,7 @@ import numpy as np
 from .. import dtypes
 from ..grad_mode import no_grad, state
 from ..graph import NO_EDGE, Node, SavedTensor, SpecialNode, edge
+from ..registry import DIRECT, op
 from ..tensor import Tensor, view_rebase_message
 from ._core import attach, sum_to
 
@@ -196,12 +197,9 @@ class CopySlices(SpecialNode):
     __slots__ = ("fn", "view_fn")
 
     @property
-    def saves(self) -> bool:  # type: ignore[override]
-        return self.fn.saves
-
-    def release(self) -> None:
-        self._freed = True
-        self.fn.release()
+    def saved(self) -> tuple:  # type: ignore[override]
+        """The wrapped op's node is what holds saved tensors: freed with it, and only if it saves any."""
+        return ("fn",) if self.fn.saved else ()
 
     def apply(self, grads: list) -> tuple:
         g = grads[0]
@@ -298,14 +296,17 @@ def _copy(t: Tensor, src: Any) -> Tensor:
     return out
 
 
+@op("zero_", function=False)
 def zero_(t: Tensor) -> Tensor:
     return apply_inplace(t, _zero)
 
 
+@op("fill_", function=False)
 def fill_(t: Tensor, value: Any) -> Tensor:
     return apply_inplace(t, _fill, value)
 
 
+@op("copy_", function=False)
 def copy_(t: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
     return apply_inplace(t, _copy, src)
 
@@ -398,6 +399,7 @@ def _copy_to(dst: Tensor, value: Tensor) -> None:
     copy_(dst, value)
 
 
+@op("setitem", function=False, method=False, dunders={"__setitem__": DIRECT})
 def setitem(t: Tensor, key: Any, value: Any) -> None:
     from .indexing import _basic, _is_basic, _normalize_key, _to_index, apply_slicing
 

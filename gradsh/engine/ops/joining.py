@@ -9,6 +9,7 @@ import numpy as np
 from .. import dtypes
 from ..grad_mode import state
 from ..graph import Node, edge
+from ..registry import op
 from ..tensor import Tensor, _wrap_dim
 from ._core import attach, result
 
@@ -39,6 +40,7 @@ class CatBackward0(Node):
         return tuple(out)
 
 
+@op("cat", aliases=("concat", "concatenate"), method=False)
 def cat(tensors: Any, dim: int = 0) -> Tensor:
     ts = list(tensors)
     if not ts:
@@ -74,6 +76,7 @@ class StackBackward0(Node):
                      for (fn, _), p, dt in zip(self.next_functions, pieces, self.dtypes))
 
 
+@op("stack", method=False)
 def stack(tensors: Any, dim: int = 0) -> Tensor:
     ts = list(tensors)
     if not ts:
@@ -112,6 +115,7 @@ class RepeatBackward0(Node):
         return (g.reshape(shape),)
 
 
+@op("repeat", function=False)
 def repeat(x: Tensor, *repeats: Any) -> Tensor:
     if len(repeats) == 1 and isinstance(repeats[0], (tuple, list)):
         repeats = tuple(repeats[0])

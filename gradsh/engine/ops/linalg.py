@@ -8,13 +8,14 @@ import numpy as np
 
 from ..grad_mode import state
 from ..graph import Node, edge
+from ..registry import BINARY, REFLECTED, op
 from ..tensor import Tensor
 from ._core import attach, promote2, result, save, unpack
 
 
 class MmBackward0(Node):
     __slots__ = ("a", "b")
-    saves = True
+    saved = ("a", "b")
 
     def apply(self, grads: list) -> tuple:
         g = grads[0]
@@ -22,10 +23,6 @@ class MmBackward0(Node):
         ga = mm(g, unpack(self.b, self).t()) if fa is not None else None
         gb = mm(unpack(self.a, self).t(), g) if fb is not None else None
         return ga, gb
-
-    def release(self) -> None:
-        self._freed = True
-        self.a = self.b = None
 
 
 def _check_2d(a: Tensor, b: Tensor) -> None:
@@ -40,6 +37,7 @@ def _check_2d(a: Tensor, b: Tensor) -> None:
         )
 
 
+@op("mm")
 def mm(a: Tensor, b: Tensor) -> Tensor:
     _check_2d(a, b)
     if a.dtype is not b.dtype:  # matrix products do not promote
@@ -57,7 +55,7 @@ def mm(a: Tensor, b: Tensor) -> Tensor:
 
 class MvBackward0(Node):
     __slots__ = ("a", "v")
-    saves = True
+    saved = ("a", "v")
 
     def apply(self, grads: list) -> tuple:
         g = grads[0]
@@ -67,6 +65,7 @@ class MvBackward0(Node):
         return ga, gv
 
 
+@op("mv")
 def mv(a: Tensor, v: Tensor) -> Tensor:
     if a._data.ndim == 2 and v._data.ndim == 1 and a._data.shape[1] != v._data.shape[0]:
         n, m = a._data.shape
@@ -89,7 +88,7 @@ def mv(a: Tensor, v: Tensor) -> Tensor:
 
 class DotBackward0(Node):
     __slots__ = ("a", "b")
-    saves = True
+    saved = ("a", "b")
 
     def apply(self, grads: list) -> tuple:
         g = grads[0]
@@ -99,6 +98,7 @@ class DotBackward0(Node):
         return ga, gb
 
 
+@op("dot")
 def dot(a: Tensor, b: Tensor) -> Tensor:
     if a._data.ndim != 1 or b._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a._data.ndim}D and {b._data.ndim}D tensors")
@@ -118,7 +118,7 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
 
 class BmmBackward0(Node):
     __slots__ = ("a", "b")
-    saves = True
+    saved = ("a", "b")
 
     def apply(self, grads: list) -> tuple:
         g = grads[0]
@@ -128,6 +128,7 @@ class BmmBackward0(Node):
         return ga, gb
 
 
+@op("bmm")
 def bmm(a: Tensor, b: Tensor) -> Tensor:
     for name, t in (("batch1", a), ("batch2", b)):
         if t._data.ndim != 3:
@@ -150,6 +151,7 @@ def bmm(a: Tensor, b: Tensor) -> Tensor:
     return out
 
 
+@op("outer")
 def outer(a: Tensor, b: Tensor) -> Tensor:
     # PyTorch: self.reshape({self.size(0), 1}) * vec2
     return a.reshape(a._data.shape[0] if a._data.ndim else 1, 1) * b
@@ -205,6 +207,7 @@ def _should_fold(a: Tensor, b: Tensor) -> bool:
     return all(data.strides[i] == data.strides[i + 1] * data.shape[i + 1] for i in range(data.ndim - 2))
 
 
+@op("matmul", dunders={"__matmul__": BINARY, "__rmatmul__": REFLECTED})
 def matmul(a: Tensor, b: Any) -> Tensor:
     if not isinstance(b, Tensor):
         raise TypeError(f"matmul(): argument 'other' (position 1) must be Tensor, not {type(b).__name__}")
@@ -252,7 +255,7 @@ def _batched(a: Tensor, b: Tensor) -> Tensor:
 
 class AddmmBackward0(Node):
     __slots__ = ("alpha", "beta", "bias_shape", "m1", "m2")
-    saves = True
+    saved = ("m1", "m2")
 
     def apply(self, grads: list) -> tuple:
         from .elementwise import fit
@@ -267,11 +270,8 @@ class AddmmBackward0(Node):
             g2 = None if g2 is None else g2 * self.alpha
         return gb, g1, g2
 
-    def release(self) -> None:
-        self._freed = True
-        self.m1 = self.m2 = None
 
-
+@op("addmm")
 def addmm(bias: Tensor, m1: Tensor, m2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     # dtypes are checked before the shapes here (PyTorch's ADDMM_META)
     if bias.dtype is not m2.dtype:

@@ -17,6 +17,7 @@ import numpy as np
 from .. import dtypes
 from ..grad_mode import state
 from ..graph import Node, edge
+from ..registry import op
 from ..tensor import Tensor
 from ._core import attach, result, save, save_output, unpack
 from .elementwise import _SavesInput, _unary_data, fit, where
@@ -51,6 +52,7 @@ def _warn_size_mismatch(input: Tensor, target: Tensor) -> None:
 
 # ----- linear ---------------------------------------------------------------------------------------
 
+@op("linear", method=False, namespace="torch.nn.functional")
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """PyTorch's aten::linear: addmm for a 2-D input with bias, addmm on a flattened view for other contiguous
     inputs (ViewBackward0 on top), matmul (+ add) otherwise."""
@@ -118,6 +120,7 @@ class GeluBackward0(_SavesInput):
         return (grads[0] * d,)
 
 
+@op("gelu", method=False, namespace="torch.nn.functional")
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
@@ -138,6 +141,7 @@ class SiluBackward0(_SavesInput):
         return (grads[0] * (s * (1 + x * (1 - s))),)
 
 
+@op("silu", method=False, namespace="torch.nn.functional")
 def silu(x: Tensor, inplace: bool = False) -> Tensor:
     a, dt = _f64(x)
     return _activation(x, a / (1 + np.exp(-a)), dt, SiluBackward0, "input")
@@ -153,6 +157,7 @@ class SoftplusBackward0(_SavesInput):
         return (grads[0] * where(x * self.beta > self.threshold, 1.0, d),)
 
 
+@op("softplus", method=False, namespace="torch.nn.functional")
 def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     a, dt = _f64(x)
     data = np.where(a * beta > threshold, a, np.log1p(np.exp(a * beta)) / beta)
@@ -167,6 +172,7 @@ class LeakyReluBackward0(_SavesInput):
         return (grads[0] * where(x > 0, 1.0, self.slope),)
 
 
+@op("leaky_relu", method=False, namespace="torch.nn.functional")
 def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     a, dt = _f64(x)
     data = np.where(a > 0, a, a * negative_slope)
@@ -181,6 +187,7 @@ class EluBackward0(_SavesInput):
         return (grads[0] * where(x > 0, 1.0, x.exp() * self.alpha),)
 
 
+@op("elu", method=False, namespace="torch.nn.functional")
 def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     a, dt = _f64(x)
     data = np.where(a > 0, a, alpha * np.expm1(a))
@@ -195,12 +202,14 @@ class HardtanhBackward0(_SavesInput):
         return (grads[0] * ((x > self.lo) & (x < self.hi)),)
 
 
+@op("hardtanh", method=False, namespace="torch.nn.functional")
 def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     dt = x.dtype
     data = np.clip(x._data, min_val, max_val)
     return _activation(x, data, dt, HardtanhBackward0, "input", lo=min_val, hi=max_val)
 
 
+@op("relu6", method=False, namespace="torch.nn.functional")
 def relu6(x: Tensor, inplace: bool = False) -> Tensor:
     return hardtanh(x, 0.0, 6.0)
 
@@ -213,6 +222,7 @@ class LogSigmoidBackward0(_SavesInput):
         return (grads[0] * (1 - x.sigmoid()),)
 
 
+@op("logsigmoid", aliases=("log_sigmoid",), method=False, namespace="torch.nn.functional")
 def logsigmoid(x: Tensor) -> Tensor:
     a, dt = _f64(x)
     data = np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))
@@ -225,7 +235,6 @@ class NllLossBackward0(Node):
     """The gradient is -weight[target] (divided by the total weight for 'mean') at each target position."""
 
     __slots__ = ("class_dim", "coef", "reduction")
-    saves = False
 
     def apply(self, grads: list) -> tuple:
         g = grads[0]
@@ -238,6 +247,7 @@ def _class_last(a: np.ndarray) -> np.ndarray:
     return np.moveaxis(a, 1, -1) if a.ndim >= 2 else a
 
 
+@op("nll_loss", method=False, namespace="torch.nn.functional")
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,
              ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> Tensor:
     reduction = _legacy_reduction(size_average, reduce, reduction)
@@ -283,6 +293,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     return out
 
 
+@op("cross_entropy", method=False, namespace="torch.nn.functional")
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,
                   ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
@@ -314,6 +325,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     return loss
 
 
+@op("l1_loss", method=False, namespace="torch.nn.functional")
 def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
             reduction: str = "mean") -> Tensor:
     reduction = _legacy_reduction(size_average, reduce, reduction)
@@ -325,6 +337,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any
     return loss.sum() if reduction == "sum" else loss
 
 
+@op("mse_loss", method=False, namespace="torch.nn.functional")
 def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
              reduction: str = "mean", weight: Any = None) -> Tensor:
     from .reduction import mse_loss as _mse
@@ -346,7 +359,7 @@ def _grad_scale(g: Tensor, reduction: str, n: int) -> Tensor:
 
 class BinaryCrossEntropyBackward0(Node):
     __slots__ = ("n", "reduction", "t", "w", "x")
-    saves = True
+    saved = ("x", "t")
 
     def apply(self, grads: list) -> tuple:
         x, t = unpack(self.x, self), unpack(self.t, self)
@@ -358,11 +371,8 @@ class BinaryCrossEntropyBackward0(Node):
         gt = g * ((1 - x).log().clamp_min(-100) - x.log().clamp_min(-100)) if ft is not None else None
         return gx, gt
 
-    def release(self) -> None:
-        self._freed = True
-        self.x = self.t = None
 
-
+@op("binary_cross_entropy", method=False, namespace="torch.nn.functional")
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: Any = None,
                          reduce: Any = None, reduction: str = "mean") -> Tensor:
     reduction = _legacy_reduction(size_average, reduce, reduction)
@@ -388,7 +398,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
 
 class BinaryCrossEntropyWithLogitsBackward0(Node):
     __slots__ = ("n", "pw", "reduction", "t", "w", "x")
-    saves = True
+    saved = ("x", "t")
 
     def apply(self, grads: list) -> tuple:
         x, t = unpack(self.x, self), unpack(self.t, self)
@@ -406,11 +416,8 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
             gt = g * -(x + (self.pw - 1) * x.sigmoid().log()) if ft is not None else None
         return gx, gt
 
-    def release(self) -> None:
-        self._freed = True
-        self.x = self.t = None
 
-
+@op("binary_cross_entropy_with_logits", method=False, namespace="torch.nn.functional")
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                      size_average: Any = None, reduce: Any = None, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
@@ -436,7 +443,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
 
 class SmoothL1LossBackward0(Node):
     __slots__ = ("beta", "n", "reduction", "t", "t_meta", "x", "x_meta")
-    saves = True
+    saved = ("x", "t")
 
     def _slope(self, d: Tensor) -> Tensor:
         if self.beta == 0:
@@ -452,11 +459,8 @@ class SmoothL1LossBackward0(Node):
         gt = fit(-(g * slope), self.t_meta) if ft is not None else None
         return gx, gt
 
-    def release(self) -> None:
-        self._freed = True
-        self.x = self.t = None
 
-
+@op("smooth_l1_loss", method=False, namespace="torch.nn.functional")
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     reduction = _legacy_reduction(size_average, reduce, reduction)
@@ -483,6 +487,7 @@ class HuberLossBackward0(SmoothL1LossBackward0):
         return d.clamp(-self.beta, self.beta)
 
 
+@op("huber_loss", method=False, namespace="torch.nn.functional")
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Any = None) -> Tensor:
     _check_reduction(reduction)
@@ -528,6 +533,7 @@ def _implicit_dim(name: str, ndim: int) -> int:
     return 0 if ndim in (0, 1, 3) else 1
 
 
+@op("softmax", method=False, namespace="torch.nn.functional")
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
     from .reduction import softmax as _softmax
 
@@ -536,6 +542,7 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: 
     return _softmax(input, dim, dtype=dtype)
 
 
+@op("log_softmax", method=False, namespace="torch.nn.functional")
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
     from .reduction import log_softmax as _log_softmax
 
@@ -544,6 +551,7 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
     return _log_softmax(input, dim, dtype=dtype)
 
 
+@op("relu", method=False, namespace="torch.nn.functional")
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     from .elementwise import relu as _relu
 

@@ -18,6 +18,7 @@ from .. import random as _rk
 from ..creation import _check_requires_grad, _finish, _size_args
 from ..grad_mode import state
 from ..graph import NO_EDGE, Node, SpecialNode, edge
+from ..registry import op
 from ..tensor import Tensor, _wrap_dim, device
 from ._core import attach, save, unpack
 from .inplace import apply_inplace
@@ -105,6 +106,7 @@ def _make(data: np.ndarray, dtype: dtypes.dtype, requires_grad: bool) -> Tensor:
     return _finish(_c_array(data, dtype.np), dtype, requires_grad)
 
 
+@op("rand", method=False)
 def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
          requires_grad: bool = False, out: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
     _check_requires_grad(requires_grad, "rand")
@@ -112,6 +114,7 @@ def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, devi
     return _make(_rk.uniform(generator, _size_args(size), dt), dt, requires_grad)
 
 
+@op("randn", method=False)
 def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
           requires_grad: bool = False, out: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
     _check_requires_grad(requires_grad, "randn")
@@ -137,6 +140,7 @@ _RANDINT_FORMS = (
 )
 
 
+@op("randint", method=False)
 def randint(*args: Any, size: Any = None, low: Any = None, high: Any = None, generator: Generator | None = None,
             dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None, layout: Any = None,
             pin_memory: bool = False) -> Tensor:
@@ -158,6 +162,7 @@ def randint(*args: Any, size: Any = None, low: Any = None, high: Any = None, gen
     return _make(data, dt, requires_grad)
 
 
+@op("randperm", method=False)
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, device: Any = None,
              requires_grad: bool = False, out: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
     _check_requires_grad(requires_grad, "randperm")
@@ -165,6 +170,7 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, d
     return _make(_rk.randperm(generator, int(n), dt), dt, requires_grad)
 
 
+@op("rand_like", method=False)
 def rand_like(x: Tensor, *, generator: Generator | None = None, dtype: Any = None, device: Any = None,
               requires_grad: bool = False, memory_format: Any = None, layout: Any = None) -> Tensor:
     _check_requires_grad(requires_grad, "rand_like")
@@ -172,6 +178,7 @@ def rand_like(x: Tensor, *, generator: Generator | None = None, dtype: Any = Non
     return _make(_rk.uniform(generator, x._data.shape, dt), dt, requires_grad)
 
 
+@op("randn_like", method=False)
 def randn_like(x: Tensor, *, generator: Generator | None = None, dtype: Any = None, device: Any = None,
                requires_grad: bool = False, memory_format: Any = None, layout: Any = None) -> Tensor:
     _check_requires_grad(requires_grad, "randn_like")
@@ -179,6 +186,7 @@ def randn_like(x: Tensor, *, generator: Generator | None = None, dtype: Any = No
     return _make(_rk.normal(generator, x._data.shape, dt), dt, requires_grad)
 
 
+@op("randint_like", method=False)
 def randint_like(x: Tensor, low: int = 0, high: int | None = None, *, generator: Generator | None = None,
                  dtype: Any = None, device: Any = None, requires_grad: bool = False, memory_format: Any = None,
                  layout: Any = None) -> Tensor:
@@ -254,6 +262,7 @@ _NORMAL_FORMS = (
 )
 
 
+@op("normal", method=False)
 def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Generator | None = None,
            dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None,
            layout: Any = None, pin_memory: bool = False) -> Tensor:
@@ -279,6 +288,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Gene
     return _record(_make(data, dt, False), node_cls, *inputs)
 
 
+@op("bernoulli")
 def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None,
               out: Any = None) -> Tensor:
     """bernoulli(probs) draws with each element's probability; bernoulli(x, p) uses p for x's shape."""
@@ -294,6 +304,7 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | N
     return out_t
 
 
+@op("multinomial")
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
                 generator: Generator | None = None, out: Any = None) -> Tensor:
     data = _rk.multinomial(generator, input._data, num_samples, replacement, dtype=input.dtype)
@@ -324,11 +335,13 @@ def _fill_inplace(t: Tensor, draw: Draw, node_cls: type, *others: Tensor) -> Ten
     return apply_inplace(t, op, *others)
 
 
+@op("normal_", function=False)
 def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:
     return _fill_inplace(t, lambda shape, contiguous: _rk.normal(generator, shape, t.dtype, float(mean), float(std),
                                                                  contiguous), NormalBackward0)
 
 
+@op("uniform_", function=False)
 def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None,
              **bounds: float) -> Tensor:
     """Tensor.uniform_(from=0, to=1): `from` and `to` are Python keywords, so they come in **bounds."""
@@ -338,6 +351,7 @@ def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Generator 
     return _fill_inplace(t, lambda shape, _c: _rk.uniform(generator, shape, t.dtype, low, high), UniformBackward0)
 
 
+@op("random_", function=False)
 def random_(t: Tensor, *args: Any, generator: Generator | None = None, **bounds: Any) -> Tensor:
     """random_() (dtype's natural range), random_(to) = [0, to), random_(from, to) with to=None: [from, max]."""
     args = args + tuple(bounds.pop(k) for k in ("from", "to") if k in bounds)
@@ -353,6 +367,7 @@ def random_(t: Tensor, *args: Any, generator: Generator | None = None, **bounds:
                          RandomBackward0)
 
 
+@op("bernoulli_", function=False)
 def bernoulli_(t: Tensor, p: Any = 0.5, *, generator: Generator | None = None) -> Tensor:
     if isinstance(p, Tensor):
         probs = p._data
@@ -361,21 +376,25 @@ def bernoulli_(t: Tensor, p: Any = 0.5, *, generator: Generator | None = None) -
     return _fill_inplace(t, lambda shape, _c: _rk.bernoulli(generator, shape, t.dtype, float(p)), BernoulliBackward2)
 
 
+@op("exponential_", function=False)
 def exponential_(t: Tensor, lambd: float = 1.0, *, generator: Generator | None = None) -> Tensor:
     return _fill_inplace(t, lambda shape, _c: _rk.exponential(generator, shape, t.dtype, float(lambd)),
                          ExponentialBackward0)
 
 
+@op("cauchy_", function=False)
 def cauchy_(t: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator: Generator | None = None) -> Tensor:
     return _fill_inplace(t, lambda shape, _c: _rk.cauchy(generator, shape, t.dtype, float(median), float(sigma)),
                          CauchyBackward0)
 
 
+@op("log_normal_", function=False)
 def log_normal_(t: Tensor, mean: float = 1.0, std: float = 2.0, *, generator: Generator | None = None) -> Tensor:
     return _fill_inplace(t, lambda shape, _c: _rk.log_normal(generator, shape, t.dtype, float(mean), float(std)),
                          LogNormalBackward0)
 
 
+@op("geometric_", function=False)
 def geometric_(t: Tensor, p: float, *, generator: Generator | None = None) -> Tensor:
     return _fill_inplace(t, lambda shape, _c: _rk.geometric(generator, shape, t.dtype, float(p)), GeometricBackward0)
 
@@ -395,6 +414,7 @@ def _times_noise(x: Tensor, noise: Tensor, data: np.ndarray) -> Tensor:
     return out
 
 
+@op("dropout", method=False, namespace="torch.nn.functional")
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """F.dropout: input * (bernoulli(1 - p) / (1 - p)); input itself when nothing is drawn."""
     if p < 0.0 or p > 1.0:
@@ -422,7 +442,7 @@ class TopkBackward0(Node):
     """The gradient goes back to the selected positions."""
 
     __slots__ = ("dim", "indices", "shape")
-    saves = True
+    saved = ("indices",)
 
     def apply(self, grads: list) -> tuple:
         from .indexing import _gather_key, embed
@@ -431,11 +451,8 @@ class TopkBackward0(Node):
         key = _gather_key(idx._data, self.dim) if self.shape else ()
         return (embed(grads[0], self.shape, key),)
 
-    def release(self) -> None:
-        self._freed = True
-        self.indices = None
 
-
+@op("topk")
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *,
          out: Any = None) -> Any:
     """torch.topk on the CPU, with PyTorch's order among ties (the kernels' topk_indices)."""

@@ -10,6 +10,7 @@ import numpy as np
 from .. import dtypes
 from ..grad_mode import state
 from ..graph import Node, edge
+from ..registry import op
 from ..tensor import Tensor, _wrap_dim
 from ._core import attach, result, save, save_output, unpack
 
@@ -48,6 +49,7 @@ class SumBackward1(Node):
         return (_restore(grads[0], self.shape, self.dims, self.keepdim),)
 
 
+@op("sum")
 def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     dt = dtype or _sum_dtype(x.dtype)
     data = x._data if dtype is None else x._data.astype(dt.np)
@@ -81,6 +83,7 @@ class MeanBackward1(Node):
         return (_restore(grads[0] / self.n, self.shape, self.dims, self.keepdim),)
 
 
+@op("mean")
 def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     dt = dtype or x.dtype
     if not (dt.is_floating_point or dt.is_complex):
@@ -114,17 +117,13 @@ class MaxBackward1(Node):
     """Whole-tensor max/min: the gradient is shared evenly among the tied extreme elements."""
 
     __slots__ = ("out", "x")
-    saves = True
+    saved = ("x", "out")
 
     def apply(self, grads: list) -> tuple:
         x, out = unpack(self.x, self), unpack(self.out, self)
         mask = (x._data == out._data)
         weight = mask / mask.sum()
         return (grads[0] * Tensor._wrap(weight.astype(x._data.dtype), x.dtype),)
-
-    def release(self) -> None:
-        self._freed = True
-        self.x = self.out = None
 
 
 class MinBackward1(MaxBackward1):
@@ -135,7 +134,7 @@ class MaxBackward0(Node):
     """max/min along a dim: the gradient goes to the selected index."""
 
     __slots__ = ("dim", "indices", "keepdim", "shape")
-    saves = True
+    saved = ("indices",)
 
     def apply(self, grads: list) -> tuple:
         from .indexing import _gather_key, embed
@@ -146,10 +145,6 @@ class MaxBackward0(Node):
             g = g.unsqueeze(self.dim)
             idx = idx.unsqueeze(self.dim)
         return (embed(g, self.shape, _gather_key(idx._data, self.dim) if self.shape else ()),)
-
-    def release(self) -> None:
-        self._freed = True
-        self.indices = None
 
 
 class MinBackward0(MaxBackward0):
@@ -217,20 +212,24 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, is_max: bool) -> Any:
     return (_max_type if is_max else _min_type)(out, indices)
 
 
+@op("max")
 def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     return _extreme(x, dim, keepdim, True)
 
 
+@op("min")
 def min(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     return _extreme(x, dim, keepdim, False)
 
 
+@op("argmax")
 def argmax(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     if dim is None:
         return Tensor._wrap(np.asarray(np.argmax(x._data), dtype=np.int64), dtypes.int64)
     return max(x, dim, keepdim).indices
 
 
+@op("argmin")
 def argmin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     if dim is None:
         return Tensor._wrap(np.asarray(np.argmin(x._data), dtype=np.int64), dtypes.int64)
@@ -241,16 +240,12 @@ def argmin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 
 class SoftmaxBackward0(Node):
     __slots__ = ("dim", "out")
-    saves = True
+    saved = ("out",)
 
     def apply(self, grads: list) -> tuple:
         y = unpack(self.out, self)
         g = grads[0]
         return (y * (g - (g * y).sum(dim=self.dim, keepdim=True)),)
-
-    def release(self) -> None:
-        self._freed = True
-        self.out = None
 
 
 class LogSoftmaxBackward0(SoftmaxBackward0):
@@ -289,10 +284,12 @@ def _softmax(x: Tensor, dim: int, dtype: Any, log: bool) -> Tensor:
     return out
 
 
+@op("softmax")
 def softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
     return _softmax(x, dim, dtype, False)
 
 
+@op("log_softmax")
 def log_softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
     return _softmax(x, dim, dtype, True)
 
@@ -301,7 +298,7 @@ def log_softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
 
 class AmaxBackward0(Node):
     __slots__ = ("dims", "keepdim", "out", "shape", "x")
-    saves = True
+    saved = ("x", "out")
 
     def apply(self, grads: list) -> tuple:
         x, out = unpack(self.x, self), unpack(self.out, self)
@@ -312,10 +309,6 @@ class AmaxBackward0(Node):
         count = mask.sum(axis=self.dims, keepdims=True)
         g = _restore(grads[0], self.shape, self.dims, self.keepdim)
         return (g * Tensor._wrap((mask / count).astype(x._data.dtype), x.dtype),)
-
-    def release(self) -> None:
-        self._freed = True
-        self.x = self.out = None
 
 
 class AminBackward0(AmaxBackward0):
@@ -334,10 +327,12 @@ def _amax(x: Tensor, dim: Any, keepdim: bool, is_max: bool) -> Tensor:
     return out
 
 
+@op("amax")
 def amax(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     return _amax(x, dim, keepdim, True)
 
 
+@op("amin")
 def amin(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     return _amax(x, dim, keepdim, False)
 
@@ -356,7 +351,7 @@ def _prod_safe_zeros(x: np.ndarray, axis: int) -> np.ndarray:
 
 class ProdBackward0(Node):
     __slots__ = ("out", "x")
-    saves = True
+    saved = ("x", "out")
 
     def apply(self, grads: list) -> tuple:
         x, out = unpack(self.x, self), unpack(self.out, self)
@@ -369,14 +364,10 @@ class ProdBackward0(Node):
         other = _prod_safe_zeros(x._data.reshape(-1), 0).reshape(x._data.shape)
         return (g * Tensor._wrap(other, x.dtype),)
 
-    def release(self) -> None:
-        self._freed = True
-        self.x = self.out = None
-
 
 class ProdBackward1(Node):
     __slots__ = ("dim", "keepdim", "out", "x")
-    saves = True
+    saved = ("x", "out")
 
     def apply(self, grads: list) -> tuple:
         x, out = unpack(self.x, self), unpack(self.out, self)
@@ -390,11 +381,8 @@ class ProdBackward1(Node):
         other = _prod_safe_zeros(data, axis).reshape(x._data.shape)
         return (g * Tensor._wrap(other, x.dtype),)
 
-    def release(self) -> None:
-        self._freed = True
-        self.x = self.out = None
 
-
+@op("prod")
 def prod(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     dt = dtype or _sum_dtype(x.dtype)
     data = x._data.astype(dt.np, copy=False)
@@ -418,7 +406,7 @@ def prod(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
 
 class LinalgVectorNormBackward0(Node):
     __slots__ = ("dims", "keepdim", "out", "p", "shape", "x")
-    saves = True
+    saved = ("x", "out")
 
     def apply(self, grads: list) -> tuple:
         x, out = unpack(self.x, self), unpack(self.out, self)
@@ -441,10 +429,6 @@ class LinalgVectorNormBackward0(Node):
         scale = (g / norm ** (p - 1)).masked_fill(norm == 0, 0)
         return (x * x.abs() ** (p - 2) * scale,)
 
-    def release(self) -> None:
-        self._freed = True
-        self.x = self.out = None
-
 
 def _vector_norm_data(a: np.ndarray, p: float, dims: tuple, keepdim: bool) -> np.ndarray:
     # accumulated in double, as PyTorch's CPU kernels do for float (so the 3-norm of [5.] is exactly 5.)
@@ -462,6 +446,7 @@ def _vector_norm_data(a: np.ndarray, p: float, dims: tuple, keepdim: bool) -> np
     return (a ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
 
 
+@op("norm")
 def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
     """`Tensor.norm` / `torch.norm` for vector norms: recorded as LinalgVectorNormBackward0."""
     if p in ("fro", None):
@@ -493,7 +478,7 @@ def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtyp
 
 class VarBackward0(Node):
     __slots__ = ("dims", "dof", "keepdim", "shape", "x")
-    saves = True
+    saved = ("x",)
 
     def apply(self, grads: list) -> tuple:
         x = unpack(self.x, self)
@@ -501,22 +486,15 @@ class VarBackward0(Node):
         scale = 2.0 / self.dof if self.dof else float("inf")  # C++ double division: inf at no dof
         return (scale * g * (x - x.mean(dim=self.dims, keepdim=True)),)
 
-    def release(self) -> None:
-        self._freed = True
-        self.x = None
-
 
 class StdBackward0(VarBackward0):
     __slots__ = ("out",)
+    saved = ("x", "out")
 
     def apply(self, grads: list) -> tuple:
         out = unpack(self.out, self)
         g = (grads[0] / (out * 2)).masked_fill(out == 0, 0)
         return VarBackward0.apply(self, [g])
-
-    def release(self) -> None:
-        self._freed = True
-        self.x = self.out = None
 
 
 def _var(x: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any, is_std: bool) -> Tensor:
@@ -557,10 +535,12 @@ def _var(x: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any, is_
     return out
 
 
+@op("var")
 def var(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
     return _var(x, dim, unbiased, keepdim, correction, False)
 
 
+@op("std")
 def std(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
     return _var(x, dim, unbiased, keepdim, correction, True)
 
@@ -569,7 +549,7 @@ def std(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False,
 
 class MseLossBackward0(Node):
     __slots__ = ("n", "reduction", "x", "x_meta", "y", "y_meta")
-    saves = True
+    saved = ("x", "y")
 
     def apply(self, grads: list) -> tuple:
         from ._core import sum_to
@@ -582,10 +562,6 @@ class MseLossBackward0(Node):
         ga = sum_to((x - y) * norm * g, self.x_meta) if fa is not None else None
         gb = sum_to((y - x) * norm * g, self.y_meta) if fb is not None else None
         return ga, gb
-
-    def release(self) -> None:
-        self._freed = True
-        self.x = self.y = None
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
@@ -605,6 +581,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: An
     return out
 
 
+@op("equal")
 def equal(a: Tensor, b: Tensor) -> bool:
     """`torch.equal`: same shape and same values (after promotion); a Python bool, never recorded."""
     if not isinstance(b, Tensor):

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..grad_mode import state
 from ..graph import Node, edge
+from ..registry import op, tensor_property
 from ..tensor import Tensor, _wrap_dim
 
 _new = object.__new__
@@ -98,6 +99,7 @@ def _shape_args(shape: tuple) -> tuple:
     return shape
 
 
+@op("view", function=False)
 def view(x: Tensor, *shape: Any) -> Tensor:
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and hasattr(shape[0], "is_floating_point"):
         return x.to(shape[0])
@@ -117,6 +119,7 @@ def view(x: Tensor, *shape: Any) -> Tensor:
     return make_view(x, data, node, lambda b: b.view(shape))
 
 
+@op("reshape")
 def reshape(x: Tensor, *shape: Any) -> Tensor:
     shape = _infer_shape(_shape_args(shape), x._data.size)
     try:
@@ -142,14 +145,17 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
     return out
 
 
+@op("view_as", function=False)
 def view_as(x: Tensor, other: Tensor) -> Tensor:
     return view(x, other._data.shape)
 
 
+@op("reshape_as", function=False)
 def reshape_as(x: Tensor, other: Tensor) -> Tensor:
     return reshape(x, other._data.shape)
 
 
+@op("flatten")
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     shape = x._data.shape
     if not shape:
@@ -163,6 +169,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return reshape(x, shape[:s] + (n,) + shape[e + 1:])
 
 
+@op("unflatten")
 def unflatten(x: Tensor, dim: int, sizes: Any) -> Tensor:
     shape = x._data.shape
     d = _wrap_dim(dim, len(shape))
@@ -177,6 +184,7 @@ class UnsqueezeBackward0(Node):
         return (grads[0].squeeze(self.dim),)
 
 
+@op("unsqueeze")
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     d = _wrap_dim(dim, x._data.ndim + 1)
     data = np.expand_dims(x._data, d)
@@ -202,6 +210,7 @@ class SqueezeBackward2(SqueezeBackward0):
     __slots__ = ()
 
 
+@op("squeeze")
 def squeeze(x: Tensor, dim: Any = None) -> Tensor:
     shape = x._data.shape
     if dim is None:
@@ -234,6 +243,7 @@ class PermuteBackward0(Node):
         return (grads[0].permute(*inverse),)
 
 
+@op("permute")
 def permute(x: Tensor, *dims: Any) -> Tensor:
     dims = tuple(_wrap_dim(d, x._data.ndim) for d in _shape_args(dims))
     if len(dims) != x._data.ndim:
@@ -256,6 +266,7 @@ class TransposeBackward0(Node):
         return (grads[0].transpose(self.d0, self.d1),)
 
 
+@op("transpose", aliases=("swapaxes",))
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     n = x._data.ndim
     d0, d1 = _wrap_dim(dim0, n), _wrap_dim(dim1, n)
@@ -274,6 +285,7 @@ class TBackward0(Node):
         return (grads[0].t(),)
 
 
+@op("t")
 def t(x: Tensor) -> Tensor:
     if x._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x._data.ndim}D")
@@ -302,6 +314,7 @@ class ExpandBackward0(Node):
         return (sum_to(grads[0], self.shape),)
 
 
+@op("expand", function=False)
 def expand(x: Tensor, *sizes: Any) -> Tensor:
     sizes = _shape_args(sizes)
     shape = x._data.shape
@@ -326,6 +339,7 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
     return make_view(x, data, node, lambda b: b.expand(*target))
 
 
+@op("expand_as", function=False)
 def expand_as(x: Tensor, other: Tensor) -> Tensor:
     return expand(x, other._data.shape)
 
@@ -346,6 +360,7 @@ class SliceBackward0(SelectBackward0):
     __slots__ = ()
 
 
+@op("select")
 def select(x: Tensor, dim: int, index: int) -> Tensor:
     shape = x._data.shape
     if not shape:
@@ -379,6 +394,7 @@ def slice_dim(x: Tensor, dim: int, start: Any, stop: Any, step: Any) -> Tensor:
     return make_view(x, data, node, lambda b: slice_dim(b, d, sl.start, sl.stop, sl.step))
 
 
+@op("narrow")
 def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
     size = x._data.shape[_wrap_dim(dim, x._data.ndim)]
     if start < 0:
@@ -470,6 +486,7 @@ def _multi_views(x: Tensor, datas: list, node: Node | None, name: str, fns: list
     return tuple(outs)
 
 
+@op("split")
 def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
     shape = x._data.shape
     d = _wrap_dim(dim, len(shape))
@@ -498,12 +515,14 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
     return _multi_views(x, datas, node, "SplitWithSizes" if with_sizes else "Split", fns)
 
 
+@op("chunk")
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
     size = x._data.shape[_wrap_dim(dim, x._data.ndim)]
     step = max(1, -(-size // chunks))
     return split(x, step, dim)
 
 
+@op("unbind")
 def unbind(x: Tensor, dim: int = 0) -> tuple:
     shape = x._data.shape
     d = _wrap_dim(dim, len(shape))
@@ -517,6 +536,7 @@ def unbind(x: Tensor, dim: int = 0) -> tuple:
     return _multi_views(x, datas, node, "Unbind", fns)
 
 
+@op("movedim")
 def movedim(x: Tensor, source: Any, destination: Any) -> Tensor:
     n = x._data.ndim
     src = [_wrap_dim(s, n) for s in (source if isinstance(source, (tuple, list)) else [source])]
@@ -527,6 +547,7 @@ def movedim(x: Tensor, source: Any, destination: Any) -> Tensor:
     return permute(x, *order)
 
 
+@op("diagonal")
 def diagonal(x: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     data = np.diagonal(x._data, offset, dim1, dim2)
     node = None
@@ -543,3 +564,7 @@ class DiagonalBackward0(Node):
         from .indexing import embed_by_view
 
         return (embed_by_view(grads[0], self.shape, lambda b: diagonal(b, *self.args)),)
+
+
+tensor_property("T", T)
+tensor_property("mT", mT)

@@ -1,0 +1,177 @@
+"""The op registry: every op is declared once, beside its forward, and every list of names derives from here.
+
+A declaration names the op as PyTorch does and says which variants PyTorch gives it:
+
+    @op("tanh", inplace=True)                     # torch.tanh, Tensor.tanh, Tensor.tanh_
+    def tanh(input): ...
+
+    @op("sub", aliases=("subtract",), inplace=True, dunders={"__sub__": BINARY, "__isub__": INPLACE})
+    def sub(input, other, *, alpha=1): ...
+
+`function=` / `method=` take True (the forward itself), False (no such variant) or another callable
+(a variant that needs its own entry point, e.g. `torch.add(2, t)` with a number first). `namespace`
+is the PyTorch module the function variant lives in ("torch", "torch.nn.functional", ...).
+Tensor.__init__-time work is nothing: `install()` sets the Tensor attributes once, after the ops
+modules are imported (engine/methods.py does this), and the facade modules ask `functions(namespace)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+# how a dunder wraps the forward
+BINARY = "binary"  # a.__add__(b) -> forward(a, b); numpy arrays are left to numpy
+REFLECTED = "reflected"  # a.__rmatmul__(b) -> forward(b, a)
+INPLACE = "inplace"  # a.__iadd__(b) -> the in-place form of forward
+DIRECT = "direct"  # a.__neg__() -> forward(a), a[k] -> forward(a, k): the forward itself
+
+
+@dataclass(slots=True)
+class OpDecl:
+    name: str
+    forward: Callable
+    namespace: str = "torch"
+    aliases: tuple[str, ...] = ()
+    function: Callable | None = None
+    method: Callable | None = None
+    inplace: Callable | bool | None = None
+    dunders: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+_DECLS: list[OpDecl] = []
+_PROPERTIES: dict[str, property] = {}
+_installed: list[bool] = [False]
+
+
+def op(
+    name: str,
+    *,
+    aliases: tuple[str, ...] = (),
+    function: bool | Callable = True,
+    method: bool | Callable = True,
+    inplace: bool | Callable = False,
+    dunders: dict[str, str] | None = None,
+    namespace: str = "torch",
+) -> Callable[[Callable], Callable]:
+    """Declare the decorated forward as PyTorch's op `name` with the variants given."""
+
+    def declare(forward: Callable) -> Callable:
+        decl = OpDecl(
+            name=name,
+            forward=forward,
+            namespace=namespace,
+            aliases=tuple(aliases),
+            function=forward if function is True else (function or None),
+            method=forward if method is True else (method or None),
+            inplace=inplace or None,
+            dunders=dict(dunders or {}),
+        )
+        _DECLS.append(decl)
+        if _installed[0]:  # declared after install (a late module): attach at once
+            _install_one(decl)
+        return forward
+
+    return declare
+
+
+def tensor_property(name: str, getter: Callable, setter: Callable | None = None) -> None:
+    """A Tensor property such as `T` or `data`."""
+    _PROPERTIES[name] = property(getter, setter)
+    if _installed[0]:
+        setattr(_tensor_class(), name, _PROPERTIES[name])
+
+
+def declarations() -> list[OpDecl]:
+    return list(_DECLS)
+
+
+def functions(namespace: str) -> dict[str, Callable]:
+    """The functions of one PyTorch module, by every name they go by (for the facade's globals)."""
+    found: dict[str, Callable] = {}
+    for decl in _DECLS:
+        if decl.namespace == namespace and decl.function is not None:
+            for n in decl.names:
+                found[n] = decl.function
+    return found
+
+
+def tensor_names() -> dict[str, Callable]:
+    """Every Tensor attribute the registry sets: methods, in-place forms and dunders."""
+    from .ops import inplace as inplace_ops
+
+    names: dict[str, Callable] = {}
+    for decl in _DECLS:
+        names.update(_tensor_attributes(decl, inplace_ops))
+    return names
+
+
+def _tensor_attributes(decl: OpDecl, inplace_ops: Any) -> dict[str, Callable]:
+    attrs: dict[str, Callable] = {}
+    if decl.method is not None:
+        for n in decl.names:
+            attrs[n] = decl.method
+    if decl.inplace:
+        fn = decl.inplace if callable(decl.inplace) else inplace_ops.make_inplace(decl.method or decl.forward)
+        for n in decl.names:
+            attrs[n + "_"] = fn
+    for dunder, kind in decl.dunders.items():
+        attrs[dunder] = _dunder(decl.forward, kind, inplace_ops)
+    return attrs
+
+
+def _dunder(forward: Callable, kind: str, inplace_ops: Any) -> Callable:
+    import numpy as np
+
+    arrays = np.ndarray
+    if kind == DIRECT:
+        return forward
+    if kind == BINARY:
+        def binary(self: Any, other: Any) -> Any:
+            if isinstance(other, arrays):  # numpy converts the tensor, as with PyTorch
+                return NotImplemented
+            return forward(self, other)
+
+        return binary
+    if kind == REFLECTED:
+        def reflected(self: Any, other: Any) -> Any:
+            if isinstance(other, arrays):
+                return NotImplemented
+            return forward(other, self)
+
+        return reflected
+    if kind == INPLACE:
+        def in_place(self: Any, other: Any) -> Any:
+            return inplace_ops.apply_inplace(self, forward, other)
+
+        return in_place
+    raise ValueError(f"unknown dunder kind {kind!r}")
+
+
+def _tensor_class() -> type:
+    from .tensor import Tensor
+
+    return Tensor
+
+
+def _install_one(decl: OpDecl) -> None:
+    from .ops import inplace as inplace_ops
+
+    cls = _tensor_class()
+    for n, fn in _tensor_attributes(decl, inplace_ops).items():
+        setattr(cls, n, fn)
+
+
+def install() -> None:
+    """Set every declared method, in-place form, dunder and property on Tensor (once all ops are imported)."""
+    cls = _tensor_class()
+    for n, fn in tensor_names().items():
+        setattr(cls, n, fn)
+    for n, prop in _PROPERTIES.items():
+        setattr(cls, n, prop)
+    _installed[0] = True
