@@ -121,6 +121,13 @@ case("sinh", lambda T, x: x.sinh(), (2, 3), gradgrad=True)
 case("cosh", lambda T, x: x.cosh(), (2, 3), gradgrad=True)
 case("atan", lambda T, x: x.atan(), (2, 3), gradgrad=True)
 case("square", lambda T, x: x.square(), (2, 3))
+# rows added to the unary table (ops/unary.py) after it was introduced
+case("tan", lambda T, x: x.tan(), (2, 3), gradgrad=True)
+case("asin", lambda T, x: T.asin(x), ((2, 3), -0.9, 0.9), gradgrad=True)
+case("acos", lambda T, x: x.acos(), ((2, 3), -0.9, 0.9), gradgrad=True)
+case("arcsin_alias", lambda T, x: T.arcsin(x), ((3,), -0.9, 0.9))
+case("log2", lambda T, x: x.log2(), POS, gradgrad=True)
+case("log10", lambda T, x: T.log10(x), POS, gradgrad=True)
 case("composite", lambda T, x: (x.sin() * x.exp() + x.tanh()).sigmoid(), (2, 3), gradgrad=True)
 
 # ----- clamp ------------------------------------------------------------------------------------------

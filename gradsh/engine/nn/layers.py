@@ -10,9 +10,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .. import creation
-from ..ops import elementwise as ew
 from ..ops import nn_functional as F
-from ..ops import random_ops, reduction
+from ..ops import random_ops, reduction, unary
 from ..parameter import Parameter
 from ..tensor import Tensor
 from . import init
@@ -312,7 +311,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return input.relu_() if self.inplace else ew.relu(input)
+        return input.relu_() if self.inplace else unary.relu(input)
 
     def extra_repr(self) -> str:
         return _inplace_str(self.inplace, "")
@@ -320,12 +319,12 @@ class ReLU(Module):
 
 class Tanh(Module):
     def forward(self, input: Tensor) -> Tensor:
-        return ew.tanh(input)
+        return unary.tanh(input)
 
 
 class Sigmoid(Module):
     def forward(self, input: Tensor) -> Tensor:
-        return ew.sigmoid(input)
+        return unary.sigmoid(input)
 
 
 class GELU(Module):

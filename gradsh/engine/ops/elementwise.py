@@ -8,10 +8,12 @@ import numpy as np
 
 from .. import dtypes
 from ..grad_mode import no_grad, state
-from ..graph import NO_EDGE, Node, SavedTensor, edge
+from ..graph import NO_EDGE, Node, edge
 from ..registry import BINARY, DIRECT, INPLACE, op
 from ..tensor import Tensor
 from ._core import attach, promote2, result, save, save_output, sum_to, to_tensor, unpack
+from .formula import evaluate
+from .unary import reciprocal
 
 
 def fit(g: Tensor, meta: tuple) -> Tensor:
@@ -22,11 +24,6 @@ def fit(g: Tensor, meta: tuple) -> Tensor:
     if g.dtype is not dt:
         g = g.to(dt)
     return g
-
-
-def _values(saved: Any, node: Node) -> Any:
-    """A saved operand as numpy values (a Python number stays as it is)."""
-    return saved.array(node) if type(saved) is SavedTensor else saved
 
 
 def _meta(t: Any) -> tuple | None:
@@ -172,14 +169,13 @@ class MulBackward0(Node):
     def apply(self, grads: list) -> tuple:
         g = grads[0]
         (fa, _), (fb, _) = self.next_functions
-        if not state.grad_enabled:  # a plain backward records nothing: numpy directly
-            gd, dt = g._data, g.dtype
-            ga = fit(result(gd * _values(self.b, self), dt), self.a_meta) if fa is not None else None
-            gb = fit(result(gd * _values(self.a, self), dt), self.b_meta) if fb is not None else None
-            return ga, gb
-        ga = fit(g * unpack(self.b, self), self.a_meta) if fa is not None else None
-        gb = fit(g * unpack(self.a, self), self.b_meta) if fb is not None else None
+        ga = fit(evaluate(self, _times, g, self.b), self.a_meta) if fa is not None else None
+        gb = fit(evaluate(self, _times, g, self.a), self.b_meta) if fb is not None else None
         return ga, gb
+
+
+def _times(g: Any, other: Any, m: Any) -> Any:
+    return g * other
 
 
 @op("mul", aliases=("multiply",), inplace=True, dunders={"__mul__": BINARY, "__rmul__": BINARY, "__imul__": INPLACE})
@@ -212,13 +208,17 @@ class DivBackward0(Node):
     def apply(self, grads: list) -> tuple:
         g = grads[0]
         (fa, _), (fb, _) = self.next_functions
-        b = unpack(self.b, self)
-        ga = fit(g / b, self.a_meta) if fa is not None else None
-        gb = None
-        if fb is not None:
-            a = unpack(self.a, self)
-            gb = fit(-g * a / (b * b), self.b_meta)
+        ga = fit(evaluate(self, _over, g, self.b), self.a_meta) if fa is not None else None
+        gb = fit(evaluate(self, _over_squared, g, self.a, self.b), self.b_meta) if fb is not None else None
         return ga, gb
+
+
+def _over(g: Any, other: Any, m: Any) -> Any:
+    return g / other
+
+
+def _over_squared(g: Any, self: Any, other: Any, m: Any) -> Any:
+    return -g * self / (other * other)
 
 
 @op("div", aliases=("divide", "true_divide"), inplace=True, dunders={"__truediv__": BINARY, "__itruediv__": INPLACE})
@@ -388,26 +388,7 @@ def rpow(a: Tensor, s: Any) -> Tensor:
     return out
 
 
-# ----- unary math ---------------------------------------------------------------------------------
-
-# numpy's float32 SIMD kernels of these are often 1 ulp off PyTorch's (SLEEF); evaluated in double and
-# rounded, they agree far more often (exp(6.) among them). sqrt and atan are closer in float32.
-_FLOAT32 = dtypes.float32
-_UPCAST = frozenset((np.exp, np.expm1, np.log, np.log1p, np.sin, np.cos, np.tanh, np.sinh, np.cosh))
-
-
-def _unary_data(x: Tensor, fn: Any) -> tuple:
-    dt = _floating(x.dtype)
-    data = x._data if dt is x.dtype else x._data.astype(dt.np)
-    if data.dtype == np.float32 and fn in _UPCAST:
-        if data.size > 4096:
-            # computed in double through numpy's small cast buffers: no float64 copy of a large input
-            out = np.empty(data.shape, np.float32)
-            fn(data, out=out, dtype=np.float64, casting="unsafe")
-            return out, dt
-        data = data.astype(np.float64)  # result() rounds back to float32
-    return fn(data), dt
-
+# ----- unary ops outside the table (ops/unary.py holds the regular ones) --------------------------
 
 class _SavesInput(Node):
     __slots__ = ("x",)
@@ -419,116 +400,11 @@ class _SavesResult(Node):
     saved = ("out",)
 
 
-def _unary(x: Tensor, fn: Any, node_cls: type, saves: str | None) -> Tensor:
-    if x.dtype is _FLOAT32 and x._data.size <= 4096 and fn in _UPCAST:
-        # the common small float32 case: in double and rounded back, without result()'s general checks
-        out = Tensor._wrap(fn(x._data.astype(np.float64)).astype(np.float32), _FLOAT32)
-    else:
-        data, dt = _unary_data(x, fn)
-        out = result(data, dt)
-    if state.recording and x._rg:
-        node = node_cls((edge(x),))
-        if saves == "input":
-            node.x = save(x)
-        elif saves == "result":
-            node.out = save_output(out)
-        out._grad_fn = node  # attach(), inlined on this hot path (a fresh result: output 0)
-        out._rg = True
-    return out
-
-
-class ExpBackward0(_SavesResult):
-    __slots__ = ()
-
-    def apply(self, grads: list) -> tuple:
-        if not state.grad_enabled:
-            g = grads[0]
-            return (result(g._data * self.out.array(self), g.dtype),)
-        return (grads[0] * unpack(self.out, self),)
-
-
-class LogBackward0(_SavesInput):
-    __slots__ = ()
-
-    def apply(self, grads: list) -> tuple:
-        return (grads[0] / unpack(self.x, self),)
-
-
-class SinBackward0(_SavesInput):
-    __slots__ = ()
-
-    def apply(self, grads: list) -> tuple:
-        return (grads[0] * unpack(self.x, self).cos(),)
-
-
-class CosBackward0(_SavesInput):
-    __slots__ = ()
-
-    def apply(self, grads: list) -> tuple:
-        return (grads[0] * -unpack(self.x, self).sin(),)
-
-
-class TanhBackward0(_SavesResult):
-    __slots__ = ()
-
-    def apply(self, grads: list) -> tuple:
-        if not state.grad_enabled:
-            g, y = grads[0], self.out.array(self)
-            return (result(g._data * (1 - y * y), g.dtype),)
-        y = unpack(self.out, self)
-        return (grads[0] * (1 - y * y),)
-
-
-class SigmoidBackward0(_SavesResult):
-    __slots__ = ()
-
-    def apply(self, grads: list) -> tuple:
-        if not state.grad_enabled:
-            g, y = grads[0], self.out.array(self)
-            return (result(g._data * (y * (1 - y)), g.dtype),)
-        y = unpack(self.out, self)
-        return (grads[0] * (y * (1 - y)),)
-
-
-class ReluBackward0(_SavesResult):
-    __slots__ = ()
-
-    def apply(self, grads: list) -> tuple:
-        if not state.grad_enabled:
-            g, y = grads[0], self.out.array(self)
-            return (result(g._data * (y > 0), g.dtype),)
-        y = unpack(self.out, self)
-        return (grads[0] * (y > 0),)
-
-
-class SqrtBackward0(_SavesResult):
-    __slots__ = ()
-
-    def apply(self, grads: list) -> tuple:
-        return (grads[0] / (2 * unpack(self.out, self)),)
-
-
-class RsqrtBackward0(_SavesResult):
-    __slots__ = ()
-
-    def apply(self, grads: list) -> tuple:
-        y = unpack(self.out, self)
-        return (grads[0] * (-0.5 * y * y * y),)
-
-
-class AbsBackward0(_SavesInput):
-    __slots__ = ()
-
-    def apply(self, grads: list) -> tuple:
-        return (grads[0] * unpack(self.x, self).sign(),)
-
-
-class ReciprocalBackward0(_SavesResult):
-    __slots__ = ()
-
-    def apply(self, grads: list) -> tuple:
-        y = unpack(self.out, self)
-        return (grads[0] * -(y * y),)
+def _unary_data(x: Tensor, fn: Any) -> tuple:
+    """fn of x's values in floating point (an integer input as the default dtype), and that dtype."""
+    dt = _floating(x.dtype)
+    data = x._data if dt is x.dtype else x._data.astype(dt.np)
+    return fn(data), dt
 
 
 class NegBackward0(Node):
@@ -538,139 +414,11 @@ class NegBackward0(Node):
         return (-grads[0],)
 
 
-class Log1PBackward0(_SavesInput):
-    __slots__ = ()
-
-    def apply(self, grads: list) -> tuple:
-        return (grads[0] / (unpack(self.x, self) + 1),)
-
-
-class Expm1Backward0(_SavesResult):
-    __slots__ = ()
-
-    def apply(self, grads: list) -> tuple:
-        return (grads[0] * (unpack(self.out, self) + 1),)
-
-
-class SinhBackward0(_SavesInput):
-    __slots__ = ()
-
-    def apply(self, grads: list) -> tuple:
-        return (grads[0] * unpack(self.x, self).cosh(),)
-
-
-class CoshBackward0(_SavesInput):
-    __slots__ = ()
-
-    def apply(self, grads: list) -> tuple:
-        return (grads[0] * unpack(self.x, self).sinh(),)
-
-
-class AtanBackward0(_SavesInput):
-    __slots__ = ()
-
-    def apply(self, grads: list) -> tuple:
-        x = unpack(self.x, self)
-        return (grads[0] / (x * x + 1),)
-
-
-class _ZeroGrad(Node):
-    """floor, ceil, round, trunc, sign: recorded, with gradient zero."""
-
+class RoundBackward0(Node):
     __slots__ = ()
 
     def apply(self, grads: list) -> tuple:
         return (grads[0] * 0,)
-
-
-class FloorBackward0(_ZeroGrad):
-    __slots__ = ()
-
-
-class CeilBackward0(_ZeroGrad):
-    __slots__ = ()
-
-
-class RoundBackward0(_ZeroGrad):
-    __slots__ = ()
-
-
-class TruncBackward0(_ZeroGrad):
-    __slots__ = ()
-
-
-class SignBackward0(_ZeroGrad):
-    __slots__ = ()
-
-
-@op("exp", inplace=True)
-def exp(x: Tensor) -> Tensor:
-    return _unary(x, np.exp, ExpBackward0, "result")
-
-
-@op("log", inplace=True)
-def log(x: Tensor) -> Tensor:
-    return _unary(x, np.log, LogBackward0, "input")
-
-
-@op("sin", inplace=True)
-def sin(x: Tensor) -> Tensor:
-    return _unary(x, np.sin, SinBackward0, "input")
-
-
-@op("cos", inplace=True)
-def cos(x: Tensor) -> Tensor:
-    return _unary(x, np.cos, CosBackward0, "input")
-
-
-@op("tanh", inplace=True)
-def tanh(x: Tensor) -> Tensor:
-    return _unary(x, np.tanh, TanhBackward0, "result")
-
-
-def _np_sigmoid(a: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-a))
-
-
-@op("sigmoid", inplace=True)
-def sigmoid(x: Tensor) -> Tensor:
-    return _unary(x, _np_sigmoid, SigmoidBackward0, "result")
-
-
-@op("relu", inplace=True)
-def relu(x: Tensor) -> Tensor:
-    data = np.maximum(x._data, 0) if x.dtype is not dtypes.bool_ else x._data
-    out = result(data, x.dtype)
-    if state.recording and x._rg:
-        node = ReluBackward0((edge(x),))
-        node.out = save_output(out)
-        attach(out, node)
-    return out
-
-
-@op("sqrt", inplace=True)
-def sqrt(x: Tensor) -> Tensor:
-    return _unary(x, np.sqrt, SqrtBackward0, "result")
-
-
-@op("rsqrt", inplace=True)
-def rsqrt(x: Tensor) -> Tensor:
-    return _unary(x, lambda a: 1 / np.sqrt(a), RsqrtBackward0, "result")
-
-
-@op("abs", inplace=True, dunders={"__abs__": DIRECT})
-def abs(x: Tensor) -> Tensor:
-    out = result(np.abs(x._data), x.dtype)
-    if state.recording and x._rg:
-        node = AbsBackward0((edge(x),))
-        node.x = save(x)
-        attach(out, node)
-    return out
-
-
-@op("reciprocal", inplace=True)
-def reciprocal(x: Tensor) -> Tensor:
-    return _unary(x, np.reciprocal, ReciprocalBackward0, "result")
 
 
 @op("neg", aliases=("negative",), inplace=True, dunders={"__neg__": DIRECT})
@@ -686,68 +434,18 @@ def neg(x: Tensor) -> Tensor:
     return out
 
 
-@op("log1p", inplace=True)
-def log1p(x: Tensor) -> Tensor:
-    return _unary(x, np.log1p, Log1PBackward0, "input")
-
-
-@op("expm1", inplace=True)
-def expm1(x: Tensor) -> Tensor:
-    return _unary(x, np.expm1, Expm1Backward0, "result")
-
-
-@op("sinh", inplace=True)
-def sinh(x: Tensor) -> Tensor:
-    return _unary(x, np.sinh, SinhBackward0, "input")
-
-
-@op("cosh", inplace=True)
-def cosh(x: Tensor) -> Tensor:
-    return _unary(x, np.cosh, CoshBackward0, "input")
-
-
-@op("atan", inplace=True)
-def atan(x: Tensor) -> Tensor:
-    return _unary(x, np.arctan, AtanBackward0, "input")
-
-
-def _same_dtype_unary(x: Tensor, fn: Any, node_cls: type) -> Tensor:
-    out = result(fn(x._data), x.dtype)
-    if state.recording and x._rg:
-        attach(out, node_cls((edge(x),)))
-    return out
-
-
-@op("floor", inplace=True)
-def floor(x: Tensor) -> Tensor:
-    return _same_dtype_unary(x, np.floor, FloorBackward0)
-
-
-@op("ceil", inplace=True)
-def ceil(x: Tensor) -> Tensor:
-    return _same_dtype_unary(x, np.ceil, CeilBackward0)
-
-
-@op("trunc", inplace=True)
-def trunc(x: Tensor) -> Tensor:
-    return _same_dtype_unary(x, np.trunc, TruncBackward0)
-
-
-@op("sign", inplace=True)
-def sign(x: Tensor) -> Tensor:
-    return _same_dtype_unary(x, np.sign, SignBackward0)
-
-
 @op("round", inplace=True)
 def round(x: Tensor, *, decimals: int = 0) -> Tensor:
-    if decimals:
-        return _same_dtype_unary(x, lambda a: np.round(a, decimals), RoundBackward0)
-    return _same_dtype_unary(x, np.rint, RoundBackward0)
+    out = result(np.round(x._data, decimals) if decimals else np.rint(x._data), x.dtype)
+    if state.recording and x._rg:
+        attach(out, RoundBackward0((edge(x),)))
+    return out
 
 
 @op("square", inplace=True)
 def square(x: Tensor) -> Tensor:
     return pow(x, 2)
+
 
 
 # ----- clamp, where, maximum / minimum ------------------------------------------------------------

@@ -553,7 +553,7 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
 
 @op("relu", method=False, namespace="torch.nn.functional")
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    from .elementwise import relu as _relu
+    from .unary import relu as _relu
 
     return input.relu_() if inplace else _relu(input)
 
