@@ -180,27 +180,27 @@ def _like(x: Tensor, fill: Any, dtype: Any, requires_grad: bool) -> Tensor:
 
 
 @op("zeros_like", method=False)
-def zeros_like(x: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
                memory_format: Any = None, layout: Any = None) -> Tensor:
-    return _like(x, 0, dtype, requires_grad)
+    return _like(input, 0, dtype, requires_grad)
 
 
 @op("ones_like", method=False)
-def ones_like(x: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
               memory_format: Any = None, layout: Any = None) -> Tensor:
-    return _like(x, 1, dtype, requires_grad)
+    return _like(input, 1, dtype, requires_grad)
 
 
 @op("empty_like", method=False)
-def empty_like(x: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
                memory_format: Any = None, layout: Any = None) -> Tensor:
-    return _like(x, 0, dtype, requires_grad)
+    return _like(input, 0, dtype, requires_grad)
 
 
 @op("full_like", method=False)
-def full_like(x: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
               memory_format: Any = None, layout: Any = None) -> Tensor:
-    return _like(x, fill_value, dtype, requires_grad)
+    return _like(input, fill_value, dtype, requires_grad)
 
 
 @op("arange", method=False)

@@ -55,8 +55,18 @@ class Node:
     def apply(self, grads: list) -> tuple:
         raise NotImplementedError
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        saved = cls.__dict__.get("saved")
+        if isinstance(saved, tuple) and saved:
+            cls.release = _releaser(saved)
+
     def release(self) -> None:
-        """Drop what the node saved, after a backward without retain_graph."""
+        """Drop what the node saved, after a backward without retain_graph.
+
+        A subclass that names its `saved` slots gets this method compiled for them (_releaser): one
+        assignment a slot, as cheap as a hand-written one, and written nowhere by hand.
+        """
         self._freed = True
         for name in self.saved:
             setattr(self, name, None)
@@ -80,6 +90,21 @@ class Node:
 
 
 _metadata: weakref.WeakKeyDictionary[Node, dict] = weakref.WeakKeyDictionary()
+_releasers: dict[tuple, Any] = {}
+
+
+def _releaser(saved: tuple[str, ...]) -> Any:
+    """`release()` for nodes that save these slots: `self._freed = True; self.a = None; ...`."""
+    fn = _releasers.get(saved)
+    if fn is None:
+        if not all(name.isidentifier() for name in saved):
+            raise ValueError(f"saved names slots, got {saved!r}")
+        body = "".join(f"\n    self.{name} = None" for name in saved)
+        namespace: dict = {}
+        exec(f"def release(self):\n    self._freed = True{body}", namespace)  # noqa: S102 - names checked above
+        fn = _releasers[saved] = namespace["release"]
+        fn.__doc__ = Node.release.__doc__
+    return fn
 
 
 class SpecialNode(Node):

@@ -20,10 +20,10 @@ class CloneBackward0(Node):
 
 
 @op("clone")
-def clone(x: Tensor, *, memory_format: Any = None) -> Tensor:
-    out = Tensor._wrap(x._data.copy(), x.dtype)
-    if state.recording and x._rg:
-        attach(out, CloneBackward0((edge(x),)))
+def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
+    out = Tensor._wrap(input._data.copy(), input.dtype)
+    if state.recording and input._rg:
+        attach(out, CloneBackward0((edge(input),)))
     return out
 
 

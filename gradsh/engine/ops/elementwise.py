@@ -84,42 +84,42 @@ class SubBackward0(Node):
 
 
 @op("add", function=_add_function, inplace=True, dunders={"__add__": BINARY, "__radd__": BINARY, "__iadd__": INPLACE})
-def add(a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
-    x, y, dt = promote2(a, b)
+def add(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    x, y, dt = promote2(input, other)
     out = result(x + y if alpha == 1 else x + y * alpha, dt)
     if state.recording:
         # one isinstance on this hot path: a tensor operand, or a Python number (no edge)
-        if isinstance(b, Tensor):
-            if a._rg or b._rg:
-                node = AddBackward0((edge(a), edge(b)))
-                node.b_meta = (b._data.shape, b.dtype)
+        if isinstance(other, Tensor):
+            if input._rg or other._rg:
+                node = AddBackward0((edge(input), edge(other)))
+                node.b_meta = (other._data.shape, other.dtype)
             else:
                 return out
-        elif a._rg:
-            node = AddBackward0((edge(a), NO_EDGE))
+        elif input._rg:
+            node = AddBackward0((edge(input), NO_EDGE))
             node.b_meta = None
         else:
             return out
         node.alpha = alpha
-        node.a_meta = (a._data.shape, a.dtype)
+        node.a_meta = (input._data.shape, input.dtype)
         attach(out, node)
     return out
 
 
 @op("sub", aliases=("subtract",), inplace=True, dunders={"__sub__": BINARY, "__isub__": INPLACE})
-def sub(a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
-    x, y, dt = promote2(a, b)
+def sub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    x, y, dt = promote2(input, other)
     if dt is dtypes.bool_:
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
             "operator instead."
         )
     out = result(x - y if alpha == 1 else x - y * alpha, dt)
-    if state.recording and (a._rg or _rg(b)):
-        node = SubBackward0((edge(a), _edge(b)))
+    if state.recording and (input._rg or _rg(other)):
+        node = SubBackward0((edge(input), _edge(other)))
         node.alpha = alpha
-        node.a_meta = (a._data.shape, a.dtype)
-        node.b_meta = _meta(b)
+        node.a_meta = (input._data.shape, input.dtype)
+        node.b_meta = _meta(other)
         attach(out, node)
     return out
 
@@ -179,24 +179,24 @@ def _times(g: Any, other: Any, m: Any) -> Any:
 
 
 @op("mul", aliases=("multiply",), inplace=True, dunders={"__mul__": BINARY, "__rmul__": BINARY, "__imul__": INPLACE})
-def mul(a: Tensor, b: Any) -> Tensor:
-    x, y, dt = promote2(a, b)
+def mul(input: Tensor, other: Any) -> Tensor:
+    x, y, dt = promote2(input, other)
     out = result(x * y, dt)
     if state.recording:
-        if isinstance(b, Tensor):
-            if not (a._rg or b._rg):
+        if isinstance(other, Tensor):
+            if not (input._rg or other._rg):
                 return out
-            node = MulBackward0((edge(a), edge(b)))
-            node.b = save(b) if a._rg else None
-            node.a = save(a) if b._rg else None
-            node.b_meta = (b._data.shape, b.dtype)
-        elif a._rg:
-            node = MulBackward0((edge(a), NO_EDGE))
-            node.b = b  # a Python number is kept as it is
+            node = MulBackward0((edge(input), edge(other)))
+            node.b = save(other) if input._rg else None
+            node.a = save(input) if other._rg else None
+            node.b_meta = (other._data.shape, other.dtype)
+        elif input._rg:
+            node = MulBackward0((edge(input), NO_EDGE))
+            node.b = other  # a Python number is kept as it is
             node.a = node.b_meta = None
         else:
             return out
-        node.a_meta = (a._data.shape, a.dtype)
+        node.a_meta = (input._data.shape, input.dtype)
         attach(out, node)
     return out
 
@@ -222,18 +222,18 @@ def _over_squared(g: Any, self: Any, other: Any, m: Any) -> Any:
 
 
 @op("div", aliases=("divide", "true_divide"), inplace=True, dunders={"__truediv__": BINARY, "__itruediv__": INPLACE})
-def div(a: Tensor, b: Any, *, rounding_mode: str | None = None) -> Tensor:
+def div(input: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     if rounding_mode is not None:
-        return floor_divide(a, b) if rounding_mode == "floor" else _trunc_divide(a, b)
-    x, y, dt = promote2(a, b)
+        return floor_divide(input, other) if rounding_mode == "floor" else _trunc_divide(input, other)
+    x, y, dt = promote2(input, other)
     dt = _floating(dt)
     out = result(np.true_divide(x, y), dt)
-    if state.recording and (a._rg or _rg(b)):
-        node = DivBackward0((edge(a), _edge(b)))
-        node.b = save(b)
-        node.a = save(a) if _rg(b) else None
-        node.a_meta = (a._data.shape, a.dtype)
-        node.b_meta = _meta(b)
+    if state.recording and (input._rg or _rg(other)):
+        node = DivBackward0((edge(input), _edge(other)))
+        node.b = save(other)
+        node.a = save(input) if _rg(other) else None
+        node.a_meta = (input._data.shape, input.dtype)
+        node.b_meta = _meta(other)
         attach(out, node)
     return out
 
@@ -257,11 +257,11 @@ class NotImplemented(Node):
 
 
 @op("floor_divide", dunders={"__floordiv__": BINARY})
-def floor_divide(a: Tensor, b: Any) -> Tensor:
-    x, y, dt = promote2(a, b)
+def floor_divide(input: Tensor, other: Any) -> Tensor:
+    x, y, dt = promote2(input, other)
     out = result(np.floor_divide(x, y), dt)
-    if state.recording and (a._rg or _rg(b)):
-        node = NotImplemented((edge(a), _edge(b)))
+    if state.recording and (input._rg or _rg(other)):
+        node = NotImplemented((edge(input), _edge(other)))
         node.op = "aten::floor_divide"
         attach(out, node)
     return out
@@ -287,12 +287,12 @@ class RemainderBackward0(Node):
 
 
 @op("remainder", aliases=("fmod",), inplace=True, dunders={"__mod__": BINARY})
-def remainder(a: Tensor, b: Any) -> Tensor:
-    x, y, dt = promote2(a, b)
+def remainder(input: Tensor, other: Any) -> Tensor:
+    x, y, dt = promote2(input, other)
     out = result(np.mod(x, y), dt)
-    if state.recording and (a._rg or _rg(b)):
-        node = RemainderBackward0((edge(a), _edge(b)))
-        node.a_meta = _meta(a)
+    if state.recording and (input._rg or _rg(other)):
+        node = RemainderBackward0((edge(input), _edge(other)))
+        node.a_meta = _meta(input)
         attach(out, node)
     return out
 
@@ -346,26 +346,26 @@ class PowBackward2(Node):
 
 
 @op("pow", function=_pow_function, inplace=True, dunders={"__pow__": BINARY, "__ipow__": INPLACE})
-def pow(a: Tensor, b: Any) -> Tensor:
-    if isinstance(b, Tensor):
-        x, y, dt = promote2(a, b)
+def pow(input: Tensor, exponent: Any) -> Tensor:
+    if isinstance(exponent, Tensor):
+        x, y, dt = promote2(input, exponent)
         out = result(np.power(x, y), dt)
-        if state.recording and (a._rg or b._rg):
-            node = PowBackward1((edge(a), edge(b)))
-            node.x, node.y = save(a), save(b)
-            node.out = save_output(out) if b._rg else None
-            node.a_meta, node.b_meta = _meta(a), _meta(b)
+        if state.recording and (input._rg or exponent._rg):
+            node = PowBackward1((edge(input), edge(exponent)))
+            node.x, node.y = save(input), save(exponent)
+            node.out = save_output(out) if exponent._rg else None
+            node.a_meta, node.b_meta = _meta(input), _meta(exponent)
             attach(out, node)
         return out
-    x, y, dt = promote2(a, b)
-    if not dt.is_floating_point and not dt.is_complex and isinstance(b, int) and b < 0:
+    x, y, dt = promote2(input, exponent)
+    if not dt.is_floating_point and not dt.is_complex and isinstance(exponent, int) and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     data = x * x if y == 2 else np.power(x, y)
     out = result(data, dt)
-    if state.recording and a._rg:
-        node = PowBackward0((edge(a),))
-        node.x = save(a)
-        node.exponent = b
+    if state.recording and input._rg:
+        node = PowBackward0((edge(input),))
+        node.x = save(input)
+        node.exponent = exponent
         attach(out, node)
     return out
 
@@ -422,29 +422,29 @@ class RoundBackward0(Node):
 
 
 @op("neg", aliases=("negative",), inplace=True, dunders={"__neg__": DIRECT})
-def neg(x: Tensor) -> Tensor:
-    if x.dtype is dtypes.bool_:
+def neg(input: Tensor) -> Tensor:
+    if input.dtype is dtypes.bool_:
         raise RuntimeError(
             "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, "
             "use the `~` or `logical_not()` operator instead."
         )
-    out = result(np.negative(x._data), x.dtype)
-    if state.recording and x._rg:
-        attach(out, NegBackward0((edge(x),)))
+    out = result(np.negative(input._data), input.dtype)
+    if state.recording and input._rg:
+        attach(out, NegBackward0((edge(input),)))
     return out
 
 
 @op("round", inplace=True)
-def round(x: Tensor, *, decimals: int = 0) -> Tensor:
-    out = result(np.round(x._data, decimals) if decimals else np.rint(x._data), x.dtype)
-    if state.recording and x._rg:
-        attach(out, RoundBackward0((edge(x),)))
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:
+    out = result(np.round(input._data, decimals) if decimals else np.rint(input._data), input.dtype)
+    if state.recording and input._rg:
+        attach(out, RoundBackward0((edge(input),)))
     return out
 
 
 @op("square", inplace=True)
-def square(x: Tensor) -> Tensor:
-    return pow(x, 2)
+def square(input: Tensor) -> Tensor:
+    return pow(input, 2)
 
 
 
@@ -493,34 +493,34 @@ class ClampBackward0(Node):
 
 
 @op("clamp", aliases=("clip",), inplace=True)
-def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:
+def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        data = x._data
+        data = input._data
         if min is not None:
             data = np.maximum(data, min._data if isinstance(min, Tensor) else min)
         if max is not None:
             data = np.minimum(data, max._data if isinstance(max, Tensor) else max)
-        out = result(data, x.dtype)
-        if state.recording and (x._rg or _rg(min) or _rg(max)):
-            node = ClampBackward0((edge(x), _edge(min), _edge(max)))
-            node.x, node.lo, node.hi = save(x), save(min), save(max)
-            node.metas = (_meta(x), _meta(min), _meta(max))
+        out = result(data, input.dtype)
+        if state.recording and (input._rg or _rg(min) or _rg(max)):
+            node = ClampBackward0((edge(input), _edge(min), _edge(max)))
+            node.x, node.lo, node.hi = save(input), save(min), save(max)
+            node.metas = (_meta(input), _meta(min), _meta(max))
             attach(out, node)
         return out
-    data = x._data
+    data = input._data
     if min is not None:
         data = np.maximum(data, min)
     if max is not None:
         data = np.minimum(data, max)
-    dt = x.dtype
+    dt = input.dtype
     if isinstance(min, float) or isinstance(max, float):
         dt = _floating(dt)
     out = result(data, dt)
-    if state.recording and x._rg:
-        node = ClampBackward1((edge(x),))
-        node.x = save(x)
+    if state.recording and input._rg:
+        node = ClampBackward1((edge(input),))
+        node.x = save(input)
         node.lo, node.hi = min, max
         attach(out, node)
     return out
@@ -660,86 +660,91 @@ def _extremum(a: Tensor, b: Any, fn: Any, node_cls: type) -> Tensor:
 
 
 @op("maximum")
-def maximum(a: Tensor, b: Any) -> Tensor:
-    return _extremum(a, b, np.maximum, MaximumBackward0)
+def maximum(input: Tensor, other: Any) -> Tensor:
+    return _extremum(input, other, np.maximum, MaximumBackward0)
 
 
 @op("minimum")
-def minimum(a: Tensor, b: Any) -> Tensor:
-    return _extremum(a, b, np.minimum, MinimumBackward0)
+def minimum(input: Tensor, other: Any) -> Tensor:
+    return _extremum(input, other, np.minimum, MinimumBackward0)
 
 
 # ----- comparisons and logic (never recorded) -----------------------------------------------------
 
-def _compare(fn: Any) -> Any:
-    def compare(a: Tensor, b: Any) -> Tensor:
-        if not isinstance(b, (Tensor, int, float, bool, complex)):
-            b = to_tensor(b)
-        x, y, _ = promote2(a, b)
+def _named(fn: Any, name: str) -> Any:
+    """A generated forward named as PyTorch names the op (Python's argument errors quote the name)."""
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+def _compare(name: str, fn: Any) -> Any:
+    def compare(input: Tensor, other: Any) -> Tensor:
+        if not isinstance(other, (Tensor, int, float, bool, complex)):
+            other = to_tensor(other)
+        x, y, _ = promote2(input, other)
         return result(fn(x, y), dtypes.bool_)
 
-    compare.__name__ = fn.__name__
-    return compare
+    return _named(compare, name)
 
 
-eq = op("eq", dunders={"__eq__": BINARY})(_compare(np.equal))
-ne = op("ne", dunders={"__ne__": BINARY})(_compare(np.not_equal))
-lt = op("lt", dunders={"__lt__": BINARY})(_compare(np.less))
-le = op("le", dunders={"__le__": BINARY})(_compare(np.less_equal))
-gt = op("gt", dunders={"__gt__": BINARY})(_compare(np.greater))
-ge = op("ge", dunders={"__ge__": BINARY})(_compare(np.greater_equal))
+eq = op("eq", dunders={"__eq__": BINARY})(_compare("eq", np.equal))
+ne = op("ne", dunders={"__ne__": BINARY})(_compare("ne", np.not_equal))
+lt = op("lt", dunders={"__lt__": BINARY})(_compare("lt", np.less))
+le = op("le", dunders={"__le__": BINARY})(_compare("le", np.less_equal))
+gt = op("gt", dunders={"__gt__": BINARY})(_compare("gt", np.greater))
+ge = op("ge", dunders={"__ge__": BINARY})(_compare("ge", np.greater_equal))
 
 
-def _logical(fn: Any) -> Any:
-    def logical(a: Tensor, b: Any) -> Tensor:
-        x, y, _ = promote2(a, to_tensor(b) if not isinstance(b, (Tensor, int, float, bool)) else b)
+def _logical(name: str, fn: Any) -> Any:
+    def logical(input: Tensor, other: Any) -> Tensor:
+        x, y, _ = promote2(input, to_tensor(other) if not isinstance(other, (Tensor, int, float, bool)) else other)
         return result(fn(x, y), dtypes.bool_)
 
-    return logical
+    return _named(logical, name)
 
 
-logical_and = op("logical_and")(_logical(np.logical_and))
-logical_or = op("logical_or")(_logical(np.logical_or))
-logical_xor = op("logical_xor")(_logical(np.logical_xor))
+logical_and = op("logical_and")(_logical("logical_and", np.logical_and))
+logical_or = op("logical_or")(_logical("logical_or", np.logical_or))
+logical_xor = op("logical_xor")(_logical("logical_xor", np.logical_xor))
 
 
 @op("logical_not")
-def logical_not(a: Tensor) -> Tensor:
-    return result(np.logical_not(a._data), dtypes.bool_)
+def logical_not(input: Tensor) -> Tensor:
+    return result(np.logical_not(input._data), dtypes.bool_)
 
 
-def _bitwise(fn: Any) -> Any:
-    def bitwise(a: Tensor, b: Any) -> Tensor:
-        x, y, dt = promote2(a, b)
+def _bitwise(name: str, fn: Any) -> Any:
+    def bitwise(input: Tensor, other: Any) -> Tensor:
+        x, y, dt = promote2(input, other)
         if dt.is_floating_point or dt.is_complex:
             raise TypeError(f"unsupported operand type(s) for bitwise operation: '{dt}'")
         return result(fn(x, y), dt)
 
-    return bitwise
+    return _named(bitwise, name)
 
 
-bitwise_and = op("bitwise_and", dunders={"__and__": BINARY, "__rand__": BINARY})(_bitwise(np.bitwise_and))
-bitwise_or = op("bitwise_or", dunders={"__or__": BINARY, "__ror__": BINARY})(_bitwise(np.bitwise_or))
-bitwise_xor = op("bitwise_xor", dunders={"__xor__": BINARY, "__rxor__": BINARY})(_bitwise(np.bitwise_xor))
+bitwise_and = op("bitwise_and", dunders={"__and__": BINARY, "__rand__": BINARY})(_bitwise("bitwise_and", np.bitwise_and))
+bitwise_or = op("bitwise_or", dunders={"__or__": BINARY, "__ror__": BINARY})(_bitwise("bitwise_or", np.bitwise_or))
+bitwise_xor = op("bitwise_xor", dunders={"__xor__": BINARY, "__rxor__": BINARY})(_bitwise("bitwise_xor", np.bitwise_xor))
 
 
 @op("bitwise_not", dunders={"__invert__": DIRECT})
-def bitwise_not(a: Tensor) -> Tensor:
-    if a.dtype.is_floating_point:
+def bitwise_not(input: Tensor) -> Tensor:
+    if input.dtype.is_floating_point:
         raise TypeError("bitwise_not_cpu not implemented for 'Float'")
-    return result(np.logical_not(a._data) if a.dtype is dtypes.bool_ else np.invert(a._data), a.dtype)
+    return result(np.logical_not(input._data) if input.dtype is dtypes.bool_ else np.invert(input._data), input.dtype)
 
 
 @op("isnan")
-def isnan(a: Tensor) -> Tensor:
-    return result(np.isnan(a._data), dtypes.bool_)
+def isnan(input: Tensor) -> Tensor:
+    return result(np.isnan(input._data), dtypes.bool_)
 
 
 @op("isinf")
-def isinf(a: Tensor) -> Tensor:
-    return result(np.isinf(a._data), dtypes.bool_)
+def isinf(input: Tensor) -> Tensor:
+    return result(np.isinf(input._data), dtypes.bool_)
 
 
 @op("isfinite")
-def isfinite(a: Tensor) -> Tensor:
-    return result(np.isfinite(a._data), dtypes.bool_)
+def isfinite(input: Tensor) -> Tensor:
+    return result(np.isfinite(input._data), dtypes.bool_)

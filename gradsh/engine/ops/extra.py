@@ -41,11 +41,11 @@ class LogsumexpBackward0(Node):
 
 
 @op("logsumexp")
-def logsumexp(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
-    dt = x.dtype if x.dtype.is_floating_point or x.dtype.is_complex else dtypes.get_default_dtype()
-    nd = x._data.ndim
+def logsumexp(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    dt = input.dtype if input.dtype.is_floating_point or input.dtype.is_complex else dtypes.get_default_dtype()
+    nd = input._data.ndim
     dims = _dims(dim, nd) if dim != () else tuple(range(nd))
-    a = x._data.astype(np.float64)
+    a = input._data.astype(np.float64)
     if nd == 0:
         data = a
     else:
@@ -55,9 +55,9 @@ def logsumexp(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
         if not keepdim:
             data = data.squeeze(axis=dims)
     out = result(data, dt)
-    if state.recording and x._rg:
-        node = LogsumexpBackward0((edge(x),))
-        node.x, node.out, node.dims, node.keepdim = save(x), save_output(out), dims, keepdim or nd == 0
+    if state.recording and input._rg:
+        node = LogsumexpBackward0((edge(input),))
+        node.x, node.out, node.dims, node.keepdim = save(input), save_output(out), dims, keepdim or nd == 0
         attach(out, node)
     return out
 
@@ -77,13 +77,13 @@ class ErfBackward0(Node):
 
 
 @op("erf")
-def erf(x: Tensor) -> Tensor:
-    dt = x.dtype if x.dtype.is_floating_point else dtypes.get_default_dtype()
-    data = np.asarray(_erf(x._data.astype(np.float64)), dtype=np.float64).reshape(x._data.shape)
+def erf(input: Tensor) -> Tensor:
+    dt = input.dtype if input.dtype.is_floating_point else dtypes.get_default_dtype()
+    data = np.asarray(_erf(input._data.astype(np.float64)), dtype=np.float64).reshape(input._data.shape)
     out = result(data, dt)
-    if state.recording and x._rg:
-        node = ErfBackward0((edge(x),))
-        node.x = save(x)
+    if state.recording and input._rg:
+        node = ErfBackward0((edge(input),))
+        node.x = save(input)
         attach(out, node)
     return out
 
@@ -102,14 +102,14 @@ class CumsumBackward0(Node):
 
 
 @op("cumsum")
-def cumsum(x: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
-    dt = dtype or (dtypes.int64 if not (x.dtype.is_floating_point or x.dtype.is_complex) else x.dtype)
-    nd = x._data.ndim
+def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    dt = dtype or (dtypes.int64 if not (input.dtype.is_floating_point or input.dtype.is_complex) else input.dtype)
+    nd = input._data.ndim
     d = _wrap_dim(dim, nd) if nd else 0
-    data = x._data.astype(dt.np).cumsum(axis=d) if nd else x._data.astype(dt.np).copy()
+    data = input._data.astype(dt.np).cumsum(axis=d) if nd else input._data.astype(dt.np).copy()
     out = result(data, dt)
-    if state.recording and x._rg:
-        node = CumsumBackward0((edge(x),))
+    if state.recording and input._rg:
+        node = CumsumBackward0((edge(input),))
         node.dim = d
         attach(out, node)
     return out
@@ -118,18 +118,18 @@ def cumsum(x: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
 # ----- comparisons with tolerance ---------------------------------------------------------------------
 
 @op("isclose")
-def isclose(a: Tensor, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
-    b = to_tensor(b)
-    if a.dtype is not b.dtype:
-        raise RuntimeError(f"{a.dtype.scalar_name} did not match {b.dtype.scalar_name}")
-    x, y = a._data, b._data
+def isclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    other = to_tensor(other)
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"{input.dtype.scalar_name} did not match {other.dtype.scalar_name}")
+    x, y = input._data, other._data
     close = np.isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan)
     return Tensor._wrap(np.asarray(close), dtypes.bool_)
 
 
 @op("allclose")
-def allclose(a: Tensor, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
-    return bool(isclose(a, b, rtol, atol, equal_nan)._data.all())
+def allclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
 
 # ----- scatter / index_add --------------------------------------------------------------------------
@@ -169,23 +169,23 @@ class ScatterBackward1(Node):
         return (scatter(grads[0], self.dim, self.index, 0.0),)
 
 
-def scatter(x: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
+def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
             reduce: str | None = None) -> Tensor:
     if src is None:
         src = value
-    d = _wrap_dim(dim, x._data.ndim) if x._data.ndim else 0
+    d = _wrap_dim(dim, input._data.ndim) if input._data.ndim else 0
     idx = index._data
     if isinstance(src, Tensor):
-        data = _scatter_data(x._data, d, idx, src._data.astype(x.dtype.np), reduce)
+        data = _scatter_data(input._data, d, idx, src._data.astype(input.dtype.np), reduce)
     else:
-        data = _scatter_data(x._data, d, idx, src, reduce)
-    out = result(data, x.dtype)
+        data = _scatter_data(input._data, d, idx, src, reduce)
+    out = result(data, input.dtype)
     src_rg = isinstance(src, Tensor) and src._rg
-    if state.recording and (x._rg or src_rg) and reduce is None:
+    if state.recording and (input._rg or src_rg) and reduce is None:
         if isinstance(src, Tensor):
-            node = ScatterBackward0((edge(x), edge(src)))
+            node = ScatterBackward0((edge(input), edge(src)))
         else:
-            node = ScatterBackward1((edge(x),))
+            node = ScatterBackward1((edge(input),))
         node.dim, node.index = d, index
         attach(out, node)
     return out
@@ -203,8 +203,8 @@ def scatter_(x: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any 
 
 
 @op("scatter_add")
-def scatter_add(x: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
-    return scatter(x, dim, index, src, reduce="add")
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    return scatter(input, dim, index, src, reduce="add")
 
 
 class IndexAddBackward0(Node):
@@ -223,11 +223,11 @@ class IndexAddBackward0(Node):
         return (g if fs is not None else None), gsrc
 
 
-def index_add(x: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
-    nd = x._data.ndim
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
+    nd = input._data.ndim
     d = _wrap_dim(dim, nd) if nd else 0
-    data = x._data.copy()
-    src = source._data.astype(x.dtype.np)
+    data = input._data.copy()
+    src = source._data.astype(input.dtype.np)
     if alpha != 1:
         src = src * alpha
     if nd == 0:
@@ -236,9 +236,9 @@ def index_add(x: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any 
         key = [slice(None)] * nd
         key[d] = index._data.reshape(-1)
         np.add.at(data, tuple(key), src.reshape(data[tuple(key)].shape))
-    out = result(data, x.dtype)
-    if state.recording and (x._rg or source._rg):
-        node = IndexAddBackward0((edge(x), edge(source)))
+    out = result(data, input.dtype)
+    if state.recording and (input._rg or source._rg):
+        node = IndexAddBackward0((edge(input), edge(source)))
         node.dim, node.index, node.alpha, node.src_meta = d, index, alpha, source._data.shape
         attach(out, node)
     return out

@@ -35,6 +35,13 @@ def evaluate(node: Node, formula: Callable, g: Tensor, *saved: Any) -> Tensor:
     """`formula(g, *saved, m)` on numpy arrays when that gives the Tensor path's bits, else on Tensors."""
     if not state.grad_enabled and g.dtype in NUMPY_DTYPES:
         gd = g._data
+        if len(saved) == 1:  # the common case, without the list
+            s = saved[0]
+            if type(s) is SavedTensor:
+                s = s.array(node)
+                if s.dtype != gd.dtype:
+                    return formula(g, saved[0].unpack(node), TENSOR_MATH)
+            return result(formula(gd, s, NUMPY_MATH), g.dtype)
         arrays = []
         for s in saved:
             if type(s) is SavedTensor:

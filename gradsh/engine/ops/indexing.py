@@ -217,12 +217,12 @@ def _gather_key(index: np.ndarray, dim: int) -> tuple:
 
 
 @op("gather")
-def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
-    d = dim % max(x._data.ndim, 1)
-    out = result(np.take_along_axis(x._data, index._data, axis=d), x.dtype)
-    if state.recording and x._rg:
-        node = GatherBackward0((edge(x),))
-        node.shape, node.dim, node.index = x._data.shape, d, save(index)
+def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    d = dim % max(input._data.ndim, 1)
+    out = result(np.take_along_axis(input._data, index._data, axis=d), input.dtype)
+    if state.recording and input._rg:
+        node = GatherBackward0((edge(input),))
+        node.shape, node.dim, node.index = input._data.shape, d, save(index)
         attach(out, node)
     return out
 
@@ -237,12 +237,12 @@ class IndexSelectBackward0(Node):
 
 
 @op("index_select")
-def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
-    d = dim % max(x._data.ndim, 1)
-    out = result(np.take(x._data, index._data, axis=d), x.dtype)
-    if state.recording and x._rg:
-        node = IndexSelectBackward0((edge(x),))
-        node.shape, node.dim, node.index = x._data.shape, d, save(index)
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    d = dim % max(input._data.ndim, 1)
+    out = result(np.take(input._data, index._data, axis=d), input.dtype)
+    if state.recording and input._rg:
+        node = IndexSelectBackward0((edge(input),))
+        node.shape, node.dim, node.index = input._data.shape, d, save(index)
         attach(out, node)
     return out
 
@@ -270,14 +270,14 @@ def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
 
 
 @op("masked_select")
-def masked_select(x: Tensor, mask: Tensor) -> Tensor:
-    xb, mb = np.broadcast_arrays(x._data, mask._data)
-    return _advanced(x.expand(*xb.shape) if xb.shape != x._data.shape else x, (mb,))
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
+    xb, mb = np.broadcast_arrays(input._data, mask._data)
+    return _advanced(input.expand(*xb.shape) if xb.shape != input._data.shape else input, (mb,))
 
 
 @op("nonzero")
-def nonzero(x: Tensor, *, as_tuple: bool = False) -> Any:
-    idx = np.nonzero(x._data)
+def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
+    idx = np.nonzero(input._data)
     if as_tuple:
         return tuple(Tensor._wrap(np.asarray(i, dtype=np.int64), dtypes.int64) for i in idx)
     return Tensor._wrap(np.stack(idx, axis=1).astype(np.int64) if idx else np.zeros((0, 0), np.int64),

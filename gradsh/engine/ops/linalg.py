@@ -38,17 +38,17 @@ def _check_2d(a: Tensor, b: Tensor) -> None:
 
 
 @op("mm")
-def mm(a: Tensor, b: Tensor) -> Tensor:
-    _check_2d(a, b)
-    if a.dtype is not b.dtype:  # matrix products do not promote
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype.c_name} != {b.dtype.c_name}")
-    x, y, dt = promote2(a, b)
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    _check_2d(input, mat2)
+    if input.dtype is not mat2.dtype:  # matrix products do not promote
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {input.dtype.c_name} != {mat2.dtype.c_name}")
+    x, y, dt = promote2(input, mat2)
     out = result(x @ y, dt)
-    if state.recording and (a._rg or b._rg):
-        node = MmBackward0((edge(a), edge(b)))
+    if state.recording and (input._rg or mat2._rg):
+        node = MmBackward0((edge(input), edge(mat2)))
         # each matrix is needed only for the other's gradient
-        node.b = save(b) if a._rg else None
-        node.a = save(a) if b._rg else None
+        node.b = save(mat2) if input._rg else None
+        node.a = save(input) if mat2._rg else None
         attach(out, node)
     return out
 
@@ -66,22 +66,22 @@ class MvBackward0(Node):
 
 
 @op("mv")
-def mv(a: Tensor, v: Tensor) -> Tensor:
-    if a._data.ndim == 2 and v._data.ndim == 1 and a._data.shape[1] != v._data.shape[0]:
-        n, m = a._data.shape
-        raise RuntimeError(f"size mismatch, got input ({n}), mat ({n}x{m}), vec ({v._data.shape[0]})")
-    if a.dtype is not v.dtype:
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    if input._data.ndim == 2 and vec._data.ndim == 1 and input._data.shape[1] != vec._data.shape[0]:
+        n, m = input._data.shape
+        raise RuntimeError(f"size mismatch, got input ({n}), mat ({n}x{m}), vec ({vec._data.shape[0]})")
+    if input.dtype is not vec.dtype:
         # PyTorch's mv runs addmv on a result of the vector's dtype: (result, mat, vec)
         raise RuntimeError(
             "addmv input tensors must have the same dtype, but got "
-            f"{v.dtype.scalar_name}, {a.dtype.scalar_name}, and {v.dtype.scalar_name}"
+            f"{vec.dtype.scalar_name}, {input.dtype.scalar_name}, and {vec.dtype.scalar_name}"
         )
-    x, y, dt = promote2(a, v)
+    x, y, dt = promote2(input, vec)
     out = result(x @ y, dt)
-    if state.recording and (a._rg or v._rg):
-        node = MvBackward0((edge(a), edge(v)))
-        node.v = save(v) if a._rg else None
-        node.a = save(a) if v._rg else None
+    if state.recording and (input._rg or vec._rg):
+        node = MvBackward0((edge(input), edge(vec)))
+        node.v = save(vec) if input._rg else None
+        node.a = save(input) if vec._rg else None
         attach(out, node)
     return out
 
@@ -99,19 +99,19 @@ class DotBackward0(Node):
 
 
 @op("dot")
-def dot(a: Tensor, b: Tensor) -> Tensor:
-    if a._data.ndim != 1 or b._data.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {a._data.ndim}D and {b._data.ndim}D tensors")
-    if a.dtype is not b.dtype:
+def dot(input: Tensor, tensor: Tensor) -> Tensor:
+    if input._data.ndim != 1 or tensor._data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {tensor._data.ndim}D tensors")
+    if input.dtype is not tensor.dtype:
         raise RuntimeError(
-            f"dot : expected both vectors to have same dtype, but found {a.dtype.scalar_name} and {b.dtype.scalar_name}"
+            f"dot : expected both vectors to have same dtype, but found {input.dtype.scalar_name} and {tensor.dtype.scalar_name}"
         )
-    x, y, dt = promote2(a, b)
+    x, y, dt = promote2(input, tensor)
     out = result(np.dot(x, y), dt)
-    if state.recording and (a._rg or b._rg):
-        node = DotBackward0((edge(a), edge(b)))
-        node.b = save(b) if a._rg else None
-        node.a = save(a) if b._rg else None
+    if state.recording and (input._rg or tensor._rg):
+        node = DotBackward0((edge(input), edge(tensor)))
+        node.b = save(tensor) if input._rg else None
+        node.a = save(input) if tensor._rg else None
         attach(out, node)
     return out
 
@@ -129,32 +129,32 @@ class BmmBackward0(Node):
 
 
 @op("bmm")
-def bmm(a: Tensor, b: Tensor) -> Tensor:
-    for name, t in (("batch1", a), ("batch2", b)):
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    for name, t in (("batch1", input), ("batch2", mat2)):
         if t._data.ndim != 3:
             raise RuntimeError(f"{name} must be a 3D tensor")
-    bs, _, k = a._data.shape
-    if b._data.shape[:2] != (bs, k):
+    bs, _, k = input._data.shape
+    if mat2._data.shape[:2] != (bs, k):
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: [{bs}, {k}] but got: "
-            f"[{b._data.shape[0]}, {b._data.shape[1]}]."
+            f"[{mat2._data.shape[0]}, {mat2._data.shape[1]}]."
         )
-    if a.dtype is not b.dtype:
-        raise RuntimeError(f"expected scalar type {a.dtype.scalar_name} but found {b.dtype.scalar_name}")
-    x, y, dt = promote2(a, b)
+    if input.dtype is not mat2.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {mat2.dtype.scalar_name}")
+    x, y, dt = promote2(input, mat2)
     out = result(np.matmul(x, y), dt)
-    if state.recording and (a._rg or b._rg):
-        node = BmmBackward0((edge(a), edge(b)))
-        node.b = save(b) if a._rg else None
-        node.a = save(a) if b._rg else None
+    if state.recording and (input._rg or mat2._rg):
+        node = BmmBackward0((edge(input), edge(mat2)))
+        node.b = save(mat2) if input._rg else None
+        node.a = save(input) if mat2._rg else None
         attach(out, node)
     return out
 
 
 @op("outer")
-def outer(a: Tensor, b: Tensor) -> Tensor:
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
     # PyTorch: self.reshape({self.size(0), 1}) * vec2
-    return a.reshape(a._data.shape[0] if a._data.ndim else 1, 1) * b
+    return input.reshape(input._data.shape[0] if input._data.ndim else 1, 1) * vec2
 
 
 class SqueezeBackward4(Node):
@@ -208,32 +208,32 @@ def _should_fold(a: Tensor, b: Tensor) -> bool:
 
 
 @op("matmul", dunders={"__matmul__": BINARY, "__rmatmul__": REFLECTED})
-def matmul(a: Tensor, b: Any) -> Tensor:
-    if not isinstance(b, Tensor):
-        raise TypeError(f"matmul(): argument 'other' (position 1) must be Tensor, not {type(b).__name__}")
-    na, nb = a._data.ndim, b._data.ndim
+def matmul(input: Tensor, other: Any) -> Tensor:
+    if not isinstance(other, Tensor):
+        raise TypeError(f"matmul(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+    na, nb = input._data.ndim, other._data.ndim
     if na == 0 or nb == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {na}D and {nb}D")
     if na == 1 and nb == 1:
-        return dot(a, b)
+        return dot(input, other)
     if na == 2 and nb == 1:
-        return mv(a, b)
+        return mv(input, other)
     if na == 1 and nb == 2:
-        return _squeeze0_(mm(a.unsqueeze(0), b))
+        return _squeeze0_(mm(input.unsqueeze(0), other))
     if na == 2 and nb == 2:
-        return mm(a, b)
-    if _should_fold(a, b):
+        return mm(input, other)
+    if _should_fold(input, other):
         # as PyTorch's _matmul_impl: fold the larger operand's batch dims into mm's (or mv's) rows
         transpose = nb > na
-        t1 = b.mT if transpose else a
-        t2 = (a.t() if na == 2 else a) if transpose else b
+        t1 = other.mT if transpose else input
+        t2 = (input.t() if na == 2 else input) if transpose else other
         lead = t1._data.shape[:-1]
         folded = t1.reshape(int(np.prod(lead)), t1._data.shape[-1])
         if t2._data.ndim == 2:
             out = _unsafe_view(mm(folded, t2), (*lead, t2._data.shape[1]))
             return out.mT.contiguous() if transpose else out
         return _unsafe_view(mv(folded, t2), lead)
-    return _batched(a, b)
+    return _batched(input, other)
 
 
 def _batched(a: Tensor, b: Tensor) -> Tensor:
@@ -272,28 +272,28 @@ class AddmmBackward0(Node):
 
 
 @op("addmm")
-def addmm(bias: Tensor, m1: Tensor, m2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     # dtypes are checked before the shapes here (PyTorch's ADDMM_META)
-    if bias.dtype is not m2.dtype:
+    if input.dtype is not mat2.dtype:
         raise RuntimeError(
-            f"self and mat2 must have the same dtype, but got {bias.dtype.scalar_name} and {m2.dtype.scalar_name}"
+            f"self and mat2 must have the same dtype, but got {input.dtype.scalar_name} and {mat2.dtype.scalar_name}"
         )
-    if m1.dtype is not m2.dtype:
+    if mat1.dtype is not mat2.dtype:
         raise RuntimeError(
-            f"mat1 and mat2 must have the same dtype, but got {m1.dtype.scalar_name} and {m2.dtype.scalar_name}"
+            f"mat1 and mat2 must have the same dtype, but got {mat1.dtype.scalar_name} and {mat2.dtype.scalar_name}"
         )
-    _check_2d(m1, m2)
-    x, y, dt = promote2(m1, m2)
+    _check_2d(mat1, mat2)
+    x, y, dt = promote2(mat1, mat2)
     prod = x @ y
     if alpha != 1:
         prod = prod * alpha
-    bdata = bias._data if beta == 1 else bias._data * beta
+    bdata = input._data if beta == 1 else input._data * beta
     out = result(prod + bdata, dt)
-    if state.recording and (bias._rg or m1._rg or m2._rg):
-        node = AddmmBackward0((edge(bias), edge(m1), edge(m2)))
-        node.m2 = save(m2) if m1._rg else None
-        node.m1 = save(m1) if m2._rg else None
-        node.bias_shape = (bias._data.shape, bias.dtype)
+    if state.recording and (input._rg or mat1._rg or mat2._rg):
+        node = AddmmBackward0((edge(input), edge(mat1), edge(mat2)))
+        node.m2 = save(mat2) if mat1._rg else None
+        node.m1 = save(mat1) if mat2._rg else None
+        node.bias_shape = (input._data.shape, input.dtype)
         node.alpha, node.beta = alpha, beta
         attach(out, node)
     return out

@@ -121,15 +121,15 @@ class GeluBackward0(_SavesInput):
 
 
 @op("gelu", method=False, namespace="torch.nn.functional")
-def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
-    a, dt = _f64(x)
+    a, dt = _f64(input)
     if approximate == "tanh":
         data = 0.5 * a * (1 + np.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a ** 3)))
     else:
         data = a * 0.5 * (1 + _np_erf(a / math.sqrt(2)))
-    return _activation(x, data, dt, GeluBackward0, "input", approximate=approximate)
+    return _activation(input, data, dt, GeluBackward0, "input", approximate=approximate)
 
 
 class SiluBackward0(_SavesInput):
@@ -158,10 +158,10 @@ class SoftplusBackward0(_SavesInput):
 
 
 @op("softplus", method=False, namespace="torch.nn.functional")
-def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    a, dt = _f64(x)
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    a, dt = _f64(input)
     data = np.where(a * beta > threshold, a, np.log1p(np.exp(a * beta)) / beta)
-    return _activation(x, data, dt, SoftplusBackward0, "input", beta=beta, threshold=threshold)
+    return _activation(input, data, dt, SoftplusBackward0, "input", beta=beta, threshold=threshold)
 
 
 class LeakyReluBackward0(_SavesInput):
@@ -173,10 +173,10 @@ class LeakyReluBackward0(_SavesInput):
 
 
 @op("leaky_relu", method=False, namespace="torch.nn.functional")
-def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    a, dt = _f64(x)
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    a, dt = _f64(input)
     data = np.where(a > 0, a, a * negative_slope)
-    return _activation(x, data, dt, LeakyReluBackward0, "input", slope=negative_slope)
+    return _activation(input, data, dt, LeakyReluBackward0, "input", slope=negative_slope)
 
 
 class EluBackward0(_SavesInput):
@@ -203,15 +203,15 @@ class HardtanhBackward0(_SavesInput):
 
 
 @op("hardtanh", method=False, namespace="torch.nn.functional")
-def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
-    dt = x.dtype
-    data = np.clip(x._data, min_val, max_val)
-    return _activation(x, data, dt, HardtanhBackward0, "input", lo=min_val, hi=max_val)
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    dt = input.dtype
+    data = np.clip(input._data, min_val, max_val)
+    return _activation(input, data, dt, HardtanhBackward0, "input", lo=min_val, hi=max_val)
 
 
 @op("relu6", method=False, namespace="torch.nn.functional")
-def relu6(x: Tensor, inplace: bool = False) -> Tensor:
-    return hardtanh(x, 0.0, 6.0)
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    return hardtanh(input, 0.0, 6.0)
 
 
 class LogSigmoidBackward0(_SavesInput):
@@ -223,10 +223,10 @@ class LogSigmoidBackward0(_SavesInput):
 
 
 @op("logsigmoid", aliases=("log_sigmoid",), method=False, namespace="torch.nn.functional")
-def logsigmoid(x: Tensor) -> Tensor:
-    a, dt = _f64(x)
+def logsigmoid(input: Tensor) -> Tensor:
+    a, dt = _f64(input)
     data = np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))
-    return _activation(x, data, dt, LogSigmoidBackward0, "input")
+    return _activation(input, data, dt, LogSigmoidBackward0, "input")
 
 
 # ----- losses ---------------------------------------------------------------------------------------

@@ -171,31 +171,31 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, d
 
 
 @op("rand_like", method=False)
-def rand_like(x: Tensor, *, generator: Generator | None = None, dtype: Any = None, device: Any = None,
+def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None, device: Any = None,
               requires_grad: bool = False, memory_format: Any = None, layout: Any = None) -> Tensor:
     _check_requires_grad(requires_grad, "rand_like")
-    dt = dtype or x.dtype
-    return _make(_rk.uniform(generator, x._data.shape, dt), dt, requires_grad)
+    dt = dtype or input.dtype
+    return _make(_rk.uniform(generator, input._data.shape, dt), dt, requires_grad)
 
 
 @op("randn_like", method=False)
-def randn_like(x: Tensor, *, generator: Generator | None = None, dtype: Any = None, device: Any = None,
+def randn_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None, device: Any = None,
                requires_grad: bool = False, memory_format: Any = None, layout: Any = None) -> Tensor:
     _check_requires_grad(requires_grad, "randn_like")
-    dt = dtype or x.dtype
-    return _make(_rk.normal(generator, x._data.shape, dt), dt, requires_grad)
+    dt = dtype or input.dtype
+    return _make(_rk.normal(generator, input._data.shape, dt), dt, requires_grad)
 
 
 @op("randint_like", method=False)
-def randint_like(x: Tensor, low: int = 0, high: int | None = None, *, generator: Generator | None = None,
+def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, generator: Generator | None = None,
                  dtype: Any = None, device: Any = None, requires_grad: bool = False, memory_format: Any = None,
                  layout: Any = None) -> Tensor:
     """randint_like(x, high) or randint_like(x, low, high): x's shape, x's dtype unless dtype= is given."""
     if high is None:
         low, high = 0, low
     _check_requires_grad(requires_grad, "randint_like")
-    dt = dtype or x.dtype
-    return _make(_rk.randint(generator, x._data.shape, dt, int(low), int(high)), dt, requires_grad)
+    dt = dtype or input.dtype
+    return _make(_rk.randint(generator, input._data.shape, dt, int(low), int(high)), dt, requires_grad)
 
 
 # ----- normal, bernoulli, multinomial -------------------------------------------------------------

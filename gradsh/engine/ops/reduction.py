@@ -50,21 +50,21 @@ class SumBackward1(Node):
 
 
 @op("sum")
-def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-    dt = dtype or _sum_dtype(x.dtype)
-    data = x._data if dtype is None else x._data.astype(dt.np)
+def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    dt = dtype or _sum_dtype(input.dtype)
+    data = input._data if dtype is None else input._data.astype(dt.np)
     if dim is None:
         out = result(data.sum(dtype=dt.np), dt)
-        if state.recording and x._rg:
-            node = SumBackward0((edge(x),))
-            node.shape = x._data.shape
+        if state.recording and input._rg:
+            node = SumBackward0((edge(input),))
+            node.shape = input._data.shape
             attach(out, node)
         return out
-    dims = _dims(dim, x._data.ndim) if x._data.ndim else ()
+    dims = _dims(dim, input._data.ndim) if input._data.ndim else ()
     out = result(data.sum(axis=dims, keepdims=keepdim, dtype=dt.np), dt)
-    if state.recording and x._rg:
-        node = SumBackward1((edge(x),))
-        node.shape, node.dims, node.keepdim = x._data.shape, dims, keepdim
+    if state.recording and input._rg:
+        node = SumBackward1((edge(input),))
+        node.shape, node.dims, node.keepdim = input._data.shape, dims, keepdim
         attach(out, node)
     return out
 
@@ -84,29 +84,29 @@ class MeanBackward1(Node):
 
 
 @op("mean")
-def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-    dt = dtype or x.dtype
+def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    dt = dtype or input.dtype
     if not (dt.is_floating_point or dt.is_complex):
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. "
-            f"Got: {x.dtype.scalar_name}"
+            f"Got: {input.dtype.scalar_name}"
         )
-    data = x._data.astype(dt.np, copy=False)
+    data = input._data.astype(dt.np, copy=False)
     if dim is None:
         out = result(data.mean(dtype=dt.np) if data.size else np.float64("nan"), dt)
-        if state.recording and x._rg:
-            node = MeanBackward0((edge(x),))
-            node.shape, node.n = x._data.shape, builtins.max(x._data.size, 1)
+        if state.recording and input._rg:
+            node = MeanBackward0((edge(input),))
+            node.shape, node.n = input._data.shape, builtins.max(input._data.size, 1)
             attach(out, node)
         return out
-    dims = _dims(dim, x._data.ndim) if x._data.ndim else ()
+    dims = _dims(dim, input._data.ndim) if input._data.ndim else ()
     out = result(data.mean(axis=dims, keepdims=keepdim, dtype=dt.np), dt)
-    if state.recording and x._rg:
+    if state.recording and input._rg:
         n = 1
         for d in dims:
-            n *= x._data.shape[d]
-        node = MeanBackward1((edge(x),))
-        node.shape, node.dims, node.keepdim, node.n = x._data.shape, dims, keepdim, n
+            n *= input._data.shape[d]
+        node = MeanBackward1((edge(input),))
+        node.shape, node.dims, node.keepdim, node.n = input._data.shape, dims, keepdim, n
         attach(out, node)
     return out
 
@@ -213,27 +213,27 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, is_max: bool) -> Any:
 
 
 @op("max")
-def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
-    return _extreme(x, dim, keepdim, True)
+def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+    return _extreme(input, dim, keepdim, True)
 
 
 @op("min")
-def min(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
-    return _extreme(x, dim, keepdim, False)
+def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+    return _extreme(input, dim, keepdim, False)
 
 
 @op("argmax")
-def argmax(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+def argmax(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     if dim is None:
-        return Tensor._wrap(np.asarray(np.argmax(x._data), dtype=np.int64), dtypes.int64)
-    return max(x, dim, keepdim).indices
+        return Tensor._wrap(np.asarray(np.argmax(input._data), dtype=np.int64), dtypes.int64)
+    return max(input, dim, keepdim).indices
 
 
 @op("argmin")
-def argmin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+def argmin(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     if dim is None:
-        return Tensor._wrap(np.asarray(np.argmin(x._data), dtype=np.int64), dtypes.int64)
-    return min(x, dim, keepdim).indices
+        return Tensor._wrap(np.asarray(np.argmin(input._data), dtype=np.int64), dtypes.int64)
+    return min(input, dim, keepdim).indices
 
 
 # ----- softmax ------------------------------------------------------------------------------------
@@ -285,8 +285,8 @@ def _softmax(x: Tensor, dim: int, dtype: Any, log: bool) -> Tensor:
 
 
 @op("softmax")
-def softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
-    return _softmax(x, dim, dtype, False)
+def softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    return _softmax(input, dim, dtype, False)
 
 
 @op("log_softmax")
@@ -328,13 +328,13 @@ def _amax(x: Tensor, dim: Any, keepdim: bool, is_max: bool) -> Tensor:
 
 
 @op("amax")
-def amax(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
-    return _amax(x, dim, keepdim, True)
+def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    return _amax(input, dim, keepdim, True)
 
 
 @op("amin")
-def amin(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
-    return _amax(x, dim, keepdim, False)
+def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    return _amax(input, dim, keepdim, False)
 
 
 # ----- prod ---------------------------------------------------------------------------------------
@@ -383,21 +383,21 @@ class ProdBackward1(Node):
 
 
 @op("prod")
-def prod(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-    dt = dtype or _sum_dtype(x.dtype)
-    data = x._data.astype(dt.np, copy=False)
+def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    dt = dtype or _sum_dtype(input.dtype)
+    data = input._data.astype(dt.np, copy=False)
     if dim is None:
         out = result(data.prod(dtype=dt.np), dt)
-        if state.recording and x._rg:
-            node = ProdBackward0((edge(x),))
-            node.x, node.out = save(x), save_output(out)
+        if state.recording and input._rg:
+            node = ProdBackward0((edge(input),))
+            node.x, node.out = save(input), save_output(out)
             attach(out, node)
         return out
-    d = _wrap_dim(dim, x._data.ndim)
+    d = _wrap_dim(dim, input._data.ndim)
     out = result(data.prod(axis=d, keepdims=keepdim, dtype=dt.np) if data.ndim else data, dt)
-    if state.recording and x._rg:
-        node = ProdBackward1((edge(x),))
-        node.x, node.out, node.dim, node.keepdim = save(x), save_output(out), d, keepdim
+    if state.recording and input._rg:
+        node = ProdBackward1((edge(input),))
+        node.x, node.out, node.dim, node.keepdim = save(input), save_output(out), d, keepdim
         attach(out, node)
     return out
 
@@ -536,13 +536,13 @@ def _var(x: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any, is_
 
 
 @op("var")
-def var(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
-    return _var(x, dim, unbiased, keepdim, correction, False)
+def var(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
+    return _var(input, dim, unbiased, keepdim, correction, False)
 
 
 @op("std")
-def std(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
-    return _var(x, dim, unbiased, keepdim, correction, True)
+def std(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
+    return _var(input, dim, unbiased, keepdim, correction, True)
 
 
 # ----- losses -------------------------------------------------------------------------------------
@@ -582,11 +582,11 @@ def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: An
 
 
 @op("equal")
-def equal(a: Tensor, b: Tensor) -> bool:
+def equal(input: Tensor, other: Tensor) -> bool:
     """`torch.equal`: same shape and same values (after promotion); a Python bool, never recorded."""
-    if not isinstance(b, Tensor):
-        raise TypeError(f"equal(): argument 'other' (position 2) must be Tensor, not {type(b).__name__}")
-    if a._data.shape != b._data.shape:
+    if not isinstance(other, Tensor):
+        raise TypeError(f"equal(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    if input._data.shape != other._data.shape:
         return False
-    dt = dtypes.promote_types(a.dtype, b.dtype)
-    return bool(np.array_equal(a._data.astype(dt.np, copy=False), b._data.astype(dt.np, copy=False)))
+    dt = dtypes.promote_types(input.dtype, other.dtype)
+    return bool(np.array_equal(input._data.astype(dt.np, copy=False), other._data.astype(dt.np, copy=False)))

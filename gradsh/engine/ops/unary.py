@@ -70,10 +70,12 @@ class UnaryNode(Node):
             gd = g._data
             if type(s) is SavedTensor:
                 s = s.array(self)
-                if s.dtype == gd.dtype:
-                    return (result(self.formula(gd, s, NUMPY_MATH), g.dtype),)
-            else:
-                return (result(self.formula(gd, s, NUMPY_MATH), g.dtype),)
+                if s.dtype != gd.dtype:
+                    return (evaluate(self, self.formula, g, self.saved_value),)
+            r = self.formula(gd, s, NUMPY_MATH)
+            if type(r) is _ndarray and r.dtype is gd.dtype:
+                return (Tensor._wrap(r, g.dtype),)
+            return (result(r, g.dtype),)
         return (evaluate(self, self.formula, g, self.saved_value),)
 
 

@@ -156,25 +156,25 @@ def reshape_as(x: Tensor, other: Tensor) -> Tensor:
 
 
 @op("flatten")
-def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    shape = x._data.shape
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    shape = input._data.shape
     if not shape:
-        return reshape(x, (1,))
+        return reshape(input, (1,))
     s, e = _wrap_dim(start_dim, len(shape)), _wrap_dim(end_dim, len(shape))
     if s == e:
-        return x
+        return input
     n = 1
     for d in shape[s:e + 1]:
         n *= d
-    return reshape(x, shape[:s] + (n,) + shape[e + 1:])
+    return reshape(input, shape[:s] + (n,) + shape[e + 1:])
 
 
 @op("unflatten")
-def unflatten(x: Tensor, dim: int, sizes: Any) -> Tensor:
-    shape = x._data.shape
+def unflatten(input: Tensor, dim: int, sizes: Any) -> Tensor:
+    shape = input._data.shape
     d = _wrap_dim(dim, len(shape))
     sizes = _infer_shape(tuple(sizes), shape[d])
-    return view(x, shape[:d] + sizes + shape[d + 1:])
+    return view(input, shape[:d] + sizes + shape[d + 1:])
 
 
 class UnsqueezeBackward0(Node):
@@ -185,14 +185,14 @@ class UnsqueezeBackward0(Node):
 
 
 @op("unsqueeze")
-def unsqueeze(x: Tensor, dim: int) -> Tensor:
-    d = _wrap_dim(dim, x._data.ndim + 1)
-    data = np.expand_dims(x._data, d)
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    d = _wrap_dim(dim, input._data.ndim + 1)
+    data = np.expand_dims(input._data, d)
     node = None
-    if _recording(x):
-        node = UnsqueezeBackward0((edge(x),))
+    if _recording(input):
+        node = UnsqueezeBackward0((edge(input),))
         node.dim = d
-    return make_view(x, data, node, lambda b: b.unsqueeze(d))
+    return make_view(input, data, node, lambda b: b.unsqueeze(d))
 
 
 class SqueezeBackward0(Node):
@@ -211,8 +211,8 @@ class SqueezeBackward2(SqueezeBackward0):
 
 
 @op("squeeze")
-def squeeze(x: Tensor, dim: Any = None) -> Tensor:
-    shape = x._data.shape
+def squeeze(input: Tensor, dim: Any = None) -> Tensor:
+    shape = input._data.shape
     if dim is None:
         axes = tuple(i for i, s in enumerate(shape) if s == 1)
         cls = SqueezeBackward0
@@ -223,12 +223,12 @@ def squeeze(x: Tensor, dim: Any = None) -> Tensor:
         d = _wrap_dim(dim, len(shape))
         axes = (d,) if shape and shape[d] == 1 else ()
         cls = SqueezeBackward1
-    data = np.squeeze(x._data, axis=axes) if axes else x._data.view()
+    data = np.squeeze(input._data, axis=axes) if axes else input._data.view()
     node = None
-    if _recording(x):
-        node = cls((edge(x),))
+    if _recording(input):
+        node = cls((edge(input),))
         node.shape = shape
-    return make_view(x, data, node, lambda b: b.squeeze(dim))
+    return make_view(input, data, node, lambda b: b.squeeze(dim))
 
 
 # ----- transposes ---------------------------------------------------------------------------------
@@ -267,15 +267,15 @@ class TransposeBackward0(Node):
 
 
 @op("transpose", aliases=("swapaxes",))
-def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
-    n = x._data.ndim
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    n = input._data.ndim
     d0, d1 = _wrap_dim(dim0, n), _wrap_dim(dim1, n)
-    data = np.swapaxes(x._data, d0, d1) if n else x._data.view()
+    data = np.swapaxes(input._data, d0, d1) if n else input._data.view()
     node = None
-    if _recording(x):
-        node = TransposeBackward0((edge(x),))
+    if _recording(input):
+        node = TransposeBackward0((edge(input),))
         node.d0, node.d1 = d0, d1
-    return make_view(x, data, node, lambda b: b.transpose(d0, d1))
+    return make_view(input, data, node, lambda b: b.transpose(d0, d1))
 
 
 class TBackward0(Node):
@@ -286,12 +286,12 @@ class TBackward0(Node):
 
 
 @op("t")
-def t(x: Tensor) -> Tensor:
-    if x._data.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x._data.ndim}D")
-    data = x._data.T
-    node = TBackward0((edge(x),)) if _recording(x) else None
-    return make_view(x, data, node, lambda b: b.t())
+def t(input: Tensor) -> Tensor:
+    if input._data.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
+    data = input._data.T
+    node = TBackward0((edge(input),)) if _recording(input) else None
+    return make_view(input, data, node, lambda b: b.t())
 
 
 def T(x: Tensor) -> Tensor:
@@ -361,8 +361,8 @@ class SliceBackward0(SelectBackward0):
 
 
 @op("select")
-def select(x: Tensor, dim: int, index: int) -> Tensor:
-    shape = x._data.shape
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    shape = input._data.shape
     if not shape:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
     d = _wrap_dim(dim, len(shape))
@@ -371,12 +371,12 @@ def select(x: Tensor, dim: int, index: int) -> Tensor:
         raise IndexError(f"index {index} is out of bounds for dimension {d} with size {size}")
     index = index % size
     key = (slice(None),) * d + (index, Ellipsis)
-    data = x._data[key]  # the Ellipsis keeps a 0-d result a view, not a numpy scalar
+    data = input._data[key]  # the Ellipsis keeps a 0-d result a view, not a numpy scalar
     node = None
-    if _recording(x):
-        node = SelectBackward0((edge(x),))
+    if _recording(input):
+        node = SelectBackward0((edge(input),))
         node.shape, node.dim, node.index = shape, d, index
-    return make_view(x, data, node, lambda b: select(b, d, index))
+    return make_view(input, data, node, lambda b: select(b, d, index))
 
 
 def slice_dim(x: Tensor, dim: int, start: Any, stop: Any, step: Any) -> Tensor:
@@ -395,11 +395,11 @@ def slice_dim(x: Tensor, dim: int, start: Any, stop: Any, step: Any) -> Tensor:
 
 
 @op("narrow")
-def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
-    size = x._data.shape[_wrap_dim(dim, x._data.ndim)]
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    size = input._data.shape[_wrap_dim(dim, input._data.ndim)]
     if start < 0:
         start += size
-    return slice_dim(x, dim, start, start + length, 1)
+    return slice_dim(input, dim, start, start + length, 1)
 
 
 class AliasBackward0(Node):
@@ -516,45 +516,45 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
 
 
 @op("chunk")
-def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
-    size = x._data.shape[_wrap_dim(dim, x._data.ndim)]
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
+    size = input._data.shape[_wrap_dim(dim, input._data.ndim)]
     step = max(1, -(-size // chunks))
-    return split(x, step, dim)
+    return split(input, step, dim)
 
 
 @op("unbind")
-def unbind(x: Tensor, dim: int = 0) -> tuple:
-    shape = x._data.shape
+def unbind(input: Tensor, dim: int = 0) -> tuple:
+    shape = input._data.shape
     d = _wrap_dim(dim, len(shape))
     key = (slice(None),) * d
-    datas = [x._data[key + (i, Ellipsis)] for i in range(shape[d])]
+    datas = [input._data[key + (i, Ellipsis)] for i in range(shape[d])]
     node = None
-    if _recording(x):
-        node = UnbindBackward0((edge(x),))
-        node.shape, node.dim, node.dtype, node.n = shape, d, x.dtype, shape[d]
+    if _recording(input):
+        node = UnbindBackward0((edge(input),))
+        node.shape, node.dim, node.dtype, node.n = shape, d, input.dtype, shape[d]
     fns = [lambda b, i=i: select(b, d, i) for i in range(shape[d])]
-    return _multi_views(x, datas, node, "Unbind", fns)
+    return _multi_views(input, datas, node, "Unbind", fns)
 
 
 @op("movedim")
-def movedim(x: Tensor, source: Any, destination: Any) -> Tensor:
-    n = x._data.ndim
+def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:
+    n = input._data.ndim
     src = [_wrap_dim(s, n) for s in (source if isinstance(source, (tuple, list)) else [source])]
     dst = [_wrap_dim(s, n) for s in (destination if isinstance(destination, (tuple, list)) else [destination])]
     order = [i for i in range(n) if i not in src]
     for dd, s in sorted(zip(dst, src)):
         order.insert(dd, s)
-    return permute(x, *order)
+    return permute(input, *order)
 
 
 @op("diagonal")
-def diagonal(x: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-    data = np.diagonal(x._data, offset, dim1, dim2)
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    data = np.diagonal(input._data, offset, dim1, dim2)
     node = None
-    if _recording(x):
-        node = DiagonalBackward0((edge(x),))
-        node.shape, node.args = x._data.shape, (offset, dim1, dim2)
-    return make_view(x, data, node, lambda b: diagonal(b, offset, dim1, dim2))
+    if _recording(input):
+        node = DiagonalBackward0((edge(input),))
+        node.shape, node.args = input._data.shape, (offset, dim1, dim2)
+    return make_view(input, data, node, lambda b: diagonal(b, offset, dim1, dim2))
 
 
 class DiagonalBackward0(Node):

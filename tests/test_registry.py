@@ -1,0 +1,84 @@
+"""The op registry: every Tensor method, in-place form, dunder and torch.* function comes from a declaration."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from gradsh import torch
+from gradsh.engine import registry
+from gradsh.engine.graph import Node
+
+
+def test_every_declared_name_reaches_torch_and_tensor() -> None:
+    for decl in registry.declarations():
+        for name in decl.names:
+            if decl.function is not None and decl.namespace == "torch":
+                assert getattr(torch, name) is decl.function, name
+            if decl.method is not None:
+                assert getattr(torch.Tensor, name) is decl.method, name
+            if decl.inplace:
+                assert callable(getattr(torch.Tensor, name + "_")), name
+        for dunder in decl.dunders:
+            assert dunder in vars(torch.Tensor), dunder
+
+
+def test_aliases_share_the_forward() -> None:
+    assert torch.subtract is torch.sub and torch.Tensor.multiply is torch.Tensor.mul
+    assert torch.nn.functional.log_sigmoid is torch.nn.functional.logsigmoid
+    x = torch.tensor([1.0, 2.0])
+    assert torch.equal(x.clip(1.5, 1.8), x.clamp(1.5, 1.8))
+
+
+def test_functions_are_per_namespace() -> None:
+    assert registry.functions("torch")["relu"] is not registry.functions("torch.nn.functional")["relu"]
+    assert "linear" not in registry.functions("torch")
+    assert "add" in registry.functions("torch")
+
+
+def test_a_declaration_after_install_is_attached_at_once() -> None:
+    @registry.op("gradsh_test_double", function=False)
+    def gradsh_test_double(input: torch.Tensor) -> torch.Tensor:
+        return input * 2
+
+    try:
+        assert torch.Tensor.gradsh_test_double is gradsh_test_double
+        assert torch.equal(torch.ones(2).gradsh_test_double(), torch.full((2,), 2.0))
+    finally:
+        registry._DECLS.remove(next(d for d in registry._DECLS if d.name == "gradsh_test_double"))
+        delattr(torch.Tensor, "gradsh_test_double")
+
+
+def test_an_unknown_dunder_kind_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown dunder kind"):
+        registry._dunder(lambda a, b: a, "sideways", None)
+
+
+def test_release_is_compiled_from_saved() -> None:
+    class SavesTwo(Node):
+        __slots__ = ("a", "b", "c")
+        saved = ("a", "b")
+
+    node = SavesTwo(())
+    node.a, node.b, node.c = 1, 2, 3
+    node.release()
+    assert (node.a, node.b, node.c, node._freed) == (None, None, 3, True)
+    assert SavesTwo.release is not Node.release
+
+
+@pytest.mark.parametrize("module", ["gradsh.engine", "gradsh.engine.tensor", "gradsh.engine.ops.views",
+                                    "gradsh.engine.nn.layers", "gradsh.engine.graph"])
+def test_importing_any_engine_module_completes_tensor_and_loads_no_front_end(module: str) -> None:
+    code = (
+        "import sys\n"
+        f"import {module}\n"
+        "import gradsh.engine.tensor as t\n"
+        "assert hasattr(t.Tensor, 'tanh') and hasattr(t.Tensor, 'add_') and '__matmul__' in vars(t.Tensor)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('rich', 'prompt_toolkit', 'typer')\n"
+        "             or m.startswith(('gradsh.torch', 'gradsh.transcript', 'gradsh.repl', 'gradsh.report',\n"
+        "                              'gradsh.cli', 'gradsh.commands')))\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
