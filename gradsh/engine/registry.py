@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .out_arg import with_out
+
 # how a dunder wraps the forward
 BINARY = "binary"  # a.__add__(b) -> forward(a, b); numpy arrays are left to numpy
 REFLECTED = "reflected"  # a.__rmatmul__(b) -> forward(b, a)
@@ -58,16 +60,23 @@ def op(
     inplace: bool | Callable = False,
     dunders: dict[str, str] | None = None,
     namespace: str = "torch",
+    out: bool = False,
 ) -> Callable[[Callable], Callable]:
-    """Declare the decorated forward as PyTorch's op `name` with the variants given."""
+    """Declare the decorated forward as PyTorch's op `name` with the variants given.
+
+    `out=True`: the function variant also takes PyTorch's keyword-only `out=` (out_arg.with_out).
+    """
 
     def declare(forward: Callable) -> Callable:
+        fn = forward if function is True else (function or None)
+        if out and fn is not None:
+            fn = with_out(name, fn)
         decl = OpDecl(
             name=name,
             forward=forward,
             namespace=namespace,
             aliases=tuple(aliases),
-            function=forward if function is True else (function or None),
+            function=fn,
             method=forward if method is True else (method or None),
             inplace=inplace or None,
             dunders=dict(dunders or {}),

@@ -83,7 +83,7 @@ class SubBackward0(Node):
         return ga, gb
 
 
-@op("add", function=_add_function, inplace=True, dunders={"__add__": BINARY, "__radd__": BINARY, "__iadd__": INPLACE})
+@op("add", out=True, function=_add_function, inplace=True, dunders={"__add__": BINARY, "__radd__": BINARY, "__iadd__": INPLACE})
 def add(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     x, y, dt = promote2(input, other)
     out = result(x + y if alpha == 1 else x + y * alpha, dt)
@@ -106,7 +106,7 @@ def add(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     return out
 
 
-@op("sub", aliases=("subtract",), inplace=True, dunders={"__sub__": BINARY, "__isub__": INPLACE})
+@op("sub", out=True, aliases=("subtract",), inplace=True, dunders={"__sub__": BINARY, "__isub__": INPLACE})
 def sub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     x, y, dt = promote2(input, other)
     if dt is dtypes.bool_:
@@ -178,7 +178,7 @@ def _times(g: Any, other: Any, m: Any) -> Any:
     return g * other
 
 
-@op("mul", aliases=("multiply",), inplace=True, dunders={"__mul__": BINARY, "__rmul__": BINARY, "__imul__": INPLACE})
+@op("mul", out=True, aliases=("multiply",), inplace=True, dunders={"__mul__": BINARY, "__rmul__": BINARY, "__imul__": INPLACE})
 def mul(input: Tensor, other: Any) -> Tensor:
     x, y, dt = promote2(input, other)
     out = result(x * y, dt)
@@ -221,7 +221,7 @@ def _over_squared(g: Any, self: Any, other: Any, m: Any) -> Any:
     return -g * self / (other * other)
 
 
-@op("div", aliases=("divide", "true_divide"), inplace=True, dunders={"__truediv__": BINARY, "__itruediv__": INPLACE})
+@op("div", out=True, aliases=("divide", "true_divide"), inplace=True, dunders={"__truediv__": BINARY, "__itruediv__": INPLACE})
 def div(input: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     if rounding_mode is not None:
         return floor_divide(input, other) if rounding_mode == "floor" else _trunc_divide(input, other)
@@ -256,7 +256,7 @@ class NotImplemented(Node):
         raise RuntimeError(f"derivative for {self.op} is not implemented")
 
 
-@op("floor_divide", dunders={"__floordiv__": BINARY})
+@op("floor_divide", out=True, dunders={"__floordiv__": BINARY})
 def floor_divide(input: Tensor, other: Any) -> Tensor:
     x, y, dt = promote2(input, other)
     out = result(np.floor_divide(x, y), dt)
@@ -286,7 +286,7 @@ class RemainderBackward0(Node):
         return fit(grads[0], self.a_meta), None
 
 
-@op("remainder", aliases=("fmod",), inplace=True, dunders={"__mod__": BINARY})
+@op("remainder", out=True, aliases=("fmod",), inplace=True, dunders={"__mod__": BINARY})
 def remainder(input: Tensor, other: Any) -> Tensor:
     x, y, dt = promote2(input, other)
     out = result(np.mod(x, y), dt)
@@ -345,7 +345,7 @@ class PowBackward2(Node):
         return (grads[0] * out * math.log(self.base),)
 
 
-@op("pow", function=_pow_function, inplace=True, dunders={"__pow__": BINARY, "__ipow__": INPLACE})
+@op("pow", out=True, function=_pow_function, inplace=True, dunders={"__pow__": BINARY, "__ipow__": INPLACE})
 def pow(input: Tensor, exponent: Any) -> Tensor:
     if isinstance(exponent, Tensor):
         x, y, dt = promote2(input, exponent)
@@ -421,7 +421,7 @@ class RoundBackward0(Node):
         return (grads[0] * 0,)
 
 
-@op("neg", aliases=("negative",), inplace=True, dunders={"__neg__": DIRECT})
+@op("neg", out=True, aliases=("negative",), inplace=True, dunders={"__neg__": DIRECT})
 def neg(input: Tensor) -> Tensor:
     if input.dtype is dtypes.bool_:
         raise RuntimeError(
@@ -434,7 +434,7 @@ def neg(input: Tensor) -> Tensor:
     return out
 
 
-@op("round", inplace=True)
+@op("round", out=True, inplace=True)
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:
     out = result(np.round(input._data, decimals) if decimals else np.rint(input._data), input.dtype)
     if state.recording and input._rg:
@@ -442,7 +442,7 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:
     return out
 
 
-@op("square", inplace=True)
+@op("square", out=True, inplace=True)
 def square(input: Tensor) -> Tensor:
     return pow(input, 2)
 
@@ -492,7 +492,7 @@ class ClampBackward0(Node):
         return gx, glo, ghi
 
 
-@op("clamp", aliases=("clip",), inplace=True)
+@op("clamp", out=True, aliases=("clip",), inplace=True)
 def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -598,7 +598,7 @@ class WhereBackward0(Node):
         return ga, gb
 
 
-@op("where", method=_where_method)
+@op("where", out=True, method=_where_method)
 def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     if input is None and other is None:
         from .indexing import nonzero
@@ -659,12 +659,12 @@ def _extremum(a: Tensor, b: Any, fn: Any, node_cls: type) -> Tensor:
     return out
 
 
-@op("maximum")
+@op("maximum", out=True)
 def maximum(input: Tensor, other: Any) -> Tensor:
     return _extremum(input, other, np.maximum, MaximumBackward0)
 
 
-@op("minimum")
+@op("minimum", out=True)
 def minimum(input: Tensor, other: Any) -> Tensor:
     return _extremum(input, other, np.minimum, MinimumBackward0)
 
@@ -687,12 +687,12 @@ def _compare(name: str, fn: Any) -> Any:
     return _named(compare, name)
 
 
-eq = op("eq", dunders={"__eq__": BINARY})(_compare("eq", np.equal))
-ne = op("ne", dunders={"__ne__": BINARY})(_compare("ne", np.not_equal))
-lt = op("lt", dunders={"__lt__": BINARY})(_compare("lt", np.less))
-le = op("le", dunders={"__le__": BINARY})(_compare("le", np.less_equal))
-gt = op("gt", dunders={"__gt__": BINARY})(_compare("gt", np.greater))
-ge = op("ge", dunders={"__ge__": BINARY})(_compare("ge", np.greater_equal))
+eq = op("eq", out=True, dunders={"__eq__": BINARY})(_compare("eq", np.equal))
+ne = op("ne", out=True, dunders={"__ne__": BINARY})(_compare("ne", np.not_equal))
+lt = op("lt", out=True, dunders={"__lt__": BINARY})(_compare("lt", np.less))
+le = op("le", out=True, dunders={"__le__": BINARY})(_compare("le", np.less_equal))
+gt = op("gt", out=True, dunders={"__gt__": BINARY})(_compare("gt", np.greater))
+ge = op("ge", out=True, dunders={"__ge__": BINARY})(_compare("ge", np.greater_equal))
 
 
 def _logical(name: str, fn: Any) -> Any:
@@ -703,12 +703,12 @@ def _logical(name: str, fn: Any) -> Any:
     return _named(logical, name)
 
 
-logical_and = op("logical_and")(_logical("logical_and", np.logical_and))
-logical_or = op("logical_or")(_logical("logical_or", np.logical_or))
-logical_xor = op("logical_xor")(_logical("logical_xor", np.logical_xor))
+logical_and = op("logical_and", out=True)(_logical("logical_and", np.logical_and))
+logical_or = op("logical_or", out=True)(_logical("logical_or", np.logical_or))
+logical_xor = op("logical_xor", out=True)(_logical("logical_xor", np.logical_xor))
 
 
-@op("logical_not")
+@op("logical_not", out=True)
 def logical_not(input: Tensor) -> Tensor:
     return result(np.logical_not(input._data), dtypes.bool_)
 
@@ -723,12 +723,12 @@ def _bitwise(name: str, fn: Any) -> Any:
     return _named(bitwise, name)
 
 
-bitwise_and = op("bitwise_and", dunders={"__and__": BINARY, "__rand__": BINARY})(_bitwise("bitwise_and", np.bitwise_and))
-bitwise_or = op("bitwise_or", dunders={"__or__": BINARY, "__ror__": BINARY})(_bitwise("bitwise_or", np.bitwise_or))
-bitwise_xor = op("bitwise_xor", dunders={"__xor__": BINARY, "__rxor__": BINARY})(_bitwise("bitwise_xor", np.bitwise_xor))
+bitwise_and = op("bitwise_and", out=True, dunders={"__and__": BINARY, "__rand__": BINARY})(_bitwise("bitwise_and", np.bitwise_and))
+bitwise_or = op("bitwise_or", out=True, dunders={"__or__": BINARY, "__ror__": BINARY})(_bitwise("bitwise_or", np.bitwise_or))
+bitwise_xor = op("bitwise_xor", out=True, dunders={"__xor__": BINARY, "__rxor__": BINARY})(_bitwise("bitwise_xor", np.bitwise_xor))
 
 
-@op("bitwise_not", dunders={"__invert__": DIRECT})
+@op("bitwise_not", out=True, dunders={"__invert__": DIRECT})
 def bitwise_not(input: Tensor) -> Tensor:
     if input.dtype.is_floating_point:
         raise TypeError("bitwise_not_cpu not implemented for 'Float'")

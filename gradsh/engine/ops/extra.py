@@ -40,7 +40,7 @@ class LogsumexpBackward0(Node):
         return (g * (x - out).exp(),)
 
 
-@op("logsumexp")
+@op("logsumexp", out=True)
 def logsumexp(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     dt = input.dtype if input.dtype.is_floating_point or input.dtype.is_complex else dtypes.get_default_dtype()
     nd = input._data.ndim
@@ -76,7 +76,7 @@ class ErfBackward0(Node):
         return (grads[0] * ((-(x * x)).exp() * (2 / math.sqrt(math.pi))),)
 
 
-@op("erf")
+@op("erf", out=True)
 def erf(input: Tensor) -> Tensor:
     dt = input.dtype if input.dtype.is_floating_point else dtypes.get_default_dtype()
     data = np.asarray(_erf(input._data.astype(np.float64)), dtype=np.float64).reshape(input._data.shape)
@@ -101,7 +101,7 @@ class CumsumBackward0(Node):
         return (g.sum(self.dim, keepdim=True) - g.cumsum(self.dim) + g,)
 
 
-@op("cumsum")
+@op("cumsum", out=True)
 def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     dt = dtype or (dtypes.int64 if not (input.dtype.is_floating_point or input.dtype.is_complex) else input.dtype)
     nd = input._data.ndim
@@ -249,7 +249,7 @@ def index_add_(x: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any
 
 
 op("scatter", inplace=scatter_)(scatter)
-op("index_add", inplace=index_add_)(index_add)
+op("index_add", out=True, inplace=index_add_)(index_add)
 
 __all__ = [
     "allclose", "cumsum", "erf", "index_add", "index_add_", "isclose", "logsumexp", "scatter", "scatter_",

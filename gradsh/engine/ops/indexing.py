@@ -216,7 +216,7 @@ def _gather_key(index: np.ndarray, dim: int) -> tuple:
     return tuple(grids)
 
 
-@op("gather")
+@op("gather", out=True)
 def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     d = dim % max(input._data.ndim, 1)
     out = result(np.take_along_axis(input._data, index._data, axis=d), input.dtype)
@@ -236,7 +236,7 @@ class IndexSelectBackward0(Node):
         return (embed(grads[0], self.shape, key),)
 
 
-@op("index_select")
+@op("index_select", out=True)
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     d = dim % max(input._data.ndim, 1)
     out = result(np.take(input._data, index._data, axis=d), input.dtype)
@@ -269,13 +269,13 @@ def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
     return out
 
 
-@op("masked_select")
+@op("masked_select", out=True)
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     xb, mb = np.broadcast_arrays(input._data, mask._data)
     return _advanced(input.expand(*xb.shape) if xb.shape != input._data.shape else input, (mb,))
 
 
-@op("nonzero")
+@op("nonzero", out=True)
 def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
     idx = np.nonzero(input._data)
     if as_tuple:

@@ -40,7 +40,7 @@ class CatBackward0(Node):
         return tuple(out)
 
 
-@op("cat", aliases=("concat", "concatenate"), method=False)
+@op("cat", out=True, aliases=("concat", "concatenate"), method=False)
 def cat(tensors: Any, dim: int = 0) -> Tensor:
     ts = list(tensors)
     if not ts:
@@ -76,7 +76,7 @@ class StackBackward0(Node):
                      for (fn, _), p, dt in zip(self.next_functions, pieces, self.dtypes))
 
 
-@op("stack", method=False)
+@op("stack", out=True, method=False)
 def stack(tensors: Any, dim: int = 0) -> Tensor:
     ts = list(tensors)
     if not ts:

@@ -37,7 +37,7 @@ def _check_2d(a: Tensor, b: Tensor) -> None:
         )
 
 
-@op("mm")
+@op("mm", out=True)
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     _check_2d(input, mat2)
     if input.dtype is not mat2.dtype:  # matrix products do not promote
@@ -65,7 +65,7 @@ class MvBackward0(Node):
         return ga, gv
 
 
-@op("mv")
+@op("mv", out=True)
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     if input._data.ndim == 2 and vec._data.ndim == 1 and input._data.shape[1] != vec._data.shape[0]:
         n, m = input._data.shape
@@ -98,7 +98,7 @@ class DotBackward0(Node):
         return ga, gb
 
 
-@op("dot")
+@op("dot", out=True)
 def dot(input: Tensor, tensor: Tensor) -> Tensor:
     if input._data.ndim != 1 or tensor._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and {tensor._data.ndim}D tensors")
@@ -128,7 +128,7 @@ class BmmBackward0(Node):
         return ga, gb
 
 
-@op("bmm")
+@op("bmm", out=True)
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     for name, t in (("batch1", input), ("batch2", mat2)):
         if t._data.ndim != 3:
@@ -151,7 +151,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     return out
 
 
-@op("outer")
+@op("outer", out=True)
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     # PyTorch: self.reshape({self.size(0), 1}) * vec2
     return input.reshape(input._data.shape[0] if input._data.ndim else 1, 1) * vec2
@@ -207,7 +207,7 @@ def _should_fold(a: Tensor, b: Tensor) -> bool:
     return all(data.strides[i] == data.strides[i + 1] * data.shape[i + 1] for i in range(data.ndim - 2))
 
 
-@op("matmul", dunders={"__matmul__": BINARY, "__rmatmul__": REFLECTED})
+@op("matmul", out=True, dunders={"__matmul__": BINARY, "__rmatmul__": REFLECTED})
 def matmul(input: Tensor, other: Any) -> Tensor:
     if not isinstance(other, Tensor):
         raise TypeError(f"matmul(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
@@ -271,7 +271,7 @@ class AddmmBackward0(Node):
         return gb, g1, g2
 
 
-@op("addmm")
+@op("addmm", out=True)
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     # dtypes are checked before the shapes here (PyTorch's ADDMM_META)
     if input.dtype is not mat2.dtype:

@@ -327,12 +327,12 @@ def _amax(x: Tensor, dim: Any, keepdim: bool, is_max: bool) -> Tensor:
     return out
 
 
-@op("amax")
+@op("amax", out=True)
 def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     return _amax(input, dim, keepdim, True)
 
 
-@op("amin")
+@op("amin", out=True)
 def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     return _amax(input, dim, keepdim, False)
 
@@ -535,12 +535,12 @@ def _var(x: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any, is_
     return out
 
 
-@op("var")
+@op("var", out=True)
 def var(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
     return _var(input, dim, unbiased, keepdim, correction, False)
 
 
-@op("std")
+@op("std", out=True)
 def std(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
     return _var(input, dim, unbiased, keepdim, correction, True)
 

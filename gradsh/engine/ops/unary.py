@@ -89,6 +89,7 @@ def unary(
     keeps_dtype: bool = False,
     aliases: tuple[str, ...] = (),
     dunders: dict[str, str] | None = None,
+    out: bool = True,
 ) -> Callable:
     """Declare one row: the forward `torch.name` / `Tensor.name` / `Tensor.name_` and its node class `node`.
 
@@ -122,7 +123,7 @@ def unary(
     setattr(NUMPY_MATH, name, fn)
     setattr(TENSOR_MATH, name, forward)
     globals()[node] = node_cls  # importable and greppable by PyTorch's name
-    return op(name, aliases=aliases, inplace=True, dunders=dunders)(forward)
+    return op(name, aliases=aliases, inplace=True, dunders=dunders, out=out)(forward)
 
 
 def _record(x: Tensor, out: Tensor, node_cls: type, saves: str | None) -> Tensor:
@@ -185,6 +186,6 @@ floor = unary("floor", "FloorBackward0", np.floor, None, _zero, keeps_dtype=True
 ceil = unary("ceil", "CeilBackward0", np.ceil, None, _zero, keeps_dtype=True)
 trunc = unary("trunc", "TruncBackward0", np.trunc, None, _zero, keeps_dtype=True, aliases=("fix",))
 sign = unary("sign", "SignBackward0", np.sign, None, _zero, keeps_dtype=True)
-relu = unary("relu", "ReluBackward0", _relu, RESULT, lambda g, y, m: g * (y > 0), keeps_dtype=True)
+relu = unary("relu", "ReluBackward0", _relu, RESULT, lambda g, y, m: g * (y > 0), keeps_dtype=True, out=False)
 abs = unary("abs", "AbsBackward0", np.abs, INPUT, lambda g, x, m: g * m.sign(x), keeps_dtype=True,
             aliases=("absolute",), dunders={"__abs__": DIRECT})
