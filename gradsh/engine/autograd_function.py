@@ -9,6 +9,7 @@ and whatever attributes forward stored on ctx. The node has one edge per Tensor 
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +17,7 @@ import numpy as np
 
 from .grad_mode import no_grad, state
 from .graph import FREED_MESSAGE, Node, SavedTensor, edge
-from .ops._core import attach
+from .ops._core import attach, sum_to
 from .tensor import Tensor
 
 LEAF_MESSAGE = "a leaf Variable that requires grad has been used in an in-place operation."
@@ -107,8 +108,6 @@ class BackwardCFunction(Node, FunctionCtx):
                     raise TypeError(f"expected Tensor or None as gradient, got {type(g).__name__}")
                 if tuple(g._data.shape) != shape:
                     if g._data.size == int(np.prod(shape)) or _broadcastable(shape, g._data.shape):
-                        from .ops._core import sum_to
-
                         g = sum_to(g, shape) if _broadcastable(shape, g._data.shape) else g.reshape(shape)
                     else:
                         raise RuntimeError(
@@ -147,8 +146,6 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
     generate_vmap_rule = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        import warnings
-
         warnings.warn(f"{type(self)} should not be instantiated. Methods on autograd functions are all static, so "
                       "you should invoke them on the class itself. Instantiating an autograd function will raise an "
                       "error in a future version of PyTorch.", DeprecationWarning, stacklevel=2)

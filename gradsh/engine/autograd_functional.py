@@ -17,6 +17,8 @@ import numpy as np
 
 from .backward import grad as autograd_grad
 from .grad_mode import enable_grad, set_grad_enabled, state
+from .ops.joining import stack
+from .printing import tensor_repr
 from .tensor import Tensor
 
 # ----- helpers (torch/autograd/functional.py) -----------------------------------------------------------
@@ -176,8 +178,6 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
         raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your '
                              'function has more outputs than inputs, "forward-mode" tends to be more performant. '
                              'Otherwise, prefer to use "reverse-mode".')
-    from .ops.joining import stack
-
     with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
@@ -351,8 +351,6 @@ def gradcheck(func: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1
             if not np.allclose(ana, num, rtol=rtol, atol=atol):
                 if not raise_exception:
                     return False
-                from .printing import tensor_repr
-
                 msg = (f"Jacobian mismatch for output {oi} with respect to input {input_index[ii]},\n"
                        f"numerical:{tensor_repr(_as_matrix_tensor(num, out))}\n"
                        f"analytical:{tensor_repr(_as_matrix_tensor(ana, out))}\n")

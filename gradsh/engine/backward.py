@@ -15,7 +15,9 @@ import numpy as np
 from . import hooks as hooks_mod
 from .grad_mode import _set_grad, state
 from .graph import FREED_MESSAGE, AccumulateGrad, Node, accumulator
-from .tensor import Tensor
+from .ops._core import wrap
+from .ops.inplace import copy_backwards
+from .tensor import Size, Tensor
 
 
 def _no_graph_error(i: int) -> RuntimeError:
@@ -43,14 +45,10 @@ def make_grads(outputs: Sequence[Tensor], grads: Sequence[Any] | None) -> list:
                 continue
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            from .ops._core import wrap
-
             g = wrap(np.ones(t._data.shape, dtype=t.dtype.np), t.dtype)
         elif not isinstance(g, Tensor):
             raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
         elif g._data.shape != t._data.shape:
-            from .tensor import Size
-
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{i}] has a shape of {Size(g._data.shape)!r} and output[{i}] has a "
                 f"shape of {Size(t._data.shape)!r}."
@@ -128,8 +126,6 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         g = captured.get(target)
         if g is None:
             if materialize_grads:
-                from .ops._core import wrap
-
                 g = wrap(np.zeros(t._data.shape, dtype=t.dtype.np), t.dtype)
             elif not allow_unused:
                 raise RuntimeError(
@@ -323,8 +319,6 @@ def _accumulate(var: Tensor, g: Tensor, create_graph: bool) -> None:
         g = g.to(var.dtype)
     if old is None:
         if create_graph and g._rg:
-            from .ops.inplace import copy_backwards
-
             var._grad = copy_backwards(g)
         else:
             var._grad = _fresh_copy(g, var.dtype)

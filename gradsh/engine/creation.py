@@ -26,9 +26,7 @@ def _check_requires_grad(requires_grad: Any, fn: str = "tensor") -> None:
 
 def _finish(data: np.ndarray, dt: dtypes.dtype, requires_grad: bool) -> Tensor:
     if dt is dtypes.bfloat16:
-        from .ops._core import round_bfloat16
-
-        data = round_bfloat16(data)
+        data = dtypes.round_bfloat16(data)
     t = Tensor._wrap(data, dt)
     if requires_grad:
         if not (dt.is_floating_point or dt.is_complex):

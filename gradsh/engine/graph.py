@@ -72,12 +72,12 @@ class Node:
             setattr(self, name, None)
 
     def register_hook(self, fn: Any) -> Any:
-        from .hooks import register_node_hook
+        from .hooks import register_node_hook  # cycle: hooks imports graph
 
         return register_node_hook(self, fn)
 
     def register_prehook(self, fn: Any) -> Any:
-        from .hooks import register_node_prehook
+        from .hooks import register_node_prehook  # cycle: hooks imports graph
 
         return register_node_prehook(self, fn)
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from . import dtypes
 from .grad_mode import state
+from .printing import parameter_repr
 from .tensor import Tensor
 
 
@@ -43,8 +44,6 @@ class Parameter(Tensor):
         pass
 
     def __repr__(self) -> str:
-        from .printing import parameter_repr
-
         return parameter_repr(self)
 
     __str__ = __repr__

@@ -21,7 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .out_arg import with_out
+from .tensor import Tensor
 
 # how a dunder wraps the forward
 BINARY = "binary"  # a.__add__(b) -> forward(a, b); numpy arrays are left to numpy
@@ -93,7 +96,7 @@ def tensor_property(name: str, getter: Callable, setter: Callable | None = None)
     """A Tensor property such as `T` or `data`."""
     _PROPERTIES[name] = property(getter, setter)
     if _installed[0]:
-        setattr(_tensor_class(), name, _PROPERTIES[name])
+        setattr(Tensor, name, _PROPERTIES[name])
 
 
 def declarations() -> list[OpDecl]:
@@ -112,7 +115,7 @@ def functions(namespace: str) -> dict[str, Callable]:
 
 def tensor_names() -> dict[str, Callable]:
     """Every Tensor attribute the registry sets: methods, in-place forms and dunders."""
-    from .ops import inplace as inplace_ops
+    from .ops import inplace as inplace_ops  # cycle: ops/inplace imports registry
 
     names: dict[str, Callable] = {}
     for decl in _DECLS:
@@ -135,8 +138,6 @@ def _tensor_attributes(decl: OpDecl, inplace_ops: Any) -> dict[str, Callable]:
 
 
 def _dunder(forward: Callable, kind: str, inplace_ops: Any) -> Callable:
-    import numpy as np
-
     arrays = np.ndarray
     if kind == DIRECT:
         return forward
@@ -162,23 +163,17 @@ def _dunder(forward: Callable, kind: str, inplace_ops: Any) -> Callable:
     raise ValueError(f"unknown dunder kind {kind!r}")
 
 
-def _tensor_class() -> type:
-    from .tensor import Tensor
-
-    return Tensor
-
-
 def _install_one(decl: OpDecl) -> None:
-    from .ops import inplace as inplace_ops
+    from .ops import inplace as inplace_ops  # cycle: ops/inplace imports registry
 
-    cls = _tensor_class()
+    cls = Tensor
     for n, fn in _tensor_attributes(decl, inplace_ops).items():
         setattr(cls, n, fn)
 
 
 def install() -> None:
     """Set every declared method, in-place form, dunder and property on Tensor (once all ops are imported)."""
-    cls = _tensor_class()
+    cls = Tensor
     for n, fn in tensor_names().items():
         setattr(cls, n, fn)
     for n, prop in _PROPERTIES.items():

@@ -7,6 +7,7 @@ methods by engine/methods.py; this module holds the state and the attribute prot
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any, Self
 
@@ -15,7 +16,9 @@ import numpy as np
 from . import dtypes
 from . import graph as _graph
 from .grad_mode import state
-from .graph import Node
+from .graph import Node, edge, forward_name
+from .hooks import register_post_accumulate_hook, register_tensor_hook, retain_grad
+from .printing import format_tensor, tensor_repr
 
 _new = object.__new__
 
@@ -84,7 +87,7 @@ class Tensor:
         "dtype",
     )
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:
-        from .creation import legacy_constructor
+        from .creation import legacy_constructor  # cycle: creation imports tensor
 
         return legacy_constructor(cls, *args, **kwargs)
 
@@ -217,20 +220,14 @@ class Tensor:
         return bool(self._data.reshape(()).item())
 
     def __floor__(self) -> int:
-        import math
-
         return math.floor(self._to_python_scalar(float, True))
 
     def __repr__(self) -> str:
-        from .printing import tensor_repr
-
         return tensor_repr(self)
 
     __str__ = __repr__
 
     def __format__(self, spec: str) -> str:
-        from .printing import format_tensor
-
         return format_tensor(self, spec, type(self).__name__)
 
     def _autograd_suffix(self) -> str:
@@ -341,27 +338,21 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is None:  # the property: a stale view's node is regenerated first
             return
-        from .hooks import retain_grad
-
         retain_grad(self)
 
     def register_hook(self, hook: Any) -> Any:
         if not self._rg:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        from .hooks import register_tensor_hook
-
         return register_tensor_hook(self, hook)
 
     def register_post_accumulate_grad_hook(self, hook: Any) -> Any:
         if self._grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
-        from .hooks import register_post_accumulate_hook
-
         return register_post_accumulate_hook(self, hook)
 
     def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
                  inputs: Any = None) -> None:
-        from .backward import backward
+        from .backward import backward  # cycle: backward imports tensor
 
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
@@ -416,8 +407,6 @@ def view_rebase_message(t: Tensor, indirect: bool) -> str | None:
     meta = None if extra is None else extra.view_kind
     if meta is None:
         return None
-    from .graph import forward_name
-
     fn = t._grad_fn
     obj = "its base or another view of its base has been" if indirect else "is being"
     if meta != "multi" or fn is None:
@@ -451,8 +440,7 @@ def _view_grad_fn(t: Tensor) -> Node | None:
     msg = view_rebase_message(t, True)
     if msg is not None:
         raise RuntimeError(msg)
-    from .graph import edge
-    from .ops.views import AsStridedBackward0
+    from .ops.views import AsStridedBackward0  # cycle: ops/views imports tensor
 
     node = AsStridedBackward0((edge(base),))
     node.base_shape = base._data.shape
@@ -463,8 +451,6 @@ def _view_grad_fn(t: Tensor) -> Node | None:
     t._attr_version = t._vc[0]
     extra = t._extra
     if extra is not None and extra.retains_grad:  # retain_grad follows the tensor to its new node
-        from .hooks import retain_grad
-
         retain_grad(t)
     return node
 

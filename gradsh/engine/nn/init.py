@@ -10,6 +10,8 @@ import math
 import warnings
 from typing import Any
 
+import numpy as np
+
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 
@@ -82,8 +84,6 @@ def zeros_(tensor: Tensor) -> Tensor:
 
 
 def eye_(tensor: Tensor) -> Tensor:
-    import numpy as np
-
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     with no_grad():

@@ -15,7 +15,7 @@ from ..ops import random_ops, reduction, unary
 from ..parameter import Parameter
 from ..tensor import Tensor
 from . import init
-from .module import Module
+from .module import Module, _addindent
 
 # ----- Linear and friends ------------------------------------------------------------------------------
 
@@ -165,8 +165,6 @@ def _compressed_child_lines(modules: dict) -> list[str]:
 
 
 def _indent(s: str) -> str:
-    from .module import _addindent
-
     return _addindent(s, 2)
 
 

@@ -13,6 +13,7 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from .. import dtypes
 from ..grad_mode import no_grad
 from ..parameter import Parameter
 from ..tensor import Tensor
@@ -401,8 +402,6 @@ class Module:
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
-        from .. import dtypes
-
         dtype = kwargs.get("dtype")
         for a in args:
             if isinstance(a, dtypes.dtype):

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import dtypes
-from ..dtypes import bfloat16
+from .. import creation, dtypes
+from ..dtypes import bfloat16, round_bfloat16
 from ..grad_mode import state
 from ..graph import Node, SavedTensor, edge
 from ..tensor import Tensor
@@ -20,15 +20,6 @@ wrap = Tensor._wrap
 _ndarray = np.ndarray
 _asarray = np.asarray
 _SCALARS = (int, float, bool, complex)
-
-
-def round_bfloat16(a: np.ndarray) -> np.ndarray:
-    """Round float32 storage to bfloat16 precision (round half to even), as bfloat16 tensors hold."""
-    a = np.ascontiguousarray(a, dtype=np.float32)
-    bits = a.view(np.uint32)
-    rounded = (bits + (0x7FFF + ((bits >> 16) & 1))) & 0xFFFF0000
-    out = np.where(np.isnan(a), a, rounded.view(np.float32))
-    return out.astype(np.float32, copy=False)
 
 
 def result(data: Any, dtype: dtypes.dtype) -> Tensor:
@@ -52,9 +43,7 @@ def to_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     if isinstance(value, (np.ndarray, np.generic)):
         arr = np.asarray(value)
         return wrap(arr, dtypes.from_numpy_dtype(arr.dtype))
-    from ..creation import tensor
-
-    return tensor(value)
+    return creation.tensor(value)
 
 
 def promote2(a: Tensor, b: Any) -> tuple:

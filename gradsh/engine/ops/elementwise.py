@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -339,8 +340,6 @@ class PowBackward2(Node):
     saved = ("out",)
 
     def apply(self, grads: list) -> tuple:
-        import math
-
         out = unpack(self.out, self)
         return (grads[0] * out * math.log(self.base),)
 
@@ -601,7 +600,7 @@ class WhereBackward0(Node):
 @op("where", out=True, method=_where_method)
 def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     if input is None and other is None:
-        from .indexing import nonzero
+        from .indexing import nonzero  # cycle: ops/indexing imports elementwise
 
         return nonzero(condition, as_tuple=True)
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)

@@ -8,12 +8,13 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
-from ..grad_mode import state
+from ..grad_mode import no_grad, state
 from ..graph import Node, edge
 from ..registry import DIRECT, op
 from ..tensor import Tensor
 from . import views
 from ._core import attach, result, save, unpack
+from .elementwise import where
 
 
 def _is_basic(item: Any) -> bool:
@@ -189,8 +190,6 @@ def embed_by_view(g: Tensor, base_shape: tuple, view_fn: Callable) -> Tensor:
 
 class _no_record:
     def __enter__(self) -> None:
-        from ..grad_mode import no_grad
-
         self.ctx = no_grad()
         self.ctx.__enter__()
 
@@ -252,8 +251,6 @@ class MaskedFillBackward0(Node):
     saved = ("mask",)
 
     def apply(self, grads: list) -> tuple:
-        from .elementwise import where
-
         mask = unpack(self.mask, self)
         return (where(mask, 0.0, grads[0]),)
 

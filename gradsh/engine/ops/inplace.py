@@ -14,10 +14,14 @@ import numpy as np
 
 from .. import dtypes
 from ..grad_mode import no_grad, state
-from ..graph import NO_EDGE, Node, SavedTensor, SpecialNode, edge
+from ..graph import NO_EDGE, Node, SavedTensor, SpecialNode, accumulator, edge
+from ..hooks import retain_grad
 from ..registry import DIRECT, op
 from ..tensor import Tensor, view_rebase_message
-from ._core import attach, sum_to
+from . import elementwise as ew
+from ._core import attach, sum_to, to_tensor
+from .indexing import _basic, _is_basic, _normalize_key, _to_index, apply_slicing, getitem
+from .views import AsStridedBackward0, expand, view
 
 LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_OF_LEAF_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
@@ -59,8 +63,6 @@ def _snapshot(t: Tensor) -> Tensor:
         old._rg = True
         old._output_nr = t._output_nr
         if t._grad_fn is None:
-            from ..graph import accumulator
-
             accumulator(t)
             old._accum = t._accum
             old._grad_fn = None
@@ -91,8 +93,6 @@ def _write_directly(t: Tensor, op: Callable, args: tuple, kwargs: dict) -> bool:
     """Untracked add_/sub_/mul_/div_ on a float tensor: numpy writes into the tensor's memory at once
     (the SGD update's case), with no temporary result to copy back."""
     if not _UFUNCS:
-        from . import elementwise as ew
-
         _UFUNCS.update({ew.add: np.add, ew.sub: np.subtract, ew.mul: np.multiply, ew.div: np.true_divide})
     ufunc = _UFUNCS.get(op)
     if ufunc is None or kwargs or len(args) != 1 or not t.dtype.is_floating_point or t.dtype is dtypes.bfloat16:
@@ -171,8 +171,6 @@ def _rebase(t: Tensor, node: Node) -> None:
     copy_slices.fn = node
     copy_slices.view_fn = t._view_fn
     attach(base, copy_slices)
-    from .views import AsStridedBackward0
-
     view_node = AsStridedBackward0(((copy_slices, 0),))
     view_node.base_shape = base._data.shape
     view_node.view_fn = t._view_fn
@@ -186,8 +184,6 @@ def _move_retains(t: Tensor) -> None:
     """retain_grad() follows the tensor to its new grad_fn (its other hooks stay on the old one, as in PyTorch)."""
     extra = t._extra
     if extra is not None and extra.retains_grad and t._grad_fn is not None:
-        from ..hooks import retain_grad
-
         retain_grad(t)
 
 
@@ -284,8 +280,6 @@ def _fill(t: Tensor, value: Any) -> Tensor:
 
 def _copy(t: Tensor, src: Any) -> Tensor:
     if not isinstance(src, Tensor):
-        from ._core import to_tensor
-
         src = to_tensor(src)
     data = np.broadcast_to(src._data, t._data.shape).astype(t.dtype.np)
     out = Tensor._wrap(np.array(data), t.dtype)
@@ -325,8 +319,6 @@ class IndexPutBackward0(Node):
     __slots__ = ("key", "value_meta")
 
     def apply(self, grads: list) -> tuple:
-        from .indexing import getitem
-
         g = grads[0]
         (fa, _), (fb, _) = self.next_functions
         ga = gb = None
@@ -378,8 +370,6 @@ def _strip_leading_ones(value: Tensor, always: bool = False) -> Tensor:
         n += 1
     if not n and not always:
         return value
-    from .views import view
-
     return view(value, shape[n:])
 
 
@@ -393,16 +383,12 @@ def _copy_to(dst: Tensor, value: Tensor) -> None:
         return
     value = _strip_leading_ones(value, always=True)  # copy_to views the value even when nothing is stripped
     if value._data.shape != dst._data.shape:
-        from .views import expand
-
         value = expand(value, dst._data.shape)
     copy_(dst, value)
 
 
 @op("setitem", function=False, method=False, dunders={"__setitem__": DIRECT})
 def setitem(t: Tensor, key: Any, value: Any) -> None:
-    from .indexing import _basic, _is_basic, _normalize_key, _to_index, apply_slicing
-
     value = _value_tensor(t, value)
     keys = _normalize_key(key)
     if all(_is_basic(k) for k in keys):

@@ -12,6 +12,7 @@ from ..graph import Node, edge
 from ..registry import op
 from ..tensor import Tensor, _wrap_dim
 from ._core import attach, result
+from .views import slice_dim, unbind
 
 
 def _common_dtype(ts: list) -> dtypes.dtype:
@@ -25,8 +26,6 @@ class CatBackward0(Node):
     __slots__ = ("dim", "metas", "sizes")
 
     def apply(self, grads: list) -> tuple:
-        from .views import slice_dim
-
         g = grads[0]
         out, lo = [], 0
         for (fn, _), n, (shape, dt) in zip(self.next_functions, self.sizes, self.metas):
@@ -69,8 +68,6 @@ class StackBackward0(Node):
     __slots__ = ("dim", "dtypes")
 
     def apply(self, grads: list) -> tuple:
-        from .views import unbind
-
         pieces = unbind(grads[0], self.dim)
         return tuple(p if fn is not None and p.dtype is dt else (p.to(dt) if fn is not None else None)
                      for (fn, _), p, dt in zip(self.next_functions, pieces, self.dtypes))

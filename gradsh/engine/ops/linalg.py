@@ -11,6 +11,8 @@ from ..graph import Node, edge
 from ..registry import BINARY, REFLECTED, op
 from ..tensor import Tensor
 from ._core import attach, promote2, result, save, unpack
+from .elementwise import fit
+from .views import UnsafeViewBackward0
 
 
 class MmBackward0(Node):
@@ -179,8 +181,6 @@ def _squeeze0_(t: Tensor) -> Tensor:
 
 def _unsafe_view(t: Tensor, shape: tuple) -> Tensor:
     """at::_unsafe_view: a reshaped result that is not recorded as a view (UnsafeViewBackward0)."""
-    from .views import UnsafeViewBackward0
-
     out = Tensor._wrap(t._data.reshape(shape), t.dtype)
     if state.recording and t._rg:
         node = UnsafeViewBackward0((edge(t),))
@@ -258,8 +258,6 @@ class AddmmBackward0(Node):
     saved = ("m1", "m2")
 
     def apply(self, grads: list) -> tuple:
-        from .elementwise import fit
-
         g = grads[0]
         (fb, _), (f1, _), (f2, _) = self.next_functions
         gb = fit(g * self.beta if self.beta != 1 else g, self.bias_shape) if fb is not None else None

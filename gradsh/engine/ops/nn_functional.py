@@ -20,7 +20,14 @@ from ..graph import Node, edge
 from ..registry import op
 from ..tensor import Tensor
 from ._core import attach, result, save, save_output, unpack
+from .aten import div_scalar
 from .elementwise import _SavesInput, _unary_data, fit, where
+from .extra import erf
+from .linalg import addmm, matmul
+from .reduction import log_softmax as _log_softmax
+from .reduction import mse_loss as _mse
+from .reduction import softmax as _softmax
+from .unary import relu as _relu
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -56,8 +63,6 @@ def _warn_size_mismatch(input: Tensor, target: Tensor) -> None:
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """PyTorch's aten::linear: addmm for a 2-D input with bias, addmm on a flattened view for other contiguous
     inputs (ViewBackward0 on top), matmul (+ add) otherwise."""
-    from .linalg import addmm, matmul
-
     nd = input._data.ndim
     wt = weight.t()
     if bias is None:
@@ -112,8 +117,6 @@ class GeluBackward0(_SavesInput):
             d_inner = (1 + 3 * 0.044715 * x * x) * k
             d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner
         else:
-            from .extra import erf
-
             cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
             pdf = (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))
             d = cdf + x * pdf
@@ -308,8 +311,6 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
             return losses
         if reduction == "sum":
             return losses.sum()
-        from .aten import div_scalar
-
         return div_scalar(losses.sum(), input._data.shape[0] if class_dim else 1)
     loss = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
     if label_smoothing > 0:
@@ -340,8 +341,6 @@ def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any
 @op("mse_loss", method=False, namespace="torch.nn.functional")
 def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
              reduction: str = "mean", weight: Any = None) -> Tensor:
-    from .reduction import mse_loss as _mse
-
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _warn_size_mismatch(input, target)
     return _mse(input, target, reduction=reduction)
@@ -535,8 +534,6 @@ def _implicit_dim(name: str, ndim: int) -> int:
 
 @op("softmax", method=False, namespace="torch.nn.functional")
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
-    from .reduction import softmax as _softmax
-
     if dim is None:
         dim = _implicit_dim("softmax", input._data.ndim)
     return _softmax(input, dim, dtype=dtype)
@@ -544,8 +541,6 @@ def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: 
 
 @op("log_softmax", method=False, namespace="torch.nn.functional")
 def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
-    from .reduction import log_softmax as _log_softmax
-
     if dim is None:
         dim = _implicit_dim("log_softmax", input._data.ndim)
     return _log_softmax(input, dim, dtype=dtype)
@@ -553,8 +548,6 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
 
 @op("relu", method=False, namespace="torch.nn.functional")
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    from .unary import relu as _relu
-
     return input.relu_() if inplace else _relu(input)
 
 

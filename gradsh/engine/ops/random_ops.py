@@ -21,6 +21,8 @@ from ..graph import NO_EDGE, Node, SpecialNode, edge
 from ..registry import op
 from ..tensor import Tensor, _wrap_dim, device
 from ._core import attach, save, unpack
+from .elementwise import MulBackward0
+from .indexing import _gather_key, embed
 from .inplace import apply_inplace
 from .reduction import return_type
 
@@ -403,8 +405,6 @@ def geometric_(t: Tensor, p: float, *, generator: Generator | None = None) -> Te
 
 def _times_noise(x: Tensor, noise: Tensor, data: np.ndarray) -> Tensor:
     """x * noise as PyTorch computes it (one rounding), recorded as the MulBackward0 of that product."""
-    from .elementwise import MulBackward0
-
     out = Tensor._wrap(_c_array(data, x.dtype.np), x.dtype)
     if state.recording and x._rg:
         node = MulBackward0((edge(x), NO_EDGE))
@@ -445,8 +445,6 @@ class TopkBackward0(Node):
     saved = ("indices",)
 
     def apply(self, grads: list) -> tuple:
-        from .indexing import _gather_key, embed
-
         idx = unpack(self.indices, self)
         key = _gather_key(idx._data, self.dim) if self.shape else ()
         return (embed(grads[0], self.shape, key),)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import warnings
 from typing import Any, Self
 
 import numpy as np
@@ -12,7 +13,9 @@ from ..grad_mode import state
 from ..graph import Node, edge
 from ..registry import op
 from ..tensor import Tensor, _wrap_dim
-from ._core import attach, result, save, save_output, unpack
+from ._core import attach, result, save, save_output, sum_to, unpack
+from .elementwise import maximum, minimum
+from .indexing import _gather_key, embed
 
 
 def _dims(dim: Any, ndim: int) -> tuple:
@@ -137,8 +140,6 @@ class MaxBackward0(Node):
     saved = ("indices",)
 
     def apply(self, grads: list) -> tuple:
-        from .indexing import _gather_key, embed
-
         g = grads[0]
         idx = unpack(self.indices, self)
         if not self.keepdim and self.shape:
@@ -179,8 +180,6 @@ _max_type, _min_type = return_type("max"), return_type("min")
 
 
 def _extreme(x: Tensor, dim: Any, keepdim: bool, is_max: bool) -> Any:
-    from .elementwise import maximum, minimum
-
     if isinstance(dim, Tensor):
         return maximum(x, dim) if is_max else minimum(x, dim)
     if dim is None:
@@ -514,8 +513,6 @@ def _var(x: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any, is_
         n *= data.shape[d]
     dof = n - correction
     if dof <= 0:
-        import warnings
-
         warnings.warn(
             f"{'std' if is_std else 'var'}(): degrees of freedom is <= 0. Correction should be strictly less than "
             "the reduction factor (input numel divided by output numel). (Triggered internally at "
@@ -552,8 +549,6 @@ class MseLossBackward0(Node):
     saved = ("x", "y")
 
     def apply(self, grads: list) -> tuple:
-        from ._core import sum_to
-
         x, y = unpack(self.x, self), unpack(self.y, self)
         g = grads[0]
         norm = 2.0 / self.n if self.reduction == "mean" else 2.0

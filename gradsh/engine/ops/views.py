@@ -17,6 +17,8 @@ from ..grad_mode import state
 from ..graph import Node, edge
 from ..registry import op, tensor_property
 from ..tensor import Tensor, _wrap_dim
+from ._core import sum_to
+from .conversion import CloneBackward0
 
 _new = object.__new__
 
@@ -136,8 +138,6 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
     out = Tensor._wrap(np.reshape(x._data, shape).copy(), x.dtype)
     if _recording(x):
         # PyTorch copies with _unsafe_view(x.clone(), shape): CloneBackward0 under UnsafeViewBackward0
-        from .conversion import CloneBackward0
-
         node = UnsafeViewBackward0(((CloneBackward0((edge(x),)), 0),))
         node.shape = x._data.shape
         out._grad_fn = node
@@ -309,8 +309,6 @@ class ExpandBackward0(Node):
     __slots__ = ("shape",)
 
     def apply(self, grads: list) -> tuple:
-        from ._core import sum_to
-
         return (sum_to(grads[0], self.shape),)
 
 
@@ -350,7 +348,7 @@ class SelectBackward0(Node):
     __slots__ = ("dim", "index", "shape")
 
     def apply(self, grads: list) -> tuple:
-        from .indexing import embed
+        from .indexing import embed  # cycle: ops/indexing imports views
 
         key = (slice(None),) * self.dim + (self.index,)
         return (embed(grads[0], self.shape, key),)
@@ -420,7 +418,7 @@ class AsStridedBackward0(Node):
     __slots__ = ("base_shape", "view_fn")
 
     def apply(self, grads: list) -> tuple:
-        from .indexing import embed_by_view
+        from .indexing import embed_by_view  # cycle: ops/indexing imports views
 
         return (embed_by_view(grads[0], self.base_shape, self.view_fn),)
 
@@ -435,7 +433,7 @@ class SplitBackward0(Node):
         return self.n
 
     def apply(self, grads: list) -> tuple:
-        from .joining import cat
+        from .joining import cat  # cycle: ops/joining imports views
 
         pieces = []
         for (lo, hi), g in zip(self.bounds, grads):
@@ -461,7 +459,7 @@ class UnbindBackward0(Node):
         return self.n
 
     def apply(self, grads: list) -> tuple:
-        from .joining import stack
+        from .joining import stack  # cycle: ops/joining imports views
 
         shape = list(self.shape)
         del shape[self.dim]
@@ -561,7 +559,7 @@ class DiagonalBackward0(Node):
     __slots__ = ("args", "shape")
 
     def apply(self, grads: list) -> tuple:
-        from .indexing import embed_by_view
+        from .indexing import embed_by_view  # cycle: ops/indexing imports views
 
         return (embed_by_view(grads[0], self.shape, lambda b: diagonal(b, *self.args)),)
 
