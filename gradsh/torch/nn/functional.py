@@ -1,5 +1,6 @@
 """torch.nn.functional: activations, losses, linear and dropout on gradsh's engine."""
 
+from gradsh.engine import unsupported as _unsupported
 from gradsh.engine.ops.elementwise import sigmoid, tanh  # noqa: F401
 from gradsh.engine.ops.nn_functional import (  # noqa: F401
     binary_cross_entropy,
@@ -25,6 +26,5 @@ from gradsh.engine.ops.nn_functional import (  # noqa: F401
 )
 from gradsh.engine.ops.nn_functional import logsigmoid as log_sigmoid  # noqa: F401
 from gradsh.engine.ops.random_ops import dropout  # noqa: F401
-from gradsh.torch import _unsupported
 
 __getattr__ = _unsupported.module_getattr("torch.nn.functional")
