@@ -7,18 +7,22 @@ gradsh/engine/recorded/ and ship with the package.
 from __future__ import annotations
 
 import functools
-import json
+import os
 import re
-from dataclasses import dataclass
-from importlib import resources
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 ParamKind = Literal["positional_only", "positional_or_keyword", "var_positional", "keyword_only", "var_keyword"]
 
 
+_RECORDED = os.path.join(os.path.dirname(__file__), "recorded")
+
+
 @functools.cache
 def _load(filename: str) -> dict[str, Any]:
-    return json.loads(resources.files("gradsh.engine.recorded").joinpath(filename).read_text(encoding="utf-8"))
+    import json  # on first use only: importing gradsh.torch must not pay for json
+
+    with open(os.path.join(_RECORDED, filename), encoding="utf-8") as f:
+        return json.load(f)
 
 
 @functools.cache
@@ -56,8 +60,7 @@ def submodule_exists(qualname: str) -> bool:
 # ----- signatures --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(NamedTuple):
     """One parameter as a documented signature gives it; `default` is its text (`"None"`, `"1"`)."""
 
     name: str
@@ -65,8 +68,7 @@ class Param:
     default: str | None = None
 
 
-@dataclass(frozen=True)
-class Signature:
+class Signature(NamedTuple):
     """One documented overload: `add(input, other, *, alpha=1, out=None) -> Tensor`."""
 
     text: str
@@ -75,8 +77,7 @@ class Signature:
     returns: str | None
 
 
-@dataclass(frozen=True)
-class ParserParam:
+class ParserParam(NamedTuple):
     """A parameter of PyTorch's argument parser: `Number alpha = 1` is type "Number", name "alpha"."""
 
     type: str
@@ -85,16 +86,14 @@ class ParserParam:
     default: str | None
 
 
-@dataclass(frozen=True)
-class ParserSignature:
+class ParserSignature(NamedTuple):
     """One overload as PyTorch's TypeError lists it: `(Tensor input, *, Tensor out = None)`."""
 
     text: str
     params: tuple[ParserParam, ...]
 
 
-@dataclass(frozen=True)
-class ParserInfo:
+class ParserInfo(NamedTuple):
     """What PyTorch's argument parser says about a native callable.
 
     `name` is the name its errors use ("linalg_norm" for torch.linalg.norm). `overloads` lists the
