@@ -1,60 +1,19 @@
 """PyTorch 2.13's names and signatures, as scripts/record_torch_api.py recorded them from the real package.
 
 Nothing is read at import: each data file is loaded on first use and cached. The files live in
-gradsh/engine/recorded/ and ship with the package.
+gradsh/engine/recorded/ (whose reader answers the name questions) and ship with the package.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 import re
 from typing import Any, Literal, NamedTuple
 
+from .recorded import load as _load
+from .recorded import recorded_modules, submodule_exists, torch_has  # noqa: F401 - part of this API
+
 ParamKind = Literal["positional_only", "positional_or_keyword", "var_positional", "keyword_only", "var_keyword"]
-
-
-_RECORDED = os.path.join(os.path.dirname(__file__), "recorded")
-
-
-@functools.cache
-def _load(filename: str) -> dict[str, Any]:
-    import json  # on first use only: importing gradsh.torch must not pay for json
-
-    with open(os.path.join(_RECORDED, filename), encoding="utf-8") as f:
-        return json.load(f)
-
-
-@functools.cache
-def _name_sets() -> dict[str, frozenset[str]]:
-    data = _load("torch_names.json")
-    sets = {module: frozenset(names) for module, names in data["modules"].items()}
-    sets["torch.Tensor"] = frozenset(data["tensor"])
-    return sets
-
-
-@functools.cache
-def _submodules() -> frozenset[str]:
-    return frozenset(_load("torch_names.json")["submodules"])
-
-
-def recorded_modules() -> list[str]:
-    """The modules whose `dir()` was recorded, plus "torch.Tensor" for the Tensor class."""
-    return sorted(_name_sets())
-
-
-def torch_has(module_qualname: str, name: str) -> bool:
-    """Whether `name` is in the `dir()` of PyTorch's `module_qualname` ("torch.nn", "torch.Tensor", ...).
-
-    A module whose names were not recorded has none: the caller then treats every name as unknown.
-    """
-    names = _name_sets().get(module_qualname)
-    return names is not None and name in names
-
-
-def submodule_exists(qualname: str) -> bool:
-    """Whether `import <qualname>` names a module of PyTorch ("torch.linalg", "torch.nn.utils.rnn")."""
-    return qualname in _submodules()
 
 
 # ----- signatures --------------------------------------------------------------------------------

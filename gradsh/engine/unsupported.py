@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from types import FrameType
 
-from . import torch_api
+from .recorded import torch_has
 
 _HINT = "; run the transcript with --backend torch to use real PyTorch"
 
@@ -42,7 +42,7 @@ def missing_module_attribute(module: str, name: str, file: str | None, frame: Fr
     Python words it with PyTorch's module name (Python itself would name gradsh's module).
     """
     importing = _is_import_from(frame)
-    if torch_api.torch_has(module, name):
+    if torch_has(module, name):
         message = unsupported_message(f"{module}.{name}")
         return ImportError(message, name=module) if importing else AttributeError(message)
     if importing:
@@ -63,6 +63,6 @@ def module_getattr(module: str) -> Callable[[str], object]:
 
 def missing_tensor_attribute(obj: object, name: str, internal: frozenset[str]) -> AttributeError:
     """The error for `tensor.name` when normal lookup failed; `internal` are gradsh's own slot names."""
-    if name not in internal and torch_api.torch_has("torch.Tensor", name):
+    if name not in internal and torch_has("torch.Tensor", name):
         return unsupported(f"torch.Tensor.{name}")
     return AttributeError(f"'{type(obj).__name__}' object has no attribute '{name}'")

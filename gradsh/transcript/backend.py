@@ -64,10 +64,12 @@ class MissingTorchSubmodules(importlib.abc.MetaPathFinder):
         bound = sys.modules.get("torch")
         if bound is None or bound.__name__ != DEFAULT_BACKEND:
             return None
-        from gradsh.engine import torch_api, unsupported  # the recorded names: read on the first miss only
+        # imported here, on a miss only: gradsh.engine brings numpy, which `gradsh --help` must not load
+        from gradsh.engine.recorded import submodule_exists
+        from gradsh.engine.unsupported import unsupported_message
 
-        if torch_api.submodule_exists(fullname):
-            raise ModuleNotFoundError(unsupported.unsupported_message(fullname), name=fullname)
+        if submodule_exists(fullname):
+            raise ModuleNotFoundError(unsupported_message(fullname), name=fullname)
         return None
 
 
