@@ -50,6 +50,9 @@ TAKES = re.compile(
     r"^(?P<name>\S+)\(\) takes (?:from (?P<lo>\d+) to (?P<hi>\d+)|(?P<n>\d+)) positional arguments? but \d+ were given$"
 )
 MISSING = re.compile(r"^(?P<name>\S+)\(\) missing \d+ required positional arguments?: (?P<names>.*)$")
+WRONG_TYPE = re.compile(
+    r"^(?P<name>\S+)\(\): argument '(?P<param>\w+)'(?: \(position (?P<pos>\d+)\))? must be (?P<type>.+), not object$"
+)
 NOARGS = re.compile(r"^(?P<name>\S+)\(\) takes no arguments \(\d+ given\)$")
 DOC_SIGNATURE = re.compile(r"^(?:\.\. function:: |\.\. method:: )?(?P<sig>[A-Za-z_][\w.]*\(.*\)(?:\s*->\s*.*)?)$")
 
@@ -125,6 +128,18 @@ def doc_signatures(obj: object) -> list[str]:
     return found
 
 
+def doc_keywords(lines: list[str]) -> list[str]:
+    """The parameter names of the documented signatures, in order, each once (types of keyword-only ones are probed)."""
+    names: list[str] = []
+    for line in lines:
+        inner = line[line.index("(") + 1 :]
+        for item in re.split(r",\s*", inner):
+            name = re.match(r"\\?\**\s*(\w+)", item.strip())
+            if name and name.group(1) not in names and not item.strip().startswith("*"):
+                names.append(name.group(1))
+    return names
+
+
 def python_signature(obj: object) -> str | None:
     """`(input, inplace=False, *, out=None)`: names, defaults and markers, no annotations."""
     if inspect.isbuiltin(obj) or type(obj).__name__ in ("method_descriptor", "wrapper_descriptor"):
@@ -161,7 +176,49 @@ def message(fn: Any, *args: object) -> str | None:
     return None
 
 
-def parser_record(fn: Any) -> dict[str, Any] | None:
+def valid_value(torch: ModuleType, type_: str) -> object:
+    """A value the parser accepts for a parameter of type `type_` (None: no such value known here)."""
+    return {
+        "Tensor": torch.zeros(2, 2), "int": 0, "float": 0.5, "bool": False, "Number": 1, "str": "sum",
+        "tuple of ints": (0,), "torch.dtype": torch.float32, "torch.device": torch.device("cpu"),
+        "torch.layout": torch.strided, "tuple of Tensors": (torch.zeros(2),),
+    }.get(type_)
+
+
+def probe_types(fn: Any, most: int, keywords: list[str]) -> list[list[str]]:
+    """A one-overload parser never prints its signature: find each parameter's name and type instead.
+
+    Position by position, every earlier argument valid and this one an `object()`, the parser names the
+    parameter and the type it wanted ("argument 'weight' (position 2) must be Tensor, not object"); then
+    the same for each documented keyword. The invalid argument stops every call before it runs.
+    """
+    import torch
+
+    params: list[list[str]] = []
+    prefix: list[object] = []
+    for position in range(1, most + 1):
+        m = WRONG_TYPE.match(message(fn, *prefix, object()) or "")
+        value = valid_value(torch, m.group("type")) if m and m.group("pos") == str(position) else None
+        if m is None or value is None:
+            break
+        params.append([m.group("param"), m.group("type")])
+        prefix.append(value)
+    known = {p[0] for p in params}
+    for keyword in keywords:
+        if keyword in known:
+            continue
+        try:
+            fn(*prefix, **{keyword: object()})
+        except TypeError as exc:
+            m = WRONG_TYPE.match(str(exc))
+            if m and m.group("pos") is None and m.group("param") == keyword:
+                params.append(["*" + keyword, m.group("type")])
+        except Exception:  # noqa: BLE001, S110 - got past the parser: says nothing about it
+            pass
+    return params
+
+
+def parser_record(fn: Any, keywords: list[str]) -> dict[str, Any] | None:
     """What PyTorch's argument parser says about a native function, from calls that cannot match."""
     text = message(fn, *[object()] * PROBE_ARGS)
     if text is None:
@@ -178,6 +235,9 @@ def parser_record(fn: Any) -> dict[str, Any] | None:
             missing = MISSING.match(message(fn) or "")
             if missing:
                 record["required"] = re.findall(r'"([^"]*)"', missing.group("names"))
+        types = probe_types(fn, hi, keywords)
+        if types:
+            record["types"] = types
         return record
     m = NOARGS.match(text)
     if m:
@@ -200,10 +260,19 @@ def signature_entry(obj: object, probe: Any) -> dict[str, Any] | None:
     if py is not None:
         entry["py"] = py
     if is_native(obj):
-        parsed = parser_record(probe)
+        parsed = parser_record(probe, doc_keywords(doc))
         if parsed is not None:
             entry["parser"] = parsed
     return entry or None
+
+
+def on_fresh_tensor(torch: ModuleType, method: Any) -> Any:
+    """Call a Tensor method as `x.name(...)` does (through the class), on a fresh tensor each time."""
+
+    def probe(*args: object, **kwargs: object) -> object:
+        return method(torch.zeros(2, 2), *args, **kwargs)  # in-place probes touch nothing shared
+
+    return probe
 
 
 def record_signatures(torch: ModuleType) -> dict[str, Any]:
@@ -224,12 +293,7 @@ def record_signatures(torch: ModuleType) -> dict[str, Any]:
         if name.startswith("_") or isinstance(obj, (type, property)) or not callable(getattr(torch.Tensor, name)):
             continue
         method = getattr(torch.Tensor, name)
-
-        def probe(*args: object, method: Any = method) -> object:
-            # called as `x.name(...)` is: through the class, on a fresh tensor (in-place probes touch nothing shared)
-            return method(torch.zeros(2, 2), *args)
-
-        entry = signature_entry(method, probe)
+        entry = signature_entry(method, on_fresh_tensor(torch, method))
         if entry:
             out[f"torch.Tensor.{name}"] = entry
     return {"version": torch.__version__, "signatures": out}

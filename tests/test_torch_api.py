@@ -131,6 +131,12 @@ def test_parser_name_and_single_overload_facts():
     assert (tanh.name, tanh.positional, tanh.required, tanh.overloads) == ("tanh", (1, 1), ("input",), ())
     linear = torch_api.parser_info("torch.nn.functional.linear")
     assert (linear.positional, linear.required) == ((2, 3), ("input", "weight"))
+    assert [(p.name, p.type, p.keyword_only) for p in tanh.params] == [("input", "Tensor", False), ("out", "Tensor", True)]
+    # the docstring says `cumsum(dim, dtype=None)`; the parser takes dtype by keyword only: both are kept
+    (doc,) = torch_api.signatures("torch.Tensor.cumsum")
+    assert doc.params[1] == Param("dtype", "positional_or_keyword", "None")
+    cumsum = torch_api.parser_info("torch.Tensor.cumsum")
+    assert [(p.name, p.type, p.keyword_only) for p in cumsum.params] == [("dim", "int", False), ("dtype", "torch.dtype", True)]
     method = torch_api.parser_info("torch.Tensor.tanh")
     assert method.noargs and method.name == "TensorBase.tanh"
     assert torch_api.parser_info("torch.nn.functional.relu") is None  # a Python function: Python's own errors
@@ -205,6 +211,10 @@ def test_texts_match_real_torch():
         (_message(torch.nn.functional.linear, x, x, x, x, x), arg_errors.too_many_positional("linear", 2, 3, 5)),
         (_message(torch.tanh, x, input=x), arg_errors.multiple_values("tanh", "input")),
         (_message(torch.add, x, "a"), arg_errors.wrong_type("add", "other", 2, "Tensor", "a")),
+        (_message(torch.tanh, [1.0]), arg_errors.wrong_type("tanh", "input", 1, tanh.params[0].type, [1.0])),
+        (_message(torch.tanh, x, out=2), arg_errors.wrong_type("tanh", "out", None, tanh.params[1].type, 2)),
+        (_message(torch.nn.functional.linear, x, (1, 2)),
+         arg_errors.wrong_type("linear", "weight", 2, linear.params[1].type, (1, 2))),
         (_message(torch.max, x, "a"), arg_errors.invalid_combination("max", [t, "a"], {}, MAX)),
         (_message(torch.max, x, (1, 2), [1.0], None, True, 1.5, torch.float32),
          arg_errors.invalid_combination("max", [t, (1, 2), [1.0], None, True, 1.5, gtorch.float32], {}, MAX)),

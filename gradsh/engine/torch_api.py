@@ -57,8 +57,10 @@ class ParserInfo(NamedTuple):
 
     `name` is the name its errors use ("linalg_norm" for torch.linalg.norm). `overloads` lists the
     overloads when a call that cannot match prints them; a callable with one overload never prints its
-    signature, and gives instead `positional` (least and most positional arguments) and `required`.
-    `noargs` marks methods that take no arguments (Python's own "takes no arguments" errors).
+    signature, and gives instead `positional` (least and most positional arguments), `required`, and
+    `params`: each parameter's name and type as its wrong-type error names them (positional ones in
+    order, then keyword-only ones; found by probing, no defaults). `noargs` marks methods that take no
+    arguments (Python's own "takes no arguments" errors).
     """
 
     name: str | None
@@ -67,6 +69,7 @@ class ParserInfo(NamedTuple):
     required: tuple[str, ...] = ()
     noargs: bool = False
     message: str | None = None
+    params: tuple[ParserParam, ...] = ()
 
 
 _SIGNATURE_NAME = re.compile(r"^[\w.]+\(")
@@ -195,4 +198,7 @@ def parser_info(qualname: str) -> ParserInfo | None:
         required=tuple(p.get("required", ())),
         noargs=p.get("noargs", False),
         message=p.get("message"),
+        params=tuple(
+            ParserParam(type_, name.lstrip("*"), name.startswith("*"), None) for name, type_ in p.get("types", ())
+        ),
     )
