@@ -181,6 +181,19 @@ def test_type_error_texts(text, expected):
     assert text == expected
 
 
+@pytest.mark.parametrize("keys, order", [
+    # as torch 2.13 lists them (libstdc++'s unordered_map): not simply reversed from three keys on
+    (["dim", "keepdim"], ["keepdim", "dim"]),
+    (["dim", "keepdim", "input"], ["keepdim", "input", "dim"]),
+    (["dim", "out", "input"], ["out", "input", "dim"]),
+    (["dim", "other", "input"], ["other", "input", "dim"]),
+])
+def test_keyword_arguments_are_listed_in_pytorchs_order(keys, order):
+    assert arg_errors.unordered_map_order(keys) == order
+    text = arg_errors.invalid_combination("max", [], dict.fromkeys(keys, 1), MAX)
+    assert text.startswith("max() received an invalid combination of arguments - got (" + ", ".join(f"{k}=int" for k in order))
+
+
 # ----- against real PyTorch ---------------------------------------------------------------------------
 
 
@@ -228,6 +241,19 @@ def test_texts_match_real_torch():
     ]
     for real, ours in cases:
         assert ours == real
+
+
+@pytest.mark.parity
+def test_keyword_order_matches_real_torch_for_many_keywords():
+    torch = _real_torch()
+    x = torch.ones(1)
+    names = ["dim", "keepdim", "out", "other", "input", "alpha", "dtype", "requires_grad", "device", "layout"]
+    names += [f"kw{i}" for i in range(30)]
+    for n in (2, 3, 5, 8, 13, 14, 20, 29, 30, 40):
+        keys = names[:n][::-1] if n % 2 else names[:n]
+        kwargs = dict.fromkeys(keys, 1)
+        real = _message(torch.max, x, 1, 2, 3, **kwargs)
+        assert arg_errors.invalid_combination("max", [t, 1, 2, 3], kwargs, MAX) == real, n
 
 
 @pytest.mark.parity
