@@ -181,6 +181,33 @@ def test_type_error_texts(text, expected):
     assert text == expected
 
 
+def test_overloads_whose_argument_count_fits_say_why_they_did_not_match():
+    # both texts printed by torch 2.13 (`torch.max(x, 1, "a")`, `torch.max(x, 1, dim=2)`)
+    assert arg_errors.invalid_combination("max", [t, 1, "a"], {}, MAX) == (
+        "max() received an invalid combination of arguments - got (Tensor, int, str), but expected one of:\n"
+        " * (Tensor input, *, Tensor out = None)\n"
+        "      didn't match because some of the arguments have invalid types: (Tensor, !int!, !str!)\n"
+        " * (Tensor input, Tensor other, *, Tensor out = None)\n"
+        " * (Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None)\n"
+    )
+    assert arg_errors.invalid_combination("max", [t, 1], {"dim": 2}, MAX).splitlines()[1:3] == [
+        " * (Tensor input, *, Tensor out = None)",
+        "      didn't match because some of the keywords were incorrect: dim",
+    ]
+
+
+def test_type_names_are_pytorchs_tp_names():
+    import numpy as np
+
+    node = (gtorch.ones(1, requires_grad=True) * 2).grad_fn
+    values = [t, gtorch.nn.Parameter(t), gtorch.float32, gtorch.Size([1]), gtorch.device("cpu"), np.float32(1),
+              np.zeros(1), node, None, 1, (1,), Ellipsis]
+    assert [arg_errors.type_name(v) for v in values] == [
+        "Tensor", "Parameter", "torch.dtype", "torch.Size", "torch.device", "numpy.float32", "numpy.ndarray",
+        "MulBackward0", "NoneType", "int", "tuple", "ellipsis",
+    ]
+
+
 @pytest.mark.parametrize("keys, order", [
     # as torch 2.13 lists them (libstdc++'s unordered_map): not simply reversed from three keys on
     (["dim", "keepdim"], ["keepdim", "dim"]),
@@ -241,6 +268,38 @@ def test_texts_match_real_torch():
     ]
     for real, ours in cases:
         assert ours == real
+
+
+@pytest.mark.parity
+def test_invalid_combination_matches_real_torch_with_its_notes():
+    torch = _real_torch()
+    import numpy as np
+
+    x = torch.ones(1)
+    g = gtorch.ones(1)
+    p, gp = torch.nn.Parameter(torch.ones(1)), gtorch.nn.Parameter(gtorch.ones(1))
+    # (real callable, parser record, real arguments, the same arguments on gradsh)
+    calls = [
+        (torch.max, "torch.max", (x, 1, "a"), {}, (g, 1, "a"), {}),
+        (torch.max, "torch.max", (x, (1, 2), "a"), {}, (g, (1, 2), "a"), {}),
+        (torch.max, "torch.max", (x, (1,), [2, "b"]), {}, (g, (1,), [2, "b"]), {}),
+        (torch.max, "torch.max", (x, 1.5, True), {}, (g, 1.5, True), {}),
+        (torch.max, "torch.max", (x, 1, None), {}, (g, 1, None), {}),
+        (torch.max, "torch.max", (x, 1), {"dim": 2}, (g, 1), {"dim": 2}),
+        (torch.max, "torch.max", (x,), {"dim": (1, 2), "other": [x, x]}, (g,), {"dim": (1, 2), "other": [g, g]}),
+        (torch.max, "torch.max", (p, torch.float32, np.float32(1)), {}, (gp, gtorch.float32, np.float32(1)), {}),
+        (torch.max, "torch.max", (x, torch.Size([1]), torch.device("cpu")), {},
+         (g, gtorch.Size([1]), gtorch.device("cpu")), {}),
+        (torch.Tensor.view, "torch.Tensor.view", (x, object()), {}, (object(),), {}),
+        (torch.Tensor.add, "torch.Tensor.add", (x, 1, 2, 3), {}, (1, 2, 3), {}),
+        (torch.sum, "torch.sum", (x, "x", True, 4, 5, 6), {}, (g, "x", True, 4, 5, 6), {}),
+        (torch.where, "torch.where", (x, 1), {}, (g, 1), {}),
+    ]
+    for fn, qualname, args, kwargs, gargs, gkwargs in calls:
+        real = _message(fn, *args, **kwargs)
+        info = torch_api.parser_info(qualname)
+        ours = arg_errors.invalid_combination(info.name, gargs, gkwargs, info.overloads)
+        assert ours == real, (qualname, args)
 
 
 @pytest.mark.parity

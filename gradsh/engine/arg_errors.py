@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .torch_api import ParserSignature, _parse_parser_text
+from .torch_api import ParserSignature
 
 
 def unexpected_keyword(fname: str, keyword: str) -> str:
@@ -42,17 +42,23 @@ def wrong_type(fname: str, param: str, position: int | None, expected: str, valu
     return f"{fname}(): argument '{param}'{where} must be {expected}, not {type_name(value)}"
 
 
+# names PyTorch's C types have (their tp_name), for gradsh's classes that stand in for them
+_TORCH_TYPE_NAMES = {
+    "dtype": "torch.dtype", "device": "torch.device", "Size": "torch.Size", "Generator": "torch._C.Generator",
+    "layout": "torch.layout", "memory_format": "torch.memory_format", "finfo": "torch.finfo", "iinfo": "torch.iinfo",
+}
+_HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made by a class statement, whose tp_name is its bare name
+
+
 def type_name(value: object) -> str:
-    """The name PyTorch's messages give a value's type: `Tensor`, `int`, `NoneType`, `torch.dtype`."""
+    """`Py_TYPE(value)->tp_name`, as PyTorch's messages name a value's type: `Tensor`, `Parameter`, `int`,
+    `NoneType`, `torch.dtype`, `numpy.ndarray`, `MulBackward0`."""
     cls = type(value)
-    if any(c.__name__ == "Tensor" for c in cls.__mro__):
-        return "Tensor"
-    module = cls.__module__
-    if module.startswith("gradsh.engine") or module == "torch":  # gradsh's dtype, device, Size, Generator
-        return f"torch.{cls.__name__}"
-    if module in ("builtins", "__main__") or "." not in module and not module.startswith("numpy"):
+    if cls.__module__.startswith("gradsh."):
+        return _TORCH_TYPE_NAMES.get(cls.__name__, cls.__name__)
+    if cls.__flags__ & _HEAP_TYPE or cls.__module__ == "builtins":
         return cls.__name__
-    return f"{module.split('.')[0]}.{cls.__name__}"
+    return f"{cls.__module__}.{cls.__name__}"
 
 
 def invalid_combination(
@@ -60,22 +66,96 @@ def invalid_combination(
 ) -> str:
     """`max() received an invalid combination of arguments - got (Tensor, str), but expected one of: ...`.
 
-    Exact for the header (keyword arguments in the order of PyTorch's C++ unordered_map) and the list of
-    overloads. One known limit: under an overload whose argument count fits the call PyTorch adds a
-    "didn't match because ..." line, which is not reproduced.
+    PyTorch's format_invalid_args, quirks included: it re-reads each overload's text by splitting at
+    ", " and the last space (so `*` counts as an argument, `Tensor out = None` is named "None" and typed
+    "Tensor out =", and matches nothing), lists keyword arguments in its unordered_map's order, and under
+    an overload whose argument count fits adds why it did not match. Marks are `!` as without a terminal.
     """
-    options = [o if isinstance(o, ParserSignature) else _parse_parser_text(o) for o in overloads]
+    texts = [o.text if isinstance(o, ParserSignature) else o for o in overloads]
+    keywords = _ordered_kwargs(kwargs)
     head = f"{fname}() received an invalid combination of arguments - got "
-    if len(options) == 1:
-        return head + _marked_arg_desc(options[0], args, kwargs) + f", but expected {options[0].text}"
-    lines = [head + _arg_desc(args, kwargs) + ", but expected one of:"]
-    lines += [f" * {option.text}" for option in options]
+    if len(texts) == 1:
+        return head + _formatted_arg_desc(_parse_option(texts[0]), args, keywords) + f", but expected {texts[0]}"
+    lines = [head + _arg_desc(args, keywords) + ", but expected one of:"]
+    for text in texts:
+        option = _parse_option(text)
+        lines.append(f" * {text}")
+        if len(args) + len(keywords) == len(option):
+            unmatched = _unmatched_keywords(option, keywords)
+            if unmatched:
+                lines.append("      didn't match because some of the keywords were incorrect: " + ", ".join(unmatched))
+            else:
+                desc = _formatted_arg_desc(option, args, keywords)
+                lines.append(f"      didn't match because some of the arguments have invalid types: {desc}")
     return "\n".join(lines) + "\n"
+
+
+def _parse_option(text: str) -> list[tuple[str, str]]:
+    """(name, type) per ", "-separated item, split at the last space as PyTorch's _parseOption does."""
+    items = []
+    for item in text[1:-1].split(", "):
+        cut = item.rfind(" ")
+        items.append((item, item) if cut < 0 else (item[cut + 1 :], item[:cut]))
+    return items
+
+
+def _matches(type_: str, value: object) -> bool:
+    name = type_name(value)
+    if type_ == "float":
+        return name in ("float", "int", "long")
+    if type_ == "int":
+        return name in ("int", "long")
+    return name == type_
 
 
 def _ordered_kwargs(kwargs: Mapping[str, object]) -> list[tuple[str, object]]:
     """The keyword arguments in the order PyTorch lists them: that of the C++ unordered_map it fills."""
     return [(key, kwargs[key]) for key in unordered_map_order(list(kwargs))]
+
+
+def _arg_desc(args: Sequence[object], keywords: list[tuple[str, object]]) -> str:
+    parts = [type_name(a) + ", " for a in args] + [f"{k}={type_name(v)}, " for k, v in keywords]
+    text = "".join(parts)
+    if args:  # PyTorch trims the last ", " only when there are positional arguments
+        text = text[:-2]
+    return f"({text})"
+
+
+def _unmatched_keywords(option: list[tuple[str, str]], keywords: list[tuple[str, object]]) -> list[str]:
+    start = max(len(option) - len(keywords), 0)
+    names = {name for name, _ in option[start:]}
+    return [key for key, _ in keywords if key not in names]
+
+
+def _described(value: object) -> str:
+    if isinstance(value, tuple):
+        inner = ", ".join(type_name(v) for v in value)
+        return f"{type_name(value)} of ({inner}{',' if len(value) == 1 else ''})"
+    if isinstance(value, list):
+        return f"{type_name(value)} of [{', '.join(type_name(v) for v in value)}]"
+    return type_name(value)
+
+
+def _formatted_arg_desc(option: list[tuple[str, str]], args: Sequence[object], keywords: list[tuple[str, object]]) -> str:
+    """Each argument's type, between `!` marks where the overload's item at that place does not take it."""
+    by_key = dict(keywords)
+    parts = []
+    for i in range(len(args) + len(keywords)):
+        name = option[i][0] if i < len(option) else None
+        if i < len(args):
+            value, label = args[i], ""
+        elif name in by_key:
+            value, label = by_key[name], f"{name}="
+        else:  # PyTorch's kwargs.at() would throw here: show the keyword in its own place instead
+            key, value = keywords[i - len(args)]
+            label = f"{key}="
+        ok = i < len(option) and _matches(option[i][1], value)
+        text = label + _described(value)
+        parts.append(text if ok else f"!{text}!")
+    text = "".join(part + ", " for part in parts)
+    if args:
+        text = text[:-2]
+    return f"({text})"
 
 
 # ----- libstdc++'s std::unordered_map<std::string, ...> iteration order ------------------------------
@@ -133,44 +213,3 @@ def _relaid(order: list[str], buckets: int) -> list[str]:
     for key in order:
         _insert(new, key, buckets)
     return new
-
-
-def _arg_desc(args: Sequence[object], kwargs: Mapping[str, object]) -> str:
-    parts = [type_name(a) + ", " for a in args] + [f"{k}={type_name(v)}, " for k, v in _ordered_kwargs(kwargs)]
-    text = "".join(parts)
-    if args:  # PyTorch trims the last ", " only when there are positional arguments
-        text = text[:-2]
-    return f"({text})"
-
-
-def _matches(type_: str, default: str | None, value: object) -> bool:
-    name = type_name(value)
-    if value is None:
-        return default == "None"
-    if type_ == "Number":
-        return name in ("int", "float", "complex", "bool")
-    if type_.startswith("tuple of "):
-        item = {"tuple of ints": "int", "tuple of floats": "float", "tuple of Tensors": "Tensor"}.get(type_)
-        return isinstance(value, (tuple, list)) and all(type_name(v) == item for v in value)
-    return name == type_
-
-
-def _described(value: object) -> str:
-    if isinstance(value, (tuple, list)):
-        return f"{type(value).__name__} of ({', '.join(type_name(v) for v in value)})"
-    return type_name(value)
-
-
-def _marked_arg_desc(option: ParserSignature, args: Sequence[object], kwargs: Mapping[str, object]) -> str:
-    """The call's argument types, each one the overload cannot take between `!` marks (PyTorch without colour)."""
-    positional = [p for p in option.params if not p.keyword_only]
-    by_name = {p.name: p for p in option.params}
-    parts = []
-    for i, value in enumerate(args):
-        ok = i < len(positional) and _matches(positional[i].type, positional[i].default, value)
-        parts.append(_described(value) if ok else f"!{_described(value)}!")
-    for key, value in _ordered_kwargs(kwargs):
-        param = by_name.get(key)
-        ok = param is not None and _matches(param.type, param.default, value)
-        parts.append(f"{key}={_described(value)}" if ok else f"!{key}={_described(value)}!")
-    return "(" + ", ".join(parts) + ")"
