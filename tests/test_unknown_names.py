@@ -106,6 +106,10 @@ ModuleNotFoundError: No module named 'torch.onse'
 Traceback (most recent call last):
   ...
 ModuleNotFoundError: No module named 'torch.nn.fnctional'
+>>> import torch.nn.modules.lss
+Traceback (most recent call last):
+  ...
+ModuleNotFoundError: No module named 'torch.nn.modules.lss'
 >>> from torch.nn import functional as F
 >>> F.relu(torch.tensor([-1.0, 2.0]))
 tensor([0., 2.])
@@ -141,6 +145,10 @@ ModuleNotFoundError: gradsh does not implement torch.linalg{HINT}
 Traceback (most recent call last):
   ...
 ModuleNotFoundError: gradsh does not implement torch.nn.utils{HINT}
+>>> from torch.nn.modules.loss import _Loss
+Traceback (most recent call last):
+  ...
+ModuleNotFoundError: gradsh does not implement torch.nn.modules.loss{HINT}
 >>> import torch.nn.functional as F
 >>> F.relu(torch.tensor([-1.0, 2.0]))
 tensor([0., 2.])
