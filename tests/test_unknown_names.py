@@ -63,6 +63,16 @@ def test_an_unset_internal_slot_is_not_called_unsupported():
         t._grad  # noqa: B018
 
 
+def test_protocol_probes_on_tensors_read_no_recorded_names():
+    code = (
+        "import numpy as np, gradsh.torch as torch, gradsh.engine.recorded as r\n"
+        "np.asarray(torch.ones(2)); hasattr(torch.ones(1), '__array_wrap__')\n"
+        "print(r.load.cache_info().currsize)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["0"]
+
+
 def test_getattr_default_and_hasattr_still_work():
     assert getattr(gtorch, "stft", None) is None and not hasattr(gtorch.ones(1), "gard")
 

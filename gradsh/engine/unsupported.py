@@ -62,7 +62,12 @@ def module_getattr(module: str) -> Callable[[str], object]:
 
 
 def missing_tensor_attribute(obj: object, name: str, internal: frozenset[str]) -> AttributeError:
-    """The error for `tensor.name` when normal lookup failed; `internal` are gradsh's own slot names."""
-    if name not in internal and torch_has("torch.Tensor", name):
+    """The error for `tensor.name` when normal lookup failed; `internal` are gradsh's own slot names.
+
+    Dunder names are protocol probes (numpy asks for `__array_interface__` on every np.asarray(tensor)),
+    not names a transcript types: they get Python's error without reading the recorded names.
+    """
+    dunder = name[:2] == "__" and name[-2:] == "__"
+    if not dunder and name not in internal and torch_has("torch.Tensor", name):
         return unsupported(f"torch.Tensor.{name}")
     return AttributeError(f"'{type(obj).__name__}' object has no attribute '{name}'")
