@@ -33,14 +33,23 @@ def test_dtypes_print_as_pytorch_and_infer_defaults():
 @pytest.mark.parametrize("get, qualname", [
     (lambda: torch.fft, "torch.fft"),
     (lambda: torch.nn.Conv2d, "torch.nn.Conv2d"),
-    (lambda: torch.tensor([1.0]).stft, "Tensor.stft"),
+    (lambda: torch.tensor([1.0]).stft, "torch.Tensor.stft"),
 ])
 def test_missing_names_say_so_and_point_at_the_torch_backend(get, qualname):
     with pytest.raises(AttributeError) as err:
         get()
     message = str(err.value)
-    assert f"gradsh does not implement {qualname}" in message
-    assert "--backend torch" in message
+    assert message == f"gradsh does not implement {qualname}; run the transcript with --backend torch to use real PyTorch"
+
+
+@pytest.mark.parametrize("get, message", [
+    (lambda: torch.onse, "module 'torch' has no attribute 'onse'"),
+    (lambda: torch.tensor([1.0]).gard, "'Tensor' object has no attribute 'gard'"),
+])
+def test_names_pytorch_lacks_too_get_pythons_own_error(get, message):
+    # tests/test_unknown_names.py has the full rule, on gradsh and on real torch
+    with pytest.raises(AttributeError, match=f"^{message}$"):
+        get()
 
 
 def test_factory_with_requires_grad_under_no_grad_is_a_leaf_that_requires_grad():

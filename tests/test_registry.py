@@ -82,3 +82,20 @@ def test_importing_any_engine_module_completes_tensor_and_loads_no_front_end(mod
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_function_level_imports_in_the_engine_name_their_reason() -> None:
+    """Imports inside functions only where a cycle needs one (or, rarely, startup time), each saying which."""
+    import pathlib
+    import re
+
+    engine = pathlib.Path(__file__).resolve().parent.parent / "gradsh" / "engine"
+    unexplained = []
+    for path in sorted(engine.rglob("*.py")):
+        lines = path.read_text().splitlines()
+        for i, line in enumerate(lines):
+            if re.match(r"\s+(from \S+ import |import )", line) and not re.search(r"# (cycle|startup): \S", line):
+                if i and lines[i - 1].strip() == "if TYPE_CHECKING:":
+                    continue
+                unexplained.append(f"{path.relative_to(engine)}:{i + 1}: {line.strip()}")
+    assert not unexplained, unexplained

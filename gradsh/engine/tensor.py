@@ -19,6 +19,7 @@ from .grad_mode import state
 from .graph import Node, edge, forward_name
 from .hooks import register_post_accumulate_hook, register_tensor_hook, retain_grad
 from .printing import format_tensor, tensor_repr
+from .unsupported import missing_tensor_attribute
 
 _new = object.__new__
 
@@ -510,13 +511,12 @@ class device:
         return hash((self.type, self.index))
 
 
-def _missing_attribute(self: Tensor, name: str) -> Any:
-    # only reached when normal lookup fails: an unset internal slot, or a method gradsh lacks
-    if name.startswith("_"):
-        raise AttributeError(f"'Tensor' object has no attribute '{name}'")
-    from gradsh.torch._unsupported import unsupported
+_OWN_SLOTS = frozenset(Tensor.__slots__)
 
-    raise unsupported(f"Tensor.{name}")
+
+def _missing_attribute(self: Tensor, name: str) -> Any:
+    # only reached when normal lookup fails: an unset internal slot, a name gradsh lacks, or a typo
+    raise missing_tensor_attribute(self, name, _OWN_SLOTS)
 
 
 Tensor.__getattr__ = _missing_attribute  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from gradsh.engine import dtypes as _dtypes
 from gradsh.engine import methods as _methods  # noqa: F401 - completes Tensor
 from gradsh.engine import registry as _registry
+from gradsh.engine import unsupported as _unsupported
 from gradsh.engine.backward import backward as _backward  # noqa: F401
 from gradsh.engine.dtypes import (  # noqa: F401
     bfloat16,
@@ -36,8 +37,6 @@ from gradsh.engine.grad_mode import (  # noqa: F401
 )
 from gradsh.engine.ops import random_ops as _random_ops
 from gradsh.engine.tensor import Size, Tensor, device  # noqa: F401
-
-from . import _unsupported
 
 bool = _dtypes.bool_
 float = float32

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import importlib.abc
 import pkgutil
 import sys
+from collections.abc import Sequence
+from importlib.machinery import ModuleSpec
 from types import ModuleType
 
 DEFAULT_BACKEND = "gradsh.torch"
@@ -48,6 +51,36 @@ def load(backend: str) -> ModuleType:
     return module
 
 
+class MissingTorchSubmodules(importlib.abc.MetaPathFinder):
+    """Last on sys.meta_path: `import torch.x` of a PyTorch submodule gradsh lacks says so.
+
+    Only while `torch` is bound to gradsh.torch; a name PyTorch has not either (a typo) is left to
+    Python's own "No module named 'torch.x'".
+    """
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None) -> ModuleSpec | None:
+        if not fullname.startswith("torch."):
+            return None
+        bound = sys.modules.get("torch")
+        if bound is None or bound.__name__ != DEFAULT_BACKEND:
+            return None
+        # imported here, on a miss only: gradsh.engine brings numpy, which `gradsh --help` must not load
+        from gradsh.engine.recorded import submodule_exists
+        from gradsh.engine.unsupported import unsupported_message
+
+        if submodule_exists(fullname):
+            raise ModuleNotFoundError(unsupported_message(fullname), name=fullname)
+        return None
+
+
+_FINDER = MissingTorchSubmodules()
+
+
+def _install_finder() -> None:
+    if _FINDER not in sys.meta_path:
+        sys.meta_path.append(_FINDER)
+
+
 def bind_torch(backend: str = DEFAULT_BACKEND) -> ModuleType:
     """Point sys.modules["torch"] and every torch.<sub> at `backend` and its submodules; return it."""
     if backend == "torch":
@@ -69,4 +102,5 @@ def bind_torch(backend: str = DEFAULT_BACKEND) -> ModuleType:
     for name, sub in list(sys.modules.items()):
         if name.startswith(prefix) and sub is not None:
             sys.modules["torch." + name[len(prefix) :]] = sub
+    _install_finder()
     return module

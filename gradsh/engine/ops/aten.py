@@ -13,6 +13,7 @@ from typing import Any
 from ..grad_mode import state
 from ..graph import Node, edge
 from ..tensor import Tensor
+from ..unsupported import unsupported
 from . import elementwise as ew
 from ._core import attach, promote2, result
 
@@ -111,8 +112,6 @@ OVERLOADS: dict[str, dict[str, Callable]] = {
 
 
 def _unsupported(qualname: str) -> AttributeError:
-    from gradsh.torch._unsupported import unsupported
-
     return unsupported(qualname)
 
 

@@ -13,6 +13,7 @@ from ..grad_mode import state
 from ..graph import Node, edge
 from ..registry import op
 from ..tensor import Tensor, _wrap_dim
+from ..unsupported import unsupported
 from ._core import attach, result, save, save_output, sum_to, unpack
 from .elementwise import maximum, minimum
 from .indexing import _gather_key, embed
@@ -451,8 +452,6 @@ def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtyp
     if p in ("fro", None):
         p = 2
     if isinstance(p, str):
-        from gradsh.torch._unsupported import unsupported
-
         raise unsupported(f"torch.norm(p={p!r})")
     if not (x.dtype.is_floating_point or x.dtype.is_complex):
         raise RuntimeError(

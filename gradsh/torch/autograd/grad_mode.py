@@ -1,5 +1,6 @@
 """torch.autograd.grad_mode: where PyTorch defines the managers (their repr names this module)."""
 
+from gradsh.engine import unsupported as _unsupported
 from gradsh.engine.grad_mode import (  # noqa: F401
     _DecoratorContextManager,
     _NoParamDecoratorContextManager,
@@ -9,6 +10,5 @@ from gradsh.engine.grad_mode import (  # noqa: F401
     no_grad,
     set_grad_enabled,
 )
-from gradsh.torch import _unsupported
 
 __getattr__ = _unsupported.module_getattr("torch.autograd.grad_mode")

@@ -1,5 +1,6 @@
 """torch.nn: Module, Parameter, the layers and losses gradsh implements, functional and init."""
 
+from gradsh.engine import unsupported as _unsupported
 from gradsh.engine.nn import (  # noqa: F401
     ELU,
     GELU,
@@ -33,7 +34,6 @@ from gradsh.engine.nn import (  # noqa: F401
     Tanh,
 )
 from gradsh.engine.parameter import Parameter  # noqa: F401
-from gradsh.torch import _unsupported
 
 from . import functional, init, modules, parameter  # noqa: F401
 

@@ -1,5 +1,6 @@
 """torch.nn.init: in-place initialisers (they run under no_grad)."""
 
+from gradsh.engine import unsupported as _unsupported
 from gradsh.engine.nn.init import (  # noqa: F401
     _calculate_correct_fan,
     _calculate_fan_in_and_fan_out,
@@ -15,6 +16,5 @@ from gradsh.engine.nn.init import (  # noqa: F401
     xavier_uniform_,
     zeros_,
 )
-from gradsh.torch import _unsupported
 
 __getattr__ = _unsupported.module_getattr("torch.nn.init")

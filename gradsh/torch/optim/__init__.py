@@ -1,7 +1,7 @@
 """torch.optim: the optimizers gradsh implements."""
 
+from gradsh.engine import unsupported as _unsupported
 from gradsh.engine.optim import SGD, Adam, AdamW, Optimizer  # noqa: F401
-from gradsh.torch import _unsupported
 
 from . import optimizer  # noqa: F401
 
