@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Run every op_db, module_db and optim_db entry on gradsh and compare with the must-pass list.
 
-usage: python scripts/parity_status.py [--dtypes float32,float64] [--match REGEX] [--add] [-v]
+usage: python scripts/parity_status.py [--dtypes float32,float64] [--match REGEX] [--add] [-v] [--backend torch]
 
 Prints the entries that pass now but are not in tests/parity/must_pass.txt (a breadth issue's gain:
 `--add` writes them into the list), and the listed entries that do not pass (a regression; the exit
-status is then 1). `-v` prints every entry's verdict. Run it from any directory with a Python that has
+status is then 1). `-v` prints every entry's verdict; `--backend torch` is the harness's self-check
+(PyTorch against itself: every entry that can run passes). Run it from any directory with a Python that has
 gradsh, torch==2.13.0 and expecttest; it takes about half a minute on 2 cores. The comparisons are those
 of the parity tests (tests/test_parity_db.py), which run only the listed entries.
 """
@@ -13,6 +14,7 @@ of the parity tests (tests/test_parity_db.py), which run only the listed entries
 from __future__ import annotations
 
 import argparse
+import importlib
 import re
 import signal
 import sys
@@ -78,10 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--match", default="", help="regex searched in an entry's line (`opinfo float32 add`)")
     ap.add_argument("--add", action="store_true", help="write the entries that pass but are not listed into the list")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every entry's verdict")
+    ap.add_argument("--backend", default="gradsh.torch", help="module to measure (`torch`: PyTorch against itself)")
     opts = ap.parse_args(argv)
 
     warnings.simplefilter("ignore")
-    from gradsh import torch as B
+    B = importlib.import_module(opts.backend)
 
     start = time.time()
     pattern = re.compile(opts.match)

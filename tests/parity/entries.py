@@ -1,9 +1,13 @@
 """The list of entries that must pass (must_pass.txt), every entry of the three databases, and running one.
 
-A line of the list is `KIND DTYPE NAME [eval]`: KIND is opinfo, moduleinfo or optiminfo; NAME is the
-entry's name as the measuring tools print it (an op_db `name.variant`, a module_db `nn.Linear`, an
-optim_db `SGD`); `eval` (moduleinfo only, for entries whose train and eval modes differ) runs the module
-in eval mode instead of training mode. `#` starts a comment. Reading the list needs no torch.
+A line of the list is `KIND DTYPE NAME [eval]`. KIND and NAME, as the measuring tools print names:
+  opinfo       an op_db entry, `name` or `name.variant` (ops.py)
+  moduleinfo   a module_db entry, `nn.Linear` (modules.py)
+  optiminfo    an optim_db entry's configurations, `SGD` (optimizers.py)
+  optimerrors  an optim_db entry's error inputs, `SGD` (optimizer_errors.py)
+  lrscheduler  a scheduler class of optim_db's scheduler_inputs, `StepLR` (schedulers.py)
+`eval` (moduleinfo only, for entries whose train and eval modes differ) runs the module in eval mode
+instead of training mode. `#` starts a comment. Reading the list needs no torch.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 MUST_PASS = Path(__file__).with_name("must_pass.txt")
-KINDS = ("opinfo", "moduleinfo", "optiminfo")
+KINDS = ("opinfo", "moduleinfo", "optiminfo", "optimerrors", "lrscheduler")
 MODES = ("train", "eval")
 
 
@@ -77,14 +81,20 @@ def read_list(path: Path = MUST_PASS) -> list[tuple[str, Entry]]:
 @cache
 def databases() -> dict[str, tuple[Any, dict[str, Any]]]:
     """{kind: (runner module, {name: database entry})}."""
-    from . import modules, ops, optimizers
+    from . import modules, ops, optimizer_errors, optimizers, schedulers
 
-    runners = {"opinfo": ops, "moduleinfo": modules, "optiminfo": optimizers}
+    runners = {
+        "opinfo": ops,
+        "moduleinfo": modules,
+        "optiminfo": optimizers,
+        "optimerrors": optimizer_errors,
+        "lrscheduler": schedulers,
+    }
     return {kind: (runner, runner.entries()) for kind, runner in runners.items()}
 
 
 def all_entries(dtypes: list[str]) -> list[Entry]:
-    """Every entry of the three databases in the given dtypes (those it supports on the CPU) and modes."""
+    """Every entry of the three databases (five kinds) in the given dtypes (those it supports on the CPU) and modes."""
     from .modules import modes
 
     out = []

@@ -105,8 +105,8 @@ def build_side(
     return side
 
 
-def step_side(side: types.SimpleNamespace, use_closure: bool) -> Any:
-    """One optimizer step; what step() returned."""
+def step_side(side: types.SimpleNamespace, use_closure: bool) -> tuple[Any, Any]:
+    """One optimizer step: (the loss, what step() returned)."""
 
     def closure() -> Any:
         side.opt.zero_grad()
@@ -115,17 +115,30 @@ def step_side(side: types.SimpleNamespace, use_closure: bool) -> Any:
         return loss
 
     if use_closure:
-        return side.opt.step(closure)
-    closure()
-    return side.opt.step()
+        returned = side.opt.step(closure)
+        return returned, returned
+    loss = closure()
+    return loss, side.opt.step()
+
+
+def build_both(oi: Any, bcls: Any, cfg: Any, B: Any, dtype: Any) -> tuple[Any, Any, Sample | None]:
+    """(torch's side, the backend's side, None), or (.., .., how the sample ended) when one raised."""
+    arrays, only_weight = problem(dtype), oi.name in ONLY_2D
+    ref, ref_err = call(build_side, torch, oi.optim_cls, cfg, arrays, dtype, only_weight)
+    got, got_err = call(build_side, B, bcls, cfg, arrays, dtype, only_weight)
+    return ref, got, raised("init: ", ref_err, got_err)
+
+
+def step_both(oi: Any, ref: Any, got: Any, k: int) -> tuple[Any, Any, Sample | None]:
+    """(torch's (loss, returned), the backend's, None), or (.., .., how the sample ended) when one raised."""
+    ref_step, ref_err = call(step_side, ref, oi.step_requires_closure)
+    got_step, got_err = call(step_side, got, oi.step_requires_closure)
+    return ref_step, got_step, raised(f"step {k}: ", ref_err, got_err)
 
 
 def run_config(oi: Any, bcls: Any, cfg: Any, B: Any, dtype: Any) -> Sample:
     """Parameters and step()'s result after every step, state_dict() after the last."""
-    arrays, only_weight = problem(dtype), oi.name in ONLY_2D
-    ref, ref_err = call(build_side, torch, oi.optim_cls, cfg, arrays, dtype, only_weight)
-    got, got_err = call(build_side, B, bcls, cfg, arrays, dtype, only_weight)
-    ended = raised("init: ", ref_err, got_err)
+    ref, got, ended = build_both(oi, bcls, cfg, B, dtype)
     if ended:
         return ended
     tol = tolerance(dtype)
@@ -134,12 +147,10 @@ def run_config(oi: Any, bcls: Any, cfg: Any, B: Any, dtype: Any) -> Sample:
         if why:
             return Sample("FAIL", f"{why} (the starting copies differ)")
     for k in range(1, STEPS + 1):
-        ref_ret, ref_err = call(step_side, ref, oi.step_requires_closure)
-        got_ret, got_err = call(step_side, got, oi.step_requires_closure)
-        ended = raised(f"step {k}: ", ref_err, got_err)
+        ref_step, got_step, ended = step_both(oi, ref, got, k)
         if ended:
             return ended
-        why = compare(ref_ret, got_ret, f"step {k}: step() returned", B, tol, meta=False)
+        why = compare(ref_step[1], got_step[1], f"step {k}: step() returned", B, tol, meta=False)
         for name, r, g in zip(ref.names, ref.params, got.params):
             why = why or compare(r, g, f"step {k}: {name}", B, tol, meta=False)
         if why:
