@@ -23,9 +23,9 @@ import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests"))  # the harness lives beside the tests that use it
 
-from parity.entries import MUST_PASS, Entry, all_entries, read_list, run_entry  # after the sys.path line above
+from parity.entries import MUST_PASS, Entry, add_to_list, all_entries, read_list, run_entry
 
 TIMEOUT = 30  # seconds per entry and dtype; a hang is a failure, not the end of the run
 
@@ -51,29 +51,6 @@ def status_of(entry: Entry, B: object) -> str:
         signal.alarm(0)
 
 
-def add_to_list(path: Path, gained: list[Entry]) -> None:
-    """The list with `gained` merged in: its leading comment block kept, then every entry line sorted."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    head = 0
-    while head < len(lines) and (not lines[head].strip() or lines[head].lstrip().startswith("#")):
-        head += 1
-    listed = {entry: text for _, entry, text in _entry_lines(lines)}
-    listed.update({entry: str(entry) for entry in gained})
-    body = [listed[entry] for entry in sorted(listed)]
-    path.write_text("\n".join(lines[:head] + body) + "\n", encoding="utf-8")
-
-
-def _entry_lines(lines: list[str]) -> list[tuple[int, Entry, str]]:
-    from parity.entries import parse_line
-
-    found = []
-    for number, text in enumerate(lines, 1):
-        entry = parse_line(text, f"{MUST_PASS.name}:{number}")
-        if entry is not None:
-            found.append((number, entry, text))
-    return found
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     ap.add_argument("--dtypes", default="float32,float64")
@@ -82,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-v", "--verbose", action="store_true", help="print every entry's verdict")
     ap.add_argument("--backend", default="gradsh.torch", help="module to measure (`torch`: PyTorch against itself)")
     opts = ap.parse_args(argv)
+    if opts.add and opts.backend != "gradsh.torch":
+        ap.error("--add lists what passes on gradsh.torch; it cannot go with another --backend")
 
     warnings.simplefilter("ignore")
     B = importlib.import_module(opts.backend)
@@ -89,11 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     start = time.time()
     pattern = re.compile(opts.match)
     listed = {entry: where for where, entry in read_list()}
-    todo = [e for e in all_entries([d.strip() for d in opts.dtypes.split(",") if d.strip()]) if pattern.search(str(e))]
-    todo += [e for e in listed if pattern.search(str(e)) and e not in set(todo)]  # a listed entry that is gone
+    dtypes = [d.strip() for d in opts.dtypes.split(",") if d.strip()]
+    # Every listed entry runs too, whatever its dtype, and an entry the databases no longer have.
+    todo = sorted(e for e in set(all_entries(dtypes)) | set(listed) if pattern.search(str(e)))
     signal.signal(signal.SIGALRM, on_alarm)
     gained, lost, passing = [], [], 0
-    for entry in sorted(set(todo)):
+    for entry in todo:
         line = status_of(entry, B)
         ok = line.startswith("PASS ")
         passing += ok
@@ -109,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n== listed, not passing ({len(lost)}) ==")
     print("\n".join(f"{listed[e]}: {e}: {line[:150]}" for e, line in lost) or "(none)")
     print(
-        f"\nparity: {passing} of {len(set(todo))} entries pass; {len(listed)} listed; "
+        f"\nparity: {passing} of {len(todo)} entries pass; {len(listed)} listed; "
         f"{len(gained)} to add, {len(lost)} regressed ({time.time() - start:.0f} s)"
     )
     if opts.add and gained:

@@ -104,6 +104,33 @@ def test_an_optimizer_with_another_step_fails() -> None:
     assert verdict.status in ("FAIL", "PARTIAL") and "step 1:" in verdict.reason
 
 
+def test_an_optimizer_that_accepts_a_bad_argument_fails_its_error_inputs() -> None:
+    import torch
+
+    class LenientSGD(torch.optim.SGD):
+        def __init__(self, params: Any, lr: float = 1e-3, momentum: float = 0, **kwargs: Any) -> None:
+            super().__init__(params, lr=lr, momentum=abs(momentum), **kwargs)
+
+    assert verdict_on(torch, "optimerrors float64 SGD").status == "PASS"  # the harness's self-check
+    verdict = verdict_on(Patched(torch, optim=Patched(torch.optim, SGD=LenientSGD)), "optimerrors float64 SGD")
+    assert verdict.status == "PARTIAL" and verdict.reason.endswith("want ValueError /Invalid momentum value: -0.5/")
+
+
+def test_a_scheduler_with_another_rate_fails() -> None:
+    import torch
+
+    class FasterExponentialLR(torch.optim.lr_scheduler.ExponentialLR):
+        def __init__(self, optimizer: Any, gamma: float, **kwargs: Any) -> None:
+            super().__init__(optimizer, gamma * 0.99, **kwargs)
+
+    assert verdict_on(torch, "lrscheduler float64 ExponentialLR").status == "PASS"  # the harness's self-check
+    schedulers = Patched(torch.optim.lr_scheduler, ExponentialLR=FasterExponentialLR)
+    verdict = verdict_on(
+        Patched(torch, optim=Patched(torch.optim, lr_scheduler=schedulers)), "lrscheduler float64 ExponentialLR"
+    )
+    assert verdict.status == "FAIL" and "step 1: get_last_lr()" in verdict.reason
+
+
 def test_a_class_the_backend_lacks_is_missing() -> None:
     backend = Patched(gtorch, nn=types.SimpleNamespace())
     assert verdict_on(backend, "moduleinfo float64 nn.Linear").status == "MISSING"

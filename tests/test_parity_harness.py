@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from parity.entries import Entry, ListError, parse_line, read_list
+from parity.entries import Entry, ListError, add_to_list, parse_line, read_list
 from parity.outcome import Sample, raised, verdict
 
 
@@ -41,6 +41,15 @@ def test_an_entry_listed_twice_is_an_error(tmp_path: Path) -> None:
     path.write_text("# header\nopinfo float32 add\n\nopinfo float32  add\n")
     with pytest.raises(ListError, match="must_pass.txt:4: opinfo float32 add is listed already at must_pass.txt:2"):
         read_list(path)
+
+
+def test_adding_keeps_the_header_and_listed_lines_and_sorts(tmp_path: Path) -> None:
+    path = tmp_path / "must_pass.txt"
+    path.write_text("# header\n\nopinfo float32 sub  # flaky before #12\nmoduleinfo float32 nn.ReLU\n")
+    add_to_list(path, [Entry("opinfo", "float32", "add"), Entry("moduleinfo", "float32", "nn.ReLU")])
+    assert path.read_text() == (
+        "# header\n\nmoduleinfo float32 nn.ReLU\nopinfo float32 add\nopinfo float32 sub  # flaky before #12\n"
+    )
 
 
 def test_errors_match_on_type_and_first_line_only() -> None:

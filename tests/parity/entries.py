@@ -75,6 +75,24 @@ def read_list(path: Path = MUST_PASS) -> list[tuple[str, Entry]]:
     return out
 
 
+def add_to_list(path: Path, gained: list[Entry]) -> None:
+    """Writes `gained` into the list: its leading comment block kept, then every entry line sorted.
+
+    A listed line keeps its text (and comment); comment lines between entries are dropped.
+    """
+    lines = path.read_text(encoding="utf-8").splitlines()
+    head = 0
+    while head < len(lines) and (not lines[head].strip() or lines[head].lstrip().startswith("#")):
+        head += 1
+    listed = {}
+    for number, text in enumerate(lines, 1):
+        entry = parse_line(text, f"{path.name}:{number}")
+        if entry is not None:
+            listed[entry] = text
+    listed.update({entry: str(entry) for entry in gained if entry not in listed})
+    path.write_text("\n".join(lines[:head] + [listed[e] for e in sorted(listed)]) + "\n", encoding="utf-8")
+
+
 # From here on, torch and expecttest are needed.
 
 
