@@ -12,14 +12,22 @@ instead of training mode. `#` starts a comment. Reading the list needs no torch.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 MUST_PASS = Path(__file__).with_name("must_pass.txt")
-KINDS = ("opinfo", "moduleinfo", "optiminfo", "optimerrors", "lrscheduler")
-MODES = ("train", "eval")
+# Each kind of line and the module of this package that runs it.
+RUNNERS = {
+    "opinfo": "ops",
+    "moduleinfo": "modules",
+    "optiminfo": "optimizers",
+    "optimerrors": "optimizer_errors",
+    "lrscheduler": "schedulers",
+}
+KINDS = tuple(RUNNERS)
 
 
 class ListError(ValueError):
@@ -97,18 +105,10 @@ def add_to_list(path: Path, gained: list[Entry]) -> None:
 
 
 @cache
-def databases() -> dict[str, tuple[Any, dict[str, Any]]]:
-    """{kind: (runner module, {name: database entry})}."""
-    from . import modules, ops, optimizer_errors, optimizers, schedulers
-
-    runners = {
-        "opinfo": ops,
-        "moduleinfo": modules,
-        "optiminfo": optimizers,
-        "optimerrors": optimizer_errors,
-        "lrscheduler": schedulers,
-    }
-    return {kind: (runner, runner.entries()) for kind, runner in runners.items()}
+def database(kind: str) -> tuple[Any, dict[str, Any]]:
+    """(the kind's runner module, {name: database entry}); each database is imported when first needed."""
+    runner = importlib.import_module(f".{RUNNERS[kind]}", __package__)
+    return runner, runner.entries()
 
 
 def all_entries(dtypes: list[str]) -> list[Entry]:
@@ -116,7 +116,8 @@ def all_entries(dtypes: list[str]) -> list[Entry]:
     from .modules import modes
 
     out = []
-    for kind, (runner, found) in databases().items():
+    for kind in KINDS:
+        runner, found = database(kind)
         for name, info in found.items():
             supported = runner.dtypes(info)
             for dtype in (d for d in dtypes if d in supported):
@@ -127,7 +128,7 @@ def all_entries(dtypes: list[str]) -> list[Entry]:
 
 def run_entry(entry: Entry, B: Any) -> Any:
     """The Verdict on one entry on backend B; a LookupError when no such entry, dtype or mode exists."""
-    runner, found = databases()[entry.kind]
+    runner, found = database(entry.kind)
     info = found.get(entry.name)
     if info is None:
         raise LookupError(f"{entry.kind}: no entry named {entry.name!r}")
