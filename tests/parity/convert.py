@@ -35,6 +35,13 @@ def resolve(namespace: Any, dotted: str) -> Any:
     return namespace
 
 
+def seed(M: Any, s: int) -> None:
+    """manual_seed(s) on side M (torch or the backend), right before the call both sides make."""
+    manual_seed = getattr(M, "manual_seed", None)
+    if manual_seed is not None:
+        manual_seed(s)
+
+
 def _recording_new(cls: type, *args: Any, **kwargs: Any) -> Any:
     module = object.__new__(cls)
     if _recording[0]:

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from .compare import compare, dtype_name, tolerance
-from .convert import Converter, load_state, recording_module_args
+from .convert import Converter, load_state, recording_module_args, seed
 from .gradients import compare_gradients
 from .outcome import NOT_IMPLEMENTED, Sample, Skip, Verdict, call, describe, first_line, is_missing, missing, raised
 from .outcome import verdict as summarize
@@ -38,12 +38,6 @@ def dtypes(mi: Any) -> set[str]:
 def modes(mi: Any) -> list[str]:
     """The modes to run: train, and eval too where the entry's modes differ (norms, RNNs, Transformer layers)."""
     return ["train", "eval"] if mi.train_and_eval_differ else ["train"]
-
-
-def seed(M: Any, s: int) -> None:
-    manual_seed = getattr(M, "manual_seed", None)
-    if manual_seed is not None:
-        manual_seed(s)
 
 
 def layout(module: Any, kind: str) -> list[tuple[str, tuple, str]]:

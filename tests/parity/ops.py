@@ -17,12 +17,13 @@ from typing import Any
 import torch
 
 from .compare import Tolerance, compare, tolerance
-from .convert import Converter, resolve
+from .convert import Converter, resolve, seed
 from .gradients import compare_gradients
 from .outcome import NOT_IMPLEMENTED, Sample, Skip, Verdict, call, describe, first_line, is_missing, missing, raised
 from .outcome import verdict as summarize
 
 MAX_SAMPLES = 12  # as opinfo_parity.py: the list was measured with these
+CALL_SEED = 42  # both sides, right before the call (random ops), as PyTorch's wrapper_set_seed
 NO_VALUES = re.compile(r"^(new_)?empty")  # uninitialised memory: shape, dtype and autograd only
 STORAGE = re.compile(r"^as_strided")  # reads the storage behind its input, which a copy cannot carry
 
@@ -42,12 +43,6 @@ def dtypes(op: Any) -> set[str]:
     return {str(d).removeprefix("torch.") for d in op.supported_dtypes("cpu")}
 
 
-def seed(B: Any, s: int = 42) -> None:
-    manual_seed = getattr(B, "manual_seed", None)
-    if manual_seed is not None:
-        manual_seed(s)
-
-
 def method_caller(name: str) -> Callable:
     """Calls the input's attribute `name` (a method, or a property such as `.T`)."""
 
@@ -62,7 +57,7 @@ def rebind(fn: types.FunctionType, B: Any) -> Callable:
     """An OpInfo's wrapper lambda with `torch` bound to the backend (and a wrapper_set_seed seeding it)."""
     g = dict(fn.__globals__)
     g["torch"] = B
-    g["wrapper_set_seed"] = lambda f, *a, **k: (seed(B), f(*a, **k))[1]
+    g["wrapper_set_seed"] = lambda f, *a, **k: (seed(B, CALL_SEED), f(*a, **k))[1]
     new = types.FunctionType(fn.__code__, g, fn.__name__, fn.__defaults__, fn.__closure__)
     new.__kwdefaults__ = fn.__kwdefaults__
     return new
@@ -106,9 +101,9 @@ def run_sample(op: Any, fn: Callable, sample: Any, B: Any, tol: Tolerance) -> Sa
         return Sample("SKIPPED", str(e))
     except Exception as e:  # noqa: BLE001 - the backend refused a dtype or a tensor
         return Sample("MISSING", first_line(e)) if is_missing(e) else Sample("FAIL", f"convert: {describe(e)}")
-    torch.manual_seed(42)
+    torch.manual_seed(CALL_SEED)
     ref, ref_err = call(op.op, sample.input, *sample.args, **sample.kwargs)
-    seed(B)
+    seed(B, CALL_SEED)
     got, got_err = call(fn, b_input, *b_args, **b_kwargs)
     ended = raised("", ref_err, got_err)
     if ended:
