@@ -13,14 +13,12 @@ import types
 from typing import Any
 
 import pytest
-from parity.entries import Entry, read_list
+from parity.entries import Entry, read_list, run_entry
 
 from gradsh import torch as gtorch
 
 pytest.importorskip("torch")
-pytest.importorskip("expecttest")
-
-from parity.entries import run_entry  # needs torch and expecttest
+pytest.importorskip("expecttest")  # PyTorch's test databases import it
 
 pytestmark = pytest.mark.parity
 
