@@ -50,7 +50,24 @@ def _scenarios(T):
     def out_requires_grad():
         return T.add(T.ones(2), 1, out=T.empty(2, requires_grad=True))
 
-    return [requires_grad_input, resized, cast_refused, cast_up, empty_out, under_no_grad, into_its_input,
+    def factories_take_outs_dtype():
+        T.manual_seed(0)
+        return (T.randn(2, out=T.empty(3, dtype=T.float64)), T.zeros(2, out=T.empty(2, dtype=T.int64)),
+                T.arange(4, out=T.empty(0, dtype=T.int32)), T.linspace(0, 1, 3, out=T.empty(3, dtype=T.float64)),
+                T.eye(2, out=T.empty(0, dtype=T.int64)), T.randint(0, 5, (3,), out=T.empty(0, dtype=T.int32)),
+                T.randperm(4, out=T.empty(0)))
+
+    def arange_warns_when_it_resizes():
+        return T.arange(2, out=T.empty(3)), T.zeros(2, out=T.empty(3))
+
+    def factory_out_requires_grad():
+        return T.ones(2, out=T.empty(2, requires_grad=True))
+
+    def pin_memory_refused():
+        return T.zeros(2, pin_memory=True)
+
+    return [factories_take_outs_dtype, arange_warns_when_it_resizes, factory_out_requires_grad, pin_memory_refused,
+            requires_grad_input, resized, cast_refused, cast_up, empty_out, under_no_grad, into_its_input,
             keywords_only, a_string_as_out, out_requires_grad]
 
 

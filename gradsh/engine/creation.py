@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
+from .out_arg import check_out, write_out
 from .registry import op
 from .tensor import Tensor
 
@@ -22,6 +23,27 @@ _FACTORY_RG = "Only Tensors of floating point and complex dtype can require grad
 def _check_requires_grad(requires_grad: Any, fn: str = "tensor") -> None:
     if not isinstance(requires_grad, bool):
         raise TypeError(f"{fn}(): argument 'requires_grad' must be bool, not {type(requires_grad).__name__}")
+
+
+def _check_pin_memory(pin_memory: bool) -> None:
+    if pin_memory:
+        raise RuntimeError(
+            "pin_memory=True requires a CUDA or other accelerator backend; no pinned memory allocator is available on "
+            "this system."
+        )
+
+
+def _out_dtype(dtype: Any, out: Any) -> Any:
+    """With out= and no dtype, a factory makes its values in out's dtype (PyTorch's rule)."""
+    return out.dtype if dtype is None and isinstance(out, Tensor) else dtype
+
+
+def _into(name: str, out: Any, result: Tensor) -> Tensor:
+    """A factory's result, or written into `out=` by PyTorch's rules."""
+    if out is None:
+        return result
+    # PyTorch names the factory's aten op in the autograd error, and factories resize out without a warning
+    return write_out(check_out(f"aten::{name}", out, ()), result, warn_resize=False)
 
 
 def _finish(data: np.ndarray, dt: dtypes.dtype, requires_grad: bool) -> Tensor:
@@ -86,9 +108,10 @@ def _check_ragged(values: Any, dim: int = 0) -> None:
 
 
 @op("tensor", method=False)
-def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
            pin_memory: bool = False) -> Tensor:
     _check_requires_grad(requires_grad)
+    _check_pin_memory(pin_memory)
     if isinstance(data, Tensor):
         warnings.warn(_COPY_WARNING.format("torch.tensor(sourceTensor)"), UserWarning, stacklevel=2)
         dt = dtype or data.dtype
@@ -105,7 +128,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 
 
 @op("as_tensor", method=False)
-def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+def as_tensor(data: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
     if isinstance(data, Tensor):
         return data if dtype is None or dtype is data.dtype else data.to(dtype)
     if isinstance(data, np.ndarray) and (dtype is None or dtype.np == data.dtype):
@@ -114,10 +137,10 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
 
 
 @op("from_numpy", method=False)
-def from_numpy(a: np.ndarray) -> Tensor:
-    if not isinstance(a, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(a).__name__})")
-    return Tensor._wrap(a, dtypes.from_numpy_dtype(a.dtype))
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    return Tensor._wrap(ndarray, dtypes.from_numpy_dtype(ndarray.dtype))
 
 
 def _size_args(size: tuple) -> tuple:
@@ -147,64 +170,71 @@ def _factory(fill: Any, size: tuple, dtype: Any, requires_grad: bool) -> Tensor:
 @op("zeros", method=False)
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None,
           layout: Any = None, pin_memory: bool = False) -> Tensor:
-    return _factory(0, size, dtype, requires_grad)
+    _check_pin_memory(pin_memory)
+    return _into("zeros", out, _factory(0, size, _out_dtype(dtype, out), requires_grad))
 
 
 @op("ones", method=False)
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None,
          layout: Any = None, pin_memory: bool = False) -> Tensor:
-    return _factory(1, size, dtype, requires_grad)
+    _check_pin_memory(pin_memory)
+    return _into("ones", out, _factory(1, size, _out_dtype(dtype, out), requires_grad))
 
 
 @op("empty", method=False)
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None,
           layout: Any = None, pin_memory: bool = False, memory_format: Any = None) -> Tensor:
-    return _factory(0, size, dtype, requires_grad)
+    _check_pin_memory(pin_memory)
+    return _into("empty", out, _factory(0, size, _out_dtype(dtype, out), requires_grad))
 
 
 @op("full", method=False)
 def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
-         out: Any = None, layout: Any = None) -> Tensor:
+         out: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
+    _check_pin_memory(pin_memory)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    dt = dtype or dtypes.dtype_for_scalar_category(dtypes.scalar_category(fill_value))
-    return _factory(fill_value, (size,), dt, requires_grad)
+    dt = _out_dtype(dtype, out) or dtypes.dtype_for_scalar_category(dtypes.scalar_category(fill_value))
+    return _into("full", out, _factory(fill_value, (size,), dt, requires_grad))
 
 
-def _like(x: Tensor, fill: Any, dtype: Any, requires_grad: bool) -> Tensor:
+def _like(x: Tensor, fill: Any, dtype: Any, requires_grad: bool, pin_memory: bool = False) -> Tensor:
     _check_requires_grad(requires_grad)
+    _check_pin_memory(pin_memory)
     dt = dtype or x.dtype
     return _finish(np.full(x._data.shape, fill, dtype=dt.np), dt, requires_grad)
 
 
 @op("zeros_like", method=False)
 def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
-               memory_format: Any = None, layout: Any = None) -> Tensor:
-    return _like(input, 0, dtype, requires_grad)
+               memory_format: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
+    return _like(input, 0, dtype, requires_grad, pin_memory)
 
 
 @op("ones_like", method=False)
 def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
-              memory_format: Any = None, layout: Any = None) -> Tensor:
-    return _like(input, 1, dtype, requires_grad)
+              memory_format: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
+    return _like(input, 1, dtype, requires_grad, pin_memory)
 
 
 @op("empty_like", method=False)
 def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
-               memory_format: Any = None, layout: Any = None) -> Tensor:
-    return _like(input, 0, dtype, requires_grad)
+               memory_format: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
+    return _like(input, 0, dtype, requires_grad, pin_memory)
 
 
 @op("full_like", method=False)
 def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
-              memory_format: Any = None, layout: Any = None) -> Tensor:
-    return _like(input, fill_value, dtype, requires_grad)
+              memory_format: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
+    return _like(input, fill_value, dtype, requires_grad, pin_memory)
 
 
 @op("arange", method=False)
 def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
-           requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+           requires_grad: bool = False, out: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
     _check_requires_grad(requires_grad)
+    _check_pin_memory(pin_memory)
+    dtype = _out_dtype(dtype, out)
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
@@ -216,45 +246,57 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     n = max(0, math.ceil((end - start) / step))
     data = (start + np.arange(n, dtype=np.float64) * step) if dtype.category >= 2 else \
         start + np.arange(n, dtype=np.int64) * step
-    return _finish(np.asarray(data).astype(dtype.np), dtype, requires_grad)
+    if isinstance(out, Tensor) and out._data.size not in (0, n):
+        shape = ", ".join(map(str, out._data.shape))
+        warnings.warn(
+            f"The number of elements in the out tensor of shape [{shape}] is {out._data.size} which does not match "
+            f"the computed number of elements {n}. Note that this may occur as a result of rounding error. The out "
+            f"tensor will be resized to a tensor of shape ({n},). (Triggered internally at "
+            "/__w/pytorch/pytorch/aten/src/ATen/native/RangeFactories.cpp:199.)", UserWarning, stacklevel=2)
+    return _into("arange", out, _finish(np.asarray(data).astype(dtype.np), dtype, requires_grad))
 
 
 @op("linspace", method=False)
 def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any = None,
-             requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+             requires_grad: bool = False, out: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
     _check_requires_grad(requires_grad)
-    dt = dtype or dtypes.get_default_dtype()
+    _check_pin_memory(pin_memory)
+    dt = _out_dtype(dtype, out) or dtypes.get_default_dtype()
     if steps == 1:
-        return _finish(np.array([start], dtype=dt.np), dt, requires_grad)
+        return _into("linspace", out, _finish(np.array([start], dtype=dt.np), dt, requires_grad))
     work = np.float64 if dt is dtypes.float64 or dt.category <= 1 else np.dtype(dt.np).type
     s, e = work(start), work(end)
     step = (e - s) / work(steps - 1)
     i = np.arange(steps)
     half = steps // 2
     data = np.where(i < half, s + step * i.astype(work), e - step * (steps - 1 - i).astype(work))
-    return _finish(data.astype(dt.np), dt, requires_grad)
+    return _into("linspace", out, _finish(data.astype(dt.np), dt, requires_grad))
 
 
 @op("eye", method=False)
 def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
-        requires_grad: bool = False, out: Any = None, layout: Any = None) -> Tensor:
+        requires_grad: bool = False, out: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
     _check_requires_grad(requires_grad)
-    dt = dtype or dtypes.get_default_dtype()
-    return _finish(np.eye(n, m, dtype=dt.np), dt, requires_grad)
+    _check_pin_memory(pin_memory)
+    dt = _out_dtype(dtype, out) or dtypes.get_default_dtype()
+    return _into("eye", out, _finish(np.eye(n, m, dtype=dt.np), dt, requires_grad))
 
 
 @op("new_tensor", function=False)
-def new_tensor(x: Tensor, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def new_tensor(input: Tensor, data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+               layout: Any = None, pin_memory: bool = False) -> Tensor:
+    _check_pin_memory(pin_memory)
     if isinstance(data, Tensor):
         warnings.warn(_COPY_WARNING.format("tensor.new_tensor(sourceTensor)"), UserWarning, stacklevel=2)
         dt = dtype or data.dtype
         return _finish(np.array(data._data, dtype=dt.np), dt, requires_grad)
-    return tensor(data, dtype=dtype or x.dtype, requires_grad=requires_grad)
+    return tensor(data, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def _new_factory(fill: Any) -> Any:
     def new(x: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
             layout: Any = None, pin_memory: bool = False) -> Tensor:
+        _check_pin_memory(pin_memory)
         return _factory(fill, size, dtype or x.dtype, requires_grad)
 
     return new
@@ -266,9 +308,11 @@ new_empty = op("new_empty", function=False)(_new_factory(0))
 
 
 @op("new_full", function=False)
-def new_full(x: Tensor, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
-             requires_grad: bool = False) -> Tensor:
-    return _factory(fill_value, (size,), dtype or x.dtype, requires_grad)
+def new_full(input: Tensor, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False, layout: Any = None,
+             pin_memory: bool = False) -> Tensor:
+    _check_pin_memory(pin_memory)
+    return _factory(fill_value, (size,), dtype or input.dtype, requires_grad)
 
 
 def legacy_constructor(cls: type, *args: Any, **kwargs: Any) -> Tensor:

@@ -46,6 +46,11 @@ def check_out(name: str, out: Any, inputs: tuple) -> Tensor:
     PyTorch's parser takes a Python number for a Tensor argument (a 0-d tensor of the number's widest
     dtype); anything else is a TypeError.
     """
+    if isinstance(out, (tuple, list)) and out and all(isinstance(t, Tensor) for t in out):
+        # a multi-result op (max with dim, sort, ...): one tensor a result
+        for t in out:
+            check_out(name, t, inputs)
+        return tuple(out)
     if not isinstance(out, Tensor):
         if type(out) not in _NUMBER_DTYPES:
             raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
@@ -68,19 +73,29 @@ def _can_cast(src: Any, dst: Any) -> bool:
     return not (dst.category == 0 and src.category != 0)
 
 
-def write_out(out: Tensor, result: Any) -> Tensor:
-    """The result's values into `out` (resized and cast as PyTorch does); returns `out` itself."""
+def write_out(out: Tensor, result: Any, stacklevel: int = 3, warn_resize: bool = True) -> Tensor:
+    """The result's values into `out` (resized and cast as PyTorch does); returns `out` itself.
+
+    `stacklevel` points the resize warning at the user's call (3: through a with_out function); the
+    factories (zeros, randn, ...) resize without it (`warn_resize=False`).
+    """
+    if isinstance(result, tuple):
+        if not isinstance(out, tuple) or len(out) != len(result):
+            raise TypeError(f"out= needs a tuple of {len(result)} tensors here, got {type(out).__name__}")
+        return type(result)(*(write_out(o, r, stacklevel + 1, warn_resize) for o, r in zip(out, result)))
+    if isinstance(out, tuple):
+        raise TypeError("out= is a tuple of tensors, but this op has one tensor result")
     if not isinstance(result, Tensor):
-        raise TypeError("out= is only supported for ops with one tensor result")
+        raise TypeError("out= is only supported for ops with tensor results")
     if not _can_cast(result.dtype, out.dtype):
         raise RuntimeError(
             f"result type {result.dtype.scalar_name} can't be cast to the desired output type {out.dtype.scalar_name}"
         )
     shape = result._data.shape
     if out._data.shape != shape:
-        if out._data.size:
+        if out._data.size and warn_resize:
             old = ", ".join(map(str, out._data.shape))
-            warnings.warn(RESIZE_WARNING.format(old=old, new=", ".join(map(str, shape))), UserWarning, stacklevel=3)
+            warnings.warn(RESIZE_WARNING.format(old=old, new=", ".join(map(str, shape))), UserWarning, stacklevel=stacklevel)
         out._data = np.empty(shape, out.dtype.np)
     out._data[...] = result._data
     out._vc[0] += 1

@@ -28,10 +28,10 @@ def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
 
 
 @op("contiguous", function=False)
-def contiguous(x: Tensor, memory_format: Any = None) -> Tensor:
-    if x._data.flags.c_contiguous:
-        return x
-    return clone(x)
+def contiguous(input: Tensor, *, memory_format: Any = None) -> Tensor:
+    if input._data.flags.c_contiguous:
+        return input
+    return clone(input)
 
 
 class ToCopyBackward0(Node):
@@ -82,7 +82,7 @@ def type_(x: Tensor, dtype: Any = None, **kwargs: Any) -> Any:
 
 
 def _caster(dt: dtypes.dtype) -> Any:
-    def cast(x: Tensor, memory_format: Any = None) -> Tensor:
+    def cast(x: Tensor, *, memory_format: Any = None) -> Tensor:
         return to(x, dt)
 
     return cast
@@ -103,21 +103,21 @@ cdouble = op("cdouble", function=False)(_caster(dtypes.complex128))
 
 
 @op("cpu", function=False)
-def cpu(input: Tensor) -> Tensor:
+def cpu(input: Tensor, *, memory_format: Any = None) -> Tensor:
     """Every tensor is on the CPU already."""
     return input
 
 
 @op("detach")
-def detach(x: Tensor) -> Tensor:
+def detach(input: Tensor) -> Tensor:
     """A leaf sharing data and version counter; not a view."""
-    out = Tensor._wrap(x._data, x.dtype)
-    out._inference = x._inference
-    if x._inference and not state.inference:
+    out = Tensor._wrap(input._data, input.dtype)
+    out._inference = input._inference
+    if input._inference and not state.inference:
         # an inference tensor has no version counter to share: this detach starts its own
         out._x().inference_detached = True
     else:
-        out._vc = x._vc
+        out._vc = input._vc
     return out
 
 

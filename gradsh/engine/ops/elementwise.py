@@ -146,16 +146,16 @@ class RsubBackward0(Node):
 
 
 @op("rsub", dunders={"__rsub__": BINARY})
-def rsub(a: Tensor, b: Any, *, alpha: Any = 1) -> Tensor:
+def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     """b - alpha * a."""
-    x, y, dt = promote2(a, b)
+    x, y, dt = promote2(input, other)
     out = result(y - x if alpha == 1 else y - x * alpha, dt)
-    if state.recording and (a._rg or _rg(b)):
-        if isinstance(b, Tensor):
-            node = RsubBackward0((edge(a), edge(b)))
-            node.a_meta, node.b_meta = _meta(a), _meta(b)
+    if state.recording and (input._rg or _rg(other)):
+        if isinstance(other, Tensor):
+            node = RsubBackward0((edge(input), edge(other)))
+            node.a_meta, node.b_meta = _meta(input), _meta(other)
         else:
-            node = RsubBackward1((edge(a),))
+            node = RsubBackward1((edge(input),))
         node.alpha = alpha
         attach(out, node)
     return out
@@ -222,7 +222,7 @@ def _over_squared(g: Any, self: Any, other: Any, m: Any) -> Any:
     return -g * self / (other * other)
 
 
-@op("div", out=True, aliases=("divide", "true_divide"), inplace=True, dunders={"__truediv__": BINARY, "__itruediv__": INPLACE})
+@op("div", out=True, aliases=("divide",), inplace=True, dunders={"__truediv__": BINARY, "__itruediv__": INPLACE})
 def div(input: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     if rounding_mode is not None:
         return floor_divide(input, other) if rounding_mode == "floor" else _trunc_divide(input, other)
@@ -238,6 +238,12 @@ def div(input: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tenso
         attach(out, node)
     return out
 
+
+
+@op("true_divide", out=True, inplace=True)
+def true_divide(input: Tensor, other: Any) -> Tensor:
+    """div without rounding_mode (PyTorch keeps it as its own name)."""
+    return div(input, other)
 
 @op("rdiv", function=False, method=False, dunders={"__rtruediv__": BINARY})
 def rdiv(a: Tensor, s: Any) -> Tensor:
@@ -573,14 +579,14 @@ def _clamp_one(x: Tensor, lo: Any, hi: Any, number_node: type, tensor_node: type
     return out
 
 
-@op("clamp_min", inplace=True)
-def clamp_min(x: Tensor, min: Any) -> Tensor:
-    return _clamp_one(x, min, None, ClampMinBackward0, ClampMinBackward1)
+@op("clamp_min", inplace=True, out=True)
+def clamp_min(input: Tensor, min: Any) -> Tensor:
+    return _clamp_one(input, min, None, ClampMinBackward0, ClampMinBackward1)
 
 
-@op("clamp_max", inplace=True)
-def clamp_max(x: Tensor, max: Any) -> Tensor:
-    return _clamp_one(x, None, max, ClampMaxBackward0, ClampMaxBackward1)
+@op("clamp_max", inplace=True, out=True)
+def clamp_max(input: Tensor, max: Any) -> Tensor:
+    return _clamp_one(input, None, max, ClampMaxBackward0, ClampMaxBackward1)
 
 
 class WhereBackward0(Node):

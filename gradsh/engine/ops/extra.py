@@ -169,7 +169,7 @@ class ScatterBackward1(Node):
         return (scatter(grads[0], self.dim, self.index, 0.0),)
 
 
-def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
+def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, value: Any = None, *,
             reduce: str | None = None) -> Tensor:
     if src is None:
         src = value
@@ -191,7 +191,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: A
     return out
 
 
-def scatter_(x: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
+def scatter_(x: Tensor, dim: int, index: Tensor, src: Any = None, value: Any = None, *,
              reduce: str | None = None) -> Tensor:
     extra = (src,) if isinstance(src, Tensor) else ()
     s = None if extra else src
@@ -248,7 +248,7 @@ def index_add_(x: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any
     return apply_inplace(x, lambda t, s: index_add(t, dim, index, s, alpha=alpha), source)
 
 
-op("scatter", inplace=scatter_)(scatter)
+op("scatter", inplace=scatter_, out=True)(scatter)
 op("index_add", out=True, inplace=index_add_)(index_add)
 
 __all__ = [

@@ -12,6 +12,7 @@ from ..grad_mode import no_grad, state
 from ..graph import Node, edge
 from ..registry import DIRECT, op
 from ..tensor import Tensor
+from ..unsupported import unsupported
 from . import views
 from ._core import attach, result, save, unpack
 from .elementwise import where
@@ -216,7 +217,9 @@ def _gather_key(index: np.ndarray, dim: int) -> tuple:
 
 
 @op("gather", out=True)
-def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+    if sparse_grad:
+        raise unsupported("torch.gather(sparse_grad=True)")
     d = dim % max(input._data.ndim, 1)
     out = result(np.take_along_axis(input._data, index._data, axis=d), input.dtype)
     if state.recording and input._rg:
@@ -256,11 +259,11 @@ class MaskedFillBackward0(Node):
 
 
 @op("masked_fill", inplace=True)
-def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
+def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     v = value._data if isinstance(value, Tensor) else value
-    out = result(np.where(mask._data, v, x._data), x.dtype)
-    if state.recording and x._rg:
-        node = MaskedFillBackward0((edge(x), edge(value) if isinstance(value, Tensor) else (None, 0))[:1])
+    out = result(np.where(mask._data, v, input._data), input.dtype)
+    if state.recording and input._rg:
+        node = MaskedFillBackward0((edge(input), edge(value) if isinstance(value, Tensor) else (None, 0))[:1])
         node.mask = save(mask)
         attach(out, node)
     return out
@@ -269,7 +272,7 @@ def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
 @op("masked_select", out=True)
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     xb, mb = np.broadcast_arrays(input._data, mask._data)
-    return _advanced(input.expand(*xb.shape) if xb.shape != input._data.shape else input, (mb,))
+    return _advanced(input.expand(xb.shape) if xb.shape != input._data.shape else input, (mb,))
 
 
 @op("nonzero", out=True)

@@ -301,8 +301,8 @@ def fill_(t: Tensor, value: Any) -> Tensor:
 
 
 @op("copy_", function=False)
-def copy_(t: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
-    return apply_inplace(t, _copy, src)
+def copy_(t: Tensor, other: Any, non_blocking: bool = False) -> Tensor:
+    return apply_inplace(t, _copy, other)
 
 
 def copy_backwards(g: Tensor) -> Tensor:

@@ -113,16 +113,16 @@ class RepeatBackward0(Node):
 
 
 @op("repeat", function=False)
-def repeat(x: Tensor, *repeats: Any) -> Tensor:
+def repeat(input: Tensor, *repeats: Any) -> Tensor:
     if len(repeats) == 1 and isinstance(repeats[0], (tuple, list)):
         repeats = tuple(repeats[0])
-    if len(repeats) < x._data.ndim:
+    if len(repeats) < input._data.ndim:
         raise RuntimeError(
             "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"
         )
-    out = result(np.tile(x._data, repeats), x.dtype)
-    if state.recording and x._rg:
-        node = RepeatBackward0((edge(x),))
-        node.shape, node.repeats = x._data.shape, tuple(repeats)
+    out = result(np.tile(input._data, repeats), input.dtype)
+    if state.recording and input._rg:
+        node = RepeatBackward0((edge(input),))
+        node.shape, node.repeats = input._data.shape, tuple(repeats)
         attach(out, node)
     return out

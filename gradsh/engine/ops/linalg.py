@@ -10,6 +10,7 @@ from ..grad_mode import state
 from ..graph import Node, edge
 from ..registry import BINARY, REFLECTED, op
 from ..tensor import Tensor
+from ..unsupported import unsupported
 from ._core import attach, promote2, result, save, unpack
 from .elementwise import fit
 from .views import UnsafeViewBackward0
@@ -39,8 +40,15 @@ def _check_2d(a: Tensor, b: Tensor) -> None:
         )
 
 
+def _no_out_dtype(name: str, out_dtype: Any) -> None:
+    """The out_dtype overloads exist for CUDA only: on the CPU PyTorch has no kernel for them."""
+    if out_dtype is not None:
+        raise unsupported(f"torch.{name}(out_dtype=...) (PyTorch has no CPU kernel for it)")
+
+
 @op("mm", out=True)
-def mm(input: Tensor, mat2: Tensor) -> Tensor:
+def mm(input: Tensor, mat2: Tensor, out_dtype: Any = None) -> Tensor:
+    _no_out_dtype("mm", out_dtype)
     _check_2d(input, mat2)
     if input.dtype is not mat2.dtype:  # matrix products do not promote
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {input.dtype.c_name} != {mat2.dtype.c_name}")
@@ -131,7 +139,8 @@ class BmmBackward0(Node):
 
 
 @op("bmm", out=True)
-def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+def bmm(input: Tensor, mat2: Tensor, out_dtype: Any = None) -> Tensor:
+    _no_out_dtype("bmm", out_dtype)
     for name, t in (("batch1", input), ("batch2", mat2)):
         if t._data.ndim != 3:
             raise RuntimeError(f"{name} must be a 3D tensor")
@@ -270,7 +279,9 @@ class AddmmBackward0(Node):
 
 
 @op("addmm", out=True)
-def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, out_dtype: Any = None, *, beta: Any = 1,
+          alpha: Any = 1) -> Tensor:
+    _no_out_dtype("addmm", out_dtype)
     # dtypes are checked before the shapes here (PyTorch's ADDMM_META)
     if input.dtype is not mat2.dtype:
         raise RuntimeError(

@@ -124,7 +124,7 @@ class GeluBackward0(_SavesInput):
 
 
 @op("gelu", method=False, namespace="torch.nn.functional")
-def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+def gelu(input: Tensor, *, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     a, dt = _f64(input)
@@ -145,9 +145,9 @@ class SiluBackward0(_SavesInput):
 
 
 @op("silu", method=False, namespace="torch.nn.functional")
-def silu(x: Tensor, inplace: bool = False) -> Tensor:
-    a, dt = _f64(x)
-    return _activation(x, a / (1 + np.exp(-a)), dt, SiluBackward0, "input")
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    a, dt = _f64(input)
+    return _activation(input, a / (1 + np.exp(-a)), dt, SiluBackward0, "input")
 
 
 class SoftplusBackward0(_SavesInput):
@@ -191,10 +191,10 @@ class EluBackward0(_SavesInput):
 
 
 @op("elu", method=False, namespace="torch.nn.functional")
-def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    a, dt = _f64(x)
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    a, dt = _f64(input)
     data = np.where(a > 0, a, alpha * np.expm1(a))
-    return _activation(x, data, dt, EluBackward0, "input", alpha=alpha)
+    return _activation(input, data, dt, EluBackward0, "input", alpha=alpha)
 
 
 class HardtanhBackward0(_SavesInput):
@@ -328,11 +328,18 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
 
 @op("l1_loss", method=False, namespace="torch.nn.functional")
 def l1_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
-            reduction: str = "mean") -> Tensor:
+            reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _warn_size_mismatch(input, target)
     loss = (input - target).abs()
+    if weight is not None:
+        # PyTorch's weighted form, in its order: the mean divides by the total weight
+        if weight.shape != input.shape:
+            raise ValueError("Weights and input must have the same size.")
+        loss = loss * weight
+        if reduction == "mean":
+            return loss.sum() / weight.sum()
     if reduction == "mean":
         return loss.mean()
     return loss.sum() if reduction == "sum" else loss

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import dtypes
 from .. import random as _rk
-from ..creation import _check_requires_grad, _finish, _size_args
+from ..creation import _check_pin_memory, _check_requires_grad, _finish, _into, _out_dtype, _size_args
 from ..grad_mode import state
 from ..graph import NO_EDGE, Node, SpecialNode, edge
 from ..registry import op
@@ -112,16 +112,18 @@ def _make(data: np.ndarray, dtype: dtypes.dtype, requires_grad: bool) -> Tensor:
 def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
          requires_grad: bool = False, out: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
     _check_requires_grad(requires_grad, "rand")
-    dt = _float_dtype(dtype)
-    return _make(_rk.uniform(generator, _size_args(size), dt), dt, requires_grad)
+    _check_pin_memory(pin_memory)
+    dt = _float_dtype(_out_dtype(dtype, out))
+    return _into("rand", out, _make(_rk.uniform(generator, _size_args(size), dt), dt, requires_grad))
 
 
 @op("randn", method=False)
 def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
           requires_grad: bool = False, out: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
     _check_requires_grad(requires_grad, "randn")
-    dt = _float_dtype(dtype)
-    return _make(_rk.normal(generator, _size_args(size), dt), dt, requires_grad)
+    _check_pin_memory(pin_memory)
+    dt = _float_dtype(_out_dtype(dtype, out))
+    return _into("randn", out, _make(_rk.normal(generator, _size_args(size), dt), dt, requires_grad))
 
 
 def _type_names(args: tuple, kwargs: dict) -> str:
@@ -159,31 +161,35 @@ def randint(*args: Any, size: Any = None, low: Any = None, high: Any = None, gen
         raise TypeError("randint() received an invalid combination of arguments - got "
                         f"({_type_names(args, named)}), but expected one of:\n" + _RANDINT_FORMS)
     _check_requires_grad(requires_grad, "randint")
-    dt = dtype or _int64
+    _check_pin_memory(pin_memory)
+    dt = _out_dtype(dtype, out) or _int64
     data = _rk.randint(generator, _size_args((size,)), dt, int(0 if low is None else low), int(high))
-    return _make(data, dt, requires_grad)
+    return _into("randint", out, _make(data, dt, requires_grad))
 
 
 @op("randperm", method=False)
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, device: Any = None,
              requires_grad: bool = False, out: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
     _check_requires_grad(requires_grad, "randperm")
-    dt = dtype or _int64
-    return _make(_rk.randperm(generator, int(n), dt), dt, requires_grad)
+    _check_pin_memory(pin_memory)
+    dt = _out_dtype(dtype, out) or _int64
+    return _into("randperm", out, _make(_rk.randperm(generator, int(n), dt), dt, requires_grad))
 
 
 @op("rand_like", method=False)
 def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None, device: Any = None,
-              requires_grad: bool = False, memory_format: Any = None, layout: Any = None) -> Tensor:
+              requires_grad: bool = False, memory_format: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
     _check_requires_grad(requires_grad, "rand_like")
+    _check_pin_memory(pin_memory)
     dt = dtype or input.dtype
     return _make(_rk.uniform(generator, input._data.shape, dt), dt, requires_grad)
 
 
 @op("randn_like", method=False)
 def randn_like(input: Tensor, *, generator: Generator | None = None, dtype: Any = None, device: Any = None,
-               requires_grad: bool = False, memory_format: Any = None, layout: Any = None) -> Tensor:
+               requires_grad: bool = False, memory_format: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
     _check_requires_grad(requires_grad, "randn_like")
+    _check_pin_memory(pin_memory)
     dt = dtype or input.dtype
     return _make(_rk.normal(generator, input._data.shape, dt), dt, requires_grad)
 
@@ -191,11 +197,12 @@ def randn_like(input: Tensor, *, generator: Generator | None = None, dtype: Any 
 @op("randint_like", method=False)
 def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, generator: Generator | None = None,
                  dtype: Any = None, device: Any = None, requires_grad: bool = False, memory_format: Any = None,
-                 layout: Any = None) -> Tensor:
+                 layout: Any = None, pin_memory: bool = False) -> Tensor:
     """randint_like(x, high) or randint_like(x, low, high): x's shape, x's dtype unless dtype= is given."""
     if high is None:
         low, high = 0, low
     _check_requires_grad(requires_grad, "randint_like")
+    _check_pin_memory(pin_memory)
     dt = dtype or input.dtype
     return _make(_rk.randint(generator, input._data.shape, dt, int(low), int(high)), dt, requires_grad)
 
@@ -275,9 +282,10 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Gene
             raise TypeError("normal() received an invalid combination of arguments - got "
                             f"({_type_names((mean, std), {})}), but expected one of:\n" + _NORMAL_FORMS)
         _check_requires_grad(requires_grad, "normal")
-        dt = _float_dtype(dtype)
+        _check_pin_memory(pin_memory)
+        dt = _float_dtype(_out_dtype(dtype, out))
         data = _rk.normal(generator, _size_args((size,)), dt, float(mean), float(std))
-        return _make(data, dt, requires_grad)
+        return _into("normal", out, _make(data, dt, requires_grad))
     if mean_t and std_t:
         dt = dtypes.promote_types(mean.dtype, std.dtype)
         node_cls, inputs = NormalBackward3, (mean, std)
@@ -287,7 +295,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Gene
         dt, node_cls, inputs = std.dtype, NormalBackward2, (std,)
     data = _rk.normal_tensor(generator, mean._data if mean_t else float(mean), std._data if std_t else float(std),
                              dt)
-    return _record(_make(data, dt, False), node_cls, *inputs)
+    return _into("normal", out, _record(_make(data, dt, False), node_cls, *inputs))
 
 
 @op("bernoulli")

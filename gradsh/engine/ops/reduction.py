@@ -11,6 +11,7 @@ import numpy as np
 from .. import dtypes
 from ..grad_mode import state
 from ..graph import Node, edge
+from ..out_arg import check_out, write_out
 from ..registry import op
 from ..tensor import Tensor, _wrap_dim
 from ..unsupported import unsupported
@@ -32,7 +33,7 @@ def _restore(g: Tensor, shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
     if not keepdim and shape:
         for d in dims:
             g = g.unsqueeze(d)
-    return g.expand(*shape) if g._data.shape != shape else g
+    return g.expand(shape) if g._data.shape != shape else g
 
 
 def _sum_dtype(dt: dtypes.dtype) -> dtypes.dtype:
@@ -43,7 +44,7 @@ class SumBackward0(Node):
     __slots__ = ("shape",)
 
     def apply(self, grads: list) -> tuple:
-        return (grads[0].expand(*self.shape),)
+        return (grads[0].expand(self.shape),)
 
 
 class SumBackward1(Node):
@@ -53,7 +54,7 @@ class SumBackward1(Node):
         return (_restore(grads[0], self.shape, self.dims, self.keepdim),)
 
 
-@op("sum")
+@op("sum", out=True)
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     dt = dtype or _sum_dtype(input.dtype)
     data = input._data if dtype is None else input._data.astype(dt.np)
@@ -77,7 +78,7 @@ class MeanBackward0(Node):
     __slots__ = ("n", "shape")
 
     def apply(self, grads: list) -> tuple:
-        return ((grads[0] / self.n).expand(*self.shape),)
+        return ((grads[0] / self.n).expand(self.shape),)
 
 
 class MeanBackward1(Node):
@@ -87,7 +88,7 @@ class MeanBackward1(Node):
         return (_restore(grads[0] / self.n, self.shape, self.dims, self.keepdim),)
 
 
-@op("mean")
+@op("mean", out=True)
 def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     dt = dtype or input.dtype
     if not (dt.is_floating_point or dt.is_complex):
@@ -212,14 +213,16 @@ def _extreme(x: Tensor, dim: Any, keepdim: bool, is_max: bool) -> Any:
     return (_max_type if is_max else _min_type)(out, indices)
 
 
-@op("max")
-def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
-    return _extreme(input, dim, keepdim, True)
+@op("max", out=True)
+def max(input: Tensor, dim: Any = None, keepdim: bool = False, other: Tensor | None = None) -> Any:
+    """max(input), max(input, dim, keepdim) or max(input, other): the elementwise maximum."""
+    return _extreme(input, dim if other is None else other, keepdim, True)
 
 
-@op("min")
-def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
-    return _extreme(input, dim, keepdim, False)
+@op("min", out=True)
+def min(input: Tensor, dim: Any = None, keepdim: bool = False, other: Tensor | None = None) -> Any:
+    """min(input), min(input, dim, keepdim) or min(input, other): the elementwise minimum."""
+    return _extreme(input, dim if other is None else other, keepdim, False)
 
 
 @op("argmax")
@@ -290,8 +293,8 @@ def softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:
 
 
 @op("log_softmax")
-def log_softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
-    return _softmax(x, dim, dtype, True)
+def log_softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    return _softmax(input, dim, dtype, True)
 
 
 # ----- amax / amin: ties share the gradient evenly --------------------------------------------------
@@ -382,7 +385,7 @@ class ProdBackward1(Node):
         return (g * Tensor._wrap(other, x.dtype),)
 
 
-@op("prod")
+@op("prod", out=True)
 def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     dt = dtype or _sum_dtype(input.dtype)
     data = input._data.astype(dt.np, copy=False)
@@ -446,28 +449,37 @@ def _vector_norm_data(a: np.ndarray, p: float, dims: tuple, keepdim: bool) -> np
     return (a ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
 
 
-@op("norm")
-def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+def _norm_function(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, out: Any = None,
+                   dtype: Any = None) -> Tensor:
+    """torch.norm takes `out` positionally before `dtype` (Tensor.norm has no out)."""
+    if out is None:
+        return norm(input, p, dim, keepdim, dtype)
+    out = check_out("norm", out, (input,))
+    return write_out(out, norm(input, p, dim, keepdim, dtype))
+
+
+@op("norm", function=_norm_function)
+def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
     """`Tensor.norm` / `torch.norm` for vector norms: recorded as LinalgVectorNormBackward0."""
     if p in ("fro", None):
         p = 2
     if isinstance(p, str):
         raise unsupported(f"torch.norm(p={p!r})")
-    if not (x.dtype.is_floating_point or x.dtype.is_complex):
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise RuntimeError(
             "linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
-            f"{x.dtype.scalar_name}"
+            f"{input.dtype.scalar_name}"
         )
     if dtype is not None:
-        x = x.to(dtype)
+        input = input.to(dtype)
     p = float(p)
-    dims = _dims(dim, x._data.ndim) if x._data.ndim else ()
+    dims = _dims(dim, input._data.ndim) if input._data.ndim else ()
     with np.errstate(all="ignore"):
-        out = result(_vector_norm_data(x._data, p, dims, keepdim), x.dtype)
-    if state.recording and x._rg:
-        node = LinalgVectorNormBackward0((edge(x),))
-        node.x, node.out, node.p = save(x), save_output(out), p
-        node.shape, node.dims, node.keepdim = x._data.shape, dims, keepdim
+        out = result(_vector_norm_data(input._data, p, dims, keepdim), input.dtype)
+    if state.recording and input._rg:
+        node = LinalgVectorNormBackward0((edge(input),))
+        node.x, node.out, node.p = save(input), save_output(out), p
+        node.shape, node.dims, node.keepdim = input._data.shape, dims, keepdim
         attach(out, node)
     return out
 

@@ -102,12 +102,13 @@ def _shape_args(shape: tuple) -> tuple:
 
 
 @op("view", function=False)
-def view(x: Tensor, *shape: Any) -> Tensor:
+def view(input: Tensor, size: Any, *more: Any) -> Tensor:
+    shape = (size, *more)  # PyTorch's int-list parameters also take the ints as separate arguments
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)) and hasattr(shape[0], "is_floating_point"):
-        return x.to(shape[0])
-    shape = _infer_shape(_shape_args(shape), x._data.size)
+        return input.to(shape[0])
+    shape = _infer_shape(_shape_args(shape), input._data.size)
     try:
-        data = x._data.view()
+        data = input._data.view()
         data.shape = shape  # raises instead of copying when the memory does not allow a view
     except AttributeError:
         raise RuntimeError(
@@ -115,31 +116,31 @@ def view(x: Tensor, *shape: Any) -> Tensor:
             "two contiguous subspaces). Use .reshape(...) instead."
         ) from None
     node = None
-    if _recording(x):
-        node = ViewBackward0((edge(x),))
-        node.shape = x._data.shape
-    return make_view(x, data, node, lambda b: b.view(shape))
+    if _recording(input):
+        node = ViewBackward0((edge(input),))
+        node.shape = input._data.shape
+    return make_view(input, data, node, lambda b: b.view(shape))
 
 
 @op("reshape")
-def reshape(x: Tensor, *shape: Any) -> Tensor:
-    shape = _infer_shape(_shape_args(shape), x._data.size)
+def reshape(input: Tensor, shape: Any, *more: Any) -> Tensor:
+    shape = _infer_shape(_shape_args((shape, *more)), input._data.size)
     try:
-        data = x._data.view()
+        data = input._data.view()
         data.shape = shape
     except AttributeError:
         data = None
     if data is not None:
         node = None
-        if _recording(x):
-            node = (ViewBackward0 if x._data.flags.c_contiguous else ReshapeAliasBackward0)((edge(x),))
-            node.shape = x._data.shape
-        return make_view(x, data, node, lambda b: b.reshape(shape))
-    out = Tensor._wrap(np.reshape(x._data, shape).copy(), x.dtype)
-    if _recording(x):
+        if _recording(input):
+            node = (ViewBackward0 if input._data.flags.c_contiguous else ReshapeAliasBackward0)((edge(input),))
+            node.shape = input._data.shape
+        return make_view(input, data, node, lambda b: b.reshape(shape))
+    out = Tensor._wrap(np.reshape(input._data, shape).copy(), input.dtype)
+    if _recording(input):
         # PyTorch copies with _unsafe_view(x.clone(), shape): CloneBackward0 under UnsafeViewBackward0
-        node = UnsafeViewBackward0(((CloneBackward0((edge(x),)), 0),))
-        node.shape = x._data.shape
+        node = UnsafeViewBackward0(((CloneBackward0((edge(input),)), 0),))
+        node.shape = input._data.shape
         out._grad_fn = node
         out._rg = True
     return out
@@ -240,23 +241,23 @@ class PermuteBackward0(Node):
         inverse = [0] * len(self.dims)
         for i, d in enumerate(self.dims):
             inverse[d] = i
-        return (grads[0].permute(*inverse),)
+        return (grads[0].permute(inverse),)
 
 
 @op("permute")
-def permute(x: Tensor, *dims: Any) -> Tensor:
-    dims = tuple(_wrap_dim(d, x._data.ndim) for d in _shape_args(dims))
-    if len(dims) != x._data.ndim:
+def permute(input: Tensor, dims: Any, *more: Any) -> Tensor:
+    dims = tuple(_wrap_dim(d, input._data.ndim) for d in _shape_args((dims, *more)))
+    if len(dims) != input._data.ndim:
         raise RuntimeError(
             f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
-            f"desired ordering of dimensions i.e. input.dim() = {x._data.ndim} is not equal to len(dims) = {len(dims)}"
+            f"desired ordering of dimensions i.e. input.dim() = {input._data.ndim} is not equal to len(dims) = {len(dims)}"
         )
-    data = np.transpose(x._data, dims)
+    data = np.transpose(input._data, dims)
     node = None
-    if _recording(x):
-        node = PermuteBackward0((edge(x),))
+    if _recording(input):
+        node = PermuteBackward0((edge(input),))
         node.dims = dims
-    return make_view(x, data, node, lambda b: b.permute(*dims))
+    return make_view(input, data, node, lambda b: b.permute(dims))
 
 
 class TransposeBackward0(Node):
@@ -266,7 +267,7 @@ class TransposeBackward0(Node):
         return (grads[0].transpose(self.d0, self.d1),)
 
 
-@op("transpose", aliases=("swapaxes",))
+@op("transpose")
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     n = input._data.ndim
     d0, d1 = _wrap_dim(dim0, n), _wrap_dim(dim1, n)
@@ -277,6 +278,17 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
         node.d0, node.d1 = d0, d1
     return make_view(input, data, node, lambda b: b.transpose(d0, d1))
 
+
+
+@op("swapaxes")
+def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:
+    """numpy's name for transpose, with numpy's parameter names."""
+    return transpose(input, axis0, axis1)
+
+
+@op("swapdims")
+def swapdims(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    return transpose(input, dim0, dim1)
 
 class TBackward0(Node):
     __slots__ = ()
@@ -296,7 +308,7 @@ def t(input: Tensor) -> Tensor:
 
 def T(x: Tensor) -> Tensor:
     n = x._data.ndim
-    return permute(x, *range(n - 1, -1, -1)) if n else permute(x)
+    return permute(x, tuple(range(n - 1, -1, -1)))
 
 
 def mT(x: Tensor) -> Tensor:
@@ -313,9 +325,9 @@ class ExpandBackward0(Node):
 
 
 @op("expand", function=False)
-def expand(x: Tensor, *sizes: Any) -> Tensor:
-    sizes = _shape_args(sizes)
-    shape = x._data.shape
+def expand(input: Tensor, size: Any, *more: Any) -> Tensor:
+    sizes = _shape_args((size, *more))
+    shape = input._data.shape
     lead = len(sizes) - len(shape)
     if lead < 0:
         raise RuntimeError(
@@ -324,17 +336,17 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
         )
     target = tuple(shape[i - lead] if s == -1 else int(s) for i, s in enumerate(sizes))
     try:
-        data = np.broadcast_to(x._data, target)
+        data = np.broadcast_to(input._data, target)
     except ValueError:
         raise RuntimeError(
             f"The expanded size of the tensor ({target[-1]}) must match the existing size ({shape[-1]}) at "
             f"non-singleton dimension {len(target) - 1}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(shape)}"
         ) from None
     node = None
-    if _recording(x):
-        node = ExpandBackward0((edge(x),))
+    if _recording(input):
+        node = ExpandBackward0((edge(input),))
         node.shape = shape
-    return make_view(x, data, node, lambda b: b.expand(*target))
+    return make_view(input, data, node, lambda b: b.expand(target))
 
 
 @op("expand_as", function=False)
@@ -484,9 +496,14 @@ def _multi_views(x: Tensor, datas: list, node: Node | None, name: str, fns: list
     return tuple(outs)
 
 
-@op("split")
-def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
-    shape = x._data.shape
+def _split_method(self: Tensor, split_size: Any, dim: int = 0) -> tuple:
+    """Tensor.split names its size argument split_size (torch.split: split_size_or_sections)."""
+    return split(self, split_size, dim)
+
+
+@op("split", method=_split_method)
+def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
+    shape = tensor._data.shape
     d = _wrap_dim(dim, len(shape))
     size = shape[d]
     if isinstance(split_size_or_sections, int):
@@ -503,14 +520,14 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
                 f"{d}), but got split_sizes={list(split_size_or_sections)}"
             )
     key = (slice(None),) * d
-    datas = [x._data[key + (slice(lo, hi),)] for lo, hi in bounds]
+    datas = [tensor._data[key + (slice(lo, hi),)] for lo, hi in bounds]
     node = None
     with_sizes = not isinstance(split_size_or_sections, int)
-    if _recording(x):
-        node = (SplitWithSizesBackward0 if with_sizes else SplitBackward0)((edge(x),))
-        node.shape, node.dim, node.bounds, node.dtype, node.n = shape, d, bounds, x.dtype, len(bounds)
+    if _recording(tensor):
+        node = (SplitWithSizesBackward0 if with_sizes else SplitBackward0)((edge(tensor),))
+        node.shape, node.dim, node.bounds, node.dtype, node.n = shape, d, bounds, tensor.dtype, len(bounds)
     fns = [lambda b, lo=lo, hi=hi: slice_dim(b, d, lo, hi, 1) for lo, hi in bounds]
-    return _multi_views(x, datas, node, "SplitWithSizes" if with_sizes else "Split", fns)
+    return _multi_views(tensor, datas, node, "SplitWithSizes" if with_sizes else "Split", fns)
 
 
 @op("chunk")
@@ -542,7 +559,7 @@ def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:
     order = [i for i in range(n) if i not in src]
     for dd, s in sorted(zip(dst, src)):
         order.insert(dd, s)
-    return permute(input, *order)
+    return permute(input, tuple(order))
 
 
 @op("diagonal")
