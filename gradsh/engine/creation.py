@@ -168,24 +168,24 @@ def _factory(fill: Any, size: tuple, dtype: Any, requires_grad: bool) -> Tensor:
 
 
 @op("zeros", method=False)
-def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None,
+def zeros(size: Any, *more: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None,
           layout: Any = None, pin_memory: bool = False) -> Tensor:
     _check_pin_memory(pin_memory)
-    return _into("zeros", out, _factory(0, size, _out_dtype(dtype, out), requires_grad))
+    return _into("zeros", out, _factory(0, (size, *more), _out_dtype(dtype, out), requires_grad))
 
 
 @op("ones", method=False)
-def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None,
+def ones(size: Any, *more: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None,
          layout: Any = None, pin_memory: bool = False) -> Tensor:
     _check_pin_memory(pin_memory)
-    return _into("ones", out, _factory(1, size, _out_dtype(dtype, out), requires_grad))
+    return _into("ones", out, _factory(1, (size, *more), _out_dtype(dtype, out), requires_grad))
 
 
 @op("empty", method=False)
-def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None,
+def empty(size: Any, *more: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None,
           layout: Any = None, pin_memory: bool = False, memory_format: Any = None) -> Tensor:
     _check_pin_memory(pin_memory)
-    return _into("empty", out, _factory(0, size, _out_dtype(dtype, out), requires_grad))
+    return _into("empty", out, _factory(0, (size, *more), _out_dtype(dtype, out), requires_grad))
 
 
 @op("full", method=False)

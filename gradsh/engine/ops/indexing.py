@@ -234,6 +234,8 @@ class IndexSelectBackward0(Node):
     saved = ("index",)
 
     def apply(self, grads: list) -> tuple:
+        if not self.shape:  # a 0-d input was selected once (index_select allows no more)
+            return (grads[0],)
         key = (slice(None),) * self.dim + (unpack(self.index, self)._data,)
         return (embed(grads[0], self.shape, key),)
 
@@ -241,7 +243,13 @@ class IndexSelectBackward0(Node):
 @op("index_select", out=True)
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     d = dim % max(input._data.ndim, 1)
-    out = result(np.take(input._data, index._data, axis=d), input.dtype)
+    if input._data.ndim == 0:  # a 0-d input is a one-element axis, and the result stays 0-d
+        if index._data.size != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {index._data.size} value(s)")
+        data = np.take(input._data.reshape(1), index._data.reshape(-1), axis=0).reshape(())
+    else:
+        data = np.take(input._data, index._data, axis=d)
+    out = result(data, input.dtype)
     if state.recording and input._rg:
         node = IndexSelectBackward0((edge(input),))
         node.shape, node.dim, node.index = input._data.shape, d, save(index)
@@ -277,6 +285,11 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
 
 @op("nonzero", out=True)
 def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
+    if input._data.ndim == 0:  # PyTorch treats a 0-d input as one element of no dimensions
+        count = int(bool(input._data))
+        if as_tuple:
+            return (Tensor._wrap(np.zeros(count, np.int64), dtypes.int64),)
+        return Tensor._wrap(np.zeros((count, 0), np.int64), dtypes.int64)
     idx = np.nonzero(input._data)
     if as_tuple:
         return tuple(Tensor._wrap(np.asarray(i, dtype=np.int64), dtypes.int64) for i in idx)

@@ -109,21 +109,21 @@ def _make(data: np.ndarray, dtype: dtypes.dtype, requires_grad: bool) -> Tensor:
 
 
 @op("rand", method=False)
-def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
+def rand(size: Any, *more: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
          requires_grad: bool = False, out: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
     _check_requires_grad(requires_grad, "rand")
     _check_pin_memory(pin_memory)
     dt = _float_dtype(_out_dtype(dtype, out))
-    return _into("rand", out, _make(_rk.uniform(generator, _size_args(size), dt), dt, requires_grad))
+    return _into("rand", out, _make(_rk.uniform(generator, _size_args((size, *more)), dt), dt, requires_grad))
 
 
 @op("randn", method=False)
-def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
+def randn(size: Any, *more: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None,
           requires_grad: bool = False, out: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
     _check_requires_grad(requires_grad, "randn")
     _check_pin_memory(pin_memory)
     dt = _float_dtype(_out_dtype(dtype, out))
-    return _into("randn", out, _make(_rk.normal(generator, _size_args(size), dt), dt, requires_grad))
+    return _into("randn", out, _make(_rk.normal(generator, _size_args((size, *more)), dt), dt, requires_grad))
 
 
 def _type_names(args: tuple, kwargs: dict) -> str:
