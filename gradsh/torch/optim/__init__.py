@@ -1,6 +1,22 @@
-"""torch.optim: the optimizers gradsh implements."""
+"""torch.optim: the optimizers gradsh implements, and lr_scheduler."""
 
-from gradsh.engine.optim import SGD, Adam, AdamW, Optimizer  # noqa: F401
+from gradsh.engine.optim import (  # noqa: F401
+    ASGD,
+    LBFGS,
+    SGD,
+    Adadelta,
+    Adafactor,
+    Adagrad,
+    Adam,
+    Adamax,
+    AdamW,
+    Muon,
+    NAdam,
+    Optimizer,
+    RAdam,
+    RMSprop,
+    Rprop,
+)
 from gradsh.torch import _unsupported
 
 from . import optimizer  # noqa: F401
