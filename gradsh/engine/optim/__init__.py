@@ -17,7 +17,8 @@ from .radam import RAdam
 from .rmsprop import RMSprop
 from .rprop import Rprop
 from .sgd import SGD
+from .sparse_adam import SparseAdam
 
 __all__ = ["ASGD", "LBFGS", "SGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "Muon", "NAdam",
-           "Optimizer", "RAdam", "RMSprop", "Rprop", "register_optimizer_step_post_hook",
+           "Optimizer", "RAdam", "RMSprop", "Rprop", "SparseAdam", "register_optimizer_step_post_hook",
            "register_optimizer_step_pre_hook", "required"]

@@ -16,9 +16,10 @@ from gradsh.engine.optim import (  # noqa: F401
     RAdam,
     RMSprop,
     Rprop,
+    SparseAdam,
 )
 from gradsh.torch import _unsupported
 
-from . import optimizer  # noqa: F401
+from . import lr_scheduler, optimizer  # noqa: F401
 
 __getattr__ = _unsupported.module_getattr("torch.optim")
