@@ -20,11 +20,37 @@ def scalar(value: Any) -> float:
     return value.item() if isinstance(value, Tensor) else value
 
 
+def fused_multiply_add(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """a * b + c rounded once to the dtype of c (float32: exact in float64; float64: Dekker's two-product)."""
+    if c.dtype == np.float32:
+        return (a.astype(np.float64) * b.astype(np.float64) + c.astype(np.float64)).astype(np.float32)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _two_product_sum(a, b, c)
+
+
+def _two_product_sum(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    p = a * b
+    split = 134217729.0  # 2**27 + 1
+    a_hi = a * split
+    a_hi = a_hi - (a_hi - a)
+    a_lo = a - a_hi
+    b_hi = b * split
+    b_hi = b_hi - (b_hi - b)
+    b_lo = b - b_hi
+    err = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo  # p + err == a * b exactly
+    s = p + c
+    bb = s - p
+    t = (p - (s - bb)) + (c - bb)  # s + t == p + c exactly
+    with np.errstate(invalid="ignore"):
+        out = s + (t + err)
+    return np.where(np.isfinite(out), out, p + c)  # infinities and NaN: the plain result
+
+
 def fma_add(a: np.ndarray, b: np.ndarray, alpha: Any) -> np.ndarray:
     """a + alpha * b as PyTorch's CPU add kernel gives it (one rounding, alpha cast to the dtype first)."""
     dt = a.dtype
     if dt == np.float64:
-        return a + alpha * b
+        return fused_multiply_add(np.float64(alpha), b, a)
     al = np.float64(dt.type(alpha))
     return (a.astype(np.float64) + al * b.astype(np.float64)).astype(dt)
 

@@ -14,8 +14,14 @@ import numpy as np
 
 from ..grad_mode import enable_grad, no_grad
 from ..tensor import Tensor
+from ._mkl_dot import mkl_dot
 from ._numerics import fma_add, scalar, write
 from .optimizer import Optimizer
+
+
+def _dot(a: Tensor, b: Tensor) -> Tensor:
+    """a.dot(b) with PyTorch's CPU summation order (see _mkl_dot)."""
+    return Tensor._wrap(mkl_dot(a._data, b._data), a.dtype)
 
 
 def _cubic_interpolate(x1: Any, f1: Any, g1: Any, x2: Any, f2: Any, g2: Any, bounds: tuple | None = None) -> Any:
@@ -43,7 +49,7 @@ def _strong_wolfe(obj_func: Callable, x: list, t: Any, d: Tensor, f: float, g: T
     g = g.clone()
     f_new, g_new = obj_func(x, t, d)
     ls_func_evals = 1
-    gtd_new = g_new.dot(d)
+    gtd_new = _dot(g_new, d)
     t_prev, f_prev, g_prev, gtd_prev = 0, f, g, gtd
     done = False
     ls_iter = 0
@@ -67,7 +73,7 @@ def _strong_wolfe(obj_func: Callable, x: list, t: Any, d: Tensor, f: float, g: T
         t_prev, f_prev, g_prev, gtd_prev = tmp, f_new, g_new.clone(), gtd_new
         f_new, g_new = obj_func(x, t, d)
         ls_func_evals += 1
-        gtd_new = g_new.dot(d)
+        gtd_new = _dot(g_new, d)
         ls_iter += 1
     if ls_iter == max_ls:
         bracket, bracket_f, bracket_g = [0, t], [f, f_new], [g, g_new]
@@ -88,7 +94,7 @@ def _strong_wolfe(obj_func: Callable, x: list, t: Any, d: Tensor, f: float, g: T
             insuf_progress = False
         f_new, g_new = obj_func(x, t, d)
         ls_func_evals += 1
-        gtd_new = g_new.dot(d)
+        gtd_new = _dot(g_new, d)
         ls_iter += 1
         if f_new > (f + c1 * t * gtd) or f_new >= bracket_f[low_pos]:
             bracket[high_pos], bracket_f[high_pos] = t, f_new
@@ -182,7 +188,7 @@ class LBFGS(Optimizer):
             else:
                 y = flat_grad.sub(prev_flat_grad)
                 s = d.mul(t)
-                ys = y.dot(s)
+                ys = _dot(y, s)
                 if ys > 1e-10:
                     if len(old_dirs) == history_size:
                         old_dirs.pop(0)
@@ -191,18 +197,18 @@ class LBFGS(Optimizer):
                     old_dirs.append(y)
                     old_stps.append(s)
                     ro.append(1.0 / ys)
-                    H_diag = ys / y.dot(y)
+                    H_diag = ys / _dot(y, y)
                 num_old = len(old_dirs)
                 if "al" not in state:
                     state["al"] = [None] * history_size
                 al = state["al"]
                 q = flat_grad.neg()
                 for i in range(num_old - 1, -1, -1):
-                    al[i] = old_stps[i].dot(q) * ro[i]
+                    al[i] = _dot(old_stps[i], q) * ro[i]
                     write(q, fma_add(q._data, old_dirs[i]._data, -float(al[i])))
                 d = r = q.mul(H_diag)
                 for i in range(num_old):
-                    be_i = old_dirs[i].dot(r) * ro[i]
+                    be_i = _dot(old_dirs[i], r) * ro[i]
                     write(r, fma_add(r._data, old_stps[i]._data, float(al[i] - be_i)))
             if prev_flat_grad is None:
                 prev_flat_grad = flat_grad.clone()
@@ -210,7 +216,7 @@ class LBFGS(Optimizer):
                 write(prev_flat_grad, flat_grad._data.copy())
             prev_loss = loss
             t = min(1.0, 1.0 / flat_grad.abs().sum()) * lr if state["n_iter"] == 1 else lr
-            gtd = flat_grad.dot(d)
+            gtd = _dot(flat_grad, d)
             if gtd > -tolerance_change:
                 break
             ls_func_evals = 0
