@@ -200,3 +200,14 @@ def test_workers_see_their_own_info_and_the_main_process_none() -> None:
     assert batches == [[0], [1], [2], [3]]
     assert seen == [(0, 0, 2), (1, 1, 2), (2, 0, 2), (3, 1, 2)]
     assert data.get_worker_info() is None
+
+
+def test_pytorchs_dataloader_warnings() -> None:
+    import os
+
+    too_many = len(os.sched_getaffinity(0)) + 1
+    with pytest.warns(UserWarning, match=f"^This DataLoader will create {too_many} worker processes in total. "
+                                         "Our suggested max number of worker in current system is"):
+        data.DataLoader(range(4), num_workers=too_many)
+    with pytest.warns(UserWarning, match="'pin_memory' argument is set as true but no accelerator is found"):
+        list(data.DataLoader(range(2), pin_memory=True))

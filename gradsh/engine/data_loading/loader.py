@@ -10,7 +10,9 @@ another in PyTorch's round-robin order: the same batches in the same order, and 
 from __future__ import annotations
 
 import math
+import os
 import random
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -122,6 +124,9 @@ class _Worker:
 class _DataLoaderIter:
     def __init__(self, loader: DataLoader) -> None:
         self._loader = loader
+        if loader.pin_memory:  # there is no accelerator here
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
+                          "memory won't be used.", stacklevel=3)
         self._sampler_iter = iter(loader._index_sampler)
         self._base_seed = int(empty((), dtype=dtypes.int64).random_(generator=loader.generator).item())
         self._num_yielded = 0
@@ -241,6 +246,24 @@ class DataLoader:
         self.collate_fn = collate_fn
         self.persistent_workers = persistent_workers
         self.__initialized = True
+        self._check_worker_number_rationality()
+
+    def _check_worker_number_rationality(self) -> None:
+        """PyTorch's warning for more workers than CPUs (its workers are processes; gradsh's run in turn)."""
+        if not self.num_workers:
+            return
+        suggest = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        if suggest is None or self.num_workers > suggest:
+            if suggest is None:
+                advice = "DataLoader is not able to compute a suggested max number of worker in current system."
+            else:
+                cpuset = "" if hasattr(os, "sched_getaffinity") else " (`cpuset` is not taken into account)"
+                advice = (f"Our suggested max number of worker in current system is {suggest}{cpuset}, which is "
+                          "smaller than what this DataLoader is going to create.")
+            warnings.warn(f"This DataLoader will create {self.num_workers} worker processes in total. {advice} "
+                          "Please be aware that excessive worker creation might get DataLoader running slow or "
+                          "even freeze, lower the worker number to avoid potential slowness/freeze if necessary.",
+                          stacklevel=3)
 
     def __setattr__(self, attr: str, val: Any) -> None:
         if self.__initialized and attr in ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
@@ -257,6 +280,7 @@ class DataLoader:
         return self.batch_sampler if self._auto_collation else self.sampler
 
     def __iter__(self) -> Iterator:
+        self._check_worker_number_rationality()
         return _DataLoaderIter(self)
 
     def __len__(self) -> int:
