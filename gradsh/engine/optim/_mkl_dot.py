@@ -20,11 +20,14 @@ def mkl_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     dt = a.dtype
     lanes, n_acc = (16, 2) if dt == np.float32 else (8, 4)
     n = a.shape[0]
-    accs = [np.zeros(lanes, dt) for _ in range(n_acc)]
+    accs: list[np.ndarray | None] = [None] * n_acc
     full = n // lanes
     for k in range(full):
         sl = slice(k * lanes, (k + 1) * lanes)
-        accs[k % n_acc] = _fma(a[sl], b[sl], accs[k % n_acc])
+        acc = accs[k % n_acc]
+        # an accumulator's first block is a plain product (a fused multiply-add onto zero rounds only that)
+        accs[k % n_acc] = (a[sl] * b[sl]).astype(dt) if acc is None else _fma(a[sl], b[sl], acc)
+    accs = [np.zeros(lanes, dt) if acc is None else acc for acc in accs]
     rest = n - full * lanes
     if rest:
         accs[0][:rest] = _fma(a[full * lanes:], b[full * lanes:], accs[0][:rest])

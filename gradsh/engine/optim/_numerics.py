@@ -104,12 +104,6 @@ def increment(step: Tensor) -> float:
     return float(step._data)
 
 
-def grad_of(p: Tensor, maximize: bool) -> np.ndarray:
-    """p's gradient array, negated under maximize."""
-    g = p.grad._data
-    return -g if maximize else g
-
-
 def check_lr(lr: Any) -> None:
     """The learning-rate checks every optimizer starts with."""
     if isinstance(lr, Tensor) and lr.numel() != 1:

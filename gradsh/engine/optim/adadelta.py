@@ -6,22 +6,22 @@ from typing import Any
 
 import numpy as np
 
+from ..tensor import Tensor
 from ._numerics import (
     addcmul,
     check_lr,
     check_nonnegative,
     fma_add,
-    grad_of,
     increment,
     like,
     scalar,
     scalar_tensor,
     write,
 )
-from .optimizer import Optimizer
+from ._paramwise import ParamwiseOptimizer
 
 
-class Adadelta(Optimizer):
+class Adadelta(ParamwiseOptimizer):
     def __init__(self, params: Any, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0,
                  foreach: Any = None, *, capturable: bool = False, maximize: bool = False,
                  differentiable: bool = False) -> None:
@@ -34,25 +34,21 @@ class Adadelta(Optimizer):
                     "capturable": capturable, "foreach": foreach, "differentiable": differentiable}
         super().__init__(params, defaults)
 
-    def _update_group(self, group: dict) -> None:
+    def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
+        state["step"] = scalar_tensor()
+        state["square_avg"] = like(p)
+        state["acc_delta"] = like(p)
+
+    def _update_param(self, p: Tensor, g: np.ndarray, state: dict, group: dict) -> None:
         lr, rho, eps, weight_decay = scalar(group["lr"]), group["rho"], group["eps"], group["weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state["step"] = scalar_tensor()
-                state["square_avg"] = like(p)
-                state["acc_delta"] = like(p)
-            pd = p._data
-            f = pd.dtype.type
-            g = grad_of(p, group["maximize"])
-            increment(state["step"])
-            if weight_decay != 0:
-                g = fma_add(g, pd, weight_decay)
-            square_avg, acc_delta = state["square_avg"], state["acc_delta"]
-            write(square_avg, addcmul((square_avg._data * f(rho)).astype(pd.dtype), g, g, 1 - rho))
-            std = np.sqrt(square_avg._data + f(eps))
-            delta = (np.sqrt(acc_delta._data + f(eps)) / std * g).astype(pd.dtype)
-            write(acc_delta, addcmul((acc_delta._data * f(rho)).astype(pd.dtype), delta, delta, 1 - rho))
-            write(p, fma_add(pd, delta, -lr))
+        pd = p._data
+        f = pd.dtype.type
+        increment(state["step"])
+        if weight_decay != 0:
+            g = fma_add(g, pd, weight_decay)
+        square_avg, acc_delta = state["square_avg"], state["acc_delta"]
+        write(square_avg, addcmul((square_avg._data * f(rho)).astype(pd.dtype), g, g, 1 - rho))
+        std = np.sqrt(square_avg._data + f(eps))
+        delta = (np.sqrt(acc_delta._data + f(eps)) / std * g).astype(pd.dtype)
+        write(acc_delta, addcmul((acc_delta._data * f(rho)).astype(pd.dtype), delta, delta, 1 - rho))
+        write(p, fma_add(pd, delta, -lr))

@@ -6,23 +6,23 @@ from typing import Any
 
 import numpy as np
 
+from ..tensor import Tensor
 from ._numerics import (
     addcdiv,
     addcmul,
     check_lr,
     check_nonnegative,
     fma_add,
-    grad_of,
     increment,
     like,
     scalar,
     scalar_tensor,
     write,
 )
-from .optimizer import Optimizer
+from ._paramwise import ParamwiseOptimizer
 
 
-class Adagrad(Optimizer):
+class Adagrad(ParamwiseOptimizer):
     def __init__(self, params: Any, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
                  initial_accumulator_value: float = 0, eps: float = 1e-10, foreach: Any = None, *,
                  maximize: bool = False, differentiable: bool = False, fused: Any = None) -> None:
@@ -41,20 +41,14 @@ class Adagrad(Optimizer):
                 state["step"] = scalar_tensor()
                 state["sum"] = like(p, group["initial_accumulator_value"])
 
-    def _update_group(self, group: dict) -> None:
+    def _update_param(self, p: Tensor, g: np.ndarray, state: dict, group: dict) -> None:
         lr, lr_decay, eps, weight_decay = scalar(group["lr"]), group["lr_decay"], group["eps"], group["weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            pd = p._data
-            f = pd.dtype.type
-            step = increment(state["step"])
-            g = grad_of(p, group["maximize"])
-            if weight_decay != 0:
-                g = fma_add(g, pd, weight_decay)
-            clr = lr / (1 + (step - 1) * lr_decay)
-            total = state["sum"]
-            write(total, addcmul(total._data, g, g, 1))
-            std = np.sqrt(total._data) + f(eps)
-            write(p, addcdiv(pd, g, std, -clr))
+        pd = p._data
+        step = increment(state["step"])
+        if weight_decay != 0:
+            g = fma_add(g, pd, weight_decay)
+        clr = lr / (1 + (step - 1) * lr_decay)
+        total = state["sum"]
+        write(total, addcmul(total._data, g, g, 1))
+        std = np.sqrt(total._data) + pd.dtype.type(eps)
+        write(p, addcdiv(pd, g, std, -clr))

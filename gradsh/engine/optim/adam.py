@@ -12,7 +12,6 @@ from ._numerics import (
     check_betas,
     check_nonnegative,
     fma_add,
-    grad_of,
     increment,
     lerp,
     like,
@@ -20,7 +19,7 @@ from ._numerics import (
     scalar_tensor,
     write,
 )
-from .optimizer import Optimizer
+from ._paramwise import ParamwiseOptimizer
 
 
 def _check_tensor_hyper(name: str, value: Any, foreach: Any, capturable: bool) -> None:
@@ -31,7 +30,7 @@ def _check_tensor_hyper(name: str, value: Any, foreach: Any, capturable: bool) -
             raise ValueError(f"Tensor {name} must be 1-element")
 
 
-class Adam(Optimizer):
+class Adam(ParamwiseOptimizer):
     def __init__(self, params: Any, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, amsgrad: bool = False, *, foreach: Any = None, maximize: bool = False,
                  capturable: bool = False, differentiable: bool = False, fused: Any = None,
@@ -53,43 +52,38 @@ class Adam(Optimizer):
                     "differentiable": differentiable, "fused": fused, "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
 
-    def _update_group(self, group: dict) -> None:
-        lr, (beta1, beta2), eps = scalar(group["lr"]), group["betas"], group["eps"]
-        weight_decay, amsgrad = group["weight_decay"], group["amsgrad"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            pd = p._data
-            f = pd.dtype.type
-            g = grad_of(p, group["maximize"])
-            state = self.state[p]
-            if not state:
-                state["step"] = scalar_tensor()
-                state["exp_avg"] = like(p)
-                state["exp_avg_sq"] = like(p)
-                if amsgrad:
-                    state["max_exp_avg_sq"] = like(p)
-            exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-            step = increment(state["step"])
-            if weight_decay != 0:
-                if group["decoupled_weight_decay"]:
-                    write(p, (pd * f(1 - lr * weight_decay)).astype(pd.dtype))
-                else:
-                    g = fma_add(g, pd, weight_decay)
-            write(exp_avg, lerp(exp_avg._data, g, 1 - beta1))
-            write(exp_avg_sq, addcmul((exp_avg_sq._data * f(beta2)).astype(pd.dtype), g, g, 1 - beta2))
-            bias_correction1 = 1 - beta1 ** step
-            bias_correction2 = 1 - beta2 ** step
-            step_size = lr / bias_correction1
-            if amsgrad:
-                mx = state["max_exp_avg_sq"]
-                write(mx, np.maximum(mx._data, exp_avg_sq._data))
-                source = mx._data
-            else:
-                source = exp_avg_sq._data
-            denom = (np.sqrt(source) / f(bias_correction2 ** 0.5)).astype(pd.dtype) + f(eps)
-            write(p, (pd + (f(-step_size) * exp_avg._data) / denom).astype(pd.dtype))
+    def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
+        state["step"] = scalar_tensor()
+        state["exp_avg"] = like(p)
+        state["exp_avg_sq"] = like(p)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = like(p)
 
+    def _update_param(self, p: Tensor, g: np.ndarray, state: dict, group: dict) -> None:
+        lr, (beta1, beta2), eps = scalar(group["lr"]), group["betas"], group["eps"]
+        weight_decay = group["weight_decay"]
+        pd = p._data
+        f = pd.dtype.type
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        step = increment(state["step"])
+        if weight_decay != 0:
+            if group["decoupled_weight_decay"]:
+                write(p, (pd * f(1 - lr * weight_decay)).astype(pd.dtype))
+            else:
+                g = fma_add(g, pd, weight_decay)
+        write(exp_avg, lerp(exp_avg._data, g, 1 - beta1))
+        write(exp_avg_sq, addcmul((exp_avg_sq._data * f(beta2)).astype(pd.dtype), g, g, 1 - beta2))
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        step_size = lr / bias_correction1
+        if group["amsgrad"]:
+            mx = state["max_exp_avg_sq"]
+            write(mx, np.maximum(mx._data, exp_avg_sq._data))
+            source = mx._data
+        else:
+            source = exp_avg_sq._data
+        denom = (np.sqrt(source) / f(bias_correction2 ** 0.5)).astype(pd.dtype) + f(eps)
+        write(p, (pd + (f(-step_size) * exp_avg._data) / denom).astype(pd.dtype))
 
 class AdamW(Adam):
     def __init__(self, params: Any, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,

@@ -15,7 +15,7 @@ import numpy as np
 from ..random import round_to_bfloat16
 from ..tensor import Tensor
 from ._numerics import fma_add, lerp, like, scalar, write
-from .optimizer import Optimizer
+from ._paramwise import ParamwiseOptimizer
 
 _DEFAULT_COEFFICIENTS = (3.4445, -4.775, 2.0315)
 
@@ -56,7 +56,7 @@ def _adjusted_lr(lr: float, adjust_lr_fn: str | None, shape: tuple) -> float:
     return lr
 
 
-class Muon(Optimizer):
+class Muon(ParamwiseOptimizer):
     def __init__(self, params: Any, lr: float = 1e-3, weight_decay: float = 0.1, momentum: float = 0.95,
                  nesterov: bool = True, ns_coefficients: tuple = _DEFAULT_COEFFICIENTS, eps: float = 1e-7,
                  ns_steps: int = 5, adjust_lr_fn: str | None = None) -> None:
@@ -80,23 +80,21 @@ class Muon(Optimizer):
                     raise ValueError(f"Muon only supports 2D parameters whereas we found a parameter with size: "
                                      f"{p.size()}")
 
-    def _update_group(self, group: dict) -> None:
+    def _check_param(self, p: Tensor) -> None:
+        if p.dtype.is_complex:
+            raise RuntimeError("Muon does not support complex parameters")
+
+    def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
+        state["momentum_buffer"] = like(p.grad)
+
+    def _update_param(self, p: Tensor, g: np.ndarray, state: dict, group: dict) -> None:
         lr, weight_decay, momentum = scalar(group["lr"]), group["weight_decay"], group["momentum"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if p.dtype.is_complex:
-                raise RuntimeError("Muon does not support complex parameters")
-            state = self.state[p]
-            if "momentum_buffer" not in state:
-                state["momentum_buffer"] = like(p.grad)
-            g = p.grad._data
-            if g.ndim != 2:
-                raise ValueError("Param gradient must be a 2D matrix")
-            buf = state["momentum_buffer"]
-            write(buf, lerp(buf._data, g, 1 - momentum))
-            update = lerp(g, buf._data, momentum) if group["nesterov"] else buf._data
-            update = _newton_schulz(update, group["ns_coefficients"], group["ns_steps"], group["eps"])
-            pd = p._data
-            write(p, (pd * pd.dtype.type(1 - lr * weight_decay)).astype(pd.dtype))
-            write(p, fma_add(p._data, update.astype(pd.dtype), -_adjusted_lr(lr, group["adjust_lr_fn"], p.shape)))
+        if g.ndim != 2:
+            raise ValueError("Param gradient must be a 2D matrix")
+        buf = state["momentum_buffer"]
+        write(buf, lerp(buf._data, g, 1 - momentum))
+        update = lerp(g, buf._data, momentum) if group["nesterov"] else buf._data
+        update = _newton_schulz(update, group["ns_coefficients"], group["ns_steps"], group["eps"])
+        pd = p._data
+        write(p, (pd * pd.dtype.type(1 - lr * weight_decay)).astype(pd.dtype))
+        write(p, fma_add(p._data, update.astype(pd.dtype), -_adjusted_lr(lr, group["adjust_lr_fn"], p.shape)))

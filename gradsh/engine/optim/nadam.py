@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..tensor import Tensor
 from ._numerics import (
     addcdiv,
     addcmul,
@@ -13,7 +14,6 @@ from ._numerics import (
     check_lr,
     check_nonnegative,
     fma_add,
-    grad_of,
     increment,
     lerp,
     like,
@@ -21,10 +21,10 @@ from ._numerics import (
     scalar_tensor,
     write,
 )
-from .optimizer import Optimizer
+from ._paramwise import ParamwiseOptimizer
 
 
-class NAdam(Optimizer):
+class NAdam(ParamwiseOptimizer):
     def __init__(self, params: Any, lr: float = 2e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, momentum_decay: float = 4e-3, decoupled_weight_decay: bool = False, *,
                  foreach: Any = None, maximize: bool = False, capturable: bool = False,
@@ -40,37 +40,33 @@ class NAdam(Optimizer):
                     "differentiable": differentiable}
         super().__init__(params, defaults)
 
-    def _update_group(self, group: dict) -> None:
+    def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
+        state["step"] = scalar_tensor()
+        state["mu_product"] = scalar_tensor(1.0)
+        state["exp_avg"] = like(p)
+        state["exp_avg_sq"] = like(p)
+
+    def _update_param(self, p: Tensor, g: np.ndarray, state: dict, group: dict) -> None:
         lr, (beta1, beta2), eps = scalar(group["lr"]), group["betas"], group["eps"]
         weight_decay, momentum_decay = group["weight_decay"], group["momentum_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state["step"] = scalar_tensor()
-                state["mu_product"] = scalar_tensor(1.0)
-                state["exp_avg"] = like(p)
-                state["exp_avg_sq"] = like(p)
-            pd = p._data
-            f = pd.dtype.type
-            g = grad_of(p, group["maximize"])
-            step = increment(state["step"])
-            bias_correction2 = 1 - beta2 ** step
-            if weight_decay != 0:
-                if group["decoupled_weight_decay"]:
-                    write(p, (pd * f(1 - lr * weight_decay)).astype(pd.dtype))
-                else:
-                    g = fma_add(g, pd, weight_decay)
-            mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
-            mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
-            mu_product = state["mu_product"]
-            write(mu_product, (mu_product._data * mu_product._data.dtype.type(mu)).astype(mu_product._data.dtype))
-            exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-            write(exp_avg, lerp(exp_avg._data, g, 1 - beta1))
-            write(exp_avg_sq, addcmul((exp_avg_sq._data * f(beta2)).astype(pd.dtype), g, g, 1 - beta2))
-            denom = np.sqrt((exp_avg_sq._data / f(bias_correction2)).astype(pd.dtype)) + f(eps)
-            mp = float(mu_product._data)
-            mu_product_next = mp * mu_next
-            write(p, addcdiv(pd, g, denom, -lr * (1.0 - mu) / (1.0 - mp)))
-            write(p, addcdiv(p._data, exp_avg._data, denom, (-lr * mu_next) / (1.0 - mu_product_next)))
+        pd = p._data
+        f = pd.dtype.type
+        step = increment(state["step"])
+        bias_correction2 = 1 - beta2 ** step
+        if weight_decay != 0:
+            if group["decoupled_weight_decay"]:
+                write(p, (pd * f(1 - lr * weight_decay)).astype(pd.dtype))
+            else:
+                g = fma_add(g, pd, weight_decay)
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+        mu_product = state["mu_product"]
+        write(mu_product, (mu_product._data * mu_product._data.dtype.type(mu)).astype(mu_product._data.dtype))
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        write(exp_avg, lerp(exp_avg._data, g, 1 - beta1))
+        write(exp_avg_sq, addcmul((exp_avg_sq._data * f(beta2)).astype(pd.dtype), g, g, 1 - beta2))
+        denom = np.sqrt((exp_avg_sq._data / f(bias_correction2)).astype(pd.dtype)) + f(eps)
+        mp = float(mu_product._data)
+        mu_product_next = mp * mu_next
+        write(p, addcdiv(pd, g, denom, -lr * (1.0 - mu) / (1.0 - mp)))
+        write(p, addcdiv(p._data, exp_avg._data, denom, (-lr * mu_next) / (1.0 - mu_product_next)))

@@ -6,13 +6,13 @@ from typing import Any
 
 import numpy as np
 
+from ..tensor import Tensor
 from ._numerics import (
     addcdiv,
     addcmul,
     check_lr,
     check_nonnegative,
     fma_add,
-    grad_of,
     increment,
     lerp,
     like,
@@ -20,10 +20,10 @@ from ._numerics import (
     scalar_tensor,
     write,
 )
-from .optimizer import Optimizer
+from ._paramwise import ParamwiseOptimizer
 
 
-class RMSprop(Optimizer):
+class RMSprop(ParamwiseOptimizer):
     def __init__(self, params: Any, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False, capturable: bool = False,
                  foreach: Any = None, maximize: bool = False, differentiable: bool = False) -> None:
@@ -37,38 +37,34 @@ class RMSprop(Optimizer):
                     "maximize": maximize, "differentiable": differentiable}
         super().__init__(params, defaults)
 
-    def _update_group(self, group: dict) -> None:
+    def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
+        state["step"] = scalar_tensor()
+        state["square_avg"] = like(p)
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = like(p)
+        if group["centered"]:
+            state["grad_avg"] = like(p)
+
+    def _update_param(self, p: Tensor, g: np.ndarray, state: dict, group: dict) -> None:
         lr, alpha, eps, momentum = scalar(group["lr"]), group["alpha"], group["eps"], group["momentum"]
         weight_decay, centered = group["weight_decay"], group["centered"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state["step"] = scalar_tensor()
-                state["square_avg"] = like(p)
-                if momentum > 0:
-                    state["momentum_buffer"] = like(p)
-                if centered:
-                    state["grad_avg"] = like(p)
-            pd = p._data
-            f = pd.dtype.type
-            g = grad_of(p, group["maximize"])
-            increment(state["step"])
-            if weight_decay != 0:
-                g = fma_add(g, pd, weight_decay)
-            square_avg = state["square_avg"]
-            write(square_avg, addcmul((square_avg._data * f(alpha)).astype(pd.dtype), g, g, 1 - alpha))
-            if centered:
-                grad_avg = state["grad_avg"]
-                write(grad_avg, lerp(grad_avg._data, g, 1 - alpha))
-                avg = np.sqrt(addcmul(square_avg._data, grad_avg._data, grad_avg._data, -1))
-            else:
-                avg = np.sqrt(square_avg._data)
-            avg = avg + f(eps)
-            if momentum > 0:
-                buf = state["momentum_buffer"]
-                write(buf, addcdiv((buf._data * f(momentum)).astype(pd.dtype), g, avg, 1))
-                write(p, fma_add(pd, buf._data, -lr))
-            else:
-                write(p, addcdiv(pd, g, avg, -lr))
+        pd = p._data
+        f = pd.dtype.type
+        increment(state["step"])
+        if weight_decay != 0:
+            g = fma_add(g, pd, weight_decay)
+        square_avg = state["square_avg"]
+        write(square_avg, addcmul((square_avg._data * f(alpha)).astype(pd.dtype), g, g, 1 - alpha))
+        if centered:
+            grad_avg = state["grad_avg"]
+            write(grad_avg, lerp(grad_avg._data, g, 1 - alpha))
+            avg = np.sqrt(addcmul(square_avg._data, grad_avg._data, grad_avg._data, -1))
+        else:
+            avg = np.sqrt(square_avg._data)
+        avg = avg + f(eps)
+        if momentum > 0:
+            buf = state["momentum_buffer"]
+            write(buf, addcdiv((buf._data * f(momentum)).astype(pd.dtype), g, avg, 1))
+            write(p, fma_add(pd, buf._data, -lr))
+        else:
+            write(p, addcdiv(pd, g, avg, -lr))

@@ -6,11 +6,12 @@ from typing import Any
 
 import numpy as np
 
-from ._numerics import check_lr, grad_of, increment, like, scalar, scalar_tensor, write
-from .optimizer import Optimizer
+from ..tensor import Tensor
+from ._numerics import check_lr, increment, like, scalar, scalar_tensor, write
+from ._paramwise import ParamwiseOptimizer
 
 
-class Rprop(Optimizer):
+class Rprop(ParamwiseOptimizer):
     def __init__(self, params: Any, lr: float = 1e-2, etas: tuple = (0.5, 1.2), step_sizes: tuple = (1e-6, 50), *,
                  capturable: bool = False, foreach: Any = None, maximize: bool = False,
                  differentiable: bool = False) -> None:
@@ -21,26 +22,22 @@ class Rprop(Optimizer):
                     "differentiable": differentiable, "capturable": capturable}
         super().__init__(params, defaults)
 
-    def _update_group(self, group: dict) -> None:
+    def _init_state(self, p: Tensor, state: dict, group: dict) -> None:
+        state["step"] = scalar_tensor()
+        state["prev"] = like(p)
+        state["step_size"] = like(p, scalar(group["lr"]))
+
+    def _update_param(self, p: Tensor, g: np.ndarray, state: dict, group: dict) -> None:
         etaminus, etaplus = group["etas"]
         step_size_min, step_size_max = group["step_sizes"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            state = self.state[p]
-            if not state:
-                state["step"] = scalar_tensor()
-                state["prev"] = like(p)
-                state["step_size"] = like(p, scalar(group["lr"]))
-            pd = p._data
-            f = pd.dtype.type
-            g = grad_of(p, group["maximize"])
-            increment(state["step"])
-            prev, step_size = state["prev"], state["step_size"]
-            sign = np.sign(g * prev._data)
-            factor = np.where(sign > 0, f(etaplus), np.where(sign < 0, f(etaminus), f(1))).astype(pd.dtype)
-            write(step_size, np.clip((step_size._data * factor).astype(pd.dtype), f(step_size_min),
-                                     f(step_size_max)).astype(pd.dtype))
-            g = np.where(factor == f(etaminus), f(0), g).astype(pd.dtype)
-            write(p, (pd - np.sign(g) * step_size._data).astype(pd.dtype))
-            write(prev, g)
+        pd = p._data
+        f = pd.dtype.type
+        increment(state["step"])
+        prev, step_size = state["prev"], state["step_size"]
+        sign = np.sign(g * prev._data)
+        factor = np.where(sign > 0, f(etaplus), np.where(sign < 0, f(etaminus), f(1))).astype(pd.dtype)
+        write(step_size, np.clip((step_size._data * factor).astype(pd.dtype), f(step_size_min),
+                                 f(step_size_max)).astype(pd.dtype))
+        g = np.where(factor == f(etaminus), f(0), g).astype(pd.dtype)
+        write(p, (pd - np.sign(g) * step_size._data).astype(pd.dtype))
+        write(prev, g)
