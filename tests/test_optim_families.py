@@ -338,3 +338,30 @@ def test_fused_multiply_add_rounds_once() -> None:
     exact = [float(Fraction(x) * Fraction(y) + Fraction(z)) for x, y, z in zip(a, b, c)]
     assert (got == np.array(exact)).all()
     assert fused_multiply_add(np.float64(2.0), np.array([np.inf, 1.0]), np.array([1.0, np.nan]))[0] == np.inf
+
+
+def test_a_user_defined_optimizer_gets_hooks_and_schedules() -> None:
+    class PlainSGD(torch.optim.Optimizer):
+        def __init__(self, params: Any, lr: float = 0.1) -> None:
+            super().__init__(params, {"lr": lr})
+
+        @torch.no_grad()
+        def step(self, closure: Any = None) -> None:
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        p.add_(p.grad, alpha=-group["lr"])
+
+    p = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    opt = PlainSGD([p], lr=0.5)
+    calls = []
+    opt.register_step_post_hook(lambda o, a, k: calls.append(o.param_groups[0]["lr"]))
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    for _ in range(2):
+        opt.zero_grad()
+        (p * p).sum().backward()
+        opt.step()
+        sched.step()
+    assert calls == [0.5, 0.25] and opt.param_groups[0]["lr"] == 0.125
+    assert p.tolist() == [0.0, 0.0] and p.grad_fn is None
+    assert repr(opt) == "PlainSGD (\nParameter Group 0\n    initial_lr: 0.5\n    lr: 0.125\n)"

@@ -166,3 +166,5 @@ def test_legacy_and_missing_files() -> None:
         torch.load(io.BytesIO(pickle.dumps({"a": 1})))
     with pytest.raises(FileNotFoundError):
         torch.load("/nonexistent/file.pt")
+    with pytest.raises(RuntimeError, match="^Parent directory /nonexistent does not exist.$"):
+        torch.save(torch.ones(1), "/nonexistent/file.pt")

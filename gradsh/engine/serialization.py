@@ -233,6 +233,10 @@ def save(obj: Any, f: str | os.PathLike | IO[bytes], pickle_module: Any = None, 
     pickler.dump(obj)
     prefix = _record_name(f) + "/"
     own = isinstance(f, str | os.PathLike)
+    if own:
+        parent = os.path.dirname(os.fspath(f))
+        if parent and not os.path.isdir(parent):
+            raise RuntimeError(f"Parent directory {parent} does not exist.")
     target = open(f, "wb") if own else f  # noqa: SIM115 - closed below
     try:
         with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as zf:
