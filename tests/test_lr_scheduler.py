@@ -202,3 +202,38 @@ def test_adam_betas_cycle_with_onecycle() -> None:
     opt = torch.optim.Adam([p], lr=0.1)
     torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=10)
     assert opt.param_groups[0]["betas"] == (0.95, 0.999) and opt.param_groups[0]["lr"] == pytest.approx(0.04)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("name", list(SCHEDULERS))
+def test_pytorchs_scheduler_state_resumes_in_gradsh(name: str) -> None:
+    """PyTorch's optimizer and scheduler state_dicts at step 50, carried over in a torch.save file, continue the
+    schedule in gradsh exactly as PyTorch continues it."""
+    import io
+
+    real = _real_torch()
+    kw, make = SCHEDULERS[name]
+    losses = _losses()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        opt = _optimizer(real, kw)
+        sched = make(real.optim.lr_scheduler, opt)
+
+        def advance(o: Any, s: Any, k: int) -> None:
+            o.step()
+            s.step(losses[k]) if name == "ReduceLROnPlateau" else s.step()
+
+        for k in range(50):
+            advance(opt, sched, k)
+        buffer = io.BytesIO()
+        real.save({"opt": opt.state_dict(), "sched": sched.state_dict()}, buffer)
+        buffer.seek(0)
+        saved = torch.load(buffer)
+        ours_opt = _optimizer(torch, kw)
+        ours = make(torch.optim.lr_scheduler, ours_opt)
+        ours_opt.load_state_dict(saved["opt"])
+        ours.load_state_dict(saved["sched"])
+        for k in range(50, 100):
+            advance(opt, sched, k)
+            advance(ours_opt, ours, k)
+            assert ours.get_last_lr() == pytest.approx(sched.get_last_lr(), rel=1e-15, abs=0), f"step {k}"
