@@ -161,6 +161,26 @@ def test_files_move_both_ways_between_gradsh_and_pytorch(tmp_path: Path) -> None
     assert torch.load(tmp_path / "view.pt").tolist() == [[1.0, 2.0], [5.0, 6.0], [9.0, 10.0]]
 
 
+def test_sizes_beyond_the_storage_are_refused(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    torch.save(torch.ones(2), buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    pkl = source.read("archive/data.pkl")
+    assert b"K\x02\x85" in pkl  # the size (2,)
+    path = tmp_path / "oob.pt"
+    with zipfile.ZipFile(path, "w") as zf:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            zf.writestr(info.filename, data.replace(b"K\x02\x85", b"Kd\x85", 1) if info.filename.endswith(".pkl")
+                        else data)
+    with pytest.raises(RuntimeError, match="^Trying to resize storage that is not resizable$"):
+        torch.load(path)  # a size of 100 over a storage of 2: refused, never read past the storage
+    empty = io.BytesIO()
+    torch.save(torch.ones(0, 3), empty)
+    empty.seek(0)
+    assert torch.load(empty).shape == (0, 3)
+
+
 def test_legacy_and_missing_files() -> None:
     with pytest.raises(RuntimeError, match="legacy format"):
         torch.load(io.BytesIO(pickle.dumps({"a": 1})))

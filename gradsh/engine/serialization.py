@@ -77,10 +77,22 @@ def _from_bytes(raw: bytes, dt: dtypes.dtype) -> np.ndarray:
 def _rebuild_tensor_v2(storage: np.ndarray | tuple, storage_offset: int, size: tuple, stride: tuple,
                        requires_grad: bool, backward_hooks: Any, metadata: Any = None) -> Tensor:
     array, dt = storage
+    size, stride = tuple(int(n) for n in size), tuple(int(n) for n in stride)
+    if any(n < 0 for n in size):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(size)}: {list(size)}")
+    if len(stride) != len(size) or any(n < 0 for n in stride) or storage_offset < 0:
+        raise RuntimeError("Trying to resize storage that is not resizable")
+    # the elements the view reaches must lie inside the storage: never read past it
+    if 0 not in size and storage_offset + sum((n - 1) * st for n, st in zip(size, stride)) >= array.shape[0]:
+        raise RuntimeError("Trying to resize storage that is not resizable")
     itemsize = array.dtype.itemsize
-    view = np.lib.stride_tricks.as_strided(array[storage_offset:], shape=tuple(size),
-                                           strides=tuple(s * itemsize for s in stride)) if size else \
-        array[storage_offset:storage_offset + 1].reshape(())
+    if 0 in size:
+        view = np.empty(size, dtype=array.dtype)
+    elif size:
+        view = np.lib.stride_tricks.as_strided(array[storage_offset:], shape=size,
+                                               strides=tuple(st * itemsize for st in stride))
+    else:
+        view = array[storage_offset:storage_offset + 1].reshape(())
     t = Tensor._wrap(np.array(view, dtype=array.dtype), dt)
     if requires_grad:
         t.requires_grad_(True)
