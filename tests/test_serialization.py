@@ -188,3 +188,30 @@ def test_legacy_and_missing_files() -> None:
         torch.load("/nonexistent/file.pt")
     with pytest.raises(RuntimeError, match="^Parent directory /nonexistent does not exist.$"):
         torch.save(torch.ones(1), "/nonexistent/file.pt")
+
+
+class Point:
+    """A user class a checkpoint may hold: refused by default, loaded once allowlisted."""
+
+    def __init__(self, x: float) -> None:
+        self.x = x
+
+
+def test_add_safe_globals_allows_a_class_but_never_os(tmp_path: Path) -> None:
+    path = tmp_path / "point.pt"
+    torch.save({"p": Point(2.5)}, path)
+    with pytest.raises(pickle.UnpicklingError, match=f"GLOBAL {__name__}.Point was not an allowed global"):
+        torch.load(path)
+    with torch.serialization.safe_globals([Point]):
+        assert torch.load(path)["p"].x == 2.5
+    assert torch.serialization.get_safe_globals() == []
+    marker = tmp_path / "pwned"
+    evil = tmp_path / "evil.pt"
+    _hostile_archive(evil, pickle.dumps(_RunsACommand(str(marker)), protocol=2))
+    torch.serialization.add_safe_globals([os.system])
+    try:
+        with pytest.raises(pickle.UnpicklingError, match="whose module posix is blocked"):
+            torch.load(evil)
+    finally:
+        torch.serialization.clear_safe_globals()
+    assert not marker.exists()

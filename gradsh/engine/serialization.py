@@ -143,6 +143,44 @@ _ALLOWED: dict[str, Any] = {
 _ALLOWED.update({f"torch.{name}": _StorageType(name) for name in _STORAGE_DTYPES})
 _ALLOWED.update({f"torch.{d.name}": d for d in dtypes.ALL})
 
+_user_allowed: list[Any] = []  # add_safe_globals: objects, or (object, "module.name") pairs
+
+
+def add_safe_globals(safe_globals: list[Any]) -> None:
+    """Allow these classes/functions (or (object, "module.name") pairs) in weights_only loads."""
+    _user_allowed.extend(safe_globals)
+
+
+def get_safe_globals() -> list[Any]:
+    return list(_user_allowed)
+
+
+def clear_safe_globals() -> None:
+    _user_allowed.clear()
+
+
+class safe_globals:
+    """A context manager that allows the given globals in weights_only loads inside it."""
+
+    def __init__(self, safe_globals: list[Any]) -> None:
+        self.safe_globals = safe_globals
+
+    def __enter__(self) -> None:
+        _user_allowed.extend(self.safe_globals)
+
+    def __exit__(self, *exc: object) -> None:
+        for obj in self.safe_globals:
+            _user_allowed.remove(obj)
+
+
+def _user_global(full_path: str) -> Any:
+    for entry in _user_allowed:
+        obj, name = entry if isinstance(entry, tuple) else (entry, f"{entry.__module__}.{entry.__qualname__}")
+        if name == full_path:
+            return obj
+    return None
+
+
 # the other direction: what gradsh's objects are written as
 _SAVE_NAMES = {
     _rebuild_tensor_v2: ("torch._utils", "_rebuild_tensor_v2"),
@@ -282,13 +320,16 @@ class _WeightsOnlyUnpickler(pickle.Unpickler):
         elif module in _compat_pickle.IMPORT_MAPPING:
             module = _compat_pickle.IMPORT_MAPPING[module]
         full_path = f"{module}.{name}"
-        if full_path in _ALLOWED:
-            return _ALLOWED[full_path]
         if not self._weights_only:
-            return super().find_class(module, name)
-        if module in _BLOCKED_MODULES:
+            return _ALLOWED[full_path] if full_path in _ALLOWED else super().find_class(module, name)
+        if module in _BLOCKED_MODULES:  # never allowed, not even by add_safe_globals
             raise pickle.UnpicklingError(f"Trying to load unsupported GLOBAL {full_path} whose module {module} is "
                                          "blocked.")
+        if full_path in _ALLOWED:
+            return _ALLOWED[full_path]
+        user = _user_global(full_path)
+        if user is not None:
+            return user
         shown = full_path.removeprefix("builtins.")
         raise pickle.UnpicklingError(
             f"Unsupported global: GLOBAL {shown} was not an allowed global by default. Please use "
@@ -348,4 +389,4 @@ def load(f: str | os.PathLike | IO[bytes], map_location: Any = None, pickle_modu
             source.close()
 
 
-__all__ = ["load", "save"]
+__all__ = ["add_safe_globals", "clear_safe_globals", "get_safe_globals", "load", "safe_globals", "save"]
