@@ -69,6 +69,7 @@ class Adam(ParamwiseOptimizer):
         if weight_decay != 0:
             if group["decoupled_weight_decay"]:
                 write(p, (pd * f(1 - lr * weight_decay)).astype(pd.dtype))
+                pd = p._data
             else:
                 g = fma_add(g, pd, weight_decay)
         write(exp_avg, lerp(exp_avg._data, g, 1 - beta1))

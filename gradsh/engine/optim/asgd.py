@@ -39,7 +39,8 @@ class ASGD(ParamwiseOptimizer):
         eta, mu, ax = state["eta"], state["mu"], state["ax"]
         eta_value = float(eta._data)
         write(p, (pd * f(1 - lambd * eta_value)).astype(pd.dtype))
-        write(p, fma_add(pd, g, -eta_value))
+        write(p, fma_add(p._data, g, -eta_value))
+        pd = p._data
         if float(mu._data) != 1:
             write(ax, (ax._data + ((pd - ax._data) * mu._data.astype(pd.dtype))).astype(pd.dtype))
         else:

@@ -56,6 +56,7 @@ class NAdam(ParamwiseOptimizer):
         if weight_decay != 0:
             if group["decoupled_weight_decay"]:
                 write(p, (pd * f(1 - lr * weight_decay)).astype(pd.dtype))
+                pd = p._data
             else:
                 g = fma_add(g, pd, weight_decay)
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
