@@ -211,3 +211,28 @@ def test_pytorchs_dataloader_warnings() -> None:
         data.DataLoader(range(4), num_workers=too_many)
     with pytest.warns(UserWarning, match="'pin_memory' argument is set as true but no accelerator is found"):
         list(data.DataLoader(range(2), pin_memory=True))
+
+
+def _persistent_epochs(T: Any) -> list:
+    U = T.utils.data
+
+    class Noisy(U.Dataset):
+        def __len__(self) -> int:
+            return 7
+
+        def __getitem__(self, i: int) -> Any:
+            return i, T.rand(1).item(), U.get_worker_info().id
+
+    T.manual_seed(4)
+    out = []
+    for persistent in (True, False):
+        loader = U.DataLoader(Noisy(), batch_size=2, shuffle=True, num_workers=2, persistent_workers=persistent)
+        out.append([[_plain(b) for b in loader] for _ in range(3)])
+    out.append(T.rand(1).tolist())
+    return out
+
+
+@pytest.mark.parity
+def test_persistent_workers_keep_their_random_state_across_epochs() -> None:
+    real = _real_torch()
+    assert _persistent_epochs(torch) == _persistent_epochs(real)

@@ -78,44 +78,44 @@ class _Fetcher:
 
 
 class _Worker:
-    """One emulated worker: its own dataset iterator, default-generator state and Python random state."""
+    """One emulated worker: its own dataset iterator, default-generator state and Python random state, seeded
+    base_seed + id as PyTorch seeds its worker processes."""
 
     def __init__(self, loader: DataLoader, worker_id: int, base_seed: int) -> None:
+        self.loader = loader
         self.info = WorkerInfo(worker_id, loader.num_workers, base_seed + worker_id, loader.dataset)
-        saved_torch, saved_py = random_ops.get_rng_state(), random.getstate()
-        random.seed(self.info.seed)
-        random_ops.manual_seed(self.info.seed)
-        try:
-            with self._as_current():
-                if loader.worker_init_fn is not None:
-                    loader.worker_init_fn(worker_id)
-                self.fetcher = _Fetcher(loader.dataset, loader._auto_collation, loader.collate_fn,
-                                        loader.drop_last)
-        finally:
-            self.torch_state, self.py_state = random_ops.get_rng_state(), random.getstate()
-            random_ops.set_rng_state(saved_torch)
-            random.setstate(saved_py)
+        generator = random_ops.Generator()
+        generator.manual_seed(self.info.seed)
+        self.torch_state = generator.get_state()
+        self.py_state = random.Random(self.info.seed).getstate()
+        self._run(self._start)
 
-    def _as_current(self) -> Any:
-        worker = self
+    def _start(self) -> None:
+        if self.loader.worker_init_fn is not None:
+            self.loader.worker_init_fn(self.info.id)
+        self.restart_in_worker()
 
-        class _Current:
-            def __enter__(self) -> None:
-                _current_worker[0] = worker.info
+    def restart_in_worker(self) -> None:
+        loader = self.loader
+        self.fetcher = _Fetcher(loader.dataset, loader._auto_collation, loader.collate_fn, loader.drop_last)
 
-            def __exit__(self, *exc: object) -> None:
-                _current_worker[0] = None
-
-        return _Current()
+    def restart(self) -> None:
+        """A new epoch (persistent workers): a new dataset iterator, made inside the worker."""
+        self._run(self.restart_in_worker)
 
     def fetch(self, index: Any) -> Any:
+        return self._run(lambda: self.fetcher.fetch(index))
+
+    def _run(self, work: Callable[[], Any]) -> Any:
+        """work() as this worker: its info current, its torch and Python random states in force."""
         saved_torch, saved_py = random_ops.get_rng_state(), random.getstate()
         random_ops.set_rng_state(self.torch_state)
         random.setstate(self.py_state)
+        _current_worker[0] = self.info
         try:
-            with self._as_current():
-                return self.fetcher.fetch(index)
+            return work()
         finally:
+            _current_worker[0] = None
             self.torch_state, self.py_state = random_ops.get_rng_state(), random.getstate()
             random_ops.set_rng_state(saved_torch)
             random.setstate(saved_py)
@@ -143,6 +143,16 @@ class _DataLoaderIter:
 
     def __len__(self) -> int:
         return len(self._loader)
+
+    def _reset(self) -> None:
+        """A new epoch for persistent workers: a new sampler pass, every worker active, a fresh dataset iterator
+        in each worker (made inside it), the turns from worker 0; no new base seed is drawn."""
+        self._sampler_iter = iter(self._loader._index_sampler)
+        self._num_yielded = 0
+        self._active = [True] * len(self._workers)
+        self._cycle = 0
+        for worker in self._workers:
+            worker.restart()
 
     def _next_worker(self) -> int:
         """Workers take turns (round robin over the ones still running), as PyTorch hands out its tasks."""
@@ -245,6 +255,7 @@ class DataLoader:
             collate_fn = default_collate if self._auto_collation else default_convert
         self.collate_fn = collate_fn
         self.persistent_workers = persistent_workers
+        self._iterator: _DataLoaderIter | None = None
         self.__initialized = True
         self._check_worker_number_rationality()
 
@@ -280,6 +291,14 @@ class DataLoader:
         return self.batch_sampler if self._auto_collation else self.sampler
 
     def __iter__(self) -> Iterator:
+        if self.persistent_workers and self.num_workers > 0:
+            # the workers (their RNG states too) live as long as the loader; each epoch resets them
+            if self._iterator is None:
+                self._check_worker_number_rationality()
+                self._iterator = _DataLoaderIter(self)
+            else:
+                self._iterator._reset()
+            return self._iterator
         self._check_worker_number_rationality()
         return _DataLoaderIter(self)
 
