@@ -221,7 +221,9 @@ def _persistent_epochs(T: Any) -> list:
             return 7
 
         def __getitem__(self, i: int) -> Any:
-            return i, T.rand(1).item(), U.get_worker_info().id
+            import random
+
+            return i, T.rand(1).item(), U.get_worker_info().id, random.random(), float(np.random.rand())
 
     T.manual_seed(4)
     out = []

@@ -4,7 +4,8 @@ The random numbers are PyTorch's: each new iterator draws a 64-bit base seed fro
 the default one) after making its sampler iterator, as PyTorch's _BaseDataLoaderIter does, so shuffled
 orders match PyTorch's epoch after epoch. `num_workers > 0` runs the workers in this process, one after
 another in PyTorch's round-robin order: the same batches in the same order, and inside each worker the same
-`get_worker_info()`, `torch.initial_seed()` and Python `random` seed as a PyTorch worker process has.
+`get_worker_info()`, `torch.initial_seed()`, Python `random` and numpy global seeds as a PyTorch worker
+process has.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from .. import dtypes
 from ..creation import empty
@@ -88,6 +91,9 @@ class _Worker:
         generator.manual_seed(self.info.seed)
         self.torch_state = generator.get_state()
         self.py_state = random.Random(self.info.seed).getstate()
+        # numpy's global generator: PyTorch seeds it with a SeedSequence of (worker id, base seed's two halves)
+        np_seed = np.random.SeedSequence([worker_id, base_seed & 0xFFFFFFFF, base_seed >> 32, 0]).generate_state(4)
+        self.np_state = np.random.RandomState(np_seed).get_state()
         self._run(self._start)
 
     def _start(self) -> None:
@@ -108,17 +114,20 @@ class _Worker:
 
     def _run(self, work: Callable[[], Any]) -> Any:
         """work() as this worker: its info current, its torch and Python random states in force."""
-        saved_torch, saved_py = random_ops.get_rng_state(), random.getstate()
+        saved = random_ops.get_rng_state(), random.getstate(), np.random.get_state()
         random_ops.set_rng_state(self.torch_state)
         random.setstate(self.py_state)
+        np.random.set_state(self.np_state)
         _current_worker[0] = self.info
         try:
             return work()
         finally:
             _current_worker[0] = None
-            self.torch_state, self.py_state = random_ops.get_rng_state(), random.getstate()
-            random_ops.set_rng_state(saved_torch)
-            random.setstate(saved_py)
+            self.torch_state, self.py_state, self.np_state = (random_ops.get_rng_state(), random.getstate(),
+                                                              np.random.get_state())
+            random_ops.set_rng_state(saved[0])
+            random.setstate(saved[1])
+            np.random.set_state(saved[2])
 
 
 class _DataLoaderIter:
