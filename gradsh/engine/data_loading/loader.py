@@ -28,14 +28,16 @@ from .datasets import Dataset, IterableDataset
 from .samplers import BatchSampler, RandomSampler, Sampler, SequentialSampler, _InfiniteConstantSampler
 
 
-@dataclass
+@dataclass(frozen=True)
 class WorkerInfo:
-    """What get_worker_info() returns inside a worker."""
+    """What get_worker_info() returns inside a worker: PyTorch's fields (frozen, as PyTorch's)."""
 
     id: int
     num_workers: int
     seed: int
     dataset: Any
+    rng: Any = None
+    worker_method: str = "multiprocessing"
 
 
 _current_worker: list[WorkerInfo | None] = [None]
@@ -86,7 +88,8 @@ class _Worker:
 
     def __init__(self, loader: DataLoader, worker_id: int, base_seed: int) -> None:
         self.loader = loader
-        self.info = WorkerInfo(worker_id, loader.num_workers, base_seed + worker_id, loader.dataset)
+        self.info = WorkerInfo(id=worker_id, num_workers=loader.num_workers, seed=base_seed + worker_id,
+                               dataset=loader.dataset)
         generator = random_ops.Generator()
         generator.manual_seed(self.info.seed)
         self.torch_state = generator.get_state()
