@@ -44,3 +44,12 @@ def test_readme_main_job_command_replays_the_seed_article() -> None:
     result = gradsh("run", "scripts/seed_article_2.txt")
     assert result.returncode == 0, result.stderr
     assert "b (new): [3, 4] float32 requires_grad=True is_leaf=False grad_fn=<MulBackward0>" in result.stdout
+
+
+def test_training_loop_transcript_prints_pytorchs_losses() -> None:
+    """scripts/training_loop.txt (recorded on real PyTorch) replays on the engine, every line the same."""
+    text = (ROOT / "scripts" / "training_loop.txt").read_text(encoding="utf-8")
+    assert "epoch 2: loss 0.1230, lr 0.00077" in text  # the recorded outputs are in the file
+    result = gradsh("check", "scripts/training_loop.txt")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "22 passed, 0 failed" in result.stdout

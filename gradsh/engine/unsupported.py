@@ -55,6 +55,9 @@ def module_getattr(module: str) -> Callable[[str], object]:
     file = sys._getframe(1).f_globals.get("__file__")  # the mirroring module's own file, as Python would name it
 
     def __getattr__(name: str) -> object:
+        if name[:2] == "__" and name[-2:] == "__":
+            # protocol probes (`from m import x` asks a module for __path__): Python's own error, no lookup
+            raise AttributeError(f"module '{module}' has no attribute '{name}'")
         raise missing_module_attribute(module, name, file, sys._getframe(1))
 
     return __getattr__

@@ -35,6 +35,6 @@ from gradsh.engine.nn import (  # noqa: F401
 )
 from gradsh.engine.parameter import Parameter  # noqa: F401
 
-from . import functional, init, modules, parameter  # noqa: F401
+from . import functional, init, modules, parameter, utils  # noqa: F401
 
 __getattr__ = _unsupported.module_getattr("torch.nn")
