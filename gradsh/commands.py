@@ -1,7 +1,8 @@
 """What `gradsh run` and `gradsh check` do once their arguments are parsed: find files, run, render, exit status.
 
 Exit status (design.md): 0 all passed (`run`: always, unless the input is unusable), 1 some example
-failed, 2 the input or the command was wrong. On 2, nothing is written: no --fix rewrite, no JUnit file.
+failed, 2 the input or the command was wrong, 130 Ctrl-C stopped it (the results so far are shown).
+On 2, nothing is written: no --fix rewrite, no JUnit file.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import TextIO
 from gradsh.report.model import FAILED, RunResult
 from gradsh.transcript.backend import BackendError, preload
 from gradsh.transcript.fix import write_atomic
-from gradsh.transcript.pool import run_files
+from gradsh.transcript.pool import Interrupted, run_files
 from gradsh.transcript.runner import FileOutcome, Options
 
 FOLDER_PATTERNS = ("*.txt", "*.pycon", "*.md", "*.rst")
@@ -59,7 +60,12 @@ def find_files(paths: list[str], globs: list[str]) -> tuple[list[str], list[str]
     return list(dict.fromkeys(files)), errors
 
 
+INTERRUPTED = 130  # as a shell reports a command that SIGINT ended
+
+
 def exit_code(result: RunResult) -> int:
+    if result.interrupted:
+        return INTERRUPTED
     if result.errors or any(f.error for f in result.files):
         return 2
     if result.command == "run":
@@ -87,10 +93,15 @@ def execute(request: Request) -> tuple[RunResult, list[FileOutcome]]:
     show_bar = request.output_format == "text" and len(files) > 1 and sys.stderr.isatty() and request.color
     from gradsh.report import progress
 
-    with progress.bar(len(files), show_bar) as advance:
-        outcomes = run_files(files, options, request.jobs, advance)
+    try:
+        with progress.bar(len(files), show_bar) as advance:
+            outcomes = run_files(files, options, request.jobs, advance)
+    except Interrupted as stop:
+        outcomes, result.interrupted = stop.outcomes, True
+        for outcome in outcomes:
+            outcome.new_bytes = None  # nothing is written after Ctrl-C: the run was not finished
     result.files = [o.result for o in outcomes]
-    if not any(f.examples for f in result.files) and not any(f.error for f in result.files):
+    if not result.interrupted and not any(f.examples or f.error for f in result.files):
         where = ", ".join(request.paths)
         result.errors.append(f"no examples found in {where} (looked for `>>>` and `In [n]:` examples)")
     result.duration = time.perf_counter() - start
@@ -98,7 +109,7 @@ def execute(request: Request) -> tuple[RunResult, list[FileOutcome]]:
     return result, outcomes
 
 
-def write_outputs(request: Request, result: RunResult, outcomes: list[FileOutcome]) -> None:
+def write_outputs(request: Request, result: RunResult, outcomes: list[FileOutcome], err: TextIO | None = None) -> None:
     """--fix rewrites and the JUnit file: only when the command was sound (exit status 0 or 1)."""
     if result.exit_code == 2:
         return
@@ -151,7 +162,7 @@ def request_from(command: str, paths: list[str], values: dict) -> Request:
     options = Options(
         backend=values["backend"],
         optionflags=option_flags(get("option") or []),
-        timeout=values["timeout"],
+        timeout=values["timeout"] or None,  # --timeout 0: no limit
         fix=get("fix", False),
         tolerance=tolerance,
     )
@@ -172,11 +183,15 @@ def main(request: Request, out: TextIO | None = None, err: TextIO | None = None)
     """Execute, write what is to be written, render; return the exit status."""
     out = out or sys.stdout
     err = err or sys.stderr
-    result, outcomes = execute(request)
-    write_outputs(request, result, outcomes)
-    for error in result.errors + [f.error for f in result.files if f.error]:
-        err.write(f"gradsh {request.command}: error: {error}\n")
-    if result.errors and not result.files and request.output_format != "json":
-        return result.exit_code  # nothing ran: the message says it all
-    render(request, result, out)
+    try:
+        result, outcomes = execute(request)
+        write_outputs(request, result, outcomes, err)
+        for error in result.errors + [f.error for f in result.files if f.error]:
+            err.write(f"gradsh {request.command}: error: {error}\n")
+        if result.errors and not result.files and request.output_format != "json":
+            return result.exit_code  # nothing ran: the message says it all
+        render(request, result, out)
+    except KeyboardInterrupt:  # a second Ctrl-C, or one while writing: stop quietly
+        err.write(f"gradsh {request.command}: interrupted\n")
+        return INTERRUPTED
     return result.exit_code

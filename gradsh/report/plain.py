@@ -6,14 +6,15 @@ import textwrap
 from typing import TextIO
 
 from gradsh.report import text
-from gradsh.report.model import FAILED, SKIPPED, ExampleResult, FileResult, RunResult
+from gradsh.report.model import FAILED, NOT_RUN, SKIPPED, ExampleResult, FileResult, RunResult
 
 
 def _example(ex: ExampleResult, out: TextIO, replay: bool) -> None:
     where = f"{ex.path}:{ex.line}"
     if replay:
         mark = "" if ex.verdict != FAILED else "  <-- differs from the transcript"
-        out.write(f"[{where}]{' skipped' if ex.verdict == SKIPPED else ''}{mark}\n")
+        state = f" {ex.verdict}" if ex.verdict in (SKIPPED, NOT_RUN) else ""
+        out.write(f"[{where}]{state}{mark}\n")
     else:
         out.write(f"{text.verdict_word(ex)} {where}\n")
     if ex.source:
@@ -44,7 +45,7 @@ def render(result: RunResult, out: TextIO, verbose: bool = False) -> None:
         if replay and f.examples:
             out.write(f"== {f.path} ==\n\n")
         for ex in f.examples:
-            if replay or verbose or ex.verdict == FAILED:
+            if replay or text.shown_in_check(ex, verbose):
                 _example(ex, out, replay)
         out.writelines(f"fix: {note}\n" for note in f.fix_notes)
     out.write(text.summary(result) + "\n")

@@ -8,9 +8,9 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from gradsh.report import text
-from gradsh.report.model import FAILED, PASSED, SKIPPED, ExampleResult, FileResult, RunResult
+from gradsh.report.model import FAILED, NOT_RUN, PASSED, SKIPPED, ExampleResult, FileResult, RunResult
 
-_STYLE = {PASSED: "green", FAILED: "bold red", SKIPPED: "yellow"}
+_STYLE = {PASSED: "green", FAILED: "bold red", SKIPPED: "yellow", NOT_RUN: "magenta"}
 
 
 def _source(ex: ExampleResult) -> Syntax:
@@ -24,6 +24,7 @@ def _example(ex: ExampleResult, console: Console, replay: bool) -> None:
             where,
             (" differs from the transcript", "bold red") if ex.verdict == FAILED else "",
             (" skipped", "yellow") if ex.verdict == SKIPPED else "",
+            (" not run", "magenta") if ex.verdict == NOT_RUN else "",
         )
     else:
         head = Text.assemble((text.verdict_word(ex), "bold cyan" if ex.fixed else _STYLE[ex.verdict]), " ", where)
@@ -67,10 +68,10 @@ def render(result: RunResult, console: Console, verbose: bool = False) -> None:
         if replay and f.examples:
             console.rule(Text(f.path, style="bold"))
         for ex in f.examples:
-            if replay or verbose or ex.verdict == FAILED:
+            if replay or text.shown_in_check(ex, verbose):
                 _example(ex, console, replay)
         for note in f.fix_notes:
             console.print(Text(f"fix: {note}", style="yellow"))
     totals = result.totals()
-    style = "bold red" if totals[FAILED] or totals["errors"] else "bold green"
+    style = "bold red" if totals[FAILED] or totals["errors"] or result.interrupted else "bold green"
     console.print(Text(text.summary(result), style=style))

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from gradsh.report.model import FAILED, PASSED, SKIPPED, ExampleResult, GradMode, GradReport, RunResult, TensorLine
+from gradsh.report.model import (
+    FAILED,
+    NOT_RUN,
+    PASSED,
+    SKIPPED,
+    ExampleResult,
+    GradMode,
+    GradReport,
+    RunResult,
+    TensorLine,
+)
 
 
 def prompted(source: str) -> list[str]:
@@ -37,7 +47,12 @@ def report_lines(report: GradReport) -> list[str]:
 def verdict_word(example: ExampleResult) -> str:
     if example.fixed:
         return "FIXED"
-    return {PASSED: "ok", FAILED: "FAILED", SKIPPED: "skipped"}[example.verdict]
+    return {PASSED: "ok", FAILED: "FAILED", SKIPPED: "skipped", NOT_RUN: "not run"}[example.verdict]
+
+
+def shown_in_check(example: ExampleResult, verbose: bool) -> bool:
+    """`check` shows failures and examples that never ran (all of them with -v)."""
+    return verbose or example.verdict in (FAILED, NOT_RUN)
 
 
 def summary(result: RunResult) -> str:
@@ -46,7 +61,9 @@ def summary(result: RunResult) -> str:
     text = f"{totals[PASSED]} passed, {totals[FAILED]} failed"
     if totals[SKIPPED]:
         text += f", {totals[SKIPPED]} skipped"
-    extras = []
+    if totals["not_run"]:
+        text += f", {totals['not_run']} not run"
+    extras = ["interrupted (Ctrl-C)"] if result.interrupted else []
     if totals["fixed"]:
         extras.append(f"{totals['fixed']} fixed")
     if totals["errors"]:

@@ -35,6 +35,9 @@ def _forget_torch() -> None:
         del sys.modules[name]
 
 
+_WALKED: set[str] = set()  # backends whose subtree is imported: walking the folders again costs ~1 ms
+
+
 def load(backend: str) -> ModuleType:
     """Import a (non-torch) backend and its whole subtree without binding it: cheap children after a fork."""
     try:
@@ -42,7 +45,8 @@ def load(backend: str) -> ModuleType:
     except ImportError as exc:
         raise BackendError(f"cannot import the backend {backend!r}: {exc}") from None
     # Import the whole subtree so `import torch.nn.functional as F` finds a module, not a miss.
-    if hasattr(module, "__path__"):
+    if hasattr(module, "__path__") and backend not in _WALKED:
+        _WALKED.add(backend)
         for info in pkgutil.walk_packages(module.__path__, prefix=backend + "."):
             importlib.import_module(info.name)
     return module

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from typing import Protocol
 
-from gradsh.report.model import FAILED, PASSED, SKIPPED, ExampleResult, FileResult
+from gradsh.report.model import FAILED, NOT_RUN, PASSED, SKIPPED, ExampleResult, FileResult
 from gradsh.transcript import check, fix
 from gradsh.transcript.backend import DEFAULT_BACKEND
 from gradsh.transcript.examples import Example, Transcript
@@ -27,10 +28,24 @@ class Options:
 
 @dataclasses.dataclass
 class FileOutcome:
-    """A file's results, and for --fix the bytes to write (written only if the whole command is sound)."""
+    """A file's results, and for --fix the bytes to write (written only if the whole command is sound).
+
+    `old_bytes` is the file as it was read: --fix writes only if the file still holds exactly that."""
 
     result: FileResult
     new_bytes: bytes | None = None
+    old_bytes: bytes | None = None
+
+
+class Listener(Protocol):
+    """Told of each example as it starts and ends (the child process streams these to its parent)."""
+
+    def planned(self, examples: list[ExampleResult]) -> None:
+        """The file's examples, in order, before any runs (each marked NOT_RUN)."""
+
+    def started(self, index: int) -> None: ...
+
+    def finished(self, index: int, result: ExampleResult) -> None: ...
 
 
 def _result(path: str, ex: Example, run: Execution | None, verdict: str, diff: str = "") -> ExampleResult:
@@ -54,29 +69,37 @@ def _result(path: str, ex: Example, run: Execution | None, verdict: str, diff: s
     )
 
 
-def run_file(path: str, options: Options) -> FileOutcome:
+def run_file(path: str, options: Options, listener: Listener | None = None) -> FileOutcome:
     """Run one file; an unusable file gives a FileResult with `error` set (exit 2), never an exception."""
     start = time.perf_counter()
     try:
         transcript = parse_file(path)
     except InputError as exc:
         return FileOutcome(FileResult(path, error=str(exc)))
-    with Session(options.backend, options.timeout, options.grad_report) as session:
+    if listener is not None:
+        listener.planned([_result(path, ex, None, NOT_RUN) for ex in transcript.examples])
+    with Session(options.backend, options.timeout, options.grad_report, interrupt_is_failure=True) as session:
         result = FileResult(path)
         runs: list[tuple[Example, Execution]] = []
-        for ex in transcript.examples:
+        for index, ex in enumerate(transcript.examples):
             if check.is_skipped(ex, options.optionflags):
                 result.examples.append(_result(path, ex, None, SKIPPED))
-                continue
-            run = session.run(ex.source, f"<{path}:{ex.line}>", ipython=ex.style == "ipython")
-            ok = check.passes(ex, run, options.optionflags, options.tolerance)
-            diff = "" if ok else check.difference(ex, run, options.optionflags)
-            result.examples.append(_result(path, ex, run, PASSED if ok else FAILED, diff))
-            if not ok:
-                runs.append((ex, run))
+            else:
+                if listener is not None:
+                    listener.started(index)
+                run = session.run(ex.source, f"<{path}:{ex.line}>", ipython=ex.style == "ipython")
+                ok = check.passes(ex, run, options.optionflags, options.tolerance)
+                diff = "" if ok else check.difference(ex, run, options.optionflags)
+                result.examples.append(_result(path, ex, run, PASSED if ok else FAILED, diff))
+                if not ok:
+                    runs.append((ex, run))
+            if listener is not None:
+                listener.finished(index, result.examples[-1])
     outcome = FileOutcome(result)
     if options.fix and runs:
         outcome.new_bytes = _fix(transcript, runs, result, options)
+        if outcome.new_bytes is not None:
+            outcome.old_bytes = transcript.source.data
     result.duration = time.perf_counter() - start
     return outcome
 

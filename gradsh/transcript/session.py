@@ -59,7 +59,26 @@ class Execution:
         return self.got + TRACEBACK_HEADER + "    ...\n" + self.exc_msg
 
 
-class _Capture(io.StringIO):
+class _Stream(io.StringIO):
+    """A captured stream an example may close (`sys.stdout.close()`): writes then fail as on a real closed
+    file, but what was written before stays readable for the report."""
+
+    _shut = False
+
+    def close(self) -> None:
+        self._shut = True
+
+    @property
+    def closed(self) -> bool:
+        return self._shut
+
+    def write(self, text: str) -> int:
+        if self._shut:
+            raise ValueError("I/O operation on closed file.")
+        return super().write(text)
+
+
+class _Capture(_Stream):
     def getvalue(self) -> str:
         # As doctest's _SpoofOut: anything written ends with a newline.
         text = super().getvalue()
@@ -99,8 +118,17 @@ def _type_name(exc_type: type[BaseException]) -> str:
 class Session:
     """A namespace bound to a backend; `run` executes one example's source in it."""
 
-    def __init__(self, backend: str = DEFAULT_BACKEND, timeout: float | None = None, grad_report: bool = True) -> None:
+    def __init__(
+        self,
+        backend: str = DEFAULT_BACKEND,
+        timeout: float | None = None,
+        grad_report: bool = True,
+        interrupt_is_failure: bool = False,
+    ) -> None:
+        """`interrupt_is_failure`: a KeyboardInterrupt the example raises is its failure, not the caller's
+        (the file runners: in their child process Ctrl-C is the parent's business, so only the example raises it)."""
         self.backend = backend
+        self._interrupt_is_failure = interrupt_is_failure
         self._saved_modules = torch_modules()
         self.torch = bind_torch(backend)  # BackendError when it cannot be imported
         self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
@@ -127,7 +155,7 @@ class Session:
         unless the caller registered the whole input there already)."""
         if interactive and filename not in linecache.cache:
             linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        out, err = _Capture(), io.StringIO()
+        out, err = _Capture(), _Stream()
         displayed: list[str] = []
         caught: list[str] = []
 
@@ -158,7 +186,7 @@ class Session:
                 except ExampleTimeout:
                     timed_out = True
                 except KeyboardInterrupt as exc:
-                    if not interactive:
+                    if not (interactive or self._interrupt_is_failure):
                         raise
                     exc_info = (type(exc), exc)
                 except BaseException as exc:  # noqa: BLE001 - doctest catches everything the example raises, SystemExit too

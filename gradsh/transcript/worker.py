@@ -1,0 +1,83 @@
+"""The child process side of running one file: run it, streaming each example's result to the parent.
+
+The child ignores Ctrl-C (the parent decides what an interrupt means and stops the child), reads
+nothing from the terminal, and writes nothing to it: output an example sends to file descriptors 1
+and 2 directly (C code, `os.write`) is collected and shown with that example's stderr, made
+harmless like all of a transcript's output.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+import traceback
+from typing import NoReturn
+
+from gradsh.report.limits import cap
+from gradsh.report.model import ExampleResult
+from gradsh.transcript import stream
+from gradsh.transcript.runner import Options, run_file
+
+
+class _Streamer:
+    """A runner Listener that sends each event to the parent, with the raw fd output of the example."""
+
+    def __init__(self, fd: int, capture_fd: int) -> None:
+        self.fd = fd
+        self.capture_fd = capture_fd
+        self.read_to = 0
+
+    def planned(self, examples: list[ExampleResult]) -> None:
+        stream.send(self.fd, ("planned", examples))
+
+    def started(self, index: int) -> None:
+        self._raw_output()  # anything written between examples belongs to none of them
+        stream.send(self.fd, ("started", index))
+
+    def finished(self, index: int, result: ExampleResult) -> None:
+        raw = self._raw_output()
+        if raw:
+            result.stderr = cap(result.stderr + raw)
+        stream.send(self.fd, ("finished", index, result))
+
+    def _raw_output(self) -> str:
+        try:
+            end = os.fstat(self.capture_fd).st_size
+            if end <= self.read_to:
+                return ""
+            data = os.pread(self.capture_fd, min(end - self.read_to, 2 << 20), self.read_to)
+            self.read_to = end
+            return data.decode("utf-8", "replace")
+        except OSError:  # the example closed or broke the descriptors: its own business
+            return ""
+
+
+def _detach_from_terminal() -> int:
+    """stdin from /dev/null; fds 1 and 2 into a temporary file. Returns a descriptor to read that file."""
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    capture, name = tempfile.mkstemp(prefix="gradsh-output-")
+    os.unlink(name)  # gone from the folder at once; the descriptors keep it while the child lives
+    os.dup2(capture, 1)
+    os.dup2(capture, 2)
+    return capture
+
+
+def child_main(path: str, options: Options, write_fd: int) -> NoReturn:
+    """Run `path` and exit; never returns (os._exit: no atexit, no waiting for threads a transcript left)."""
+    status = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        listener = _Streamer(write_fd, _detach_from_terminal())
+        stream.send(write_fd, ("end", run_file(path, options, listener)))
+    except BaseException as exc:  # noqa: BLE001 - a failure of gradsh itself: tell the parent what it was
+        status = 1
+        try:
+            text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            stream.send(write_fd, ("crash", text))
+        except BaseException:  # noqa: BLE001, S110 - the pipe itself is gone; the exit status says it
+            pass
+    finally:
+        os._exit(status)
