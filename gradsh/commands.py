@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TextIO
 
 from gradsh.report.model import FAILED, RunResult
+from gradsh.transcript import replace
 from gradsh.transcript.backend import BackendError, preload
-from gradsh.transcript.fix import write_atomic
 from gradsh.transcript.pool import Interrupted, run_files
 from gradsh.transcript.runner import FileOutcome, Options
 
@@ -71,7 +71,7 @@ def exit_code(result: RunResult) -> int:
     if result.command == "run":
         return 0
     unfixed = sum(e.verdict == FAILED and not e.fixed for f in result.files for e in f.examples)
-    return 1 if unfixed else 0
+    return 1 if unfixed or any(f.write_error for f in result.files) else 0
 
 
 def execute(request: Request) -> tuple[RunResult, list[FileOutcome]]:
@@ -110,16 +110,45 @@ def execute(request: Request) -> tuple[RunResult, list[FileOutcome]]:
 
 
 def write_outputs(request: Request, result: RunResult, outcomes: list[FileOutcome], err: TextIO | None = None) -> None:
-    """--fix rewrites and the JUnit file: only when the command was sound (exit status 0 or 1)."""
+    """--fix rewrites and the JUnit file: only when the command was sound (exit status 0 or 1).
+
+    A file that cannot be written is named with the reason and counts as failed; the others are still
+    written. Ctrl-C here keeps the files written so far; the one in progress is left as it was."""
     if result.exit_code == 2:
         return
-    for outcome in outcomes:
-        if outcome.new_bytes is not None:
-            write_atomic(outcome.result.path, outcome.new_bytes)
+    if request.options.fix:
+        _write_fixes(result, outcomes)
     if request.junit_xml:
         from gradsh.report import junit
 
         Path(request.junit_xml).write_text(junit.render(result), encoding="utf-8")
+
+
+def _write_fixes(result: RunResult, outcomes: list[FileOutcome]) -> None:
+    for folder in dict.fromkeys(replace.target_of(o.result.path).parent for o in outcomes):
+        replace.remove_stale(folder)  # left by a gradsh that was killed while writing
+    todo = [o for o in outcomes if o.new_bytes is not None]
+    for i, outcome in enumerate(todo):
+        try:
+            replace.replace_file(outcome.result.path, outcome.old_bytes or b"", outcome.new_bytes or b"")
+        except replace.Refused as exc:
+            _not_written(outcome, str(exc))
+        except OSError as exc:
+            _not_written(outcome, f"writing failed: {exc.strerror or exc}")
+        except KeyboardInterrupt:
+            result.interrupted = True
+            for rest in todo[i:]:
+                _not_written(rest, "interrupted (Ctrl-C) before it was written")
+            break
+    result.exit_code = exit_code(result)
+
+
+def _not_written(outcome: FileOutcome, why: str) -> None:
+    f = outcome.result
+    f.write_error = f"{f.path}: not written: {why}"
+    f.fixed = 0
+    for example in f.examples:
+        example.fixed = False
 
 
 def render(request: Request, result: RunResult, out: TextIO) -> None:
@@ -186,7 +215,7 @@ def main(request: Request, out: TextIO | None = None, err: TextIO | None = None)
     try:
         result, outcomes = execute(request)
         write_outputs(request, result, outcomes, err)
-        for error in result.errors + [f.error for f in result.files if f.error]:
+        for error in result.errors + [f.error or f.write_error for f in result.files if f.error or f.write_error]:
             err.write(f"gradsh {request.command}: error: {error}\n")
         if result.errors and not result.files and request.output_format != "json":
             return result.exit_code  # nothing ran: the message says it all

@@ -14,6 +14,7 @@ Schema "gradsh.results/1" (additions keep the version; a change of meaning bumps
       "files": [{
         "path": str, "error": str | null,       # error: unusable input ("path:line: message")
         "fixed": int, "fix_notes": [str], "duration": seconds,
+        "write_error": str | null,              # --fix could not write this file (it counts as failed)
         "examples": [{
           "path": str, "line": int,             # 1-based line of the example's first source line
           "source": str, "want": str, "got": str,

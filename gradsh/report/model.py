@@ -76,6 +76,7 @@ class FileResult:
     error: str | None = None  # unusable input ("file:line: message"); the file was not run
     fixed: int = 0  # expected outputs rewritten by --fix
     fix_notes: list[str] = dataclasses.field(default_factory=list)  # examples --fix could not rewrite
+    write_error: str | None = None  # --fix had fixes but could not write them ("path: not written: why")
     duration: float = 0.0
 
     def count(self, verdict: str) -> int:

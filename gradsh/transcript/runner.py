@@ -116,7 +116,7 @@ def _fix(
             continue
         if ex.want_span is None:
             result.fix_notes.append(
-                f"{where}: not rewritten: its text is not a plain slice of the file (tabs or escapes)"
+                f"{where}: not rewritten: its text is not a plain slice of the file (escapes in a docstring)"
             )
             continue
         text = fix.expected_text(ex, run)
@@ -125,7 +125,8 @@ def _fix(
             result.fix_notes.append(f"{where}: not rewritten: {why}")
             continue
         start, end = (src.original_offset(o) for o in ex.want_span)
-        edits.append((start, end, fix.replacement(src.raw, start, end, text, ex.indent, src.newline)))
+        newline = fix.ending_before(src.raw, start, src.newline)
+        edits.append((start, end, fix.replacement(src.raw, start, end, text, ex.indent, newline)))
         fixed.append((ex, run))
     if not edits:
         return None
