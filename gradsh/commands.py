@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from gradsh.report.model import FAILED, RunResult
+from gradsh.report.text import visible
 from gradsh.transcript import replace
 from gradsh.transcript.backend import BackendError, preload
 from gradsh.transcript.pool import Interrupted, run_files
@@ -216,7 +217,7 @@ def main(request: Request, out: TextIO | None = None, err: TextIO | None = None)
         result, outcomes = execute(request)
         write_outputs(request, result, outcomes, err)
         for error in result.errors + [f.error or f.write_error for f in result.files if f.error or f.write_error]:
-            err.write(f"gradsh {request.command}: error: {error}\n")
+            err.write(f"gradsh {request.command}: error: {visible(error)}\n")
         if result.errors and not result.files and request.output_format != "json":
             return result.exit_code  # nothing ran: the message says it all
         render(request, result, out)

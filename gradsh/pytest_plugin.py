@@ -119,17 +119,17 @@ class TranscriptItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if not isinstance(excinfo.value, TranscriptFailure):
             return super().repr_failure(excinfo)
-        (what,) = excinfo.value.args
-        if isinstance(what, str):
-            return what
         from gradsh.report import text
 
+        (what,) = excinfo.value.args
+        if isinstance(what, str):
+            return text.visible(what)
         lines = [f"{what.path}:{what.line}", *text.prompted(what.source)]
         if what.reason:
             lines.append(f"({what.reason})")
         lines.append(what.diff.rstrip("\n"))
         lines += [f"warning: {w}" for w in what.warnings] + text.report_lines(what.report)
-        return "\n".join(lines)
+        return text.visible("\n".join(lines))  # a transcript's output never acts on the terminal
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.line - 1, f"{self.path.name}:{self.line}"

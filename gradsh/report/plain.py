@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import textwrap
-from typing import TextIO
+from collections.abc import Iterable
+from typing import TextIO, cast
 
 from gradsh.report import text
 from gradsh.report.model import FAILED, NOT_RUN, SKIPPED, ExampleResult, FileResult, RunResult
@@ -37,8 +38,23 @@ def _file_header(f: FileResult, out: TextIO) -> None:
         out.write(f"{f.path}: no examples\n")
 
 
+class _Visible:
+    """A stream that shows control characters as escapes: nothing a transcript printed acts on the terminal."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def write(self, data: str) -> int:
+        return self._out.write(text.visible(data))
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+
 def render(result: RunResult, out: TextIO, verbose: bool = False) -> None:
     """`run` shows every example with its output; `check` shows failures (every example with verbose)."""
+    out = cast(TextIO, _Visible(out))
     replay = result.command == "run"
     for f in result.files:
         _file_header(f, out)

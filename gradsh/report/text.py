@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from gradsh.report.model import (
     FAILED,
     NOT_RUN,
@@ -13,6 +15,22 @@ from gradsh.report.model import (
     RunResult,
     TensorLine,
 )
+
+# What a terminal would act on rather than show: C0 controls but tab and newline, DEL, C1 controls
+# (0x9b is a one-byte CSI on some terminals), and the bidirectional overrides that reorder a line.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(m: re.Match[str]) -> str:
+    # As Python's repr writes them.
+    char = m.group()
+    return "\\r" if char == "\r" else f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def visible(text: str) -> str:
+    """`text` with every control character shown as an escape (`\\x1b`), tab and newline kept: a transcript's
+    output can then never retitle, clear or reprogram the terminal it is shown on."""
+    return _CONTROL.sub(_escape, text)
 
 
 def prompted(source: str) -> list[str]:

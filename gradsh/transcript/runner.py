@@ -6,7 +6,8 @@ import dataclasses
 import time
 from typing import Protocol
 
-from gradsh.report.model import FAILED, NOT_RUN, PASSED, SKIPPED, ExampleResult, FileResult
+from gradsh.report.limits import LIMIT, cap
+from gradsh.report.model import FAILED, NOT_RUN, PASSED, SKIPPED, ExampleResult, ExceptionInfo, FileResult
 from gradsh.transcript import check, fix
 from gradsh.transcript.backend import DEFAULT_BACKEND
 from gradsh.transcript.examples import Example, Transcript
@@ -49,24 +50,34 @@ class Listener(Protocol):
 
 
 def _result(path: str, ex: Example, run: Execution | None, verdict: str, diff: str = "") -> ExampleResult:
+    """The result to keep and show: every text capped (limits.cap); the verdict was made on the whole text."""
     if run is None:
-        return ExampleResult(path, ex.line, ex.source, ex.want, "", verdict)
+        return ExampleResult(path, ex.line, cap(ex.source), cap(ex.want), "", verdict)
     reason = "timed out" if run.timed_out else ""
+    exception = run.exception and ExceptionInfo(run.exception.type, cap(run.exception.message))
     return ExampleResult(
         path,
         ex.line,
-        ex.source,
-        ex.want,
-        run.shown,
+        cap(ex.source),
+        cap(ex.want),
+        cap(run.shown),
         verdict,
-        run.exception,
-        run.warnings,
-        run.stderr,
+        exception,
+        [cap(w) for w in run.warnings],
+        cap(run.stderr),
         run.report,
-        diff,
+        cap(diff),
         reason,
         run.duration,
     )
+
+
+def _difference(ex: Example, run: Execution, optionflags: int) -> str:
+    """The readable difference, made from capped texts: a diff of 100 MB of output would take minutes."""
+    if len(run.got) <= LIMIT and len(ex.want) <= LIMIT and len(run.exc_msg or "") <= LIMIT:
+        return check.difference(ex, run, optionflags)
+    short_run = dataclasses.replace(run, got=cap(run.got), exc_msg=run.exc_msg and cap(run.exc_msg))
+    return check.difference(dataclasses.replace(ex, want=cap(ex.want)), short_run, optionflags)
 
 
 def run_file(path: str, options: Options, listener: Listener | None = None) -> FileOutcome:
@@ -89,7 +100,7 @@ def run_file(path: str, options: Options, listener: Listener | None = None) -> F
                     listener.started(index)
                 run = session.run(ex.source, f"<{path}:{ex.line}>", ipython=ex.style == "ipython")
                 ok = check.passes(ex, run, options.optionflags, options.tolerance)
-                diff = "" if ok else check.difference(ex, run, options.optionflags)
+                diff = "" if ok else _difference(ex, run, options.optionflags)
                 result.examples.append(_result(path, ex, run, PASSED if ok else FAILED, diff))
                 if not ok:
                     runs.append((ex, run))

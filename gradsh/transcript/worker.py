@@ -14,7 +14,7 @@ import tempfile
 import traceback
 from typing import NoReturn
 
-from gradsh.report.limits import cap
+from gradsh.report.limits import LIMIT, cap
 from gradsh.report.model import ExampleResult
 from gradsh.transcript import stream
 from gradsh.transcript.runner import Options, run_file
@@ -46,9 +46,13 @@ class _Streamer:
             end = os.fstat(self.capture_fd).st_size
             if end <= self.read_to:
                 return ""
-            data = os.pread(self.capture_fd, min(end - self.read_to, 2 << 20), self.read_to)
+            size = end - self.read_to
+            data = os.pread(self.capture_fd, min(size, LIMIT), self.read_to)
             self.read_to = end
-            return data.decode("utf-8", "replace")
+            text = data.decode("utf-8", "replace")
+            if size > len(data):
+                text += f"\n[gradsh: {size - len(data):,} more bytes cut here; it keeps {LIMIT:,} of each text]\n"
+            return text
         except OSError:  # the example closed or broke the descriptors: its own business
             return ""
 
