@@ -30,7 +30,17 @@ def preload(backend: str) -> ModuleType:
     return bind_torch("torch") if backend == "torch" else load(backend)
 
 
+_bound: dict[str, ModuleType] = {}  # the backend bind_torch bound last, while it stays bound
+
+
+def is_bound(backend: str) -> bool:
+    """`torch` is bound to `backend` (a non-torch one) by bind_torch and still is."""
+    module = _bound.get("torch")
+    return module is not None and sys.modules.get("torch") is module and module.__name__ == backend
+
+
 def _forget_torch() -> None:
+    _bound.clear()
     for name in [n for n in sys.modules if n == "torch" or n.startswith("torch.")]:
         del sys.modules[name]
 
@@ -67,8 +77,10 @@ def bind_torch(backend: str = DEFAULT_BACKEND) -> ModuleType:
             ) from None
         return torch
     module = load(backend)
+    if sys.modules.get("torch") is module and _bound.get("torch") is module:
+        return module  # bound already (the parent binds before it forks its file runners): nothing to redo
     _forget_torch()
-    sys.modules["torch"] = module
+    _bound["torch"] = sys.modules["torch"] = module
     prefix = backend + "."
     for name, sub in list(sys.modules.items()):
         if name.startswith(prefix) and sub is not None:

@@ -24,8 +24,10 @@ from collections.abc import Callable
 
 from gradsh.report.model import FAILED, NOT_RUN, ExampleResult, ExceptionInfo, FileResult
 from gradsh.transcript import stream
-from gradsh.transcript.backend import BackendError, load
-from gradsh.transcript.runner import FileOutcome, Options, run_file
+from gradsh.transcript.backend import BackendError, bind_torch, load, restore_torch, torch_modules
+from gradsh.transcript.parse import parse_file
+from gradsh.transcript.runner import FileOutcome, Options, planned, run_file
+from gradsh.transcript.source import InputError
 from gradsh.transcript.worker import child_main
 
 Done = Callable[[FileOutcome], None]
@@ -90,10 +92,16 @@ class _Pool:
 
     def run(self) -> list[FileOutcome]:
         pending = list(enumerate(self.paths))
+        saved = torch_modules()
+        if self.options.backend != "torch":
+            with contextlib.suppress(BackendError):  # a child reports it, per file
+                bind_torch(self.options.backend)  # once here, not in every child: fewer copied pages there
         try:
             while pending or self.children:
                 while pending and len(self.children) < self.jobs:
                     self._start(*pending.pop(0))
+                if not self.children:
+                    continue  # the files started so far needed no child (unusable input)
                 for key, _ in self.selector.select(self._wait()):
                     self._read(self.children[key.fd])
                 self._enforce_timeouts()
@@ -108,9 +116,16 @@ class _Pool:
                 self._kill(child, signal.SIGKILL)
                 self._reap(child)
             self.selector.close()
+            restore_torch(saved)
         return [self.results[i] for i in range(len(self.paths))]
 
     def _start(self, index: int, path: str) -> None:
+        # Parsed here, before the fork: an unusable file needs no child, and the child inherits the parse.
+        try:
+            transcript = parse_file(path)
+        except InputError as exc:
+            self._done(index, FileOutcome(FileResult(path, error=str(exc))))
+            return
         read_fd, write_fd = os.pipe()
         # Frozen objects are never scanned by the child's garbage collector, so a full collection
         # there does not copy every page of the parent's heap (copy-on-write): ~20 ms when it happens.
@@ -122,9 +137,9 @@ class _Pool:
             os.close(read_fd)
             for fd in self.children:
                 os.close(fd)
-            child_main(path, self.options, write_fd)
+            child_main(transcript, self.options, write_fd)
         os.close(write_fd)
-        self.children[read_fd] = _Child(index, path, pid, read_fd, time.monotonic())
+        self.children[read_fd] = _Child(index, path, pid, read_fd, time.monotonic(), examples=planned(transcript))
         self.selector.register(read_fd, selectors.EVENT_READ)
 
     def _wait(self) -> float | None:
@@ -208,7 +223,10 @@ class _Pool:
         else:
             outcome = FileOutcome(_broken(child, code, self.timeout))
         outcome.result.duration = outcome.result.duration or time.monotonic() - child.began
-        self.results[child.index] = outcome
+        self._done(child.index, outcome)
+
+    def _done(self, index: int, outcome: FileOutcome) -> None:
+        self.results[index] = outcome
         if self.on_done:
             self.on_done(outcome)
 

@@ -80,15 +80,24 @@ def _difference(ex: Example, run: Execution, optionflags: int) -> str:
     return check.difference(dataclasses.replace(ex, want=cap(ex.want)), short_run, optionflags)
 
 
-def run_file(path: str, options: Options, listener: Listener | None = None) -> FileOutcome:
-    """Run one file; an unusable file gives a FileResult with `error` set (exit 2), never an exception."""
+def planned(transcript: Transcript) -> list[ExampleResult]:
+    """The file's examples as results not yet run, in order."""
+    return [_result(transcript.path, ex, None, NOT_RUN) for ex in transcript.examples]
+
+
+def run_file(
+    path: str, options: Options, listener: Listener | None = None, transcript: Transcript | None = None
+) -> FileOutcome:
+    """Run one file (parsed already when `transcript` is given); an unusable file gives a FileResult with
+    `error` set (exit 2), never an exception."""
     start = time.perf_counter()
-    try:
-        transcript = parse_file(path)
-    except InputError as exc:
-        return FileOutcome(FileResult(path, error=str(exc)))
+    if transcript is None:
+        try:
+            transcript = parse_file(path)
+        except InputError as exc:
+            return FileOutcome(FileResult(path, error=str(exc)))
     if listener is not None:
-        listener.planned([_result(path, ex, None, NOT_RUN) for ex in transcript.examples])
+        listener.planned(planned(transcript))
     with Session(options.backend, options.timeout, options.grad_report, interrupt_is_failure=True) as session:
         result = FileResult(path)
         runs: list[tuple[Example, Execution]] = []

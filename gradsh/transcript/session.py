@@ -23,7 +23,7 @@ from typing import Any, Self
 
 from gradsh.report.model import ExceptionInfo, GradReport
 from gradsh.transcript import gradreport
-from gradsh.transcript.backend import DEFAULT_BACKEND, bind_torch, restore_torch, torch_modules
+from gradsh.transcript.backend import DEFAULT_BACKEND, bind_torch, is_bound, restore_torch, torch_modules
 
 TRACEBACK_HEADER = "Traceback (most recent call last):\n"
 
@@ -129,7 +129,9 @@ class Session:
         (the file runners: in their child process Ctrl-C is the parent's business, so only the example raises it)."""
         self.backend = backend
         self._interrupt_is_failure = interrupt_is_failure
-        self._saved_modules = torch_modules()
+        # Bound already (a file's child process, forked bound): nothing to save, nothing to restore. Not
+        # reading sys.modules there spares the child copying hundreds of pages it shares with its parent.
+        self._saved_modules = None if is_bound(backend) else torch_modules()
         self.torch = bind_torch(backend)  # BackendError when it cannot be imported
         self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
         self.timeout = timeout
@@ -139,7 +141,8 @@ class Session:
 
     def close(self) -> None:
         """Unbind `torch`: sys.modules gets back the torch entries it had before this session."""
-        restore_torch(self._saved_modules)
+        if self._saved_modules is not None:
+            restore_torch(self._saved_modules)
 
     def __enter__(self) -> Self:
         return self
