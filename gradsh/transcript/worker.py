@@ -20,7 +20,6 @@ from gradsh.transcript import stream
 from gradsh.transcript.examples import Transcript
 from gradsh.transcript.runner import Options, run_file
 
-
 _TEMP_DIR = tempfile.gettempdir()  # found once, in the parent: finding it writes and removes a test file
 
 
