@@ -22,7 +22,7 @@ import warnings
 from typing import Any, Self
 
 from gradsh.report.model import ExceptionInfo, GradReport
-from gradsh.transcript import gradreport
+from gradsh.transcript import gradreport, touched
 from gradsh.transcript.backend import DEFAULT_BACKEND, bind_torch, is_bound, restore_torch, torch_modules
 
 TRACEBACK_HEADER = "Traceback (most recent call last):\n"
@@ -137,7 +137,8 @@ class Session:
         self.timeout = timeout
         tensor_type = getattr(self.torch, "Tensor", None)
         self._tensor_type = tensor_type if grad_report and isinstance(tensor_type, type) else None
-        self._snapshot = gradreport.snapshot(self.namespace, self._tensor_type)
+        self._tracker = gradreport.Tracker(self.namespace, self._tensor_type)
+        self.incremental = True  # read after an example only the names it can change (touched.py)
 
     def close(self) -> None:
         """Unbind `torch`: sys.modules gets back the torch entries it had before this session."""
@@ -175,6 +176,9 @@ class Session:
             caught.append(f"{category.__name__}: {message}")
 
         mode_before = gradreport.grad_mode(self.torch)
+        scope = None
+        if self.incremental and self._tensor_type is not None:
+            scope = touched.names_changed(source, self.namespace, self._tensor_type)
         saved = sys.stdout, sys.stderr, sys.displayhook
         exc_info: tuple[type[BaseException], BaseException] | None = None
         timed_out = False
@@ -202,9 +206,7 @@ class Session:
             if alarm:
                 signal.signal(signal.SIGALRM, alarm)
         duration = time.perf_counter() - start
-        after = gradreport.snapshot(self.namespace, self._tensor_type)
-        report = gradreport.compare(self._snapshot, after, mode_before, gradreport.grad_mode(self.torch))
-        self._snapshot = after
+        report = self._tracker.update(scope, (mode_before, gradreport.grad_mode(self.torch)))
         exc_msg, info = None, None
         if timed_out:
             exc_msg = f"TimeoutError: the example ran longer than {self.timeout:g} s (--timeout) and was stopped\n"
