@@ -71,7 +71,7 @@ class _Child:
     fd: int
     began: float
     reader: stream.Reader = dataclasses.field(default_factory=stream.Reader)
-    examples: list[ExampleResult] | None = None  # from "planned", filled in by "finished"
+    examples: list[ExampleResult] | None = None  # as parsed, NOT_RUN; filled in by "finished"
     running: int | None = None  # index of the example that started and has not finished
     started_at: float = 0.0
     outcome: FileOutcome | None = None
@@ -109,6 +109,7 @@ class _Pool:
             for child in list(self.children.values()):
                 child.stopped = "interrupt"
                 self._kill(child, signal.SIGKILL)
+                self._drain(child)  # what it sent before it stopped still counts
                 self._finish(child)
             raise Interrupted([self.results[i] for i in sorted(self.results)]) from None
         finally:
@@ -127,20 +128,26 @@ class _Pool:
             self._done(index, FileOutcome(FileResult(path, error=str(exc))))
             return
         read_fd, write_fd = os.pipe()
-        # Frozen objects are never scanned by the child's garbage collector, so a full collection
-        # there does not copy every page of the parent's heap (copy-on-write): ~20 ms when it happens.
-        gc.freeze()
-        pid = os.fork()
-        if pid:
-            gc.unfreeze()
-        else:  # the child: never returns
-            os.close(read_fd)
-            for fd in self.children:
-                os.close(fd)
-            child_main(transcript, self.options, write_fd)
-        os.close(write_fd)
-        self.children[read_fd] = _Child(index, path, pid, read_fd, time.monotonic(), examples=planned(transcript))
-        self.selector.register(read_fd, selectors.EVENT_READ)
+        # Ctrl-C waits until the child is registered, so that it is always stopped with the others.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            # Frozen objects are never scanned by the child's garbage collector, so a full collection
+            # there does not copy every page of the parent's heap (copy-on-write): ~20 ms when it happens.
+            gc.freeze()
+            pid = os.fork()
+            if pid:
+                gc.unfreeze()
+            else:  # the child: never returns
+                os.close(read_fd)
+                for fd in self.children:
+                    os.close(fd)
+                child_main(transcript, self.options, write_fd, mask)
+            os.close(write_fd)
+            examples = planned(transcript)
+            self.children[read_fd] = _Child(index, path, pid, read_fd, time.monotonic(), examples=examples)
+            self.selector.register(read_fd, selectors.EVENT_READ)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
     def _wait(self) -> float | None:
         """Seconds until the next timeout action is due (None: no limit, wait for output)."""
@@ -164,11 +171,12 @@ class _Pool:
         if not chunk:
             self._finish(child)
             return
+        self._take(child, chunk)
+
+    def _take(self, child: _Child, chunk: bytes) -> None:
         for message in child.reader.feed(chunk):
             kind = message[0]
-            if kind == "planned":
-                child.examples = message[1]
-            elif kind == "started":
+            if kind == "started":
                 child.running, child.started_at = message[1], time.monotonic()
             elif kind == "finished" and child.examples is not None:
                 child.examples[message[1]] = message[2]
@@ -177,6 +185,18 @@ class _Pool:
                 child.outcome = message[1]
             elif kind == "crash":
                 child.crash = message[1]
+
+    def _drain(self, child: _Child) -> None:
+        """Read what is left in a stopped child's pipe (without waiting for anything more)."""
+        os.set_blocking(child.fd, False)
+        while True:
+            try:
+                chunk = os.read(child.fd, 1 << 16)
+            except OSError:  # nothing more for now (or the pipe is gone)
+                return
+            if not chunk:
+                return
+            self._take(child, chunk)
 
     def _enforce_timeouts(self) -> None:
         now = time.monotonic()
@@ -218,8 +238,8 @@ class _Pool:
 
     def _finish(self, child: _Child) -> None:
         code = self._reap(child)
-        if child.outcome is not None and code == 0 and not child.stopped:
-            outcome = child.outcome
+        if child.outcome is not None and child.stopped != "timeout":
+            outcome = child.outcome  # the whole file's results arrived (whatever came after)
         else:
             outcome = FileOutcome(_broken(child, code, self.timeout))
         outcome.result.duration = outcome.result.duration or time.monotonic() - child.began

@@ -1,8 +1,8 @@
 """Messages between a file's child process and its parent: length-prefixed pickles over a pipe.
 
-The child sends ("planned", [ExampleResult]), then ("started", i) and ("finished", i, ExampleResult)
-for each example, and ("end", FileOutcome) or ("crash", text) last. Whatever arrived before the
-child died is kept, so a crash costs only the example that was running.
+The parent parsed the file and knows its examples; the child sends ("started", i) and
+("finished", i, ExampleResult) for each example, and ("end", FileOutcome) or ("crash", text) last.
+Whatever arrived before the child died is kept, so a crash costs only the example that was running.
 """
 
 from __future__ import annotations

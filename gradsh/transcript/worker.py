@@ -75,11 +75,13 @@ def _detach_from_terminal() -> int:
     return capture
 
 
-def child_main(transcript: Transcript, options: Options, write_fd: int) -> NoReturn:
-    """Run the file and exit; never returns (os._exit: no atexit, no waiting for threads a transcript left)."""
+def child_main(transcript: Transcript, options: Options, write_fd: int, mask: set[signal.Signals]) -> NoReturn:
+    """Run the file and exit; never returns (os._exit: no atexit, no waiting for threads a transcript left).
+    `mask`: the signal mask to restore (the parent blocks Ctrl-C while it forks)."""
     status = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         listener = _Streamer(write_fd, _detach_from_terminal())
         stream.send(write_fd, ("end", run_file(transcript.path, options, listener, transcript)))
     except BaseException as exc:  # noqa: BLE001 - a failure of gradsh itself: tell the parent what it was
