@@ -25,6 +25,7 @@ from collections.abc import Callable
 from gradsh.report.model import FAILED, NOT_RUN, ExampleResult, ExceptionInfo, FileResult
 from gradsh.transcript import stream
 from gradsh.transcript.backend import BackendError, bind_torch, load, restore_torch, torch_modules
+from gradsh.transcript.examples import Transcript
 from gradsh.transcript.parse import parse_file
 from gradsh.transcript.runner import FileOutcome, Options, planned, run_file
 from gradsh.transcript.source import InputError
@@ -80,6 +81,7 @@ class _Child:
     term_at: float | None = None
     killed: bool = False
     status: int | None = None  # wait status, once reaped
+    fixed: list[int] = dataclasses.field(default_factory=list)  # examples --fix rewrote
 
 
 class _Pool:
@@ -89,9 +91,13 @@ class _Pool:
         self.results: dict[int, FileOutcome] = {}
         self.children: dict[int, _Child] = {}  # read fd -> child
         self.selector = selectors.DefaultSelector()
+        self.parsed: dict[int, Transcript | FileOutcome] = {}
 
     def run(self) -> list[FileOutcome]:
         pending = list(enumerate(self.paths))
+        # Every file parsed here, before the first fork: an unusable file needs no child, each child inherits
+        # its parse, and the parent's parsing does not copy pages it would share with a running child.
+        self.parsed = {i: _parse(path) for i, path in pending}
         saved = torch_modules()
         if self.options.backend != "torch":
             with contextlib.suppress(BackendError):  # a child reports it, per file
@@ -121,11 +127,9 @@ class _Pool:
         return [self.results[i] for i in range(len(self.paths))]
 
     def _start(self, index: int, path: str) -> None:
-        # Parsed here, before the fork: an unusable file needs no child, and the child inherits the parse.
-        try:
-            transcript = parse_file(path)
-        except InputError as exc:
-            self._done(index, FileOutcome(FileResult(path, error=str(exc))))
+        transcript = self.parsed.pop(index)
+        if isinstance(transcript, FileOutcome):
+            self._done(index, transcript)
             return
         read_fd, write_fd = os.pipe()
         # Ctrl-C waits until the child is registered, so that it is always stopped with the others.
@@ -182,7 +186,7 @@ class _Pool:
                 child.examples[message[1]] = message[2]
                 child.running = None
             elif kind == "end":
-                child.outcome = message[1]
+                child.outcome, child.fixed = message[1], message[2]
             elif kind == "crash":
                 child.crash = message[1]
 
@@ -238,8 +242,11 @@ class _Pool:
 
     def _finish(self, child: _Child) -> None:
         code = self._reap(child)
-        if child.outcome is not None and child.stopped != "timeout":
+        if child.outcome is not None and child.examples is not None and child.stopped != "timeout":
             outcome = child.outcome  # the whole file's results arrived (whatever came after)
+            outcome.result.examples = child.examples
+            for index in child.fixed:
+                child.examples[index].fixed = True
         else:
             outcome = FileOutcome(_broken(child, code, self.timeout))
         outcome.result.duration = outcome.result.duration or time.monotonic() - child.began
@@ -249,6 +256,13 @@ class _Pool:
         self.results[index] = outcome
         if self.on_done:
             self.on_done(outcome)
+
+
+def _parse(path: str) -> Transcript | FileOutcome:
+    try:
+        return parse_file(path)
+    except InputError as exc:
+        return FileOutcome(FileResult(path, error=str(exc)))
 
 
 def _how(code: int) -> str:

@@ -1,7 +1,8 @@
 """Messages between a file's child process and its parent: length-prefixed pickles over a pipe.
 
 The parent parsed the file and knows its examples; the child sends ("started", i) and
-("finished", i, ExampleResult) for each example, and ("end", FileOutcome) or ("crash", text) last.
+("finished", i, ExampleResult) for each example, and ("end", FileOutcome without its examples, the
+indexes of those --fix rewrote) or ("crash", text) last.
 Whatever arrived before the child died is kept, so a crash costs only the example that was running.
 """
 

@@ -83,7 +83,10 @@ def child_main(transcript: Transcript, options: Options, write_fd: int, mask: se
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         listener = _Streamer(write_fd, _detach_from_terminal())
-        stream.send(write_fd, ("end", run_file(transcript.path, options, listener, transcript)))
+        outcome = run_file(transcript.path, options, listener, transcript)
+        fixed = [i for i, example in enumerate(outcome.result.examples) if example.fixed]
+        outcome.result.examples = []  # the parent has them, streamed: only which --fix rewrote is new
+        stream.send(write_fd, ("end", outcome, fixed))
     except BaseException as exc:  # noqa: BLE001 - a failure of gradsh itself: tell the parent what it was
         status = 1
         try:
