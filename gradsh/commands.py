@@ -115,11 +115,11 @@ def write_outputs(request: Request, result: RunResult, outcomes: list[FileOutcom
 
     A file that cannot be written is named with the reason and counts as failed; the others are still
     written. Ctrl-C here keeps the files written so far; the one in progress is left as it was."""
-    if result.exit_code == 2:
-        return
+    if result.exit_code == 2 or result.interrupted:
+        return  # Ctrl-C while checking: the run is not complete, so nothing is written
     if request.options.fix:
         _write_fixes(result, outcomes)
-    if request.junit_xml:
+    if request.junit_xml and not result.interrupted:
         from gradsh.report import junit
 
         Path(request.junit_xml).write_text(junit.render(result), encoding="utf-8")

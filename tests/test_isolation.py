@@ -117,10 +117,11 @@ def test_pre_commit_hooks_take_the_default_timeout() -> None:
 
 
 def test_ctrl_c_reports_the_results_so_far_and_exits_130(tmp_path) -> None:
-    first = write(tmp_path, "a.txt", GOOD)
-    marker = tmp_path / "started"
+    first = write(tmp_path, "a.txt", ">>> 1 + 1\n3\n")
+    marker, junit_file = tmp_path / "started", tmp_path / "r.xml"
     second = write(tmp_path, "b.txt", f">>> 3\n3\n>>> import time; _ = open({str(marker)!r}, 'w'); time.sleep(60)\n")
-    argv = [sys.executable, "-m", "gradsh", "check", "--no-color", first, second]
+    options = ["--fix", "--junit-xml", str(junit_file), "--no-color"]
+    argv = [sys.executable, "-m", "gradsh", "check", *options, first, second]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
@@ -134,4 +135,5 @@ def test_ctrl_c_reports_the_results_so_far_and_exits_130(tmp_path) -> None:
     assert proc.returncode == 130, (out, err)
     assert "Traceback" not in out + err
     assert "b.txt:3" in out and "interrupted (Ctrl-C)" in out
-    assert "2 passed, 0 failed, 1 not run" in out
+    assert "1 passed, 1 failed, 1 not run" in out
+    assert Path(first).read_text() == ">>> 1 + 1\n3\n" and not junit_file.exists()  # an unfinished run writes nothing
