@@ -295,8 +295,9 @@ def _broken(child: _Child, code: int, timeout: float | None) -> FileResult:
         stop_line = ex.line
     else:
         stop_line = next((e.line for e in examples if e.verdict == NOT_RUN), 0)
+    stopped = "Ctrl-C stopped the run" if child.stopped == "interrupt" else "the file's process stopped"
     for ex in examples:
         if ex.verdict == NOT_RUN and not ex.reason:
-            ex.reason = f"not run: the file's process stopped at line {stop_line} ({why})"
+            ex.reason = f"not run: {stopped} at line {stop_line}"  # the example at that line says why
     notes = [] if child.running is not None or stop_line else [f"{child.path}: {why} after its examples ran"]
     return FileResult(child.path, examples, fix_notes=notes)
