@@ -39,7 +39,12 @@ FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="text (for peo
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="Plain text even on a terminal (also: NO_COLOR=1).")]
 TimeoutOpt = Annotated[
     float | None,
-    typer.Option("--timeout", metavar="SECONDS", min=0.0, help="Stop an example that runs longer; it fails."),
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        min=0.0,
+        help="Stop an example that runs longer (it fails, the rest of its file is not run); 0: no limit.",
+    ),
 ]
 
 

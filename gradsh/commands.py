@@ -1,7 +1,8 @@
 """What `gradsh run` and `gradsh check` do once their arguments are parsed: find files, run, render, exit status.
 
 Exit status (design.md): 0 all passed (`run`: always, unless the input is unusable), 1 some example
-failed, 2 the input or the command was wrong. On 2, nothing is written: no --fix rewrite, no JUnit file.
+failed, 2 the input or the command was wrong, 130 Ctrl-C stopped it (the results so far are shown).
+On 2, nothing is written: no --fix rewrite, no JUnit file.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from pathlib import Path
 from typing import TextIO
 
 from gradsh.report.model import FAILED, RunResult
+from gradsh.report.text import visible
+from gradsh.transcript import replace
 from gradsh.transcript.backend import BackendError, preload
-from gradsh.transcript.fix import write_atomic
-from gradsh.transcript.pool import run_files
+from gradsh.transcript.pool import Interrupted, run_files
 from gradsh.transcript.runner import FileOutcome, Options
 
 FOLDER_PATTERNS = ("*.txt", "*.pycon", "*.md", "*.rst")
@@ -59,13 +61,18 @@ def find_files(paths: list[str], globs: list[str]) -> tuple[list[str], list[str]
     return list(dict.fromkeys(files)), errors
 
 
+INTERRUPTED = 130  # as a shell reports a command that SIGINT ended
+
+
 def exit_code(result: RunResult) -> int:
+    if result.interrupted:
+        return INTERRUPTED
     if result.errors or any(f.error for f in result.files):
         return 2
     if result.command == "run":
         return 0
     unfixed = sum(e.verdict == FAILED and not e.fixed for f in result.files for e in f.examples)
-    return 1 if unfixed else 0
+    return 1 if unfixed or any(f.write_error for f in result.files) else 0
 
 
 def execute(request: Request) -> tuple[RunResult, list[FileOutcome]]:
@@ -87,10 +94,15 @@ def execute(request: Request) -> tuple[RunResult, list[FileOutcome]]:
     show_bar = request.output_format == "text" and len(files) > 1 and sys.stderr.isatty() and request.color
     from gradsh.report import progress
 
-    with progress.bar(len(files), show_bar) as advance:
-        outcomes = run_files(files, options, request.jobs, advance)
+    try:
+        with progress.bar(len(files), show_bar) as advance:
+            outcomes = run_files(files, options, request.jobs, advance)
+    except Interrupted as stop:
+        outcomes, result.interrupted = stop.outcomes, True
+        for outcome in outcomes:
+            outcome.new_bytes = None  # nothing is written after Ctrl-C: the run was not finished
     result.files = [o.result for o in outcomes]
-    if not any(f.examples for f in result.files) and not any(f.error for f in result.files):
+    if not result.interrupted and not any(f.examples or f.error for f in result.files):
         where = ", ".join(request.paths)
         result.errors.append(f"no examples found in {where} (looked for `>>>` and `In [n]:` examples)")
     result.duration = time.perf_counter() - start
@@ -98,17 +110,46 @@ def execute(request: Request) -> tuple[RunResult, list[FileOutcome]]:
     return result, outcomes
 
 
-def write_outputs(request: Request, result: RunResult, outcomes: list[FileOutcome]) -> None:
-    """--fix rewrites and the JUnit file: only when the command was sound (exit status 0 or 1)."""
-    if result.exit_code == 2:
-        return
-    for outcome in outcomes:
-        if outcome.new_bytes is not None:
-            write_atomic(outcome.result.path, outcome.new_bytes)
-    if request.junit_xml:
+def write_outputs(request: Request, result: RunResult, outcomes: list[FileOutcome], err: TextIO | None = None) -> None:
+    """--fix rewrites and the JUnit file: only when the command was sound (exit status 0 or 1).
+
+    A file that cannot be written is named with the reason and counts as failed; the others are still
+    written. Ctrl-C here keeps the files written so far; the one in progress is left as it was."""
+    if result.exit_code == 2 or result.interrupted:
+        return  # Ctrl-C while checking: the run is not complete, so nothing is written
+    if request.options.fix:
+        _write_fixes(result, outcomes)
+    if request.junit_xml and not result.interrupted:
         from gradsh.report import junit
 
         Path(request.junit_xml).write_text(junit.render(result), encoding="utf-8")
+
+
+def _write_fixes(result: RunResult, outcomes: list[FileOutcome]) -> None:
+    for folder in dict.fromkeys(replace.target_of(o.result.path).parent for o in outcomes):
+        replace.remove_stale(folder)  # left by a gradsh that was killed while writing
+    todo = [o for o in outcomes if o.new_bytes is not None]
+    for i, outcome in enumerate(todo):
+        try:
+            replace.replace_file(outcome.result.path, outcome.old_bytes or b"", outcome.new_bytes or b"")
+        except replace.Refused as exc:
+            _not_written(outcome, str(exc))
+        except OSError as exc:
+            _not_written(outcome, f"writing failed: {exc.strerror or exc}")
+        except KeyboardInterrupt:
+            result.interrupted = True
+            for rest in todo[i:]:
+                _not_written(rest, "interrupted (Ctrl-C) before it was written")
+            break
+    result.exit_code = exit_code(result)
+
+
+def _not_written(outcome: FileOutcome, why: str) -> None:
+    f = outcome.result
+    f.write_error = f"{f.path}: not written: {why}"
+    f.fixed = 0
+    for example in f.examples:
+        example.fixed = False
 
 
 def render(request: Request, result: RunResult, out: TextIO) -> None:
@@ -151,7 +192,7 @@ def request_from(command: str, paths: list[str], values: dict) -> Request:
     options = Options(
         backend=values["backend"],
         optionflags=option_flags(get("option") or []),
-        timeout=values["timeout"],
+        timeout=values["timeout"] or None,  # --timeout 0: no limit
         fix=get("fix", False),
         tolerance=tolerance,
     )
@@ -172,11 +213,15 @@ def main(request: Request, out: TextIO | None = None, err: TextIO | None = None)
     """Execute, write what is to be written, render; return the exit status."""
     out = out or sys.stdout
     err = err or sys.stderr
-    result, outcomes = execute(request)
-    write_outputs(request, result, outcomes)
-    for error in result.errors + [f.error for f in result.files if f.error]:
-        err.write(f"gradsh {request.command}: error: {error}\n")
-    if result.errors and not result.files and request.output_format != "json":
-        return result.exit_code  # nothing ran: the message says it all
-    render(request, result, out)
+    try:
+        result, outcomes = execute(request)
+        write_outputs(request, result, outcomes, err)
+        for error in result.errors + [f.error or f.write_error for f in result.files if f.error or f.write_error]:
+            err.write(f"gradsh {request.command}: error: {visible(error)}\n")
+        if result.errors and not result.files and request.output_format != "json":
+            return result.exit_code  # nothing ran: the message says it all
+        render(request, result, out)
+    except KeyboardInterrupt:  # a second Ctrl-C, or one while writing: stop quietly
+        err.write(f"gradsh {request.command}: interrupted\n")
+        return INTERRUPTED
     return result.exit_code

@@ -10,6 +10,13 @@ import sys
 
 
 def main() -> None:
+    try:
+        _main()
+    except KeyboardInterrupt:  # Ctrl-C before a command took charge of it (while importing): no traceback
+        raise SystemExit(130) from None
+
+
+def _main() -> None:
     from gradsh import fastargs
 
     fast = fastargs.parse(sys.argv[1:] or ["repl"])

@@ -41,7 +41,7 @@ DEFAULTS = {
         "backend": "gradsh",
         "output_format": "text",
         "junit_xml": None,
-        "timeout": None,
+        "timeout": 60.0,  # seconds per example; 0 disables (`run` is interactive: no limit, Ctrl-C stops it)
         "jobs": 1,
         "glob": None,
         "option": None,

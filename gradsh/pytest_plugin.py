@@ -34,7 +34,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("gradsh_transcripts", "globs of transcript files for gradsh to check", type="linelist", default=[])
     parser.addini("gradsh_backend", "backend for transcripts: gradsh (default) or torch", default="gradsh")
-    parser.addini("gradsh_timeout", "seconds per transcript example (empty: no limit)", default="")
+    parser.addini("gradsh_timeout", "seconds per transcript example (default 60; 0: no limit)", default="60")
 
 
 def _globs(config: pytest.Config) -> list[str]:
@@ -85,7 +85,7 @@ class TranscriptFile(pytest.File):
             config = self.config
             backend = config.getoption("gradsh_backend") or config.getini("gradsh_backend")
             timeout = config.getini("gradsh_timeout")
-            options = Options(backend=BACKENDS.get(backend, backend), timeout=float(timeout) if timeout else None)
+            options = Options(backend=BACKENDS.get(backend, backend), timeout=float(timeout or 0) or None)
             self._outcome = run_isolated(str(self.path), options).result
         return self._outcome
 
@@ -100,7 +100,7 @@ class TranscriptItem(pytest.Item):
         self.line = line
 
     def runtest(self) -> None:
-        from gradsh.report.model import FAILED, SKIPPED
+        from gradsh.report.model import FAILED, NOT_RUN, SKIPPED
 
         result = self.parent.results()
         if result.error:
@@ -109,6 +109,8 @@ class TranscriptItem(pytest.Item):
         crashed = next((e for e in result.examples if e.line == 0), None)
         if crashed is not None:
             raise TranscriptFailure(crashed.reason)
+        if example is not None and example.verdict == NOT_RUN:
+            pytest.skip(example.reason)
         if example is None or example.verdict == SKIPPED:
             pytest.skip("skipped by a directive in the transcript")
         if example.verdict == FAILED:
@@ -117,17 +119,17 @@ class TranscriptItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if not isinstance(excinfo.value, TranscriptFailure):
             return super().repr_failure(excinfo)
-        (what,) = excinfo.value.args
-        if isinstance(what, str):
-            return what
         from gradsh.report import text
 
+        (what,) = excinfo.value.args
+        if isinstance(what, str):
+            return text.visible(what)
         lines = [f"{what.path}:{what.line}", *text.prompted(what.source)]
         if what.reason:
             lines.append(f"({what.reason})")
         lines.append(what.diff.rstrip("\n"))
         lines += [f"warning: {w}" for w in what.warnings] + text.report_lines(what.report)
-        return "\n".join(lines)
+        return text.visible("\n".join(lines))  # a transcript's output never acts on the terminal
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.line - 1, f"{self.path.name}:{self.line}"

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from gradsh.transcript.fix import write_atomic
+from gradsh.transcript.replace import replace_file
 from gradsh.transcript.runner import Options, run_file
 
 
@@ -13,7 +13,7 @@ def fix(tmp_path, data: bytes, name: str = "t.txt") -> tuple[bytes, object]:
     path.write_bytes(data)
     outcome = run_file(str(path), Options(fix=True))
     if outcome.new_bytes is not None:
-        write_atomic(path, outcome.new_bytes)
+        replace_file(path, outcome.old_bytes, outcome.new_bytes)
     return path.read_bytes(), outcome.result
 
 
@@ -109,11 +109,11 @@ def test_markdown_output_that_would_close_the_fence_is_not_written(tmp_path) -> 
     assert outcome.new_bytes is None and "close the Markdown fence" in outcome.result.fix_notes[0]
 
 
-def test_write_atomic_replaces_and_leaves_no_temporary_file(tmp_path) -> None:
+def test_replace_file_keeps_the_mode_and_leaves_no_temporary_file(tmp_path) -> None:
     path = tmp_path / "t.txt"
     path.write_bytes(b"old")
     os.chmod(path, 0o640)
-    write_atomic(path, b"new")
+    replace_file(path, b"old", b"new")
     assert path.read_bytes() == b"new" and os.stat(path).st_mode & 0o777 == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["t.txt"]
 

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from gradsh.cli import app
 from gradsh.report.model import FAILED, PASSED
-from gradsh.transcript.fix import write_atomic
 from gradsh.transcript.pool import run_isolated
+from gradsh.transcript.replace import replace_file
 from gradsh.transcript.runner import Options
 
 PIECES = [
@@ -111,7 +111,7 @@ def test_check_and_fix_never_crash_and_fix_then_check_passes(tmp_path, case: tup
     assert all(e.verdict in ("passed", "failed", "skipped") for e in result.examples)
     if first.new_bytes is None:
         return
-    write_atomic(path, first.new_bytes)
+    replace_file(path, first.old_bytes, first.new_bytes)
     again = run_isolated(str(path), OPTIONS).result
     assert again.error is None, again.error
     assert len(again.examples) == len(result.examples)

@@ -154,6 +154,9 @@ def test_undecodable_bytes_name_their_line() -> None:
     assert info.value.line == 3 and "0xff" in info.value.message
 
 
-def test_tabs_are_expanded_as_doctest_does_and_make_the_example_read_only() -> None:
-    (ex,) = parse(">>> print('a\\tb')\na\tb\n").examples
-    assert ex.want == "a       b\n" and ex.want_span is None
+def test_tabs_are_expanded_as_doctest_does_and_the_span_still_points_into_the_file() -> None:
+    text = "Prose\twith a tab.\n>>> print('a\\tb')\na\tb\n"
+    (ex,) = parse(text).examples
+    assert ex.want == "a       b\n"
+    start, end = ex.want_span
+    assert text[start:end] == "a\tb\n"  # the written lines as they are in the file, tab and all

@@ -53,3 +53,10 @@ def test_unusable_transcript_is_a_collection_error(pytester: pytest.Pytester) ->
     result = pytester.runpytest("--gradsh-transcripts", "*.txt")
     result.stdout.fnmatch_lines(["*broken.txt:1: lacks blank after >>>*"])
     assert result.ret == pytest.ExitCode.INTERRUPTED
+
+
+def test_an_example_that_ends_the_process_fails_and_the_rest_is_skipped(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".txt", crash=">>> 1\n1\n>>> import os; os._exit(5)\n>>> 2\n2\n")
+    result = pytester.runpytest("--gradsh-transcripts", "crash.txt", "-rs")
+    result.assert_outcomes(passed=1, failed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*not run: the file's process stopped at line 3*"])

@@ -114,3 +114,26 @@ def test_run_prompt_reads_inputs_until_ctrl_d(repl: Repl) -> None:
 def test_history_path_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     assert app.history_path() == tmp_path / "gradsh" / "history"
+
+
+def test_a_history_that_cannot_be_created_is_said_once(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    blocker = tmp_path / "state"
+    blocker.write_text("a file where the folder should be")
+    monkeypatch.setenv("XDG_STATE_HOME", str(blocker))
+    said: list[str] = []
+    history = app._history(said.append)
+    history.store_string("x = 1")
+    history.store_string("x = 2")
+    assert len(said) == 1 and "history is kept for this session only" in said[0] and str(blocker) in said[0]
+
+
+def test_a_history_that_cannot_be_written_is_said_once(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    said: list[str] = []
+    history = app._history(said.append)
+    path = app.history_path()
+    path.unlink()
+    path.mkdir()  # writing now fails, whoever runs the test (root too)
+    for text in ("x = 1", "x = 2", "x = 3"):
+        history.store_string(text)
+    assert len(said) == 1 and "history is not saved: cannot write" in said[0]

@@ -175,3 +175,84 @@ def test_the_readme_session_is_what_the_shell_shows() -> None:
     finally:
         repl.close()
     assert out.getvalue().splitlines() == want
+
+
+def test_a_failing_command_never_ends_the_shell(repl: Repl, monkeypatch) -> None:
+    def broken(repl: Repl, arg: str) -> bool:
+        raise RuntimeError("a bug in gradsh")
+
+    monkeypatch.setitem(commands.COMMANDS, "graph", broken)
+    shown = said(repl, "%graph x", "1 + 1\n")
+    assert "gradsh: internal error, the session goes on: RuntimeError: a bug in gradsh" in shown
+    assert shown.endswith("2\n")
+
+
+def test_why_explains_an_attribute(repl: Repl) -> None:
+    shown = said(repl, "m = torch.nn.Linear(2, 1)\n", "%why m.weight")
+    assert "m.weight: [1, 2] float32" in shown and "internal error" not in shown
+
+
+def test_undo_leaves_out_interrupted_and_failed_inputs_and_says_so(repl: Repl, tmp_path) -> None:
+    ran = tmp_path / "ran"
+    said(repl, f"_ = open({str(ran)!r}, 'a').write('x'); raise KeyboardInterrupt\n", "1 / 0\n", "y = 2\n", "z = 3\n")
+    shown = said(repl, "%undo")
+    assert "left out input 1 (`_ = open(" in shown and "it was interrupted" in shown
+    assert "left out input 2 (`1 / 0`): it raised an error" in shown
+    assert ran.read_text() == "x"  # the interrupted input did not run again
+    assert repl.namespace["y"] == 2 and "z" not in repl.namespace
+
+
+def test_the_undo_log_is_bounded(repl: Repl, monkeypatch) -> None:
+    from gradsh.repl import loop
+
+    monkeypatch.setattr(loop, "MAX_ENTRIES", 3)
+    said(repl, *[f"v{i} = {i}\n" for i in range(5)])
+    assert [e.number for e in repl.entries] == [3, 4, 5] and repl.forgotten == 2
+    assert "cannot be replayed from the start; %reset starts afresh" in said(repl, "%undo")
+    assert repl.namespace["v4"] == 4
+    said(repl, "%reset", "w = 1\n")
+    assert [e.number for e in repl.entries] == [1]
+
+
+def test_gradsh_own_words_are_escaped_the_users_output_is_not(repl: Repl) -> None:
+    # An attribute whose name holds an escape sequence: the grad report names it.
+    hostile = "class O:\n    pass\n\no = O(); setattr(o, '\\x1b]0;T\\x07', torch.ones(1))\n"
+    shown = said(repl, "print('\\x1b[1mbold')\n", hostile, "%save /nonexistent/\x1b]0;T\x07")
+    assert "\x1b[1mbold\n" in shown  # the user's own print, as Python's REPL shows it
+    assert "\x1b]" not in shown
+    assert "∇ o.\\x1b]0;T\\x07 (new)" in shown and "cannot write /nonexistent/\\x1b]0;T\\x07" in shown
+
+
+def test_closed_stdin_exits_cleanly() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "import os, sys; os.close(0); sys.stdin = None; from gradsh.entry import main; main()"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+
+
+def test_closed_stdin_from_the_shell_exits_cleanly() -> None:
+    gradsh = Path(sys.executable).parent / "gradsh"
+    result = subprocess.run(["sh", "-c", f"'{gradsh}' <&-"], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+
+
+def test_torch_is_found_under_a_path_that_names_gradsh(tmp_path) -> None:
+    fake = tmp_path / "gradsh" / ".venv" / "site" / "torch"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("MARK = 'the real one'\n")
+    env = {**__import__("os").environ, "PYTHONPATH": str(fake.parent)}
+    result = subprocess.run(
+        [sys.executable, "-m", "gradsh", "repl", "--backend", "torch"],
+        input="print(torch.MARK)\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "the real one" in result.stdout

@@ -49,7 +49,7 @@ def sample() -> RunResult:
 def test_json_document_follows_the_schema() -> None:
     doc = json.loads(json_out.render(sample()))
     assert doc["schema"] == "gradsh.results/1" and doc["command"] == "check" and doc["exit_code"] == 2
-    assert doc["totals"] == {"files": 2, "passed": 1, "failed": 1, "skipped": 1, "fixed": 0, "errors": 1}
+    assert doc["totals"] == {"files": 2, "passed": 1, "failed": 1, "skipped": 1, "not_run": 0, "fixed": 0, "errors": 1}
     failed = doc["files"][0]["examples"][1]
     assert set(failed) == {
         "path",

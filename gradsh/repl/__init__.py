@@ -14,7 +14,9 @@ def main(backend: str = "gradsh", vi: bool = False, no_color: bool = False) -> i
     from gradsh.repl.printer import Printer
 
     module = BACKENDS.get(backend, backend)
-    tty = sys.stdin.isatty() and sys.stdout.isatty()
+    if sys.stdin is None or sys.stdin.closed:  # `gradsh <&-`: nothing to read, nothing to do
+        return 0
+    tty = sys.stdin.isatty() and sys.stdout is not None and sys.stdout.isatty()
     color = tty and not no_color and "NO_COLOR" not in os.environ
     repl = Repl(module, Printer(color))
     if module == "torch" and not _torch_installed():
@@ -35,9 +37,12 @@ def main(backend: str = "gradsh", vi: bool = False, no_color: bool = False) -> i
 
 
 def _torch_installed() -> bool:
+    """Real PyTorch is importable, wherever it is installed (a venv inside a clone named gradsh too): only
+    `torch` bound to gradsh's own engine (its spec then names gradsh.torch) does not count."""
     import importlib.util
 
     try:
-        return importlib.util.find_spec("torch") is not None and "gradsh" not in str(importlib.util.find_spec("torch"))
+        spec = importlib.util.find_spec("torch")
     except (ImportError, ValueError):
         return False
+    return spec is not None and spec.name == "torch"

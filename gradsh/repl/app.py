@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,14 +39,33 @@ def history_path() -> Path:
     return Path(state) / "gradsh" / "history"
 
 
-def _history() -> History:
+class _SavedHistory(FileHistory):
+    """FileHistory that says once, and only once, that it cannot write, and keeps the session going."""
+
+    def __init__(self, filename: str, warn: Callable[[str], None]) -> None:
+        super().__init__(filename)
+        self._warn: Callable[[str], None] | None = warn
+
+    def store_string(self, string: str) -> None:
+        try:
+            super().store_string(string)
+        except OSError as exc:
+            if self._warn is not None:
+                self._warn(f"gradsh: history is not saved: cannot write {self.filename} ({exc.strerror or exc})")
+                self._warn = None
+
+
+def _history(warn: Callable[[str], None]) -> History:
     path = history_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(exist_ok=True)
-    except OSError:
-        return InMemoryHistory()  # a read-only home: history for this session only
-    return FileHistory(str(path))
+        if not os.access(path, os.W_OK):
+            raise PermissionError(13, "Permission denied")
+    except OSError as exc:
+        warn(f"gradsh: history is kept for this session only: cannot write {path} ({exc.strerror or exc})")
+        return InMemoryHistory()
+    return _SavedHistory(str(path), warn)
 
 
 def create_session(repl: Repl, vi: bool = False, history: History | None = None, **io: Any) -> PromptSession:
@@ -64,7 +84,7 @@ def create_session(repl: Repl, vi: bool = False, history: History | None = None,
         complete_while_typing=False,
         auto_suggest=AutoSuggestFromHistory(),
         enable_history_search=True,
-        history=history if history is not None else _history(),
+        history=history if history is not None else _history(repl.printer.error),
         key_bindings=bindings(switch),
         editing_mode=EditingMode.VI if vi else EditingMode.EMACS,
         bottom_toolbar=lambda: toolbar(

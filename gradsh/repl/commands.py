@@ -9,7 +9,7 @@ from typing import Any
 
 from gradsh.repl import graph, why
 from gradsh.repl.history import Entry, mode_words
-from gradsh.repl.loop import Repl
+from gradsh.repl.loop import MAX_ENTRIES, Repl
 from gradsh.report.text import prompted
 
 HELP = [
@@ -109,6 +109,8 @@ def do_save(repl: Repl, arg: str) -> bool:
         repl.printer.error(f"%save: cannot write {arg}: {exc.strerror or exc}")
         return False
     repl.printer.info(f"saved {len(repl.entries)} inputs to {arg}; `gradsh check {arg}` replays and checks them")
+    if repl.forgotten:
+        repl.printer.error(f"%save: the first {repl.forgotten} inputs are no longer kept, so the file lacks them")
     return True
 
 
@@ -120,11 +122,21 @@ def do_undo(repl: Repl, arg: str) -> bool:
     if count < 1:
         repl.printer.error(f"%undo: N must be a positive number of inputs, not {arg!r}")
         return False
+    if repl.forgotten:
+        repl.printer.error(
+            f"%undo: this session is longer than the {MAX_ENTRIES:,} inputs gradsh keeps, so it cannot be "
+            "replayed from the start; %reset starts afresh"
+        )
+        return False
     count = min(count, len(repl.entries))
-    changed = repl.rewind(repl.entries[: len(repl.entries) - count])
+    changed, skipped = repl.rewind(repl.entries[: len(repl.entries) - count])
     repl.printer.info(
         f"took back {count} input{'s' if count != 1 else ''}; replayed {len(repl.entries)} in a fresh session"
     )
+    for entry in skipped:
+        why = "was interrupted" if entry.interrupted else "raised an error"
+        first = entry.source.strip().split("\n")[0]
+        repl.printer.info(f"left out input {entry.number} (`{first}`): it {why}")
     for entry in changed:
         repl.printer.error(f"input {entry.number} gave a different result on replay")
     return True

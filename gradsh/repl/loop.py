@@ -18,6 +18,10 @@ from gradsh.report.text import prompted
 from gradsh.transcript import gradreport
 from gradsh.transcript.session import Session
 
+# The inputs kept for %undo, %save and %why (each holds its outputs and grad report, ~10 KB): a session
+# longer than this forgets its oldest inputs, and %undo, which replays from the start, then refuses.
+MAX_ENTRIES = 1000
+
 
 class Repl:
     """The session, the inputs it ran, and the settings %commands change."""
@@ -33,6 +37,7 @@ class Repl:
         self._load_error: BaseException | None = None
         self._rng_state: Any = None
         self._generation = 0  # bumped by %undo/%reset, so replayed inputs get fresh linecache entries
+        self.forgotten = 0  # inputs dropped from the front of `entries` (bounded: MAX_ENTRIES)
 
     # --- the session -------------------------------------------------------------------------------
     def start(self, background: bool = False) -> None:
@@ -104,7 +109,16 @@ class Repl:
 
     # --- inputs ------------------------------------------------------------------------------------
     def handle(self, text: str) -> bool:
-        """Run one input from the prompt: a %command, a pasted `>>>` block, or code. False if something raised."""
+        """Run one input from the prompt: a %command, a pasted `>>>` block, or code. False if something raised.
+
+        An error of gradsh's own (a bug in a %command, the report, ...) is shown and the session goes on."""
+        try:
+            return self._handle(text)
+        except Exception as exc:  # noqa: BLE001 - the shell must outlive its own bugs; the user's session matters more
+            self.printer.error(f"gradsh: internal error, the session goes on: {type(exc).__name__}: {exc}")
+            return False
+
+    def _handle(self, text: str) -> bool:
         if not text.strip():
             return True
         if text.lstrip().startswith("%"):
@@ -125,7 +139,7 @@ class Repl:
 
         `filename`/`first_line` place it in a larger text already in linecache (a script on stdin)."""
         session = self.session
-        number = len(self.entries) + 1
+        number = self.forgotten + len(self.entries) + 1
         if filename is None:
             filename = f"<input {number}>" if not self._generation else f"<input {number}.{self._generation}>"
             linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -139,19 +153,32 @@ class Repl:
                 break
         entry.mode_after = self.mode = gradreport.grad_mode(session.torch)
         self.entries.append(entry)
+        if len(self.entries) > MAX_ENTRIES:
+            gone = self.entries[: len(self.entries) - MAX_ENTRIES]
+            del self.entries[: len(gone)]
+            self.forgotten += len(gone)
+            for old in gone:
+                linecache.cache.pop(f"<input {old.number}>", None)
+                linecache.cache.pop(f"<input {old.number}.{self._generation}>", None)
         return entry
 
-    def rewind(self, keep: list[Entry]) -> list[Entry]:
-        """A fresh session that replays `keep`'s inputs quietly; the inputs whose outcome changed on replay."""
+    def rewind(self, keep: list[Entry]) -> tuple[list[Entry], list[Entry]]:
+        """A fresh session that replays `keep`'s inputs quietly, but for those that were interrupted or failed
+        (replaying a Ctrl-C'd loop would run it again, to no end). Returns (inputs whose outcome changed on
+        replay, inputs left out)."""
         self._generation += 1
         self.entries = []
+        self.forgotten = 0
         self._new_session()
-        changed = []
+        changed, skipped = [], []
         for old in keep:
+            if old.interrupted or any(s.run.exception is not None for s in old.statements):
+                skipped.append(old)
+                continue
             new = self.run_source(old.source, show=False)
             if [s.run.shown for s in new.statements] != [s.run.shown for s in old.statements]:
                 changed.append(new)
-        return changed
+        return changed, skipped
 
     def run_script(self, stream: TextIO) -> int:
         """A script from a pipe, shown plainly: each top-level statement (or pasted example) is an input,

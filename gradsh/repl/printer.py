@@ -60,16 +60,18 @@ class Printer:
         else:
             self._print(got)
 
+    # gradsh's own words (the grad report, %command output, messages) may quote names and values from the
+    # session: shown with control characters as escapes. The user's own output above is shown as Python shows it.
     def report_lines(self, lines: list[str]) -> None:
         for line in lines:
-            self._print(f"  ∇ {line}", "cyan")
+            self._print(text.visible(f"  ∇ {line}"), "cyan")
 
     def lines(self, lines: list[str], style: str = "") -> None:
         for line in lines:
-            self._print(line, style)
+            self._print(text.visible(line), style)
 
     def info(self, message: str) -> None:
-        self._print(message, "dim")
+        self._print(text.visible(message), "dim")
 
     def error(self, message: str) -> None:
-        self._print(message, "bold red")
+        self._print(text.visible(message), "bold red")

@@ -139,8 +139,7 @@ def _requires_grad(
         return [f"Its dtype is {dtype}: only floating point and complex tensors can require gradients."]
     inputs = {
         n: bool(_read(lambda n=n: namespace[n].requires_grad))
-        for n in sorted(_names(value))
-        if value is not None
+        for n in (sorted(_names(value)) if value is not None else [])
         if n != name and isinstance(namespace.get(n), tensor_type)
     }
     listed = ", ".join(f"{n} (requires_grad={r})" for n, r in inputs.items())

@@ -6,17 +6,20 @@ Schema "gradsh.results/1" (additions keep the version; a change of meaning bumps
       "schema": "gradsh.results/1",
       "command": "check" | "run",
       "backend": "gradsh.torch" | "torch",
-      "exit_code": 0 | 1 | 2,
+      "exit_code": 0 | 1 | 2 | 130,
       "duration": seconds,
-      "totals": {"files", "passed", "failed", "skipped", "fixed", "errors": int},
+      "interrupted": bool,                      # Ctrl-C stopped the run (exit 130): results so far
+      "totals": {"files", "passed", "failed", "skipped", "not_run", "fixed", "errors": int},
       "errors": [message, ...],                 # command/input errors not tied to one file
       "files": [{
         "path": str, "error": str | null,       # error: unusable input ("path:line: message")
         "fixed": int, "fix_notes": [str], "duration": seconds,
+        "write_error": str | null,              # --fix could not write this file (it counts as failed)
         "examples": [{
           "path": str, "line": int,             # 1-based line of the example's first source line
           "source": str, "want": str, "got": str,
-          "verdict": "passed" | "failed" | "skipped", "fixed": bool,
+          "verdict": "passed" | "failed" | "skipped" | "not run", "fixed": bool,
+                                                # "not run": an earlier example ended the file's process
           "exception": {"type": str, "message": str} | null,
           "warnings": [str], "stderr": str,
           "report": {"tensors": [{"name", "changes": [str], "shape": [int], "dtype": str,
@@ -47,6 +50,7 @@ def document(result: RunResult) -> dict:
         "backend": result.backend,
         "exit_code": result.exit_code,
         "duration": result.duration,
+        "interrupted": result.interrupted,
         "totals": result.totals(),
         "errors": list(result.errors),
         "files": [dataclasses.asdict(f) for f in result.files],

@@ -10,7 +10,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from gradsh.report import text
-from gradsh.report.model import FAILED, PASSED, SKIPPED, ExampleResult, FileResult, RunResult
+from gradsh.report.model import FAILED, NOT_RUN, PASSED, SKIPPED, ExampleResult, FileResult, RunResult
 
 # XML 1.0 cannot hold most control characters, even escaped: show them as \\xNN.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -37,6 +37,8 @@ def _case(suite: ET.Element, ex: ExampleResult) -> None:
         failure.text = _clean(ex.diff or ex.reason)
     elif ex.verdict == SKIPPED:
         ET.SubElement(case, "skipped", message="skipped by a directive")
+    elif ex.verdict == NOT_RUN:
+        ET.SubElement(case, "skipped", message=_clean(ex.reason or "not run"))
     extra = [f"warning: {w}" for w in ex.warnings] + text.report_lines(ex.report)
     if extra:
         ET.SubElement(case, "system-out").text = _clean("\n".join(extra) + "\n")
@@ -49,7 +51,7 @@ def _suite(root: ET.Element, f: FileResult) -> None:
         name=_clean(f.path),
         tests=str(len(f.examples) or int(bool(f.error))),
         failures=str(f.count(FAILED)),
-        skipped=str(f.count(SKIPPED)),
+        skipped=str(f.count(SKIPPED) + f.count(NOT_RUN)),
         errors=str(int(f.error is not None)),
         time=f"{f.duration:.6f}",
     )
@@ -65,9 +67,9 @@ def render(result: RunResult) -> str:
     root = ET.Element(
         "testsuites",
         name=f"gradsh {result.command}",
-        tests=str(totals[PASSED] + totals[FAILED] + totals[SKIPPED]),
+        tests=str(totals[PASSED] + totals[FAILED] + totals[SKIPPED] + totals["not_run"]),
         failures=str(totals[FAILED]),
-        skipped=str(totals[SKIPPED]),
+        skipped=str(totals[SKIPPED] + totals["not_run"]),
         errors=str(totals["errors"]),
         time=f"{result.duration:.6f}",
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+# An example after one that ended its file's process (a crash, a timeout, Ctrl-C): it never ran.
+NOT_RUN = "not run"
 
 
 @dataclasses.dataclass
@@ -56,7 +58,7 @@ class ExampleResult:
     source: str
     want: str  # the expected output as written (indent removed)
     got: str  # what it printed and showed; an exception as doctest's short traceback
-    verdict: str  # PASSED, FAILED or SKIPPED
+    verdict: str  # PASSED, FAILED, SKIPPED or NOT_RUN
     exception: ExceptionInfo | None = None
     warnings: list[str] = dataclasses.field(default_factory=list)
     stderr: str = ""
@@ -74,6 +76,7 @@ class FileResult:
     error: str | None = None  # unusable input ("file:line: message"); the file was not run
     fixed: int = 0  # expected outputs rewritten by --fix
     fix_notes: list[str] = dataclasses.field(default_factory=list)  # examples --fix could not rewrite
+    write_error: str | None = None  # --fix had fixes but could not write them ("path: not written: why")
     duration: float = 0.0
 
     def count(self, verdict: str) -> int:
@@ -90,6 +93,7 @@ class RunResult:
     exit_code: int = 0
     errors: list[str] = dataclasses.field(default_factory=list)  # input/command errors not tied to one file
     duration: float = 0.0
+    interrupted: bool = False  # Ctrl-C stopped the run: the results so far, exit status 130
 
     def count(self, verdict: str) -> int:
         return sum(f.count(verdict) for f in self.files)
@@ -100,6 +104,7 @@ class RunResult:
             PASSED: self.count(PASSED),
             FAILED: self.count(FAILED),
             SKIPPED: self.count(SKIPPED),
+            "not_run": self.count(NOT_RUN),
             "fixed": sum(f.fixed for f in self.files),
             "errors": len(self.errors) + sum(f.error is not None for f in self.files),
         }

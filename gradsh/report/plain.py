@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import textwrap
-from typing import TextIO
+from collections.abc import Iterable
+from typing import TextIO, cast
 
 from gradsh.report import text
-from gradsh.report.model import FAILED, SKIPPED, ExampleResult, FileResult, RunResult
+from gradsh.report.model import FAILED, NOT_RUN, SKIPPED, ExampleResult, FileResult, RunResult
 
 
 def _example(ex: ExampleResult, out: TextIO, replay: bool) -> None:
     where = f"{ex.path}:{ex.line}"
     if replay:
         mark = "" if ex.verdict != FAILED else "  <-- differs from the transcript"
-        out.write(f"[{where}]{' skipped' if ex.verdict == SKIPPED else ''}{mark}\n")
+        state = f" {ex.verdict}" if ex.verdict in (SKIPPED, NOT_RUN) else ""
+        out.write(f"[{where}]{state}{mark}\n")
     else:
         out.write(f"{text.verdict_word(ex)} {where}\n")
     if ex.source:
@@ -36,15 +38,30 @@ def _file_header(f: FileResult, out: TextIO) -> None:
         out.write(f"{f.path}: no examples\n")
 
 
+class _Visible:
+    """A stream that shows control characters as escapes: nothing a transcript printed acts on the terminal."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def write(self, data: str) -> int:
+        return self._out.write(text.visible(data))
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+
 def render(result: RunResult, out: TextIO, verbose: bool = False) -> None:
     """`run` shows every example with its output; `check` shows failures (every example with verbose)."""
+    out = cast(TextIO, _Visible(out))
     replay = result.command == "run"
     for f in result.files:
         _file_header(f, out)
         if replay and f.examples:
             out.write(f"== {f.path} ==\n\n")
         for ex in f.examples:
-            if replay or verbose or ex.verdict == FAILED:
+            if replay or text.shown_in_check(ex, verbose):
                 _example(ex, out, replay)
         out.writelines(f"fix: {note}\n" for note in f.fix_notes)
     out.write(text.summary(result) + "\n")

@@ -2,7 +2,35 @@
 
 from __future__ import annotations
 
-from gradsh.report.model import FAILED, PASSED, SKIPPED, ExampleResult, GradMode, GradReport, RunResult, TensorLine
+import re
+
+from gradsh.report.model import (
+    FAILED,
+    NOT_RUN,
+    PASSED,
+    SKIPPED,
+    ExampleResult,
+    GradMode,
+    GradReport,
+    RunResult,
+    TensorLine,
+)
+
+# What a terminal would act on rather than show: C0 controls but tab and newline, DEL, C1 controls
+# (0x9b is a one-byte CSI on some terminals), and the bidirectional overrides that reorder a line.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(m: re.Match[str]) -> str:
+    # As Python's repr writes them.
+    char = m.group()
+    return "\\r" if char == "\r" else f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def visible(text: str) -> str:
+    """`text` with every control character shown as an escape (`\\x1b`), tab and newline kept: a transcript's
+    output can then never retitle, clear or reprogram the terminal it is shown on."""
+    return _CONTROL.sub(_escape, text)
 
 
 def prompted(source: str) -> list[str]:
@@ -37,7 +65,12 @@ def report_lines(report: GradReport) -> list[str]:
 def verdict_word(example: ExampleResult) -> str:
     if example.fixed:
         return "FIXED"
-    return {PASSED: "ok", FAILED: "FAILED", SKIPPED: "skipped"}[example.verdict]
+    return {PASSED: "ok", FAILED: "FAILED", SKIPPED: "skipped", NOT_RUN: "not run"}[example.verdict]
+
+
+def shown_in_check(example: ExampleResult, verbose: bool) -> bool:
+    """`check` shows failures and examples that never ran (all of them with -v)."""
+    return verbose or example.verdict in (FAILED, NOT_RUN)
 
 
 def summary(result: RunResult) -> str:
@@ -46,7 +79,9 @@ def summary(result: RunResult) -> str:
     text = f"{totals[PASSED]} passed, {totals[FAILED]} failed"
     if totals[SKIPPED]:
         text += f", {totals[SKIPPED]} skipped"
-    extras = []
+    if totals["not_run"]:
+        text += f", {totals['not_run']} not run"
+    extras = ["interrupted (Ctrl-C)"] if result.interrupted else []
     if totals["fixed"]:
         extras.append(f"{totals['fixed']} fixed")
     if totals["errors"]:

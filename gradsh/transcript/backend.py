@@ -33,9 +33,22 @@ def preload(backend: str) -> ModuleType:
     return bind_torch("torch") if backend == "torch" else load(backend)
 
 
+_bound: dict[str, ModuleType] = {}  # the backend bind_torch bound last, while it stays bound
+
+
+def is_bound(backend: str) -> bool:
+    """`torch` is bound to `backend` (a non-torch one) by bind_torch and still is."""
+    module = _bound.get("torch")
+    return module is not None and sys.modules.get("torch") is module and module.__name__ == backend
+
+
 def _forget_torch() -> None:
+    _bound.clear()
     for name in [n for n in sys.modules if n == "torch" or n.startswith("torch.")]:
         del sys.modules[name]
+
+
+_WALKED: set[str] = set()  # backends whose subtree is imported: walking the folders again costs ~1 ms
 
 
 def load(backend: str) -> ModuleType:
@@ -45,7 +58,8 @@ def load(backend: str) -> ModuleType:
     except ImportError as exc:
         raise BackendError(f"cannot import the backend {backend!r}: {exc}") from None
     # Import the whole subtree so `import torch.nn.functional as F` finds a module, not a miss.
-    if hasattr(module, "__path__"):
+    if hasattr(module, "__path__") and backend not in _WALKED:
+        _WALKED.add(backend)
         for info in pkgutil.walk_packages(module.__path__, prefix=backend + "."):
             importlib.import_module(info.name)
     return module
@@ -96,8 +110,10 @@ def bind_torch(backend: str = DEFAULT_BACKEND) -> ModuleType:
             ) from None
         return torch
     module = load(backend)
+    if sys.modules.get("torch") is module and _bound.get("torch") is module:
+        return module  # bound already (the parent binds before it forks its file runners): nothing to redo
     _forget_torch()
-    sys.modules["torch"] = module
+    _bound["torch"] = sys.modules["torch"] = module
     prefix = backend + "."
     for name, sub in list(sys.modules.items()):
         if name.startswith(prefix) and sub is not None:

@@ -2,18 +2,14 @@
 
 Only the characters of each expected output change (found by exact positions, mapped back to
 the file's own line endings and encoding); prose, fences, CRLF and a BOM stay. The file is
-written atomically (a temporary file beside it, then a rename). Output that no transcript can
+written by replace.py (a temporary file beside it, then a rename). Output that no transcript can
 express (a line starting with `>>>`, a tab, a closing fence inside Markdown, ...) is not written;
 the example is named instead.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import tempfile
-from pathlib import Path
 
 from gradsh.transcript.examples import Example
 from gradsh.transcript.session import TRACEBACK_HEADER, Execution
@@ -79,24 +75,17 @@ def replacement(raw: str, start: int, end: int, text: str, indent: int, newline:
     return body + newline
 
 
+def ending_before(raw: str, start: int, default: str) -> str:
+    """The line ending just before `start` (the example's own last line), so a mixed-ending file keeps each."""
+    if raw[max(0, start - 2) : start] == "\r\n":
+        return "\r\n"
+    if start > 0 and raw[start - 1] in "\r\n":
+        return raw[start - 1]
+    return default
+
+
 def apply(raw: str, edits: list[tuple[int, int, str]]) -> str:
     """Replace non-overlapping (start, end, text) spans of `raw`."""
     for start, end, text in sorted(edits, reverse=True):
         raw = raw[:start] + text + raw[end:]
     return raw
-
-
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder and a rename."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".gradsh-tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        shutil.copymode(target, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -95,6 +95,83 @@ def _snapshot(namespace: dict[str, Any], tensor_type: type) -> Snapshot:
     return found
 
 
+def _entries(name: str, value: Any, tensor_type: type) -> Snapshot:
+    """The tensors one top-level name holds (itself, or one level in), with their states."""
+    if isinstance(value, tensor_type):
+        return {name: (value, _state(value))}
+    return {sub: (item, _state(item)) for sub, item in _members(name, value, tensor_type)}
+
+
+class Tracker:
+    """The grad report of one namespace, example after example, reading only what an example can have changed.
+
+    `update(names)` after an example that can change only `names` (touched.py) reads those alone;
+    `update(None)` reads every name. The report is the same either way; the cost of a file of examples
+    that only bind names is linear in the number of names, not quadratic."""
+
+    def __init__(self, namespace: dict[str, Any], tensor_type: type | None) -> None:
+        self.namespace = namespace
+        self.tensor_type = tensor_type
+        self.held: dict[str, Snapshot] = {}  # top-level name -> its tensors
+        self.order: dict[str, int] = {}  # top-level name -> its place in the namespace's order
+        self._next = 0
+        self.update(None)
+
+    def update(
+        self, names: set[str] | None, modes: tuple[GradMode | None, GradMode | None] = (None, None)
+    ) -> GradReport:
+        report = GradReport()
+        if modes[0] != modes[1]:
+            report.mode_before, report.mode_after = modes
+        if self.tensor_type is None:
+            return report
+        show, warnings.showwarning = warnings.showwarning, _silent  # as in snapshot()
+        try:
+            if names is None:
+                names = set(self.held) | set(self.namespace)
+                self.order = {}
+                for name in self.namespace:
+                    self.order[name] = self._next
+                    self._next += 1
+            else:
+                self._place_new(names)
+            for name in sorted(names, key=self._place):
+                self._read(name, report)
+        finally:
+            warnings.showwarning = show
+        return report
+
+    def _place(self, name: str) -> int:
+        return self.order.get(name, self._next)
+
+    def _place_new(self, names: set[str]) -> None:
+        """Names new to the namespace were added at its end, in order: find them from the end, and no further."""
+        new = {n for n in names if n not in self.order and n in self.namespace}
+        found = []
+        for name in reversed(self.namespace):
+            if not new:
+                break
+            if name in new:
+                new.discard(name)
+                found.append(name)
+        for name in reversed(found):
+            self.order[name] = self._next
+            self._next += 1
+
+    def _read(self, name: str, report: GradReport) -> None:
+        before = self.held.pop(name, {})
+        if name not in self.namespace or name.startswith("__"):
+            self.order.pop(name, None)
+            return
+        after = _entries(name, self.namespace[name], self.tensor_type)  # type: ignore[arg-type]
+        if after:
+            self.held[name] = after
+        for key, entry in after.items():
+            changes = _changes(before.get(key), entry)
+            if changes:
+                report.tensors.append(describe(key, entry[0], changes))
+
+
 def _changes(before: tuple[Any, tuple] | None, after: tuple[Any, tuple]) -> list[str]:
     if before is None:
         return ["new"]

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import doctest
 import re
+from bisect import bisect_right
+from collections.abc import Callable
 from pathlib import Path
 
 from gradsh.transcript import ipython, regions
@@ -47,10 +49,27 @@ def extras_of(source: str, path: str, line: int) -> set[str]:
     return found
 
 
+def _line_start_map(original: str, expanded: str) -> Callable[[int], int | None]:
+    """For a text whose tabs were expanded: the offset in `original` of a line start (or the end) in `expanded`."""
+    starts = [0] + [m.end() for m in re.finditer("\n", expanded)]
+    original_starts = [0] + [m.end() for m in re.finditer("\n", original)]
+
+    def mapped(offset: int) -> int | None:
+        if offset == len(expanded):
+            return len(original)
+        line = bisect_right(starts, offset) - 1
+        return original_starts[line] if starts[line] == offset else None
+
+    return mapped
+
+
 def _doctest_examples(text: str, base: int | None, first_line: int, path: str) -> list[Example]:
     """Examples of one region. `base` is the region's offset in the source text (None: not rewritable)."""
+    to_original: Callable[[int], int | None] = lambda offset: offset
     if "\t" in text:
-        text, base = text.expandtabs(), None  # doctest expands tabs; offsets would no longer hold
+        # doctest expands tabs; an expected output is whole lines, so its span maps back line by line.
+        expanded = text.expandtabs()
+        to_original, text = _line_start_map(text, expanded), expanded
     examples: list[Example] = []
     block_skip = False
     last_end = 0
@@ -73,7 +92,8 @@ def _doctest_examples(text: str, base: int | None, first_line: int, path: str) -
             continue
         if block_skip:
             extras.add("SKIP")
-        span = None if base is None else (base + m.start("want"), base + m.end("want"))
+        start, end = to_original(m.start("want")), to_original(m.end("want"))
+        span = None if base is None or start is None or end is None else (base + start, base + end)
         ex = doctest.Example(source, want, exc_msg)  # adds the trailing newlines doctest adds
         examples.append(
             Example(ex.source, ex.want, ex.exc_msg, line0 + 1, len(m.group("indent")), options, frozenset(extras), span)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from typing import Protocol
 
-from gradsh.report.model import FAILED, PASSED, SKIPPED, ExampleResult, FileResult
+from gradsh.report.limits import LIMIT, cap
+from gradsh.report.model import FAILED, NOT_RUN, PASSED, SKIPPED, ExampleResult, ExceptionInfo, FileResult
 from gradsh.transcript import check, fix
 from gradsh.transcript.backend import DEFAULT_BACKEND
 from gradsh.transcript.examples import Example, Transcript
@@ -27,56 +29,97 @@ class Options:
 
 @dataclasses.dataclass
 class FileOutcome:
-    """A file's results, and for --fix the bytes to write (written only if the whole command is sound)."""
+    """A file's results, and for --fix the bytes to write (written only if the whole command is sound).
+
+    `old_bytes` is the file as it was read: --fix writes only if the file still holds exactly that."""
 
     result: FileResult
     new_bytes: bytes | None = None
+    old_bytes: bytes | None = None
+
+
+class Listener(Protocol):
+    """Told of each example as it starts and ends (the child process streams these to its parent)."""
+
+    def planned(self, examples: list[ExampleResult]) -> None:
+        """The file's examples, in order, before any runs (each marked NOT_RUN)."""
+
+    def started(self, index: int) -> None: ...
+
+    def finished(self, index: int, result: ExampleResult) -> None: ...
 
 
 def _result(path: str, ex: Example, run: Execution | None, verdict: str, diff: str = "") -> ExampleResult:
+    """The result to keep and show: every text capped (limits.cap); the verdict was made on the whole text."""
     if run is None:
-        return ExampleResult(path, ex.line, ex.source, ex.want, "", verdict)
+        return ExampleResult(path, ex.line, cap(ex.source), cap(ex.want), "", verdict)
     reason = "timed out" if run.timed_out else ""
+    exception = run.exception and ExceptionInfo(run.exception.type, cap(run.exception.message))
     return ExampleResult(
         path,
         ex.line,
-        ex.source,
-        ex.want,
-        run.shown,
+        cap(ex.source),
+        cap(ex.want),
+        cap(run.shown),
         verdict,
-        run.exception,
-        run.warnings,
-        run.stderr,
+        exception,
+        [cap(w) for w in run.warnings],
+        cap(run.stderr),
         run.report,
-        diff,
+        cap(diff),
         reason,
         run.duration,
     )
 
 
-def run_file(path: str, options: Options) -> FileOutcome:
-    """Run one file; an unusable file gives a FileResult with `error` set (exit 2), never an exception."""
+def _difference(ex: Example, run: Execution, optionflags: int) -> str:
+    """The readable difference, made from capped texts: a diff of 100 MB of output would take minutes."""
+    if len(run.got) <= LIMIT and len(ex.want) <= LIMIT and len(run.exc_msg or "") <= LIMIT:
+        return check.difference(ex, run, optionflags)
+    short_run = dataclasses.replace(run, got=cap(run.got), exc_msg=run.exc_msg and cap(run.exc_msg))
+    return check.difference(dataclasses.replace(ex, want=cap(ex.want)), short_run, optionflags)
+
+
+def planned(transcript: Transcript) -> list[ExampleResult]:
+    """The file's examples as results not yet run, in order."""
+    return [_result(transcript.path, ex, None, NOT_RUN) for ex in transcript.examples]
+
+
+def run_file(
+    path: str, options: Options, listener: Listener | None = None, transcript: Transcript | None = None
+) -> FileOutcome:
+    """Run one file (parsed already when `transcript` is given); an unusable file gives a FileResult with
+    `error` set (exit 2), never an exception."""
     start = time.perf_counter()
-    try:
-        transcript = parse_file(path)
-    except InputError as exc:
-        return FileOutcome(FileResult(path, error=str(exc)))
-    with Session(options.backend, options.timeout, options.grad_report) as session:
+    if transcript is None:
+        try:
+            transcript = parse_file(path)
+        except InputError as exc:
+            return FileOutcome(FileResult(path, error=str(exc)))
+    if listener is not None:
+        listener.planned(planned(transcript))
+    with Session(options.backend, options.timeout, options.grad_report, interrupt_is_failure=True) as session:
         result = FileResult(path)
         runs: list[tuple[Example, Execution]] = []
-        for ex in transcript.examples:
+        for index, ex in enumerate(transcript.examples):
             if check.is_skipped(ex, options.optionflags):
                 result.examples.append(_result(path, ex, None, SKIPPED))
-                continue
-            run = session.run(ex.source, f"<{path}:{ex.line}>", ipython=ex.style == "ipython")
-            ok = check.passes(ex, run, options.optionflags, options.tolerance)
-            diff = "" if ok else check.difference(ex, run, options.optionflags)
-            result.examples.append(_result(path, ex, run, PASSED if ok else FAILED, diff))
-            if not ok:
-                runs.append((ex, run))
+            else:
+                if listener is not None:
+                    listener.started(index)
+                run = session.run(ex.source, f"<{path}:{ex.line}>", ipython=ex.style == "ipython")
+                ok = check.passes(ex, run, options.optionflags, options.tolerance)
+                diff = "" if ok else _difference(ex, run, options.optionflags)
+                result.examples.append(_result(path, ex, run, PASSED if ok else FAILED, diff))
+                if not ok:
+                    runs.append((ex, run))
+            if listener is not None:
+                listener.finished(index, result.examples[-1])
     outcome = FileOutcome(result)
     if options.fix and runs:
         outcome.new_bytes = _fix(transcript, runs, result, options)
+        if outcome.new_bytes is not None:
+            outcome.old_bytes = transcript.source.data
     result.duration = time.perf_counter() - start
     return outcome
 
@@ -93,7 +136,7 @@ def _fix(
             continue
         if ex.want_span is None:
             result.fix_notes.append(
-                f"{where}: not rewritten: its text is not a plain slice of the file (tabs or escapes)"
+                f"{where}: not rewritten: its text is not a plain slice of the file (escapes in a docstring)"
             )
             continue
         text = fix.expected_text(ex, run)
@@ -102,7 +145,8 @@ def _fix(
             result.fix_notes.append(f"{where}: not rewritten: {why}")
             continue
         start, end = (src.original_offset(o) for o in ex.want_span)
-        edits.append((start, end, fix.replacement(src.raw, start, end, text, ex.indent, src.newline)))
+        newline = fix.ending_before(src.raw, start, src.newline)
+        edits.append((start, end, fix.replacement(src.raw, start, end, text, ex.indent, newline)))
         fixed.append((ex, run))
     if not edits:
         return None

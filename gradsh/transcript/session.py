@@ -22,8 +22,8 @@ import warnings
 from typing import Any, Self
 
 from gradsh.report.model import ExceptionInfo, GradReport
-from gradsh.transcript import gradreport
-from gradsh.transcript.backend import DEFAULT_BACKEND, bind_torch, restore_torch, torch_modules
+from gradsh.transcript import gradreport, touched
+from gradsh.transcript.backend import DEFAULT_BACKEND, bind_torch, is_bound, restore_torch, torch_modules
 
 TRACEBACK_HEADER = "Traceback (most recent call last):\n"
 
@@ -59,7 +59,26 @@ class Execution:
         return self.got + TRACEBACK_HEADER + "    ...\n" + self.exc_msg
 
 
-class _Capture(io.StringIO):
+class _Stream(io.StringIO):
+    """A captured stream an example may close (`sys.stdout.close()`): writes then fail as on a real closed
+    file, but what was written before stays readable for the report."""
+
+    _shut = False
+
+    def close(self) -> None:
+        self._shut = True
+
+    @property
+    def closed(self) -> bool:
+        return self._shut
+
+    def write(self, text: str) -> int:
+        if self._shut:
+            raise ValueError("I/O operation on closed file.")
+        return super().write(text)
+
+
+class _Capture(_Stream):
     def getvalue(self) -> str:
         # As doctest's _SpoofOut: anything written ends with a newline.
         text = super().getvalue()
@@ -99,19 +118,32 @@ def _type_name(exc_type: type[BaseException]) -> str:
 class Session:
     """A namespace bound to a backend; `run` executes one example's source in it."""
 
-    def __init__(self, backend: str = DEFAULT_BACKEND, timeout: float | None = None, grad_report: bool = True) -> None:
+    def __init__(
+        self,
+        backend: str = DEFAULT_BACKEND,
+        timeout: float | None = None,
+        grad_report: bool = True,
+        interrupt_is_failure: bool = False,
+    ) -> None:
+        """`interrupt_is_failure`: a KeyboardInterrupt the example raises is its failure, not the caller's
+        (the file runners: in their child process Ctrl-C is the parent's business, so only the example raises it)."""
         self.backend = backend
-        self._saved_modules = torch_modules()
+        self._interrupt_is_failure = interrupt_is_failure
+        # Bound already (a file's child process, forked bound): nothing to save, nothing to restore. Not
+        # reading sys.modules there spares the child copying hundreds of pages it shares with its parent.
+        self._saved_modules = None if is_bound(backend) else torch_modules()
         self.torch = bind_torch(backend)  # BackendError when it cannot be imported
         self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
         self.timeout = timeout
         tensor_type = getattr(self.torch, "Tensor", None)
         self._tensor_type = tensor_type if grad_report and isinstance(tensor_type, type) else None
-        self._snapshot = gradreport.snapshot(self.namespace, self._tensor_type)
+        self._tracker = gradreport.Tracker(self.namespace, self._tensor_type)
+        self.incremental = True  # read after an example only the names it can change (touched.py)
 
     def close(self) -> None:
         """Unbind `torch`: sys.modules gets back the torch entries it had before this session."""
-        restore_torch(self._saved_modules)
+        if self._saved_modules is not None:
+            restore_torch(self._saved_modules)
 
     def __enter__(self) -> Self:
         return self
@@ -127,7 +159,7 @@ class Session:
         unless the caller registered the whole input there already)."""
         if interactive and filename not in linecache.cache:
             linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        out, err = _Capture(), io.StringIO()
+        out, err = _Capture(), _Stream()
         displayed: list[str] = []
         caught: list[str] = []
 
@@ -144,6 +176,9 @@ class Session:
             caught.append(f"{category.__name__}: {message}")
 
         mode_before = gradreport.grad_mode(self.torch)
+        scope = None
+        if self.incremental and self._tensor_type is not None:
+            scope = touched.names_changed(source, self.namespace, self._tensor_type)
         saved = sys.stdout, sys.stderr, sys.displayhook
         exc_info: tuple[type[BaseException], BaseException] | None = None
         timed_out = False
@@ -158,7 +193,7 @@ class Session:
                 except ExampleTimeout:
                     timed_out = True
                 except KeyboardInterrupt as exc:
-                    if not interactive:
+                    if not (interactive or self._interrupt_is_failure):
                         raise
                     exc_info = (type(exc), exc)
                 except BaseException as exc:  # noqa: BLE001 - doctest catches everything the example raises, SystemExit too
@@ -171,9 +206,7 @@ class Session:
             if alarm:
                 signal.signal(signal.SIGALRM, alarm)
         duration = time.perf_counter() - start
-        after = gradreport.snapshot(self.namespace, self._tensor_type)
-        report = gradreport.compare(self._snapshot, after, mode_before, gradreport.grad_mode(self.torch))
-        self._snapshot = after
+        report = self._tracker.update(scope, (mode_before, gradreport.grad_mode(self.torch)))
         exc_msg, info = None, None
         if timed_out:
             exc_msg = f"TimeoutError: the example ran longer than {self.timeout:g} s (--timeout) and was stopped\n"

@@ -41,6 +41,7 @@ class SourceText:
     newline: str  # the file's most common line ending, used for lines --fix writes
     _raw_starts: list[int]  # offset in `raw` of each line
     _text_starts: list[int]  # offset in `text` of each line
+    data: bytes = b""  # the bytes as read (--fix writes only over exactly these)
 
     def original_offset(self, offset: int) -> int:
         """The offset in `raw` of the character at `offset` in `text`."""
@@ -91,7 +92,7 @@ def decode(path_name: str, data: bytes, encoding: str = "utf-8") -> SourceText:
         text_starts.append(text_starts[-1] + len(pieces[-1]) + 1)
     pieces.append(raw[pos:])
     newline = max(endings, key=lambda e: endings[e]) if endings else "\n"
-    return SourceText(path_name, raw, "\n".join(pieces), enc, bom, newline, raw_starts, text_starts)
+    return SourceText(path_name, raw, "\n".join(pieces), enc, bom, newline, raw_starts, text_starts, data)
 
 
 def read(path: str | Path) -> SourceText:
