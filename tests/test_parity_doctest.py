@@ -24,6 +24,9 @@ TRANSCRIPTS = sorted((HERE / "conformance" / "transcripts").glob("*.txt")) + sor
     (HERE / "conformance" / "seed").glob("*.txt")
 )
 
+# the module fixture runs whole-corpus subprocesses (doctest on real torch): minutes on a loaded machine
+pytestmark = pytest.mark.timeout(900)
+
 
 def gradsh_check(*args: str) -> dict:
     script = Path(sysconfig.get_path("scripts")) / "gradsh"
