@@ -95,6 +95,9 @@ def run_hooks(hooks: dict, grad: Any) -> Any:
         new = fn(grad)
         if new is None:
             continue
+        if grad is None:
+            grad = new
+            continue
         name = getattr(fn, "__name__", type(fn).__name__)
         if new._data.shape != grad._data.shape:
             raise RuntimeError(f"hook '{name}' has changed the size of value")

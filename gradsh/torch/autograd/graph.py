@@ -1,0 +1,16 @@
+"""torch.autograd.graph: Node, GradientEdge, multi-tensor hooks and saved-tensor hooks."""
+
+from gradsh.engine.autograd_graph import (  # noqa: F401
+    GradientEdge,
+    disable_saved_tensors_hooks,
+    get_gradient_edge,
+    increment_version,
+    register_multi_grad_hook,
+    save_on_cpu,
+    saved_tensors_hooks,
+)
+from gradsh.engine.graph import Node  # noqa: F401
+from gradsh.engine.hooks import RemovableHandle  # noqa: F401
+from gradsh.torch import _unsupported
+
+__getattr__ = _unsupported.module_getattr("torch.autograd.graph")
