@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from . import anomaly
 from . import hooks as hooks_mod
 from .grad_mode import _set_grad, state
-from .graph import FREED_MESSAGE, AccumulateGrad, Node, accumulator
+from .graph import FREED_MESSAGE, AccumulateGrad, Node, accumulator, anomaly_mode
 from .ops._core import wrap
 from .ops.inplace import copy_backwards
 from .tensor import Size, Tensor
@@ -311,15 +312,37 @@ def _execute(node: Node, grads: list, retain_graph: bool, create_graph: bool, ca
             new = fn(tuple(grads))
             if new is not None:
                 grads = list(new)
-    outs = node.apply(grads)
+    if anomaly_mode[0]:
+        outs = _apply_watched(node, grads)
+    else:
+        outs = node.apply(grads)
     if hooks_mod.any_registered[0] and node in hooks_mod.node_posthooks:
         for fn in list(hooks_mod.node_posthooks[node].values()):
             new = fn(tuple(outs), tuple(grads))
             if new is not None:
                 outs = tuple(new)
+    if anomaly_mode[0] and anomaly_mode[1]:  # after the node's hooks, as PyTorch checks
+        _check_nan_watched(node, outs)
     if not retain_graph and node.saved:
         node.release()
     return outs
+
+
+def _apply_watched(node: Node, grads: list) -> tuple:
+    """Anomaly mode: a failing or NaN-making node warns where its forward ran, then the error goes on."""
+    try:
+        return node.apply(grads)
+    except Exception:
+        anomaly.failed(node)
+        raise
+
+
+def _check_nan_watched(node: Node, outs: tuple) -> None:
+    try:
+        anomaly.check_nan(node, outs)
+    except RuntimeError:
+        anomaly.failed(node)
+        raise
 
 
 def _accumulator_prehooks(node: Node, g: Tensor) -> Tensor:

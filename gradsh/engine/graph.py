@@ -23,6 +23,8 @@ _tensor_class: list = [None]
 _sequence = itertools.count()
 # the stack of saved_tensors_hooks (pack, unpack) pairs in force; autograd_graph.py manages it
 saved_tensor_hooks: list = []
+# anomaly mode: [enabled, check_nan] (anomaly.py); read by Node.__init__ and the backward pass
+anomaly_mode: list = [False, True]
 # saved outputs whose pack hook waits for the op to attach its node (ops/_core.attach flushes them)
 pending_output_packs: list = []
 NO_EDGE = (None, 0)
@@ -52,6 +54,10 @@ class Node:
         self.next_functions = next_functions
         self._seq = next(_sequence)
         self._freed = False
+        if anomaly_mode[0]:
+            from .anomaly import record_forward_stack  # cycle: anomaly imports graph
+
+            record_forward_stack(self)
 
     def name(self) -> str:
         return type(self).__name__
@@ -198,9 +204,18 @@ def version_error(t: Tensor, saved_version: int, current: int, producer: Node | 
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace operation: "
         f"[{t.dtype.legacy_type} {sizes}]{where} is at version {current}; expected version {saved_version} "
-        "instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
-        "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+        + (_ANOMALY_HINT if anomaly_mode[0] else _HINT)
     )
+
+
+_HINT = (
+    "instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
+    "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+)
+_ANOMALY_HINT = (
+    "instead. Hint: the backtrace further above shows the operation that failed to compute its gradient. The "
+    "variable in question was changed in there or anywhere later. Good luck!"
+)
 
 
 class SavedTensor:

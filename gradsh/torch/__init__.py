@@ -8,6 +8,7 @@ from __future__ import annotations
 from gradsh.engine import dtypes as _dtypes
 from gradsh.engine import methods as _methods  # noqa: F401 - completes Tensor
 from gradsh.engine import registry as _registry
+from gradsh.engine.anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: F401
 from gradsh.engine.backward import backward as _backward  # noqa: F401
 from gradsh.engine.dtypes import (  # noqa: F401
     bfloat16,
