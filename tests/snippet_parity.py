@@ -17,7 +17,7 @@ from types import ModuleType
 _ADDRESS = re.compile(r"0x[0-9a-f]+")
 
 
-def transcript(torch_module: ModuleType, source: str) -> str:
+def transcript(torch_module: ModuleType, source: str, *, with_warnings: bool = True) -> str:
     out = io.StringIO()
     namespace = {"torch": torch_module, "__name__": "__snippet__"}
     with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out):
@@ -27,7 +27,8 @@ def transcript(torch_module: ModuleType, source: str) -> str:
         except Exception as e:  # noqa: BLE001 - the exception is part of the transcript
             print(f"{type(e).__name__}: {e}")
     lines = [out.getvalue()]
-    lines += [f"{w.category.__name__}: {w.message}" for w in caught]
+    if with_warnings:
+        lines += [f"{w.category.__name__}: {w.message}" for w in caught]
     return _ADDRESS.sub("0x?", "\n".join(lines))
 
 

@@ -80,7 +80,9 @@ def is_complex(t: Tensor) -> bool:
     return t.dtype.is_complex
 
 
-from . import autograd, nn, optim  # noqa: F401
+from . import autograd, func, nn, optim  # noqa: F401
+
+vmap = func.vmap
 
 try:  # printing and random numbers come from their own engine modules
     from gradsh.engine.printing import set_printoptions  # noqa: F401
