@@ -8,11 +8,16 @@ jvp rules use (t * cos(x) for sin, ...), so no second table of rules can drift f
 
 from __future__ import annotations
 
+import functools
+import sys
+import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import backward as backward_mod
+from . import printing
 from .func import _detach_tree, _differentiate_args, _level, _spec_text, _wrap_input, tree_flatten, tree_unflatten
+from .grad_mode import enable_grad
 from .tensor import Tensor
 
 
@@ -114,3 +119,210 @@ def jacobian_forward(func: Callable, argnums: Any, has_aux: bool) -> Callable:
         return _detach_tree(result, outer)
 
     return wrapper
+
+
+# ----- dual tensors: torch.autograd.forward_ad ----------------------------------------------------------
+#
+# While a dual level is open, every declared op (Tensor methods, dunders, torch.* functions) is wrapped:
+# when an argument carries a tangent, the op runs once more on stand-ins that require grad, and the
+# output's tangent is that run's jvp (above). The wrappers are installed on entering the level and removed
+# on leaving it, so the ordinary hot path never pays for forward mode.
+
+_tangents: dict[int, tuple[Any, Tensor]] = {}
+_level_open = [False]
+_busy = [False]
+_patched: list[tuple[Any, str, Any]] = []
+
+
+class UnpackedDualTensor(NamedTuple):
+    primal: Tensor
+    tangent: Tensor | None
+
+
+def _tangent_of(t: Any) -> Tensor | None:
+    entry = _tangents.get(id(t))
+    if entry is None or entry[0]() is not t:
+        return None
+    return entry[1]
+
+
+def _set_tangent(t: Tensor, tangent: Tensor) -> None:
+    key = id(t)
+
+    def forget(ref: Any, key: int = key) -> None:
+        entry = _tangents.get(key)
+        if entry is not None and entry[0] is ref:
+            del _tangents[key]
+
+    _tangents[key] = (weakref.ref(t, forget), tangent)
+    if not printing.tangent_of:
+        printing.tangent_of.append(_tangent_of)
+
+
+def enter_dual_level() -> int:
+    if _level_open[0]:
+        raise RuntimeError("Nested forward mode AD is not supported at the moment")
+    _level_open[0] = True
+    _install_wrappers()
+    return 0
+
+
+def exit_dual_level(*, level: int | None = None) -> None:
+    if level is not None and level != 0 or not _level_open[0]:
+        raise RuntimeError("Trying to exit a forward AD level that was not the last one that was created. This is "
+                           "not supported.")
+    _level_open[0] = False
+    _remove_wrappers()
+    _tangents.clear()
+    printing.tangent_of.clear()
+
+
+class dual_level:  # PyTorch's name
+    """Context manager of a forward-AD level: tangents made inside it are dropped on leaving it."""
+
+    def __enter__(self) -> int:
+        return enter_dual_level()
+
+    def __exit__(self, *args: object) -> None:
+        exit_dual_level()
+
+
+def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> Tensor:
+    """A view of `tensor` that carries `tangent` (its directional derivative) through the ops it meets."""
+    if not _level_open[0]:
+        raise RuntimeError("Trying to create a dual Tensor for forward AD but no level exists, make sure to "
+                           "enter_dual_level() first.")
+    if not (tensor.is_floating_point() or tensor.is_complex()):
+        raise ValueError(f"Expected primal to be floating point or complex, but got: {tensor.dtype}")
+    if not (tangent.is_floating_point() or tangent.is_complex()):
+        raise ValueError(f"Expected tangent to be floating point or complex, but got: {tangent.dtype}")
+    if tuple(tangent.shape) != tuple(tensor.shape):
+        raise RuntimeError(
+            "Trying to set a forward gradient that has a different size than that of the original Tensor, this is "
+            f"not supported. Tensor is of size {list(tensor.shape)} while the given forward gradient is of size "
+            f"{list(tangent.shape)}."
+        )
+    _busy[0] = True
+    try:
+        dual = tensor.view_as(tensor)
+    finally:
+        _busy[0] = False
+    _set_tangent(dual, tangent)
+    return dual
+
+
+def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTensor:
+    tangent = _tangent_of(tensor)
+    if tangent is None:
+        return UnpackedDualTensor(tensor, None)
+    _busy[0] = True
+    try:
+        primal = tensor.view_as(tensor)
+    finally:
+        _busy[0] = False
+    return UnpackedDualTensor(primal, tangent)
+
+
+def _forward_wrapper(fn: Callable) -> Callable:
+    def with_tangents(*args: Any, **kwargs: Any) -> Any:
+        if _busy[0] or not _tangents:
+            return fn(*args, **kwargs)
+        leaves, spec = tree_flatten((args, kwargs))
+        duals = {i: _tangent_of(x) for i, x in enumerate(leaves) if isinstance(x, Tensor)}
+        duals = {i: t for i, t in duals.items() if t is not None}
+        if not duals:
+            return fn(*args, **kwargs)
+        _busy[0] = True
+        try:
+            return _run_with_tangents(fn, leaves, spec, duals)
+        finally:
+            _busy[0] = False
+
+    functools.update_wrapper(with_tangents, fn)
+    return with_tangents
+
+
+def _run_with_tangents(fn: Callable, leaves: list, spec: Any, duals: dict) -> Any:
+    from .ops import random_ops  # cycle: ops import the engine core this module sits beside
+
+    rng = random_ops.get_rng_state()
+    with enable_grad():
+        # stand-ins: fresh copies (an in-place op must not touch the caller's tensors twice), the duals' copies
+        # made from leaves that require grad
+        stand = [x.detach().clone() if isinstance(x, Tensor) else x for x in leaves]
+        bases = {}
+        for i in duals:
+            bases[i] = leaves[i].detach().requires_grad_()
+            stand[i] = bases[i].clone()
+        s_args, s_kwargs = tree_unflatten(stand, spec)
+        shadow = fn(*s_args, **s_kwargs)
+    random_ops.set_rng_state(rng)  # the real call draws the same numbers (a dropout mask, say)
+    a, k = tree_unflatten(leaves, spec)
+    result = fn(*a, **k)
+    inputs = list(bases.values())
+    tangents = [duals[i] for i in bases]
+    arg_ids = {id(x) for x in leaves if isinstance(x, Tensor)}
+    memory = {id(_storage_owner(x)) for x in leaves if isinstance(x, Tensor)}
+    outputs = tree_flatten(result)[0]
+    shadows = tree_flatten(shadow)[0]
+    if result is None and isinstance(leaves[0], Tensor):  # __setitem__: what changed is the tensor written into
+        outputs, shadows = [leaves[0]], [stand[0]]
+    if any(isinstance(r, Tensor) and id(r) not in arg_ids and id(_storage_owner(r)) in memory for r in outputs):
+        # a view op: linear, and its tangent is the same view of the input's tangent (PyTorch's rule), so an
+        # in-place change through either one reaches the other
+        t_args, t_kwargs = tree_unflatten([duals.get(i, x) for i, x in enumerate(leaves)], spec)
+        for r, t in zip(outputs, tree_flatten(fn(*t_args, **t_kwargs))[0]):
+            if isinstance(r, Tensor) and isinstance(t, Tensor):
+                _set_tangent(r, t)
+        return result
+    with enable_grad():
+        for s, r in zip(shadows, outputs):
+            if not (isinstance(r, Tensor) and isinstance(s, Tensor)) or not s.requires_grad:
+                continue
+            us, gs = _linear_maps([s], inputs)
+            if all(g is None or not g.requires_grad for g in gs):
+                continue
+            tangent = _push(us, gs, tangents, [s])[0].detach()
+            old = _tangent_of(r)
+            if id(r) in arg_ids and old is not None:
+                old.copy_(tangent)  # in place: a view's tangent writes through to its base's
+            else:
+                _set_tangent(r, tangent)
+    return result
+
+
+def _storage_owner(t: Tensor) -> Tensor:
+    return t._base if t._base is not None else t
+
+
+def _install_wrappers() -> None:
+    from . import registry  # cycle: the registry imports tensor, which this module needs first
+
+    for name in registry.tensor_names():
+        fn = Tensor.__dict__.get(name)
+        if callable(fn):  # (the dunders are closures made per install: wrap what Tensor holds)
+            _patched.append((Tensor, name, fn))
+            setattr(Tensor, name, _forward_wrapper(fn))
+    for decl in registry.declarations():
+        # the engine's own modules call ops as module attributes (F.linear, unary.relu): wrap them there too
+        for fn in {decl.forward, decl.function} - {None}:
+            module = sys.modules.get(getattr(fn, "__module__", ""))
+            name = getattr(fn, "__name__", "")
+            if module is not None and module.__dict__.get(name) is fn:
+                _patched.append((module, name, fn))
+                setattr(module, name, _forward_wrapper(fn))
+    namespaces = {d.namespace for d in registry.declarations()}
+    for ns in namespaces:
+        module = sys.modules.get("gradsh." + ns)
+        if module is None:
+            continue
+        for name, fn in registry.functions(ns).items():
+            if module.__dict__.get(name) is fn:
+                _patched.append((module, name, fn))
+                setattr(module, name, _forward_wrapper(fn))
+
+
+def _remove_wrappers() -> None:
+    for owner, name, fn in reversed(_patched):
+        setattr(owner, name, fn)
+    _patched.clear()

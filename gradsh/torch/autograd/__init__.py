@@ -7,6 +7,6 @@ from gradsh.engine.backward import backward, grad  # noqa: F401
 from gradsh.engine.grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled  # noqa: F401
 from gradsh.torch import _unsupported
 
-from . import anomaly_mode, function, functional, grad_mode, graph  # noqa: F401
+from . import anomaly_mode, forward_ad, function, functional, grad_mode, graph  # noqa: F401
 
 __getattr__ = _unsupported.module_getattr("torch.autograd")

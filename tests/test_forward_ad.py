@@ -1,0 +1,141 @@
+"""Forward-mode AD on gradsh against real PyTorch: dual tensors (torch.autograd.forward_ad) and jvp per op.
+
+The dual-tensor snippets must print the same (tangents in reprs, errors). Every case of the op table
+(op_cases.py) is pushed forward with random tangents through both torch.func.jvp and make_dual, in
+float64, and its tangents must match PyTorch's.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+from op_cases import CASES, Case
+from snippet_parity import real_torch, transcript
+
+from gradsh import torch as gtorch
+
+torch_real = real_torch()
+pytestmark = [pytest.mark.parity, pytest.mark.skipif(torch_real is None, reason="needs real PyTorch")]
+
+SNIPPETS = {
+    "level_and_errors": """
+fwAD = torch.autograd.forward_ad
+for f in [lambda: fwAD.make_dual(torch.ones(2), torch.ones(2)), lambda: fwAD.unpack_dual(torch.ones(2))]:
+    try: print(f())
+    except Exception as e: print(type(e).__name__, e)
+with fwAD.dual_level() as lvl:
+    print(lvl)
+    for f in [lambda: fwAD.make_dual(torch.ones(2), torch.ones(3)), lambda: fwAD.make_dual(torch.ones(2), torch.ones(2, dtype=torch.float64)), lambda: fwAD.make_dual(torch.ones(2, dtype=torch.int64), torch.ones(2)),
+              lambda: fwAD.make_dual(torch.ones(2), torch.ones(2)).tolist(), lambda: torch.tensor([3.]) + fwAD.make_dual(torch.ones(1), torch.ones(1)) * 2,
+              lambda: (fwAD.make_dual(torch.ones(2), torch.ones(2)) > 0), lambda: fwAD.make_dual(torch.ones(2), torch.ones(2)).detach(), lambda: fwAD.make_dual(torch.ones(2), torch.ones(2)).sum(),
+              lambda: torch.nn.functional.relu(fwAD.make_dual(torch.tensor([-1., 2.]), torch.ones(2))), lambda: fwAD.unpack_dual(fwAD.make_dual(torch.ones(2), torch.ones(2)) * 3).tangent,
+              lambda: fwAD.unpack_dual(fwAD.make_dual(torch.ones(2), torch.ones(2))).primal]:
+        try: print(f())
+        except Exception as e: print(type(e).__name__, e)
+    try:
+        with fwAD.dual_level(): pass
+    except Exception as e: print(type(e).__name__, e)
+""",
+    "tangents_through_ops": """
+fwAD = torch.autograd.forward_ad
+x = torch.tensor([1., 2.])
+with fwAD.dual_level():
+    d = fwAD.make_dual(x, torch.tensor([1., 0.]))
+    y = d.sin()
+    print(y)
+    print(fwAD.unpack_dual(y))
+    z = torch.exp(y) * d + torch.matmul(d, d)
+    print(z, fwAD.unpack_dual(z).tangent)
+    w = torch.tensor([1., 2.], requires_grad=True)
+    dw = fwAD.make_dual(w, torch.ones(2))
+    print(dw)
+    out = (dw * dw).sum()
+    print(out)
+    out.backward()
+    print(w.grad)
+    torch.manual_seed(0)
+    lin = torch.nn.Linear(2, 3).requires_grad_(False)
+    print(lin(d))
+    print(fwAD.unpack_dual(d.softmax(0)).tangent, fwAD.unpack_dual(d.mean()).tangent)
+    e = fwAD.make_dual(torch.zeros(2), torch.ones(2))
+    e.add_(d)
+    print(e)
+    print(d[0], d.view(2, 1), d.unsqueeze(0).t())
+print(y, fwAD.unpack_dual(y))
+""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SNIPPETS))
+def test_same_transcript_as_torch(name: str) -> None:
+    source = SNIPPETS[name]
+    expected = transcript(torch_real, source, with_warnings=False)
+    assert "tangent=" in expected
+    assert transcript(gtorch, source, with_warnings=False) == expected
+
+
+def _tensors(value: Any) -> list:
+    items = list(value) if isinstance(value, (tuple, list)) else [value]
+    return [t for t in items if t.is_floating_point()]
+
+
+def _inputs(T: Any, c: Case) -> tuple[list, list]:
+    rng = np.random.default_rng(7)
+    primals = [T.tensor(a, dtype=T.float64) for a in c.arrays()]
+    tangents = [T.tensor(rng.uniform(-1.0, 1.0, a.shape), dtype=T.float64) for a in c.arrays()]
+    return primals, tangents
+
+
+def _func_jvp(T: Any, c: Case) -> list:
+    primals, tangents = _inputs(T, c)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, pushed = T.func.jvp(lambda *xs: tuple(_tensors(c.fn(T, *xs))), tuple(primals), tuple(tangents))
+    return [np.asarray(t.numpy(), dtype=np.float64) for t in pushed]
+
+
+def _dual_jvp(T: Any, c: Case) -> list:
+    primals, tangents = _inputs(T, c)
+    fwAD = T.autograd.forward_ad
+    with warnings.catch_warnings(), fwAD.dual_level():
+        warnings.simplefilter("ignore")
+        duals = [fwAD.make_dual(p, t) for p, t in zip(primals, tangents)]
+        outs = _tensors(c.fn(T, *duals))
+        found = [fwAD.unpack_dual(o).tangent for o in outs]
+    return [None if t is None else np.asarray(t.numpy(), dtype=np.float64) for t in found]
+
+
+def _reference(fn: Any, c: Case) -> list:
+    try:
+        return fn(torch_real, c)
+    except (RuntimeError, NotImplementedError) as e:  # PyTorch has no forward derivative for this op
+        pytest.skip(f"PyTorch: {str(e).splitlines()[0]}")
+
+
+@pytest.mark.parametrize("c", [pytest.param(c, id=c.name) for c in CASES])
+def test_jvp_matches_torch(c: Case) -> None:
+    expected = _reference(_func_jvp, c)
+    got = _func_jvp(gtorch, c)
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-9, atol=1e-11)
+
+
+@pytest.mark.parametrize("c", [pytest.param(c, id=c.name) for c in CASES])
+def test_dual_tensors_match_torch(c: Case) -> None:
+    expected = _reference(_dual_jvp, c)
+    got = _dual_jvp(gtorch, c)
+    assert [g is None for g in got] == [e is None for e in expected]
+    for g, e in zip(got, expected):
+        if e is not None:
+            np.testing.assert_allclose(g, e, rtol=1e-9, atol=1e-11)
+
+
+def test_leaving_the_level_removes_the_wrappers() -> None:
+    mul = gtorch.Tensor.__mul__
+    with gtorch.autograd.forward_ad.dual_level():
+        assert gtorch.Tensor.__mul__ is not mul
+    assert gtorch.Tensor.__mul__ is mul
