@@ -15,6 +15,25 @@ torch_real = real_torch()
 pytestmark = [pytest.mark.parity, pytest.mark.skipif(torch_real is None, reason="needs real PyTorch")]
 
 SNIPPETS = {
+    "public_names": """
+x = torch.ones(2)
+print(torch.is_inference(x))
+with torch.inference_mode():
+    y = torch.ones(2)
+print(torch.is_inference(y), y.is_inference())
+print(torch.autograd.is_multithreading_enabled())
+with torch.autograd.set_multithreading_enabled(False):
+    print(torch.autograd.is_multithreading_enabled())
+print(torch.autograd.is_multithreading_enabled())
+print(torch.autograd.Variable is torch.Tensor, isinstance(x, torch.autograd.Variable))
+v = torch.autograd.Variable(torch.ones(2), requires_grad=True)
+print(v, type(v).__name__)
+print(torch.is_grad_enabled())
+print(torch.autograd.is_view_replay_enabled())
+try: torch.is_inference(3)
+except Exception as e: print(type(e).__name__, e)
+print(isinstance(x.requires_grad_().mul(2).grad_fn, torch.autograd.graph.Node))
+""",
     "hook_order_nonleaf": """
 a = torch.tensor([1., 2.], requires_grad=True)
 b = a * 2

@@ -9,6 +9,7 @@ from gradsh.engine import dtypes as _dtypes
 from gradsh.engine import methods as _methods  # noqa: F401 - completes Tensor
 from gradsh.engine import registry as _registry
 from gradsh.engine.anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: F401
+from gradsh.engine.autograd_extras import is_inference  # noqa: F401
 from gradsh.engine.backward import backward as _backward  # noqa: F401
 from gradsh.engine.dtypes import (  # noqa: F401
     bfloat16,

@@ -1,6 +1,13 @@
 """torch.autograd: backward, grad, and the grad-mode managers under their autograd names."""
 
 from gradsh.engine.anomaly import detect_anomaly, set_detect_anomaly  # noqa: F401
+from gradsh.engine.autograd_extras import (  # noqa: F401
+    Variable,
+    is_multithreading_enabled,
+    is_view_replay_enabled,
+    set_multithreading_enabled,
+    variable,
+)
 from gradsh.engine.autograd_function import Function  # noqa: F401
 from gradsh.engine.autograd_functional import gradcheck, gradgradcheck  # noqa: F401
 from gradsh.engine.backward import backward, grad  # noqa: F401
