@@ -15,6 +15,15 @@ torch_real = real_torch()
 pytestmark = [pytest.mark.parity, pytest.mark.skipif(torch_real is None, reason="needs real PyTorch")]
 
 SNIPPETS = {
+    "saved_result_after_free": """
+a = torch.tensor([1., 2.], requires_grad=True)
+for y in (a.exp(), a.sin(), a.sigmoid(), a.abs()):
+    names = [n for n in dir(y.grad_fn) if n.startswith("_saved")]
+    y.sum().backward()
+    for n in names:
+        try: print(y.grad_fn.name(), n, getattr(y.grad_fn, n))
+        except RuntimeError as e: print(y.grad_fn.name(), n, str(e)[:40])
+""",
     "public_names": """
 x = torch.ones(2)
 print(torch.is_inference(x))

@@ -76,12 +76,12 @@ def _attribute_slots(node: Node) -> dict[str, str]:
             out[names[slot]] = slot
             continue
         value = _peek(node, slot)
-        if type(value) is SavedTensor and value.is_output:
+        if slot == "saved_value":  # a unary row (ops/unary.py): its input or its result
+            out["result" if getattr(node, "saves_result", False) else "self"] = slot
+        elif type(value) is SavedTensor and value.is_output:
             out["result"] = slot
         elif slot in _DEFAULT_NAMES:
             out[_DEFAULT_NAMES[slot]] = slot
-        elif slot == "saved_value":  # a unary row that saved its input
-            out["self"] = slot
     if names is not None:
         for slot, name in names.items():
             if slot not in node.saved and name not in out:

@@ -99,6 +99,7 @@ def unary(
     node_cls = type(node, (UnaryNode,), {"__slots__": (), "formula": staticmethod(grad), "__module__": __name__})
     if saves is None:
         node_cls.saved = ()
+    node_cls.saves_result = saves is RESULT  # its `_saved_result` (else `_saved_self`), as PyTorch names it
 
     if keeps_dtype:
         def forward(input: Tensor) -> Tensor:
