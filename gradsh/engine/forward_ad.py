@@ -295,8 +295,36 @@ def _storage_owner(t: Tensor) -> Tensor:
     return t._base if t._base is not None else t
 
 
+def _function_tangents(cls: Any, ctx: Any, args: tuple, result: Any) -> None:
+    """An autograd.Function applied to dual tensors: its jvp staticmethod gives the outputs' tangents."""
+    from .autograd_function import Function  # cycle: autograd_function imports ops that import this package
+
+    tangents = [_tangent_of(a) if isinstance(a, Tensor) else None for a in args]
+    if all(t is None for t in tangents):
+        return
+    if cls.jvp is Function.jvp:
+        raise NotImplementedError("You must implement the jvp function for custom autograd.Function to use it with "
+                                  "forward mode AD.")
+    given = [t if t is not None or not isinstance(a, Tensor) else a.new_zeros(a.shape)
+             for a, t in zip(args, tangents)]
+    _busy[0] = True
+    try:
+        if getattr(ctx, "_saved_for_forward", None) is not None and not ctx._to_save:
+            ctx._to_save = ctx._saved_for_forward  # saved_tensors reads what save_for_forward kept
+        pushed = cls.jvp(ctx, *given)
+    finally:
+        _busy[0] = False
+    outs = result if isinstance(result, tuple) else (result,)
+    pushed = pushed if isinstance(pushed, tuple) else (pushed,)
+    for o, t in zip(outs, pushed):
+        if isinstance(o, Tensor) and isinstance(t, Tensor):
+            _set_tangent(o, t)
+
+
 def _install_wrappers() -> None:
-    from . import registry  # cycle: the registry imports tensor, which this module needs first
+    from . import autograd_function, registry  # cycle: the registry imports tensor, which this module needs first
+
+    autograd_function.tangent_rules.append(_function_tangents)
 
     for name in registry.tensor_names():
         fn = Tensor.__dict__.get(name)
@@ -323,6 +351,9 @@ def _install_wrappers() -> None:
 
 
 def _remove_wrappers() -> None:
+    from . import autograd_function  # cycle: autograd_function imports ops that import this package
+
+    autograd_function.tangent_rules.clear()
     for owner, name, fn in reversed(_patched):
         setattr(owner, name, fn)
     _patched.clear()

@@ -18,16 +18,47 @@ from .grad_mode import enable_grad
 from .tensor import Tensor
 
 _depth = [0]
+_vmap_depth = [0]
+_EXTENDING = "For more details, please see https://pytorch.org/docs/main/notes/extending.func.html"
+
+
+def _check_function(cls: Any, args: tuple) -> None:
+    """An autograd.Function applied inside a transform: PyTorch's conditions for that."""
+    from .autograd_function import Function  # cycle: autograd_function imports ops that import this package
+
+    if _depth[0] == 0 and _vmap_depth[0] == 0:
+        return
+    if cls.setup_context is Function.setup_context:
+        raise RuntimeError(
+            "In order to use an autograd.Function with functorch transforms (vmap, grad, jvp, jacrev, ...), it must "
+            f"override the setup_context staticmethod. {_EXTENDING}"
+        )
+    if _vmap_depth[0] and not cls.generate_vmap_rule and cls.vmap is Function.vmap:
+        raise RuntimeError(
+            f"You tried to vmap over {cls.__name__}, but it does not have vmap support. Please override and implement "
+            f"the vmap staticmethod or set generate_vmap_rule=True. {_EXTENDING}"
+        )
+
+
+@contextlib.contextmanager
+def _transform(counter: list) -> Iterator[None]:
+    from . import autograd_function  # cycle: autograd_function imports ops that import this package
+
+    counter[0] += 1
+    if _check_function not in autograd_function.transform_hooks:
+        autograd_function.transform_hooks.append(_check_function)
+    try:
+        yield
+    finally:
+        counter[0] -= 1
+        if _depth[0] == 0 and _vmap_depth[0] == 0:
+            autograd_function.transform_hooks.remove(_check_function)
 
 
 @contextlib.contextmanager
 def _level() -> Iterator[None]:
-    _depth[0] += 1
-    try:
-        with enable_grad():
-            yield
-    finally:
-        _depth[0] -= 1
+    with _transform(_depth), enable_grad():
+        yield
 
 
 # ----- a small pytree: tuples, lists and dicts of leaves ----------------------------------------------
@@ -362,9 +393,10 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
                 f"{sizes} for the mapped dimension"
             )
         results = []
-        for i in range(sizes[0]):
-            sample = [x if d is None else x.select(d, i) for x, d in zip(leaves, dims)]
-            results.append(func(*tree_unflatten(sample, spec), **kwargs))
+        with _transform(_vmap_depth):
+            for i in range(sizes[0]):
+                sample = [x if d is None else x.select(d, i) for x, d in zip(leaves, dims)]
+                results.append(func(*tree_unflatten(sample, spec), **kwargs))
         return _stack_outputs(results, out_dims, name)
 
     return wrapper
