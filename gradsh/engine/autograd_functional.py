@@ -178,6 +178,12 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
         raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your '
                              'function has more outputs than inputs, "forward-mode" tends to be more performant. '
                              'Otherwise, prefer to use "reverse-mode".')
+    if strategy == "forward-mode":
+        if create_graph:
+            raise NotImplementedError(
+                'torch.autograd.functional.jacobian: `create_graph=True` and `strategy="forward-mode"` are not '
+                'supported together (yet). Please either set `create_graph=False` or `strategy="reverse-mode"`.')
+        return _forward_jacobian(func, inputs, vectorize)
     with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
@@ -206,12 +212,35 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
     return _tuple_postprocess(jac, (is_outputs_tuple, is_inputs_tuple))
 
 
+_FORWARD_NEEDS_VECTORIZE = ("Computing Jacobian using forward-AD or forward-over-reverse Hessian isonly implemented "
+                            "for `vectorize=True`.")
+
+
+def _forward_jacobian(func: Callable, inputs: Any, vectorize: bool) -> Any:
+    """strategy="forward-mode": one Jacobian-vector product per input element (forward_ad.py)."""
+    from .forward_ad import jacobian_forward  # cycle: forward_ad imports the engine core this module sits beside
+
+    if not vectorize:
+        raise NotImplementedError(_FORWARD_NEEDS_VECTORIZE)
+    is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
+    is_outputs_tuple = isinstance(func(*inputs), tuple)
+    jac = jacobian_forward(lambda *xs: func(*xs), tuple(range(len(inputs))), False)(*inputs)
+    if not is_inputs_tuple:  # one input: one Jacobian per output
+        return tuple(j[0] for j in jac) if is_outputs_tuple else jac[0]
+    # several inputs: PyTorch's forward-mode path gives lists here, not tuples
+    if not is_outputs_tuple:
+        return list(jac)
+    return [list(j) for j in jac]
+
+
 def _zeros_like_shape(shape: tuple, like: Tensor) -> Tensor:
     return Tensor._wrap(np.zeros(shape, dtype=like.dtype.np), like.dtype)
 
 
 def hessian(func: Callable, inputs: Any, create_graph: bool = False, strict: bool = False, vectorize: bool = False,
             outer_jacobian_strategy: str = "reverse-mode") -> Any:
+    if outer_jacobian_strategy == "forward-mode" and not vectorize:
+        raise NotImplementedError(_FORWARD_NEEDS_VECTORIZE)
     is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hessian")
 
     def ensure_single_output_function(*inp: Tensor) -> Tensor:
