@@ -15,6 +15,30 @@ torch_real = real_torch()
 pytestmark = [pytest.mark.parity, pytest.mark.skipif(torch_real is None, reason="needs real PyTorch")]
 
 SNIPPETS = {
+    "allow_mutation_on_saved_tensors": """
+with torch.autograd.graph.allow_mutation_on_saved_tensors() as ctx:
+    print(ctx)
+    a = torch.ones(2, requires_grad=True)
+    b = a.clone()
+    out = (b**2).sum()
+    b.sin_()
+    e = b.exp()
+    b.mul_(2)
+    (out + e.sum()).backward()
+    print(a.grad)
+try: out.backward()
+except Exception as e: print(type(e).__name__, e)
+with torch.autograd.graph.allow_mutation_on_saved_tensors() as ctx:
+    a = torch.ones(2, requires_grad=True)
+    b = a.clone()
+    out = (b**2).sum()
+try: out.backward(); print(a.grad)
+except Exception as e: print(type(e).__name__, e)
+try:
+    with torch.autograd.graph.allow_mutation_on_saved_tensors() as ctx:
+        with torch.autograd.graph.allow_mutation_on_saved_tensors() as ctx: pass
+except Exception as e: print(type(e).__name__, e)
+""",
     "saved_result_after_free": """
 a = torch.tensor([1., 2.], requires_grad=True)
 for y in (a.exp(), a.sin(), a.sigmoid(), a.abs()):

@@ -221,6 +221,8 @@ def flush_output_packs(out: Tensor) -> None:
 
 def _pack_with(saved: SavedTensor, t: Tensor, pack: Callable, unpack: Callable) -> None:
     packed = pack(t)
+    if getattr(pack, "keeps_a_copy", False):  # allow_mutation_on_saved_tensors: later changes cannot reach it
+        saved.counter = [saved.version]
     saved.hooks = (unpack, packed, t._grad_fn, t._output_nr, t._rg, t._accum)
 
 
@@ -292,6 +294,45 @@ def disable_saved_tensors_hooks(error_message: str) -> Iterator[None]:
         yield
     finally:
         _disabled_message[0] = previous
+
+
+class _AllowMutationOnSavedContext:
+    """The graph recorded inside allow_mutation_on_saved_tensors keeps copies of what it saved."""
+
+    def __init__(self) -> None:
+        self.active = True
+
+    def __repr__(self) -> str:
+        return f"<torch.autograd.graph._AllowMutationOnSavedContext object at {hex(id(self))}>"
+
+
+_mutation_context: list[_AllowMutationOnSavedContext | None] = [None]
+
+
+@contextlib.contextmanager
+def allow_mutation_on_saved_tensors() -> Iterator[_AllowMutationOnSavedContext]:
+    """Tensors saved for backward may be changed in place: the graph keeps a copy of each as it was."""
+    if _mutation_context[0] is not None:
+        raise RuntimeError("allow_mutation_on_saved_tensors contexts cannot be nested")
+    ctx = _AllowMutationOnSavedContext()
+
+    def pack(t: Tensor) -> Tensor:
+        return t.detach().clone()
+
+    def unpack(copy: Tensor) -> Tensor:
+        if not ctx.active:
+            raise AssertionError("Trying to backward outside of the 'allow_mutation_on_saved_tensors' context"
+                                 "in which the graph was originally recorded.")
+        return copy
+
+    pack.keeps_a_copy = True  # type: ignore[attr-defined]
+    _mutation_context[0] = ctx
+    try:
+        with saved_tensors_hooks(pack, unpack):
+            yield ctx
+    finally:
+        ctx.active = False
+        _mutation_context[0] = None
 
 
 def increment_version(tensor: Tensor | Iterable[Tensor]) -> None:
@@ -388,6 +429,6 @@ def register_multi_grad_hook(tensors: Sequence[Tensor], fn: Callable, *, mode: s
 
 
 __all__ = [
-    "AccumulateGrad", "GradientEdge", "Node", "disable_saved_tensors_hooks", "get_gradient_edge",
+    "AccumulateGrad", "GradientEdge", "Node", "allow_mutation_on_saved_tensors", "disable_saved_tensors_hooks", "get_gradient_edge",
     "increment_version", "register_multi_grad_hook", "save_on_cpu", "saved_tensors_hooks",
 ]

@@ -2,6 +2,7 @@
 
 from gradsh.engine.autograd_graph import (  # noqa: F401
     GradientEdge,
+    allow_mutation_on_saved_tensors,
     disable_saved_tensors_hooks,
     get_gradient_edge,
     increment_version,
