@@ -15,6 +15,18 @@ torch_real = real_torch()
 pytestmark = [pytest.mark.parity, pytest.mark.skipif(torch_real is None, reason="needs real PyTorch")]
 
 SNIPPETS = {
+    "vmap_randomness": """
+torch.manual_seed(0)
+x = torch.ones(3, 2)
+print(torch.func.vmap(lambda a: a + torch.rand(2), randomness="same")(x))
+print(torch.rand(1))
+torch.manual_seed(0)
+print(torch.func.vmap(lambda a: a + torch.rand(2), randomness="different")(x))
+print(torch.rand(1))
+try: torch.func.vmap(lambda a: torch.nn.functional.dropout(a, 0.5))(x)
+except Exception as e: print(e)
+print(torch.func.vmap(lambda a: a * 2)(x))
+""",
     "errors_and_values": """
 grad, vmap, vjp, jacrev, jacfwd, hessian, jvp, grad_and_value, functional_call, linearize = (getattr(torch.func, n) for n in "grad vmap vjp jacrev jacfwd hessian jvp grad_and_value functional_call linearize".split())
 x = torch.tensor([1., 2., 3.])

@@ -393,13 +393,44 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
                 f"{sizes} for the mapped dimension"
             )
         results = []
+        rng = None if randomness == "different" else _rng_state()
         with _transform(_vmap_depth):
             for i in range(sizes[0]):
                 sample = [x if d is None else x.select(d, i) for x, d in zip(leaves, dims)]
+                if randomness == "same":
+                    _draw_check(randomness, rng, first=i == 0)
                 results.append(func(*tree_unflatten(sample, spec), **kwargs))
+                if randomness == "error":
+                    _draw_check(randomness, rng, first=False)
         return _stack_outputs(results, out_dims, name)
 
     return wrapper
+
+
+def _rng_state() -> Tensor:
+    from .ops import random_ops  # cycle: ops import the engine core this module sits beside
+
+    return random_ops.get_rng_state()
+
+
+def _draw_check(mode: str, before: Tensor | None, first: bool) -> None:
+    """vmap's randomness modes, for a loop of per-sample calls (called before and after each).
+
+    "different": each call draws its own numbers (in the order PyTorch's batched draw gives them for the
+    elementwise samplers); "same": every call starts from the generator state the first one had; "error":
+    a call that drew anything fails, as a random operation does under PyTorch's vmap.
+    """
+    from .ops import random_ops  # cycle: ops import the engine core this module sits beside
+
+    if before is None:
+        return
+    if mode == "same" and not first:
+        random_ops.set_rng_state(before)
+    elif mode == "error" and not before.equal(random_ops.get_rng_state()):
+        raise RuntimeError(
+            "vmap: called random operation while in randomness error mode. Please either use the 'same' or "
+            "'different' randomness flags on vmap or perform the randomness operation out of vmap"
+        )
 
 
 def _stack_outputs(results: list, out_dims: Any, name: str) -> Any:
