@@ -15,6 +15,46 @@ torch_real = real_torch()
 pytestmark = [pytest.mark.parity, pytest.mark.skipif(torch_real is None, reason="needs real PyTorch")]
 
 SNIPPETS = {
+    "hook_errors_and_removal": """
+a = torch.tensor([1., 2.], requires_grad=True)
+for f in [lambda: torch.ones(2).register_hook(print), lambda: (a * 2).register_post_accumulate_grad_hook(print),
+          lambda: (a*2).grad_fn.register_hook(3), lambda: (a*2).grad_fn.register_prehook(None)]:
+    try: print(f())
+    except Exception as e: print(type(e).__name__, e)
+b = a * 2
+b.register_hook(lambda g: g[:1])
+try: b.sum().backward()
+except Exception as e: print(type(e).__name__, e)
+c = a * 3
+c.grad_fn.register_hook(lambda gi, go: (gi[0] * 0, None))
+c.sum().backward()
+print(a.grad)
+d = a * 4
+d.grad_fn.register_hook(lambda gi, go: (gi[0],))
+try: d.sum().backward()
+except Exception as e: print(type(e).__name__, e)
+e = a * 5
+acc = e.grad_fn.next_functions[0][0]
+h = acc.register_prehook(lambda g: (g[0] * 100,))
+a.grad = None
+e.sum().backward()
+print(a.grad)
+h.remove()
+f = a.exp()
+def once(g):
+    print("once", g)
+    hh.remove()
+hh = f.register_hook(once)
+f.sum().backward(retain_graph=True)
+f.sum().backward()
+x = torch.tensor([1., 2.], requires_grad=True)
+y = x * x
+y.register_hook(lambda g: print("y hook", g))
+gx, = torch.autograd.grad(y.sum(), x, create_graph=True)
+print(gx)
+gx.sum().backward()
+print(x.grad)
+""",
     "allow_mutation_on_saved_tensors": """
 with torch.autograd.graph.allow_mutation_on_saved_tensors() as ctx:
     print(ctx)

@@ -320,6 +320,10 @@ def _execute(node: Node, grads: list, retain_graph: bool, create_graph: bool, ca
         for fn in list(hooks_mod.node_posthooks[node].values()):
             new = fn(tuple(outs), tuple(grads))
             if new is not None:
+                if len(new) != len(outs):
+                    raise RuntimeError(
+                        f"hook '{getattr(fn, '__name__', type(fn).__name__)}' has returned an incorrect number of "
+                        f"values (got {len(new)}, but expected {len(outs)})")
                 outs = tuple(new)
     if anomaly_mode[0] and anomaly_mode[1]:  # after the node's hooks, as PyTorch checks
         _check_nan_watched(node, outs)

@@ -36,6 +36,9 @@ class RemovableHandle:
         if table is not None:
             table.pop(self.id, None)
 
+    def __repr__(self) -> str:
+        return f"<torch.utils.hooks.RemovableHandle object at {hex(id(self))}>"
+
     def __enter__(self) -> Self:
         return self
 
