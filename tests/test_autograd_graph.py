@@ -15,6 +15,55 @@ torch_real = real_torch()
 pytestmark = [pytest.mark.parity, pytest.mark.skipif(torch_real is None, reason="needs real PyTorch")]
 
 SNIPPETS = {
+    "saved_tensors_hooks_tutorial": """
+torch.manual_seed(0)
+a = torch.randn(5, requires_grad=True)
+y = a.exp()
+print(y.equal(y.grad_fn._saved_result))
+print(y is y.grad_fn._saved_result)
+x = torch.randn(5, requires_grad=True)
+y = x.pow(2)
+print(x.equal(y.grad_fn._saved_self))
+print(x is y.grad_fn._saved_self)
+y = x.pow(2)
+y.sum().backward()
+try: y.grad_fn._saved_self
+except RuntimeError as e: print(e)
+x = torch.randn(5, requires_grad=True)
+y = x.pow(2)
+y.grad_fn._raw_saved_self.register_hooks(lambda x: print("Packing", x) or x, lambda x: print("Unpacking", x) or x)
+print(y.grad_fn._saved_self)
+y.sum().backward()
+def pack_hook(x):
+    print("Packing", x)
+    return x
+def unpack_hook(x):
+    print("Unpacking", x)
+    return x
+a = torch.ones(5, requires_grad=True)
+b = torch.ones(5, requires_grad=True) * 2
+with torch.autograd.graph.saved_tensors_hooks(pack_hook, unpack_hook):
+    y = a * b
+y.sum().backward()
+x = torch.randn(5, requires_grad=True)
+y = x.pow(2)
+y.grad_fn._raw_saved_self.register_hooks(lambda x: x, lambda x: x)
+try: y.grad_fn._raw_saved_self.register_hooks(lambda x: x, lambda x: x)
+except RuntimeError as e: print(e)
+try:
+    y = x.sin()
+    y.grad_fn._raw_saved_self.register_hooks(lambda x: 1, lambda x: 2)
+    y.sum().backward()
+except Exception as e: print(type(e).__name__, e)
+print(x.grad is None)
+def pack_hook(x):
+    print("Packing", x.grad_fn, x.requires_grad)
+    return x.detach()
+with torch.autograd.graph.saved_tensors_hooks(pack_hook, lambda p: p):
+    z = x.exp() * x
+z.sum().backward()
+print(torch.allclose(x.grad, (x.exp() * (x + 1))))
+""",
     "hook_errors_and_removal": """
 a = torch.tensor([1., 2.], requires_grad=True)
 for f in [lambda: torch.ones(2).register_hook(print), lambda: (a * 2).register_post_accumulate_grad_hook(print),

@@ -163,7 +163,12 @@ class SavedTensorView:
 
     def register_hooks(self, pack_hook: Callable, unpack_hook: Callable) -> None:
         if not (callable(pack_hook) and callable(unpack_hook)):
-            raise TypeError("expected two callables as arguments")
+            raise TypeError(
+                "register_hooks(): incompatible function arguments. The following argument types are supported:\n"
+                "    1. (self: torch._C._autograd.SavedTensor, arg0: collections.abc.Callable, arg1: "
+                "collections.abc.Callable) -> None\n\n"
+                f"Invoked with: {self!r}, {pack_hook!r}, {unpack_hook!r}"
+            )
         saved = self._saved()
         if self._node._freed:
             raise RuntimeError(
@@ -173,13 +178,16 @@ class SavedTensorView:
                 "calling backward."
             )
         if type(saved) is not SavedTensor:
-            raise RuntimeError("None is forbidden.")
+            raise RuntimeError("Calling register_hooks on a saved tensor with value None is forbidden")
         if saved.hooks is not None:
             raise RuntimeError(
-                "SavedTensor default hooks are already set. Calling register_hooks on a saved tensor whose "
-                "default hooks were already set is not allowed."
+                "Calling register_hooks on a saved tensor whose hooks have already been set. Hint: only one pair of "
+                "hooks is allowed at a time."
             )
-        _pack_with(saved, saved.unpack(self._node), pack_hook, unpack_hook)
+        value = saved.unpack(self._node)
+        # the pack hook sees the saved data (PyTorch passes it without its autograd history)
+        _pack_with(saved, value.detach(), pack_hook, unpack_hook)
+        saved.hooks = saved.hooks[:2] + (value._grad_fn, value._output_nr, value._rg, value._accum)
 
     def unpack(self) -> Any:
         return saved_attribute(self._node, "_saved_" + _name_of(self._node, self._slot))
