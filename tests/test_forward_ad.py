@@ -21,6 +21,83 @@ torch_real = real_torch()
 pytestmark = [pytest.mark.parity, pytest.mark.skipif(torch_real is None, reason="needs real PyTorch")]
 
 SNIPPETS = {
+    "forward_ad_tutorial": """
+fwAD = torch.autograd.forward_ad
+torch.manual_seed(0)
+primal = torch.randn(10, 10)
+tangent = torch.randn(10, 10)
+def fn(x, y):
+    return x ** 2 + y ** 2
+with fwAD.dual_level():
+    dual_input = fwAD.make_dual(primal, tangent)
+    assert fwAD.unpack_dual(dual_input).tangent is tangent
+    dual_input_alt = fwAD.make_dual(primal, tangent.T)
+    assert fwAD.unpack_dual(dual_input_alt).tangent is not tangent
+    plain_tensor = torch.randn(10, 10)
+    dual_output = fn(dual_input, plain_tensor)
+    jvp = fwAD.unpack_dual(dual_output).tangent
+print(fwAD.unpack_dual(dual_output).tangent)
+print(jvp[0])
+nn = torch.nn
+model = nn.Linear(5, 5)
+input = torch.randn(16, 5)
+params = {name: p.detach() for name, p in model.named_parameters()}  # (gradsh's tangents carry no graph)
+tangents = {name: torch.rand_like(p) for name, p in params.items()}
+with fwAD.dual_level():
+    for name, p in params.items():
+        delattr(model, name)
+        setattr(model, name, fwAD.make_dual(p, tangents[name]))
+    out = model(input)
+    jvp = fwAD.unpack_dual(out).tangent
+print(jvp[:2])
+functional_call = torch.func.functional_call
+model = nn.Linear(5, 5)
+dual_params = {}
+with fwAD.dual_level():
+    for name, p in params.items():
+        dual_params[name] = fwAD.make_dual(p, tangents[name])
+    out = functional_call(model, dual_params, input)
+    jvp2 = fwAD.unpack_dual(out).tangent
+print(torch.allclose(jvp, jvp2))
+class Fn(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, foo):
+        result = torch.exp(foo)
+        ctx.result = result
+        return result
+    @staticmethod
+    def jvp(ctx, gI):
+        gO = gI * ctx.result
+        del ctx.result
+        return gO
+fn = Fn.apply
+primal = torch.randn(10, 10, dtype=torch.double)
+tangent = torch.randn(10, 10)
+with fwAD.dual_level():
+    dual_input = fwAD.make_dual(primal, tangent)
+    dual_output = fn(dual_input)
+    jvp = fwAD.unpack_dual(dual_output).tangent
+print(jvp[0, :3])
+primal.requires_grad_()
+try: torch.autograd.gradcheck(Fn.apply, (primal,), check_forward_ad=True, check_backward_ad=False, check_undefined_grad=False, check_batched_grad=False)
+except Exception as e: print(type(e).__name__, str(e)[:60])
+""",
+    "gradcheck_forward_ad": """
+class Bad(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_forward(x)
+        return x.exp()
+    @staticmethod
+    def backward(ctx, g): return g
+    @staticmethod
+    def jvp(ctx, t):
+        return t * 2
+x = torch.tensor([0.5, 1.0], dtype=torch.float64, requires_grad=True)
+try: torch.autograd.gradcheck(Bad.apply, (x,), check_forward_ad=True, check_backward_ad=False, check_undefined_grad=False, check_batched_grad=False)
+except Exception as e: print(type(e).__name__, e)
+print(torch.autograd.gradcheck(lambda a: (a.sin() * a).sum(0), (torch.rand(2, 3, dtype=torch.float64, requires_grad=True),), check_forward_ad=True))
+""",
     "functional_jacobian_forward_mode": """
 from_ = torch.autograd.functional
 x = torch.tensor([0.5, 1.0, 2.0])
@@ -86,7 +163,7 @@ print(y, fwAD.unpack_dual(y))
 def test_same_transcript_as_torch(name: str) -> None:
     source = SNIPPETS[name]
     expected = transcript(torch_real, source, with_warnings=False)
-    assert "tangent=" in expected or "forward-mode" in expected
+    assert "tensor(" in expected
     assert transcript(gtorch, source, with_warnings=False) == expected
 
 
