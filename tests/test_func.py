@@ -15,6 +15,18 @@ torch_real = real_torch()
 pytestmark = [pytest.mark.parity, pytest.mark.skipif(torch_real is None, reason="needs real PyTorch")]
 
 SNIPPETS = {
+    "vmap_batched_refusals": """
+vmap = torch.func.vmap
+x = torch.ones(3, 2)
+c = torch.ones(2)
+for f in [lambda: vmap(lambda a: a if a.sum() > 0 else -a)(x), lambda: vmap(lambda a: a.sum().item())(x), lambda: vmap(lambda a: float(a.sum()))(x),
+          lambda: vmap(lambda a: c.add_(a))(x), lambda: vmap(lambda a: a.add_(c))(x), lambda: vmap(lambda a: (c.sum().item(), a)[1])(x),
+          lambda: vmap(lambda a: a.tolist())(x), lambda: vmap(lambda a: int(a[0]))(x), lambda: vmap(lambda a: a.numpy())(x),
+          lambda: vmap(lambda a: torch.where(a > 0, a, -a))(x), lambda: vmap(vmap(lambda a: a * 2))(torch.ones(2, 2, 2))]:
+    try: print(repr(f()))
+    except Exception as e: print(type(e).__name__, e)
+print(c, (x > 0).sum().item())
+""",
     "vmap_randomness": """
 torch.manual_seed(0)
 x = torch.ones(3, 2)

@@ -9,13 +9,12 @@ jvp rules use (t * cos(x) for sin, ...), so no second table of rules can drift f
 from __future__ import annotations
 
 import functools
-import sys
 import weakref
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from . import backward as backward_mod
-from . import printing
+from . import op_intercept, printing
 from .func import _detach_tree, _differentiate_args, _level, _spec_text, _wrap_input, tree_flatten, tree_unflatten
 from .grad_mode import enable_grad
 from .tensor import Tensor
@@ -322,38 +321,14 @@ def _function_tangents(cls: Any, ctx: Any, args: tuple, result: Any) -> None:
 
 
 def _install_wrappers() -> None:
-    from . import autograd_function, registry  # cycle: the registry imports tensor, which this module needs first
+    from . import autograd_function  # cycle: autograd_function imports ops that import this package
 
     autograd_function.tangent_rules.append(_function_tangents)
-
-    for name in registry.tensor_names():
-        fn = Tensor.__dict__.get(name)
-        if callable(fn):  # (the dunders are closures made per install: wrap what Tensor holds)
-            _patched.append((Tensor, name, fn))
-            setattr(Tensor, name, _forward_wrapper(fn))
-    for decl in registry.declarations():
-        # the engine's own modules call ops as module attributes (F.linear, unary.relu): wrap them there too
-        for fn in {decl.forward, decl.function} - {None}:
-            module = sys.modules.get(getattr(fn, "__module__", ""))
-            name = getattr(fn, "__name__", "")
-            if module is not None and module.__dict__.get(name) is fn:
-                _patched.append((module, name, fn))
-                setattr(module, name, _forward_wrapper(fn))
-    namespaces = {d.namespace for d in registry.declarations()}
-    for ns in namespaces:
-        module = sys.modules.get("gradsh." + ns)
-        if module is None:
-            continue
-        for name, fn in registry.functions(ns).items():
-            if module.__dict__.get(name) is fn:
-                _patched.append((module, name, fn))
-                setattr(module, name, _forward_wrapper(fn))
+    _patched.extend(op_intercept.install(lambda name, fn: _forward_wrapper(fn)))
 
 
 def _remove_wrappers() -> None:
     from . import autograd_function  # cycle: autograd_function imports ops that import this package
 
     autograd_function.tangent_rules.clear()
-    for owner, name, fn in reversed(_patched):
-        setattr(owner, name, fn)
-    _patched.clear()
+    op_intercept.remove(_patched)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from . import backward as backward_mod
+from . import vmap_batched
 from .grad_mode import enable_grad
 from .tensor import Tensor
 
@@ -394,9 +395,9 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
             )
         results = []
         rng = None if randomness == "different" else _rng_state()
-        with _transform(_vmap_depth):
+        with _transform(_vmap_depth), vmap_batched.batching(sizes[0]):
             for i in range(sizes[0]):
-                sample = [x if d is None else x.select(d, i) for x, d in zip(leaves, dims)]
+                sample = [x if d is None else vmap_batched.mark(x.select(d, i)) for x, d in zip(leaves, dims)]
                 if randomness == "same":
                     _draw_check(randomness, rng, first=i == 0)
                 results.append(func(*tree_unflatten(sample, spec), **kwargs))
