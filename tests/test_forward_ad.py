@@ -229,3 +229,39 @@ def test_leaving_the_level_removes_the_wrappers() -> None:
     with gtorch.autograd.forward_ad.dual_level():
         assert gtorch.Tensor.__mul__ is not mul
     assert gtorch.Tensor.__mul__ is mul
+
+
+# op_db entries (float64) whose jvp gradsh gives as PyTorch does (tests/forward_ad_opdb.py; run it for the table)
+OPDB_FORWARD_AD = [
+    "abs", "acos", "add", "clamp_max", "clamp_min", "mul", "sub", "addmm", "addmm.decomposed", "dot", "bmm", "mv",
+    "asin", "atan", "ceil", "chunk", "clone", "contiguous", "cos", "cosh", "cumsum", "div.no_rounding_mode",
+    "div.trunc_rounding", "true_divide", "exp", "expand", "expand_as", "diagonal", "floor", "log1p", "log", "log10",
+    "log2", "masked_select", "matmul", "max.reduction_with_dim", "max.reduction_no_dim", "min.reduction_with_dim",
+    "min.reduction_no_dim", "max.binary", "maximum", "min.binary", "minimum", "softmax", "softmax.with_dtype",
+    "nn.functional.cross_entropy", "nn.functional.binary_cross_entropy_with_logits", "nn.functional.relu",
+    "nn.functional.leaky_relu", "nn.functional.linear", "nn.functional.elu", "nn.functional.silu",
+    "nn.functional.logsigmoid", "to", "topk", "nn.functional.binary_cross_entropy", "nn.functional.hardtanh",
+    "nn.functional.gelu", "nn.functional.relu6", "mm", "narrow", "neg", "outer", "permute", "pow", "round",
+    "round.decimals_0", "round.decimals_3", "round.decimals_neg_3", "sin", "sinh", "sign", "split",
+    "split.list_args", "__radd__", "__rmul__", "__rmatmul__", "__rpow__", "__rsub__", "rsub", "select", "tan",
+    "tanh", "trunc", "expm1", "reciprocal", "rsqrt", "sqrt", "square", "reshape", "reshape_as", "view", "view_as",
+    "flatten", "unflatten", "gather", "index_add", "__getitem__", "scatter", "double", "unbind", "movedim", "repeat",
+    "squeeze", "squeeze.multiple", "unsqueeze", "zero_", "logsumexp", "transpose", "sigmoid", "erf",
+    "nn.functional.smooth_l1_loss", "nn.functional.l1_loss", "log_softmax", "log_softmax.with_dtype", "norm",
+    "norm.fro", "norm.inf", "t", "nn.functional.softplus", "nn.functional.mse_loss", "amax", "amin", "mean", "std",
+    "std.unbiased", "var", "var.unbiased", "prod", "sum", "nn.functional.nll_loss", "nn.functional.huber_loss",
+]
+
+
+@pytest.fixture(scope="module")
+def op_db_entries() -> dict:
+    from torch.testing._internal.common_methods_invocations import op_db
+
+    return {op.name + (f".{op.variant_test_name}" if op.variant_test_name else ""): op for op in op_db}
+
+
+@pytest.mark.parametrize("name", OPDB_FORWARD_AD)
+def test_op_db_jvp_matches_torch(name: str, op_db_entries: dict) -> None:
+    from forward_ad_opdb import entry_results
+
+    assert entry_results(op_db_entries[name], torch_real, gtorch) == "PASS"

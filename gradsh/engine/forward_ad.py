@@ -27,7 +27,11 @@ def _zero_cotangent(o: Tensor) -> Tensor:
 def _linear_maps(outputs: list, inputs: list) -> tuple[list, list]:
     """(dummy cotangents u, vjps g(u)) for outputs over inputs, recorded so that g can be differentiated by u."""
     us = [_zero_cotangent(o) for o in outputs]
-    gs = backward_mod.grad(outputs, inputs, us, retain_graph=True, create_graph=True, allow_unused=True)
+    live = [(o, u) for o, u in zip(outputs, us) if o.requires_grad]  # the others have zero tangents
+    if not live:
+        return us, [None] * len(inputs)
+    gs = backward_mod.grad([o for o, _ in live], inputs, [u for _, u in live], retain_graph=True, create_graph=True,
+                           allow_unused=True)
     return us, list(gs)
 
 
@@ -62,7 +66,8 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, has_aux: bool = False) -
                                f"Got primal of shape {tuple(p.shape)} and tangent of shape {tuple(t.shape)}")
     with _level():
         outer = any(isinstance(x, Tensor) and x.requires_grad for x in p_leaves + t_leaves)
-        wrapped = [_wrap_input(x) for x in p_leaves]
+        bases = [_wrap_input(x) for x in p_leaves]
+        wrapped = [b.clone() for b in bases]  # (the function may change its inputs in place)
         output = func(*tree_unflatten(wrapped, p_spec))
         aux = None
         if has_aux:
@@ -72,7 +77,7 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, has_aux: bool = False) -
             if not isinstance(o, Tensor):
                 raise RuntimeError("jvp(f, primals, tangents): Expected f(*primals) to return only tensors, got "  # noqa: TRY004 - PyTorch's exception type
                                    f"unsupported type {type(o)}")
-        us, gs = _linear_maps(out_leaves, wrapped)
+        us, gs = _linear_maps(out_leaves, bases)
         pushed = _push(us, gs, t_leaves, out_leaves)
     result = (tree_unflatten(out_leaves, out_spec), tree_unflatten(pushed, out_spec))
     if has_aux:
