@@ -7,10 +7,9 @@ raises or returns NaN, which warns "Error detected in <node>" with that stack in
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
-import sysconfig
-import traceback
 import warnings
 
 import numpy as np
@@ -18,10 +17,15 @@ import numpy as np
 from .graph import Node, anomaly_mode
 
 _GRADSH_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# frames of the interpreter's own library (runpy, doctest, code, ...) are not the user's
-_LIBRARY_DIRS = tuple(
-    os.path.abspath(p) for p in {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"]} if p
-)
+
+
+@functools.cache
+def _library_dirs() -> tuple[str, ...]:
+    """The interpreter's own library (runpy, doctest, code, ...): its frames are not the user's."""
+    import sysconfig  # only once anomaly mode records a stack: not at engine import
+
+    paths = sysconfig.get_paths()
+    return tuple(os.path.abspath(p) for p in {paths["stdlib"], paths["purelib"]} if p)
 _TRIGGER = " (Triggered internally at /__w/pytorch/pytorch/torch/csrc/autograd/python_anomaly_mode.cpp:{}.)"
 
 
@@ -35,11 +39,13 @@ def is_anomaly_check_nan_enabled() -> bool:
 
 def _user_frame(filename: str) -> bool:
     path = os.path.abspath(filename) if not filename.startswith("<") else filename
-    return not (path.startswith(_GRADSH_DIR) or path.startswith(_LIBRARY_DIRS))
+    return not path.startswith((_GRADSH_DIR, *_library_dirs()))
 
 
 def record_forward_stack(node: Node) -> None:
     """Called by Node.__init__ while anomaly mode is on."""
+    import traceback  # only in anomaly mode: not at engine import
+
     frames = [f for f in traceback.extract_stack(sys._getframe(2)) if _user_frame(f.filename)]
     node.metadata["traceback_"] = traceback.format_list(frames)
 
