@@ -265,3 +265,10 @@ def test_op_db_jvp_matches_torch(name: str, op_db_entries: dict) -> None:
     from forward_ad_opdb import entry_results
 
     assert entry_results(op_db_entries[name], torch_real, gtorch) == "PASS"
+
+
+def test_autograd_gradcheck_stays_the_function_after_every_facade_module_is_imported() -> None:
+    from gradsh.transcript.backend import load
+
+    load("gradsh.torch")  # what a session does: imports gradsh.torch.autograd.gradcheck among the rest
+    assert callable(gtorch.autograd.gradcheck)
