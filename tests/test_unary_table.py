@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from gradsh import torch
+from gradsh.engine.graph import FREED_SLOT, SavedTensor
 from gradsh.engine.ops import unary
 
 ROWS = sorted(cls.__name__ for cls in unary.UnaryNode.__subclasses__())
@@ -51,9 +52,9 @@ def test_rows_free_what_they_saved_after_backward() -> None:
     x = _input("exp", torch.float32)
     y = x.exp().sum()
     node = y.grad_fn.next_functions[0][0]
-    assert node.saved_value is not None
+    assert type(node.saved_value) is SavedTensor
     y.backward()
-    assert node.saved_value is None
+    assert node.saved_value is FREED_SLOT  # the saved tensor is dropped
     with pytest.raises(RuntimeError, match="backward through the graph a second time"):
         y.backward()
 

@@ -20,6 +20,10 @@ from .graph import FREED_MESSAGE, Node, SavedTensor, edge
 from .ops._core import attach, sum_to
 from .tensor import Tensor
 
+# set by torch.func (vmap's check) and forward AD while they are in use: called on every apply
+transform_hooks: list = []
+tangent_rules: list = []
+
 LEAF_MESSAGE = "a leaf Variable that requires grad has been used in an in-place operation."
 
 
@@ -27,11 +31,10 @@ class FunctionCtx:
     """What a ctx offers in forward (the node classes below inherit it)."""
 
     def save_for_backward(self, *tensors: Tensor | None) -> None:
-        for t in tensors:
+        for i, t in enumerate(tensors):
             if t is not None and not isinstance(t, Tensor):
                 raise TypeError(
-                    "save_for_backward can only save variables, but argument " f"{tensors.index(t)} is of type "
-                    f"{type(t).__name__}")
+                    f"save_for_backward can only save variables, but argument {i} is of type {type(t).__name__}")
         self._to_save = tensors
 
     def save_for_forward(self, *tensors: Tensor | None) -> None:
@@ -176,8 +179,16 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
         raise NotImplementedError("You must implement the jvp function for custom autograd.Function to use it with "
                                   "forward mode AD.")
 
+    @staticmethod
+    def vmap(info: Any, in_dims: Any, *args: Any) -> Any:
+        raise NotImplementedError("To use autograd.Function with vmap, you must either override the vmap staticmethod "
+                                  "or set generate_vmap_rule=True.")
+
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        if transform_hooks:  # torch.func / forward AD are watching (func.py, forward_ad.py)
+            for hook in transform_hooks:
+                hook(cls, args)
         ctx = cls._backward_cls()
         tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
@@ -194,6 +205,8 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
         outputs = list(output) if is_tuple else [output]
         inputs_by_id = {id(args[i]): args[i] for i in tensor_positions}
         dirty = {id(t) for t in ctx._dirty}
+        for t in ctx._dirty:  # marked dirty: one more version, as PyTorch counts it
+            t._vc[0] += 1
         non_diff = {id(t) for t in ctx._non_differentiable}
         for i, o in enumerate(outputs):
             if isinstance(o, Tensor) and id(o) in inputs_by_id and id(o) not in dirty:
@@ -230,7 +243,10 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
         elif ctx._to_save:
             ctx._saved = [t if t is None else SavedTensor(t) for t in ctx._to_save]
             ctx._to_save = ()
-        return tuple(outputs) if is_tuple else outputs[0]
+        result = tuple(outputs) if is_tuple else outputs[0]
+        if tangent_rules:  # forward AD is on: the Function's jvp gives its outputs' tangents
+            tangent_rules[0](cls, ctx, args, result)
+        return result
 
 
 def once_differentiable(fn: Callable) -> Callable:

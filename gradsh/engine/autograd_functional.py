@@ -178,6 +178,12 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
         raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your '
                              'function has more outputs than inputs, "forward-mode" tends to be more performant. '
                              'Otherwise, prefer to use "reverse-mode".')
+    if strategy == "forward-mode":
+        if create_graph:
+            raise NotImplementedError(
+                'torch.autograd.functional.jacobian: `create_graph=True` and `strategy="forward-mode"` are not '
+                'supported together (yet). Please either set `create_graph=False` or `strategy="reverse-mode"`.')
+        return _forward_jacobian(func, inputs, vectorize)
     with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
@@ -206,12 +212,35 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
     return _tuple_postprocess(jac, (is_outputs_tuple, is_inputs_tuple))
 
 
+_FORWARD_NEEDS_VECTORIZE = ("Computing Jacobian using forward-AD or forward-over-reverse Hessian isonly implemented "
+                            "for `vectorize=True`.")
+
+
+def _forward_jacobian(func: Callable, inputs: Any, vectorize: bool) -> Any:
+    """strategy="forward-mode": one Jacobian-vector product per input element (forward_ad.py)."""
+    from .forward_ad import jacobian_forward  # cycle: forward_ad imports the engine core this module sits beside
+
+    if not vectorize:
+        raise NotImplementedError(_FORWARD_NEEDS_VECTORIZE)
+    is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
+    is_outputs_tuple = isinstance(func(*inputs), tuple)
+    jac = jacobian_forward(lambda *xs: func(*xs), tuple(range(len(inputs))), False)(*inputs)
+    if not is_inputs_tuple:  # one input: one Jacobian per output
+        return tuple(j[0] for j in jac) if is_outputs_tuple else jac[0]
+    # several inputs: PyTorch's forward-mode path gives lists here, not tuples
+    if not is_outputs_tuple:
+        return list(jac)
+    return [list(j) for j in jac]
+
+
 def _zeros_like_shape(shape: tuple, like: Tensor) -> Tensor:
     return Tensor._wrap(np.zeros(shape, dtype=like.dtype.np), like.dtype)
 
 
 def hessian(func: Callable, inputs: Any, create_graph: bool = False, strict: bool = False, vectorize: bool = False,
             outer_jacobian_strategy: str = "reverse-mode") -> Any:
+    if outer_jacobian_strategy == "forward-mode" and not vectorize:
+        raise NotImplementedError(_FORWARD_NEEDS_VECTORIZE)
     is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hessian")
 
     def ensure_single_output_function(*inp: Tensor) -> Tensor:
@@ -333,7 +362,7 @@ def gradcheck(func: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1
     tupled = inputs if isinstance(inputs, tuple) else (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     diff_inputs = [t for t in tupled if isinstance(t, Tensor) and t.requires_grad]
     if not diff_inputs:
-        raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of the them "
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of them "
                          "have requires_grad=True.")
     for i, t in enumerate(tupled):
         if isinstance(t, Tensor) and t.requires_grad and t.dtype.name not in ("float64", "complex128"):
@@ -342,20 +371,46 @@ def gradcheck(func: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1
                           "or complex. ", UserWarning, stacklevel=2)
     outputs = _differentiable_outputs(func(*tupled))
     n_out = [o.numel() for o in outputs]
-    analytical = _analytical_jacobian(outputs, diff_inputs)
     input_index = [i for i, t in enumerate(tupled) if isinstance(t, Tensor) and t.requires_grad]
+    checks = []
+    if check_backward_ad:
+        checks.append(("Jacobian mismatch", _analytical_jacobian(outputs, diff_inputs)))
+    if check_forward_ad:
+        checks.append(("Jacobian computed with forward mode mismatch",
+                       _forward_mode_jacobian(func, tupled, diff_inputs, n_out)))
     for ii, x in enumerate(diff_inputs):
         numerical = _numerical_jacobian(func, tupled, x, eps, n_out)
-        for oi, out in enumerate(outputs):
-            num, ana = numerical[oi], analytical[oi][ii]
-            if not np.allclose(ana, num, rtol=rtol, atol=atol):
-                if not raise_exception:
-                    return False
-                msg = (f"Jacobian mismatch for output {oi} with respect to input {input_index[ii]},\n"
-                       f"numerical:{tensor_repr(_as_matrix_tensor(num, out))}\n"
-                       f"analytical:{tensor_repr(_as_matrix_tensor(ana, out))}\n")
-                raise GradcheckError(msg)
+        for title, analytical in checks:
+            for oi, out in enumerate(outputs):
+                num, ana = numerical[oi], analytical[oi][ii]
+                if not np.allclose(ana, num, rtol=rtol, atol=atol):
+                    if not raise_exception:
+                        return False
+                    msg = (f"{title} for output {oi} with respect to input {input_index[ii]},\n"
+                           f"numerical:{tensor_repr(_as_matrix_tensor(num, out))}\n"
+                           f"analytical:{tensor_repr(_as_matrix_tensor(ana, out))}\n")
+                    raise GradcheckError(msg)
     return True
+
+
+def _forward_mode_jacobian(func: Callable, inputs: tuple, diff_inputs: list, n_out: list[int]) -> list:
+    """[output][input] -> (input numel, output numel), one dual-tensor pass per input element (forward_ad.py)."""
+    from . import forward_ad  # cycle: forward_ad imports the engine core this module sits beside
+
+    res = [[np.zeros((x.numel(), n)) for x in diff_inputs] for n in n_out]
+    for ii, x in enumerate(diff_inputs):
+        for j in range(x.numel()):
+            basis = np.zeros(x.numel(), dtype=x.dtype.np)
+            basis[j] = 1
+            with forward_ad.dual_level():
+                dual = forward_ad.make_dual(x.detach(), Tensor._wrap(basis.reshape(x._data.shape), x.dtype))
+                args = tuple(dual if a is x else a for a in inputs)
+                outs = _differentiable_outputs(func(*args))
+                for oi, o in enumerate(outs):
+                    t = forward_ad.unpack_dual(o).tangent
+                    if t is not None:
+                        res[oi][ii][j, :] = np.asarray(t._data, dtype=np.float64).ravel()
+    return res
 
 
 def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps: float = 1e-6, atol: float = 1e-5,

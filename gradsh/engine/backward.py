@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from . import anomaly
 from . import hooks as hooks_mod
 from .grad_mode import _set_grad, state
-from .graph import FREED_MESSAGE, AccumulateGrad, Node, accumulator
+from .graph import FREED_MESSAGE, AccumulateGrad, Node, accumulator, anomaly_mode
 from .ops._core import wrap
 from .ops.inplace import copy_backwards
 from .tensor import Size, Tensor
@@ -25,7 +26,9 @@ def _no_graph_error(i: int) -> RuntimeError:
 
 
 def _grad_edge(t: Tensor) -> tuple:
-    """Where t's gradient arrives: its grad_fn's output, or its accumulator for a leaf."""
+    """Where t's gradient arrives: its grad_fn's output, or its accumulator for a leaf (or a GradientEdge)."""
+    if not isinstance(t, Tensor):  # a GradientEdge (torch.autograd.graph.get_gradient_edge)
+        return (t.node, t.output_nr)
     fn = t.grad_fn
     if fn is not None:
         return (fn, t._output_nr)
@@ -60,7 +63,7 @@ def make_grads(outputs: Sequence[Tensor], grads: Sequence[Any] | None) -> list:
 
 
 def _as_list(x: Any) -> list:
-    if isinstance(x, Tensor):
+    if isinstance(x, Tensor) or hasattr(x, "ownership_token"):  # a tensor, or one GradientEdge
         return [x]
     return list(x)
 
@@ -111,7 +114,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     if grad_outputs is not None:
         grad_outputs = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
     for t in ins:
-        if not t._rg:
+        if isinstance(t, Tensor) and not t._rg:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     for i, t in enumerate(outs):
         if not t._rg:
@@ -182,6 +185,32 @@ def _needed(roots: list, targets: list) -> set:
     return needed
 
 
+class GraphTask:
+    """One backward pass in progress, as hooks may ask about it (register_multi_grad_hook)."""
+
+    __slots__ = ("__weakref__", "deps", "needed", "roots")
+
+    def __init__(self, roots: list, deps: dict, needed: set | None) -> None:
+        self.roots = {fn for fn, _ in roots}
+        self.deps = deps
+        self.needed = needed
+
+    def will_execute(self, node: Node) -> bool:
+        """PyTorch's _will_engine_execute_node: the node is in this pass's graph and leads to an input asked for."""
+        if node not in self.deps and node not in self.roots:
+            return False
+        return self.needed is None or node in self.needed
+
+
+_tasks: list[GraphTask] = []
+
+
+def current_task() -> GraphTask:
+    if not _tasks:
+        raise RuntimeError("_current_graph_task_id can only be called from within a backward pass")
+    return _tasks[-1]
+
+
 def run(outputs: list, grads: list, retain_graph: bool, create_graph: bool, targets: list | None,
         accumulate: bool) -> dict:
     roots = [_grad_edge(t) for t in outputs]
@@ -204,6 +233,7 @@ def run(outputs: list, grads: list, retain_graph: bool, create_graph: bool, targ
     prev_grad = state.grad_enabled
     _set_grad(create_graph)
     heappop, heappush = heapq.heappop, heapq.heappush
+    _tasks.append(GraphTask(roots, deps, needed))
     try:
         while ready:
             node = heappop(ready)[1]
@@ -225,6 +255,7 @@ def run(outputs: list, grads: list, retain_graph: bool, create_graph: bool, targ
                 if left == 0 and nxt in buffers:
                     heappush(ready, (-nxt._seq, nxt))
     finally:
+        _tasks.pop()
         _set_grad(prev_grad)
     return capture_at
 
@@ -255,11 +286,17 @@ def _execute(node: Node, grads: list, retain_graph: bool, create_graph: bool, ca
             g = hooks_mod.run_hooks(extra.hooks, g)
             if (node, 0) in capture_at:
                 capture_at[(node, 0)] = g
+        node_hooks = hooks_mod.any_registered[0] and (node in hooks_mod.node_fn_prehooks or node in hooks_mod.node_posthooks)
+        if node_hooks:
+            g = _accumulator_prehooks(node, g)
         if accumulate and (targets is None or (node, 0) in capture_at):
             _accumulate(var, g, create_graph)
             if extra is not None and extra.post_acc_hooks:
                 for fn in list(extra.post_acc_hooks.values()):
                     fn(var)
+        if node_hooks:
+            for fn in list(hooks_mod.node_posthooks.get(node, {}).values()):
+                fn((), (g,))
         return ()
     if needed is not None and node not in needed:
         return ()
@@ -275,15 +312,50 @@ def _execute(node: Node, grads: list, retain_graph: bool, create_graph: bool, ca
             new = fn(tuple(grads))
             if new is not None:
                 grads = list(new)
-    outs = node.apply(grads)
+    if anomaly_mode[0]:
+        outs = _apply_watched(node, grads)
+    else:
+        outs = node.apply(grads)
     if hooks_mod.any_registered[0] and node in hooks_mod.node_posthooks:
         for fn in list(hooks_mod.node_posthooks[node].values()):
             new = fn(tuple(outs), tuple(grads))
             if new is not None:
+                if len(new) != len(outs):
+                    raise RuntimeError(
+                        f"hook '{getattr(fn, '__name__', type(fn).__name__)}' has returned an incorrect number of "
+                        f"values (got {len(new)}, but expected {len(outs)})")
                 outs = tuple(new)
+    if anomaly_mode[0] and anomaly_mode[1]:  # after the node's hooks, as PyTorch checks
+        _check_nan_watched(node, outs)
     if not retain_graph and node.saved:
         node.release()
     return outs
+
+
+def _apply_watched(node: Node, grads: list) -> tuple:
+    """Anomaly mode: a failing or NaN-making node warns where its forward ran, then the error goes on."""
+    try:
+        return node.apply(grads)
+    except Exception:
+        anomaly.failed(node)
+        raise
+
+
+def _check_nan_watched(node: Node, outs: tuple) -> None:
+    try:
+        anomaly.check_nan(node, outs)
+    except RuntimeError:
+        anomaly.failed(node)
+        raise
+
+
+def _accumulator_prehooks(node: Node, g: Tensor) -> Tensor:
+    """register_prehook on a leaf's AccumulateGrad: called with (grad,), may return a replacement."""
+    for fn in list(hooks_mod.node_fn_prehooks.get(node, {}).values()):
+        new = fn((g,))
+        if new is not None:
+            g = new[0]
+    return g
 
 
 def _tensor_prehooks(node: Node, grads: list) -> list:
@@ -291,7 +363,8 @@ def _tensor_prehooks(node: Node, grads: list) -> list:
     if table:
         grads = list(grads)
         for nr, hooks in table.items():
-            if hooks and nr < len(grads) and grads[nr] is not None:
+            if hooks and nr < len(grads):
+                # an output that got no gradient still calls its hooks, with None (as PyTorch does)
                 grads[nr] = hooks_mod.run_hooks(hooks, grads[nr])
     retains = hooks_mod.node_retains.get(node)
     if retains:

@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 _tensor_class: list = [None]
 
 _sequence = itertools.count()
+# the stack of saved_tensors_hooks (pack, unpack) pairs in force; autograd_graph.py manages it
+saved_tensor_hooks: list = []
+# anomaly mode: [enabled, check_nan] (anomaly.py); read by Node.__init__ and the backward pass
+anomaly_mode: list = [False, True]
+# saved outputs whose pack hook waits for the op to attach its node (ops/_core.attach flushes them)
+pending_output_packs: list = []
 NO_EDGE = (None, 0)
 
 FREED_MESSAGE = (
@@ -48,6 +54,10 @@ class Node:
         self.next_functions = next_functions
         self._seq = next(_sequence)
         self._freed = False
+        if anomaly_mode[0]:
+            from .anomaly import record_forward_stack  # cycle: anomaly imports graph
+
+            record_forward_stack(self)
 
     def name(self) -> str:
         return type(self).__name__
@@ -69,7 +79,8 @@ class Node:
         """
         self._freed = True
         for name in self.saved:
-            setattr(self, name, None)
+            if getattr(self, name) is not None:
+                setattr(self, name, FREED_SLOT)
 
     def register_hook(self, fn: Any) -> Any:
         from .hooks import register_node_hook  # cycle: hooks imports graph
@@ -88,7 +99,26 @@ class Node:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} object at {hex(id(self))}>"
 
+    def __getattr__(self, name: str) -> Any:
+        # only reached for names not found normally: PyTorch's `_saved_*` / `_raw_saved_*` attributes
+        if name.startswith(("_saved_", "_raw_saved_")):
+            from .autograd_graph import saved_attribute  # cycle: autograd_graph imports graph
 
+            return saved_attribute(self, name)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __dir__(self) -> list:
+        from .autograd_graph import saved_attribute_names  # cycle: autograd_graph imports graph
+
+        return sorted(set(super().__dir__()) | set(saved_attribute_names(self)))
+
+
+class _FreedSlot:
+    def __repr__(self) -> str:
+        return "<freed>"
+
+
+FREED_SLOT = _FreedSlot()
 _metadata: weakref.WeakKeyDictionary[Node, dict] = weakref.WeakKeyDictionary()
 _releasers: dict[tuple, Any] = {}
 
@@ -99,8 +129,9 @@ def _releaser(saved: tuple[str, ...]) -> Any:
     if fn is None:
         if not all(name.isidentifier() for name in saved):
             raise ValueError(f"saved names slots, got {saved!r}")
-        body = "".join(f"\n    self.{name} = None" for name in saved)
-        namespace: dict = {}
+        # a slot that held something keeps a marker, so `_saved_x` can tell "freed" from "never saved"
+        body = "".join(f"\n    if self.{name} is not None: self.{name} = FREED_SLOT" for name in saved)
+        namespace: dict = {"FREED_SLOT": FREED_SLOT}
         exec(f"def release(self):\n    self._freed = True{body}", namespace)  # noqa: S102 - names checked above
         fn = _releasers[saved] = namespace["release"]
         fn.__doc__ = Node.release.__doc__
@@ -173,9 +204,18 @@ def version_error(t: Tensor, saved_version: int, current: int, producer: Node | 
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace operation: "
         f"[{t.dtype.legacy_type} {sizes}]{where} is at version {current}; expected version {saved_version} "
-        "instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
-        "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+        + (_ANOMALY_HINT if anomaly_mode[0] else _HINT)
     )
+
+
+_HINT = (
+    "instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
+    "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+)
+_ANOMALY_HINT = (
+    "instead. Hint: the backtrace further above shows the operation that failed to compute its gradient. The "
+    "variable in question was changed in there or anywhere later. Good luck!"
+)
 
 
 class SavedTensor:
@@ -185,9 +225,10 @@ class SavedTensor:
     so the graph does not point back at its outputs.
     """
 
-    __slots__ = ("counter", "data", "dtype", "inference", "is_output", "rg", "tensor", "version")
+    __slots__ = ("counter", "data", "dtype", "hooks", "inference", "is_output", "rg", "tensor", "version")
 
     def __init__(self, t: Tensor, is_output: bool = False) -> None:
+        self.hooks = None
         self.counter = t._vc
         self.version = t._vc[0]
         self.is_output = is_output
@@ -199,6 +240,10 @@ class SavedTensor:
             self.rg = t._rg
         else:
             self.tensor = t
+        if saved_tensor_hooks:
+            from .autograd_graph import pack_saved  # cycle: autograd_graph imports graph
+
+            pack_saved(self, t)
 
     def _version_error(self, node: Node) -> Exception:
         current = self.counter[0]
@@ -212,11 +257,17 @@ class SavedTensor:
         """The saved values as a numpy array (for backward formulas that need no graph)."""
         if self.counter[0] != self.version:
             raise self._version_error(node)
+        if self.hooks is not None:
+            return self.unpack(node)._data
         return self.data if self.is_output else self.tensor._data
 
     def unpack(self, node: Node) -> Tensor:
         if self.counter[0] != self.version:
             raise self._version_error(node)
+        if self.hooks is not None:
+            from .autograd_graph import unpack_saved  # cycle: autograd_graph imports graph
+
+            return unpack_saved(self, node)
         if self.is_output:
             out = _tensor_class[0]._wrap(self.data, self.dtype)
             if self.rg and state.recording:

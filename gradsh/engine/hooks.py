@@ -36,6 +36,9 @@ class RemovableHandle:
         if table is not None:
             table.pop(self.id, None)
 
+    def __repr__(self) -> str:
+        return f"<torch.utils.hooks.RemovableHandle object at {hex(id(self))}>"
+
     def __enter__(self) -> Self:
         return self
 
@@ -94,6 +97,9 @@ def run_hooks(hooks: dict, grad: Any) -> Any:
     for fn in list(hooks.values()):
         new = fn(grad)
         if new is None:
+            continue
+        if grad is None:
+            grad = new
             continue
         name = getattr(fn, "__name__", type(fn).__name__)
         if new._data.shape != grad._data.shape:

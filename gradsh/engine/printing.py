@@ -199,7 +199,15 @@ def tensor_repr(t: Printable) -> str:
     autograd = t._autograd_suffix()
     if autograd:
         suffixes.append(autograd)
+    if tangent_of:  # a forward-AD level holds dual tensors (forward_ad.py)
+        tangent = tangent_of[0](t)
+        if tangent is not None:
+            suffixes.append(f"tangent={tangent}")
     return _add_suffixes(PREFIX + body, suffixes)
+
+
+# the tangent of a dual tensor, or None: set by forward_ad.py while dual tensors exist
+tangent_of: list = []
 
 
 def parameter_repr(t: Printable) -> str:

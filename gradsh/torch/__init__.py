@@ -9,6 +9,8 @@ from gradsh.engine import dtypes as _dtypes
 from gradsh.engine import methods as _methods  # noqa: F401 - completes Tensor
 from gradsh.engine import registry as _registry
 from gradsh.engine import unsupported as _unsupported
+from gradsh.engine.anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: F401
+from gradsh.engine.autograd_extras import is_inference  # noqa: F401
 from gradsh.engine.backward import backward as _backward  # noqa: F401
 from gradsh.engine.dtypes import (  # noqa: F401
     bfloat16,
@@ -78,8 +80,10 @@ def is_complex(t: Tensor) -> bool:
     return t.dtype.is_complex
 
 
-from . import autograd, nn, optim, serialization, utils  # noqa: F401
+from . import autograd, func, nn, optim, serialization, utils  # noqa: F401
 from .serialization import load, save  # noqa: F401
+
+vmap = func.vmap
 
 try:  # printing and random numbers come from their own engine modules
     from gradsh.engine.printing import set_printoptions  # noqa: F401

@@ -13,7 +13,7 @@ import numpy as np
 from .. import creation, dtypes
 from ..dtypes import bfloat16, round_bfloat16
 from ..grad_mode import state
-from ..graph import Node, SavedTensor, edge
+from ..graph import Node, SavedTensor, edge, pending_output_packs
 from ..tensor import Tensor
 
 wrap = Tensor._wrap
@@ -97,7 +97,15 @@ def attach(out: Tensor, node: Node, output_nr: int = 0) -> Tensor:
     out._grad_fn = node
     out._rg = True
     out._output_nr = output_nr
+    if pending_output_packs:
+        flush_output_packs(out)
     return out
+
+
+def flush_output_packs(out: Tensor) -> None:
+    from ..autograd_graph import flush_output_packs as flush  # cycle: autograd_graph imports tensor via ops
+
+    flush(out)
 
 
 def save(t: Any) -> Any:
@@ -147,6 +155,6 @@ def sum_to(g: Tensor, shape: tuple) -> Tensor:
 
 
 __all__ = [
-    "Node", "SavedTensor", "Tensor", "attach", "edge", "promote2", "result",
+    "Node", "SavedTensor", "Tensor", "attach", "edge", "flush_output_packs", "promote2", "result",
     "save", "save_output", "state", "sum_to", "to_tensor", "unpack", "wrap",
 ]

@@ -151,10 +151,13 @@ def _advanced(x: Tensor, key: tuple) -> Tensor:
 class EmbedBackward0(Node):
     """Gradient of `embed`: the part of the gradient at the embedded places."""
 
-    __slots__ = ("key",)
+    __slots__ = ("flat", "key")
 
     def apply(self, grads: list) -> tuple:
-        return (getitem(grads[0], self.key),)
+        g = grads[0]
+        if self.flat:  # embed_by_view's key holds positions in the flattened base
+            g = g.reshape(-1)
+        return (getitem(g, self.key),)
 
 
 def embed(g: Tensor, shape: tuple, key: Any) -> Tensor:
@@ -168,6 +171,7 @@ def embed(g: Tensor, shape: tuple, key: Any) -> Tensor:
     if state.recording and g._rg:
         node = EmbedBackward0((edge(g),))
         node.key = key
+        node.flat = False
         attach(out, node)
     return out
 
@@ -183,8 +187,7 @@ def embed_by_view(g: Tensor, base_shape: tuple, view_fn: Callable) -> Tensor:
     if state.recording and g._rg:
         node = EmbedBackward0((edge(g),))
         node.key = (idx,)
-        flat = g.reshape(-1)
-        del flat
+        node.flat = True
         attach(out, node)
     return out
 

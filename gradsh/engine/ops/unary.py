@@ -17,10 +17,10 @@ import numpy as np
 
 from .. import dtypes
 from ..grad_mode import state
-from ..graph import Node, SavedTensor, edge
+from ..graph import Node, SavedTensor, edge, pending_output_packs
 from ..registry import DIRECT, op
 from ..tensor import Tensor
-from ._core import result, save, save_output
+from ._core import flush_output_packs, result, save, save_output
 from .formula import NUMPY_DTYPES, NUMPY_MATH, TENSOR_MATH, evaluate
 
 INPUT = "input"
@@ -99,6 +99,7 @@ def unary(
     node_cls = type(node, (UnaryNode,), {"__slots__": (), "formula": staticmethod(grad), "__module__": __name__})
     if saves is None:
         node_cls.saved = ()
+    node_cls.saves_result = saves is RESULT  # its `_saved_result` (else `_saved_self`), as PyTorch names it
 
     if keeps_dtype:
         def forward(input: Tensor) -> Tensor:
@@ -137,6 +138,8 @@ def _record(x: Tensor, out: Tensor, node_cls: type, saves: str | None) -> Tensor
             node.saved_value = None
         out._grad_fn = node  # attach(), inlined on this hot path (a fresh result: output 0)
         out._rg = True
+        if pending_output_packs:
+            flush_output_packs(out)
     return out
 
 
