@@ -458,6 +458,26 @@ case("view_of_view_inplace", _view_of_view, (3, 4))
 case("view_returned_after_inplace", _view_returned, (3, 4), (4,))
 case("view_read_after_base_inplace", _base_changed_view_read, (3, 4))
 
+# ----- statistics, sorting, shapes and scatter (issue 10, structural half) -------------------------------
+case("aminmax_dim", lambda T, x: T.aminmax(x, dim=1), (3, 4))
+case("aminmax_all", lambda T, x: T.aminmax(x), (3, 4))
+case("median_all", lambda T, x: T.median(x), (3, 5))
+case("median_dim", lambda T, x: T.median(x, 1).values, (3, 5))
+case("nanmedian_dim", lambda T, x: T.nanmedian(x, 0, keepdim=True).values, (4, 3))
+case("mode_dim", lambda T, x: T.mode(x, 1).values, (3, 4))
+case("nansum_dim", lambda T, x: T.nansum(x, 1), (3, 4), gradgrad=True)
+case("nanmean_all", lambda T, x: T.nanmean(x), (3, 4), gradgrad=True)
+case("var_mean_dim", lambda T, x: T.var_mean(x, 1), (3, 4), gradgrad=True)
+case("std_mean_all", lambda T, x: T.std_mean(x), (3, 4))
+case("cov_rows", lambda T, x: T.cov(x), (3, 5), gradgrad=True)
+case("corrcoef_rows", lambda T, x: T.corrcoef(x), (3, 5))
+case("cumprod_dim", lambda T, x: T.cumprod(x, 1), (3, 4), gradgrad=True)
+case("cumprod_zero", lambda T, x: T.cumprod(x * T.tensor([1.0, 0.0, 1.0], dtype=x.dtype), 0), (3,))
+case("cummax_dim", lambda T, x: T.cummax(x, 1).values, (3, 4))
+case("cummin_dim", lambda T, x: T.cummin(x, 0).values, (3, 4))
+case("logcumsumexp_dim", lambda T, x: T.logcumsumexp(x, 1), (3, 4))
+case("diff_prepend", lambda T, x, p: T.diff(x, n=2, dim=1, prepend=p), (3, 4), (3, 1), gradgrad=True)
+
 assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 
 

@@ -1,0 +1,70 @@
+"""Non-differentiable results of the structural op families (statistics, sorting, shapes, scatter) against
+real PyTorch: integer and bool outputs, indices, tuples, exact equality. The differentiable ones run in
+op_cases.py (gradcheck and parity)."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+
+from gradsh import torch as gtorch
+
+torch_real = pytest.importorskip("torch")
+if not hasattr(torch_real, "_C"):
+    pytest.skip("`import torch` does not give real PyTorch", allow_module_level=True)
+
+pytestmark = pytest.mark.parity
+
+RNG = np.random.default_rng(7)
+FLOATS = np.round(RNG.uniform(-3, 3, (4, 6)), 1)  # rounded: ties and repeats on purpose
+INTS = RNG.integers(0, 5, (4, 6))
+WITH_NAN = np.where(RNG.uniform(size=(4, 6)) < 0.2, np.nan, FLOATS)
+
+CALLS: dict[str, Any] = {
+    "all_dim": lambda T: T.all(T.tensor(INTS) > 0, 1),
+    "any_all": lambda T: T.any(T.tensor(INTS) > 3),
+    "all_uint8": lambda T: T.tensor(INTS, dtype=T.uint8).all(0),
+    "count_nonzero_dim": lambda T: T.count_nonzero(T.tensor(INTS), dim=(0, 1)),
+    "median_nan": lambda T: T.median(T.tensor(WITH_NAN), 1),
+    "nanmedian_nan": lambda T: T.nanmedian(T.tensor(WITH_NAN), 1),
+    "nanmedian_all": lambda T: T.nanmedian(T.tensor(WITH_NAN)),
+    "mode_ties": lambda T: T.mode(T.tensor(INTS), 1),
+    "nansum_int": lambda T: T.nansum(T.tensor(INTS)),
+    "unique_all": lambda T: T.unique(T.tensor(INTS), return_inverse=True, return_counts=True),
+    "unique_dim": lambda T: T.unique(T.tensor(INTS % 2), dim=1),
+    "unique_consecutive": lambda T: T.unique_consecutive(T.tensor([1, 1, 2, 2, 3, 1, 1]), return_counts=True,
+                                                         return_inverse=True),
+    "histc": lambda T: T.histc(T.tensor(FLOATS, dtype=T.float32), bins=5),
+    "histc_range": lambda T: T.histc(T.tensor(FLOATS), bins=4, min=-1, max=1),
+    "bincount": lambda T: T.bincount(T.tensor(INTS[0]), minlength=7),
+    "bincount_weights": lambda T: T.bincount(T.tensor(INTS[0]), T.tensor(FLOATS[0], dtype=T.float32)),
+    "cummax_ties_nan": lambda T: T.cummax(T.tensor([1.0, 3, 3, 2, np.nan, 5, np.nan]), 0),
+    "cummin_int": lambda T: T.cummin(T.tensor(INTS), 1),
+    "cumprod_int": lambda T: T.cumprod(T.tensor(INTS), 0),
+    "diff_bool": lambda T: T.diff(T.tensor(INTS) > 2, dim=0),
+    "aminmax_int": lambda T: T.aminmax(T.tensor(INTS), dim=0, keepdim=True),
+}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (tuple, list)):
+        return [type(value).__name__ if type(value).__name__ not in ("tuple", "list") else "seq",
+                [_plain(v) for v in value]]
+    if hasattr(value, "numpy"):
+        return (str(value.dtype), tuple(value.shape), value.detach().numpy().tolist())
+    return value
+
+
+def _call(T: Any, name: str) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _plain(CALLS[name](T))
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_matches_pytorch(name: str) -> None:
+    expected, got = _call(torch_real, name), _call(gtorch, name)
+    assert repr(got) == repr(expected)  # repr: NaN equal to NaN, exact otherwise
