@@ -478,6 +478,11 @@ case("cummin_dim", lambda T, x: T.cummin(x, 0).values, (3, 4))
 case("logcumsumexp_dim", lambda T, x: T.logcumsumexp(x, 1), (3, 4))
 case("diff_prepend", lambda T, x, p: T.diff(x, n=2, dim=1, prepend=p), (3, 4), (3, 1), gradgrad=True)
 
+case("sort_values", lambda T, x: T.sort(x, 1).values, (3, 4), gradgrad=True)
+case("sort_descending_stable", lambda T, x: T.sort(x, dim=0, descending=True, stable=True)[0], (3, 4))
+case("msort_values", lambda T, x: T.msort(x), (3, 4))
+case("kthvalue_dim", lambda T, x: T.kthvalue(x, 2, 0, keepdim=True).values, (3, 4))
+
 assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 
 

@@ -22,6 +22,7 @@ RNG = np.random.default_rng(7)
 FLOATS = np.round(RNG.uniform(-3, 3, (4, 6)), 1)  # rounded: ties and repeats on purpose
 INTS = RNG.integers(0, 5, (4, 6))
 WITH_NAN = np.where(RNG.uniform(size=(4, 6)) < 0.2, np.nan, FLOATS)
+DISTINCT = RNG.uniform(-3, 3, (4, 6))  # where the index among equal values is PyTorch's quickselect's choice
 
 CALLS: dict[str, Any] = {
     "all_dim": lambda T: T.all(T.tensor(INTS) > 0, 1),
@@ -45,6 +46,15 @@ CALLS: dict[str, Any] = {
     "cummin_int": lambda T: T.cummin(T.tensor(INTS), 1),
     "cumprod_int": lambda T: T.cumprod(T.tensor(INTS), 0),
     "diff_bool": lambda T: T.diff(T.tensor(INTS) > 2, dim=0),
+    "sort_nan_descending": lambda T: T.sort(T.tensor(WITH_NAN), descending=True),
+    "sort_ties_stable": lambda T: T.sort(T.tensor(INTS), dim=0, stable=True),
+    "argsort_ties": lambda T: T.argsort(T.tensor(INTS), dim=1, descending=True),
+    "kthvalue_distinct": lambda T: T.kthvalue(T.tensor(DISTINCT), 5, 1),
+    "searchsorted_rows": lambda T: T.searchsorted(T.sort(T.tensor(FLOATS)).values, T.tensor(FLOATS[:, :2]),
+                                                  right=True),
+    "searchsorted_scalar": lambda T: T.searchsorted(T.tensor([1.0, 2.0, 2.0, 5.0]), 2.0, side="right"),
+    "searchsorted_sorter": lambda T: T.searchsorted(T.tensor([3, 1, 2]), T.tensor([2]), sorter=T.tensor([1, 2, 0])),
+    "bucketize_int32": lambda T: T.bucketize(T.tensor(FLOATS), T.tensor([-1.0, 0.0, 1.0]), out_int32=True),
     "aminmax_int": lambda T: T.aminmax(T.tensor(INTS), dim=0, keepdim=True),
 }
 
