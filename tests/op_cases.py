@@ -483,6 +483,37 @@ case("sort_descending_stable", lambda T, x: T.sort(x, dim=0, descending=True, st
 case("msort_values", lambda T, x: T.msort(x), (3, 4))
 case("kthvalue_dim", lambda T, x: T.kthvalue(x, 2, 0, keepdim=True).values, (3, 4))
 
+case("flip_dims", lambda T, x: T.flip(x, (0, -1)), (2, 3, 4), gradgrad=True)
+case("fliplr_flipud", lambda T, x: T.fliplr(x) * T.flipud(x), (3, 3))
+case("roll_dims", lambda T, x: T.roll(x, (1, -2), (0, 1)), (3, 4), gradgrad=True)
+case("roll_flat", lambda T, x: T.roll(x, 5), (3, 4))
+case("rot90_k", lambda T, x: T.rot90(x, 3, (1, 0)), (2, 3))
+case("tile_dims", lambda T, x: T.tile(x, (2, 1, 2)), (2, 3))
+case("tril_triu", lambda T, x: T.tril(x, -1) + T.triu(x, 1), (3, 4), gradgrad=True)
+case("diag_embed_offset", lambda T, x: T.diag_embed(x, 1, 0, 2), (2, 3), gradgrad=True)
+case("diag_vector_matrix", lambda T, x, m: T.diag(x, -1).sum() + T.diag(m, 1), (3,), (3, 4))
+case("diagflat_matrix", lambda T, x: T.diagflat(x, 1), (2, 2))
+case("copy_forms", lambda T, x: T.transpose_copy(x, 0, 1) + T.permute_copy(x, (1, 0)) + T.t_copy(x)
+     + T.unsqueeze_copy(x, 0)[0] + T.expand_copy(x[:, :1], (3, 3)) + T.narrow_copy(T.alias_copy(x), 1, 1, 2).sum(),
+     (3, 3), gradgrad=True)
+case("split_copy_forms", lambda T, x: T.unbind_copy(x, 1)[0] * T.split_with_sizes_copy(x, [1, 2], 1)[1].sum(1),
+     (2, 3))
+case("as_strided_overlap", lambda T, x: T.as_strided(x, (3, 3), (1, 2), 1), (4, 3), gradgrad=True)
+case("unfold_windows", lambda T, x: x.unfold(1, 3, 2), (2, 7), gradgrad=True)
+case("stack_family", lambda T, a, b: T.hstack([a, b]).sum() + T.vstack([a, b]) + T.dstack([a, b]).sum()
+     + T.column_stack([a, b]).sum(), (3,), (3,))
+case("split_family", lambda T, x: T.tensor_split(x, 3, 1)[2] * T.hsplit(x, [1, 3])[1]
+     + T.vsplit(x, 2)[1].sum(), (4, 5))
+case("meshgrid_xy", lambda T, a, b: T.meshgrid(a, b, indexing="xy"), (3,), (2,))
+case("broadcast_family", lambda T, a, b: T.broadcast_tensors(a, b)[0] * T.broadcast_to(b, (2, 3)), (2, 1), (3,))
+case("atleast_ravel", lambda T, a: T.atleast_3d(a).ravel() * T.atleast_2d(a).ravel(), (4,))
+case("block_diag_mixed", lambda T, a, b, c: T.block_diag(a, b, c), (2, 3), (2,), ())
+case("cartesian_combinations", lambda T, a: T.cartesian_prod(a, a).sum(0) + T.combinations(a, 2).sum(0), (3,))
+case("unsafe_split_chunk", lambda T, x: T.unsafe_split(x, 2)[1] * T.unsafe_chunk(x, 2)[0], (4, 3))
+case("scatter_into_views", lambda T, x, r, d: T.select_scatter(x, r, 0, 1) * T.slice_scatter(x, x[:2], 0, 1)
+     + T.diagonal_scatter(x, d, 1), (3, 3), (3,), (2,), gradgrad=True)
+case("mH_and_H", lambda T, x: x.mH @ x.H.T, (2, 3))
+
 assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 
 

@@ -55,8 +55,27 @@ CALLS: dict[str, Any] = {
     "searchsorted_scalar": lambda T: T.searchsorted(T.tensor([1.0, 2.0, 2.0, 5.0]), 2.0, side="right"),
     "searchsorted_sorter": lambda T: T.searchsorted(T.tensor([3, 1, 2]), T.tensor([2]), sorter=T.tensor([1, 2, 0])),
     "bucketize_int32": lambda T: T.bucketize(T.tensor(FLOATS), T.tensor([-1.0, 0.0, 1.0]), out_int32=True),
+    "flip_int": lambda T: T.flip(T.tensor(INTS), (0, 1)),
+    "roll_bool": lambda T: T.roll(T.tensor(INTS) > 2, 2, 1),
+    "tril_int": lambda T: T.tril(T.tensor(INTS), 1),
+    "triu_inplace": lambda T: T.tensor(FLOATS).triu_(-1),
+    "unfold_is_view": lambda T: _after_base_change(T, lambda x: x.unfold(0, 3, 2)),
+    "as_strided_is_view": lambda T: _after_base_change(T, lambda x: T.as_strided(x, (2, 2), (1, 2), 1)),
+    "broadcast_shapes": lambda T: T.broadcast_shapes((2, 1), (3,), 1),
+    "tensor_split_tensor": lambda T: T.tensor_split(T.tensor(INTS), T.tensor([1, 4]), 1),
+    "error_fliplr_1d": lambda T: T.fliplr(T.tensor([1.0, 2.0])),
+    "error_rot90_dims": lambda T: T.rot90(T.tensor(FLOATS), 1, (0, 0)),
+    "error_hsplit_sections": lambda T: T.hsplit(T.tensor(FLOATS), 4),
+    "error_unfold_size": lambda T: T.tensor(FLOATS).unfold(0, 9, 1),
     "aminmax_int": lambda T: T.aminmax(T.tensor(INTS), dim=0, keepdim=True),
 }
+
+
+def _after_base_change(T: Any, view: Any) -> Any:
+    base = T.arange(7.0)
+    seen = view(base)
+    base.mul_(10)  # a view sees the change
+    return seen
 
 
 def _plain(value: Any) -> Any:
@@ -71,7 +90,10 @@ def _plain(value: Any) -> Any:
 def _call(T: Any, name: str) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _plain(CALLS[name](T))
+        try:
+            return _plain(CALLS[name](T))
+        except Exception as e:  # noqa: BLE001 - the same exception type and first line as PyTorch's
+            return type(e).__name__, str(e).splitlines()[0]
 
 
 @pytest.mark.parametrize("name", sorted(CALLS))

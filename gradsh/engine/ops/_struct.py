@@ -114,6 +114,16 @@ def gather_by_map(x: Tensor, source: np.ndarray, name: str) -> Tensor:
     return out
 
 
+def scatter_to_view(g: Tensor, base_shape: tuple, view_fn: Callable) -> Tensor:
+    """Zeros of the base's shape with g added where `view_fn` takes its elements (overlaps accumulate)."""
+    from ..grad_mode import no_grad  # cycle: grad_mode is imported by the ops this module serves
+
+    size = int(np.prod(base_shape, dtype=np.int64))
+    with no_grad():
+        where = view_fn(long(np.arange(size).reshape(base_shape)))._data.reshape(-1)
+    return embed(g.reshape(-1), (size,), (where,)).reshape(base_shape)
+
+
 def mapped(x: Tensor, fn: Callable[[np.ndarray], np.ndarray], name: str) -> Tensor:
     """Apply a numpy element-moving function `fn` to x through its position map."""
     return gather_by_map(x, fn(positions(x._data.shape)), name)
