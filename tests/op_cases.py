@@ -514,6 +514,33 @@ case("scatter_into_views", lambda T, x, r, d: T.select_scatter(x, r, 0, 1) * T.s
      + T.diagonal_scatter(x, d, 1), (3, 3), (3,), (2,), gradgrad=True)
 case("mH_and_H", lambda T, x: x.mH @ x.H.T, (2, 3))
 
+case("scatter_reduce_sum_mean", lambda T, x, s: x.scatter_reduce(0, T.tensor([[0, 1, 0], [2, 0, 0]]), s, "sum")
+     * x.scatter_reduce(0, T.tensor([[0, 1, 0], [2, 0, 0]]), s, "mean", include_self=False), (3, 3), (2, 3),
+     gradgrad=True)
+case("scatter_reduce_prod", lambda T, x, s: T.scatter_reduce(x, 1, T.tensor([[0, 0], [1, 1]]), s, "prod"),
+     (2, 3), (2, 2), low=0.5, high=2.0, gradgrad=True)
+case("scatter_reduce_amax", lambda T, x, s: T.scatter_reduce(x, 0, T.tensor([0, 0, 2]), s, "amax"), (3,), (3,))
+case("scatter_reduce_amin_excl", lambda T, x, s: T.scatter_reduce(x, 0, T.tensor([1, 1, 2]), s, "amin",
+                                                                  include_self=False), (4,), (3,))
+case("index_reduce_mean", lambda T, x, s: T.index_reduce(x, 1, T.tensor([0, 2, 0]), s, "mean"), (2, 3), (2, 3),
+     gradgrad=True)
+case("index_reduce_prod_excl", lambda T, x, s: x.index_reduce(0, T.tensor([1, 1]), s, "prod", include_self=False),
+     (3, 2), (2, 2), low=0.5, high=2.0)
+case("index_copy_fill", lambda T, x, s, v: T.index_copy(x, 0, T.tensor([2, 0]), s).index_fill(1, T.tensor([1]), v[0]),
+     (3, 2), (2, 2), (1,), gradgrad=True)
+case("index_put_accumulate", lambda T, x, v: T.index_put(x, (T.tensor([0, 0, 2]), T.tensor([1, 1, 0])), v,
+                                                         accumulate=True), (3, 2), (3,), gradgrad=True)
+case("index_put_broadcast", lambda T, x, v: x.index_put((T.tensor([[0], [2]]),), v), (3, 2), (2,))
+case("take_put", lambda T, x, s: T.take(x, T.tensor([[5, 0], [-1, 5]])) + T.put(x, T.tensor([1, 1, 4]), s,
+                                                                                  accumulate=True)[0, :2],
+     (2, 3), (3,), gradgrad=True)
+case("take_along_dim_broadcast", lambda T, x: T.take_along_dim(x, T.tensor([[0], [2]]), 1) * T.take_along_dim(
+    x, T.tensor([4, 0])), (2, 3), gradgrad=True)
+case("masked_scatter_broadcast", lambda T, x, s: T.masked_scatter(x, T.tensor([[True, False], [False, True]]), s),
+     (2,), (3, 2), gradgrad=True)
+case("masked_select_scatter_add", lambda T, x, s: T.masked_select(x, x > 0).sum()
+     + T.scatter_add(x, 0, T.tensor([[1, 0]]), s), (2, 2), (1, 2), gradgrad=True)
+
 assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 
 

@@ -67,6 +67,18 @@ CALLS: dict[str, Any] = {
     "error_rot90_dims": lambda T: T.rot90(T.tensor(FLOATS), 1, (0, 0)),
     "error_hsplit_sections": lambda T: T.hsplit(T.tensor(FLOATS), 4),
     "error_unfold_size": lambda T: T.tensor(FLOATS).unfold(0, 9, 1),
+    "scatter_reduce_int_mean": lambda T: T.tensor([-5, 7, 9]).scatter_reduce(0, T.tensor([0, 0]), T.tensor([-2, -3]),
+                                                                             "mean"),
+    "scatter_reduce_amax_excl": lambda T: T.tensor(INTS).scatter_reduce(1, T.tensor(INTS[:, :3] % 6), T.tensor(INTS),
+                                                                        "amax", include_self=False),
+    "index_reduce_bool": lambda T: (T.tensor(INTS) > 2).index_reduce(0, T.tensor([1, 3]), T.tensor(INTS[:2]) > 1,
+                                                                      "amin"),
+    "index_fill_negative": lambda T: T.tensor(INTS).index_fill(1, T.tensor([-1, 0]), -7),
+    "index_put_bool_mask": lambda T: T.tensor(INTS).index_put((T.tensor(INTS) > 2,), T.tensor(0)),
+    "put_inplace": lambda T: T.tensor(INTS).put_(T.tensor([0, 23]), T.tensor([9, 9])),
+    "masked_scatter_inplace": lambda T: T.tensor(INTS).masked_scatter_(T.tensor(INTS) > 3, T.tensor(INTS) * 100),
+    "error_take_range": lambda T: T.take(T.tensor(FLOATS), T.tensor([24])),
+    "error_index_copy_range": lambda T: T.tensor(FLOATS).index_copy(0, T.tensor([4]), T.tensor(FLOATS[:1])),
     "aminmax_int": lambda T: T.aminmax(T.tensor(INTS), dim=0, keepdim=True),
 }
 

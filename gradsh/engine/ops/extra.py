@@ -202,11 +202,6 @@ def scatter_(x: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any 
     return apply_inplace(x, op, *extra)
 
 
-@op("scatter_add")
-def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
-    return scatter(input, dim, index, src, reduce="add")
-
-
 class IndexAddBackward0(Node):
     __slots__ = ("alpha", "dim", "index", "src_meta")
 
@@ -253,5 +248,4 @@ op("index_add", out=True, inplace=index_add_)(index_add)
 
 __all__ = [
     "allclose", "cumsum", "erf", "index_add", "index_add_", "isclose", "logsumexp", "scatter", "scatter_",
-    "scatter_add",
 ]
