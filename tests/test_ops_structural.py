@@ -79,6 +79,15 @@ CALLS: dict[str, Any] = {
     "masked_scatter_inplace": lambda T: T.tensor(INTS).masked_scatter_(T.tensor(INTS) > 3, T.tensor(INTS) * 100),
     "error_take_range": lambda T: T.take(T.tensor(FLOATS), T.tensor([24])),
     "error_index_copy_range": lambda T: T.tensor(FLOATS).index_copy(0, T.tensor([4]), T.tensor(FLOATS[:1])),
+    "quantile_nan": lambda T: T.quantile(T.tensor(WITH_NAN), T.tensor([0.1, 0.5, 1.0], dtype=T.float64), dim=1),
+    "nanquantile_interpolations": lambda T: [T.nanquantile(T.tensor(WITH_NAN), 0.4, dim=0, interpolation=m)
+                                             for m in ("lower", "higher", "midpoint", "nearest")],  # linear: FMA
+    "error_quantile_q": lambda T: T.quantile(T.tensor(FLOATS), 1.5),
+    "histogram_bins": lambda T: T.histogram(T.tensor(FLOATS, dtype=T.float32), 7),
+    "histogram_weighted_density": lambda T: T.histogram(T.tensor(FLOATS), T.tensor([-3.0, -1.0, 0.0, 2.5],
+                                                                                   dtype=T.float64),
+                                                        weight=T.tensor(DISTINCT), density=True),
+    "error_histogram_bins_dtype": lambda T: T.histogram(T.tensor(FLOATS), T.tensor([-3.0, 0.0, 2.5])),
     "aminmax_int": lambda T: T.aminmax(T.tensor(INTS), dim=0, keepdim=True),
 }
 

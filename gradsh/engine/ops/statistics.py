@@ -13,8 +13,9 @@ import numpy as np
 from .. import dtypes
 from ..registry import op
 from ..tensor import Tensor
-from ._core import result
+from ._core import result, sum_to
 from ._struct import long, needs_grad, record, wrap_dim
+from .aten import div_scalar, mul_scalar
 from .indexing import _gather_key, embed
 from .joining import cat
 from .reduction import _dims, _restore, _var, return_type
@@ -575,3 +576,253 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
         hi, lo = x.narrow(d, 1, length - 1), x.narrow(d, 0, length - 1)
         x = hi.logical_xor(lo) if x.dtype is dtypes.bool_ else hi - lo
     return x
+
+
+# ----- quantile / nanquantile ---------------------------------------------------------------------
+
+def _quantile(x: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str, ignore_nan: bool) -> Tensor:
+    name = "nanquantile" if ignore_nan else "quantile"
+    if not x.dtype.is_floating_point or x.dtype not in (dtypes.float32, dtypes.float64):
+        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    scalar_q = not isinstance(q, Tensor)
+    qs = np.asarray([q] if scalar_q else q._data, dtype=np.float64).reshape(-1)
+    if not scalar_q:
+        if q._data.ndim > 1:
+            raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+        if q.dtype is not x.dtype:
+            raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+    if ((qs < 0) | (qs > 1)).any():
+        what = "q values" if not scalar_q else "q"
+        raise RuntimeError(f"{name}() {what} must be in the range [0, 1]" + ("" if not scalar_q else
+                                                                              f" but got {float(qs[0])}"))
+    if interpolation not in ("linear", "lower", "higher", "midpoint", "nearest"):
+        raise RuntimeError(
+            f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest. Got {interpolation}")
+    shape = x._data.shape
+    if dim is None:
+        data, d = x._data.reshape(-1), 0
+        out_shape = (1,) * len(shape) if keepdim else ()
+    else:
+        d = wrap_dim(dim, x._data.ndim)
+        data = x._data if x._data.ndim else x._data.reshape(1)
+        out_shape = tuple(1 if i == d else s for i, s in enumerate(shape)) if keepdim else \
+            tuple(s for i, s in enumerate(shape) if i != d)
+    moved = np.moveaxis(data, d, -1).astype(np.float64)
+    n = moved.shape[-1]
+    order = np.argsort(moved, axis=-1, kind="stable")  # NaN last
+    ordered = np.take_along_axis(moved, order, axis=-1)
+    nans = np.isnan(moved).sum(axis=-1, keepdims=True)
+    valid = n - nans if ignore_nan else np.full(nans.shape, n)
+    ranks = qs * np.maximum(valid - 1, 0)  # (..., nq)
+    if interpolation == "nearest":
+        ranks = np.round(ranks)
+    lower = np.floor(ranks).astype(np.int64)
+    upper = np.minimum(np.ceil(ranks).astype(np.int64), np.maximum(valid - 1, 0))
+    if interpolation == "lower":
+        upper = lower
+    elif interpolation == "higher":
+        lower = upper
+    weight = {"linear": ranks - lower, "midpoint": np.where(upper > lower, 0.5, 0.0)}.get(interpolation,
+                                                                                        np.zeros(ranks.shape))
+    if n == 0:
+        values = np.full(moved.shape[:-1] + (qs.size,), np.nan)
+        lower = upper = np.zeros(values.shape, np.int64)
+    else:
+        below = np.take_along_axis(ordered, lower, axis=-1)
+        above = np.take_along_axis(ordered, upper, axis=-1)
+        # PyTorch's lerp: from the nearer end, so a weight of 1 gives `above` exactly
+        values = np.where(weight < 0.5, below + weight * (above - below), above - (above - below) * (1 - weight))
+        broken = (valid == 0) if ignore_nan else (nans > 0)
+        values = np.where(broken, np.nan, values)
+    # values: (..., nq) -> (nq, out_shape)
+    values = np.moveaxis(values, -1, 0).reshape((qs.size, *out_shape))
+    out = result(values[0] if scalar_q else values, x.dtype)
+    if needs_grad(x) and n:
+        src_lo = np.take_along_axis(order, lower, axis=-1)
+        src_hi = np.take_along_axis(order, upper, axis=-1)
+
+        def backward(grads: list) -> tuple:
+            g = grads[0]
+            gq = g.reshape(qs.size, -1) if not scalar_q else g.reshape(1, -1)
+            g_moved = Tensor._wrap(np.zeros(moved.shape, x._data.dtype), x.dtype)
+            rows = int(np.prod(moved.shape[:-1], dtype=np.int64))
+            gm = g_moved.reshape(rows, n)
+            w = Tensor._wrap(np.moveaxis(weight, -1, 0).reshape(qs.size, rows).astype(x._data.dtype), x.dtype)
+            lo = np.moveaxis(src_lo, -1, 0).reshape(qs.size, rows)
+            hi = np.moveaxis(src_hi, -1, 0).reshape(qs.size, rows)
+            row_ids = np.broadcast_to(np.arange(rows), lo.shape)
+            total = gm + embed(gq * (1 - w), (rows, n), (row_ids, lo)) + embed(gq * w, (rows, n), (row_ids, hi))
+            total = total.reshape(moved.shape)
+            back = total.movedim(-1, d) if dim is not None and x._data.ndim else total
+            return (back.reshape(shape),)
+
+        record(out, "SqueezeBackward4", (x,), backward)
+    return out
+
+
+@op("quantile", out=True)
+def quantile(input: Tensor, q: Any, dim: Any = None, keepdim: bool = False, *,
+             interpolation: str = "linear") -> Tensor:
+    return _quantile(input, q, dim, keepdim, interpolation, False)
+
+
+@op("nanquantile", out=True)
+def nanquantile(input: Tensor, q: Any, dim: Any = None, keepdim: bool = False, *,
+                interpolation: str = "linear") -> Tensor:
+    return _quantile(input, q, dim, keepdim, interpolation, True)
+
+
+# ----- histogram / trapezoid / dist / renorm ------------------------------------------------------
+
+_histogram_type = type("histogram", (tuple,), {
+    "__slots__": (), "hist": property(lambda s: s[0]), "bin_edges": property(lambda s: s[1]),
+    "__repr__": lambda s: f"torch.return_types.histogram(\nhist={s[0]!r},\nbin_edges={s[1]!r})"})
+
+
+def _linspace(lo: float, hi: float, steps: int, np_dtype: np.dtype) -> np.ndarray:
+    """PyTorch's CPU linspace: from the start for the first half, from the end for the rest."""
+    step = (np_dtype.type(hi) - np_dtype.type(lo)) / np_dtype.type(max(steps - 1, 1))
+    i = np.arange(steps)
+    half = steps // 2
+    return np.where(i < half, np_dtype.type(lo) + step * i, np_dtype.type(hi) - step * (steps - 1 - i)).astype(np_dtype)
+
+
+@op("histogram")
+def histogram(input: Tensor, bins: Any = 100, *, range: Any = None, weight: Tensor | None = None,
+              density: bool = False) -> Any:
+    data = input._data.reshape(-1)
+    if isinstance(bins, Tensor):
+        if bins.dtype is not input.dtype:
+            names = {dtypes.float32: "float", dtypes.float64: "double"}
+            raise RuntimeError(
+                "torch.histogramdd: input tensor and bins tensors should have the same dtype, but got input with "
+                f"dtype {names.get(input.dtype, input.dtype.scalar_name)} and bins for dimension 0 with dtype "
+                f"{names.get(bins.dtype, bins.dtype.scalar_name)}")
+        edges = bins._data
+    else:
+        if range is not None:
+            lo, hi = float(range[0]), float(range[1])
+        elif data.size:
+            lo, hi = float(data.min()), float(data.max())
+        else:
+            lo, hi = 0.0, 0.0
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = _linspace(lo, hi, int(bins) + 1, data.dtype)
+    nb = edges.size - 1
+    inside = (data >= edges[0]) & (data <= edges[-1])
+    pos = np.searchsorted(edges, data[inside], side="right") - 1
+    pos = np.minimum(pos, nb - 1)
+    w = None if weight is None else weight._data.reshape(-1)[inside].astype(np.float64)
+    hist = np.bincount(pos, weights=w, minlength=nb).astype(np.float64)
+    if density:
+        widths = np.diff(edges.astype(np.float64))
+        hist = hist / (hist.sum() * widths)
+    return _histogram_type((result(hist.astype(data.dtype), input.dtype), result(edges, input.dtype)))
+
+
+@op("trapezoid", aliases=("trapz",), method=False)
+def trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    d = wrap_dim(dim, y._data.ndim)
+    n = y._data.shape[d]
+    if isinstance(x, Tensor):
+        if n == 0:
+            return y.sum(d) * 0
+        spacing = x.diff(dim=d if x._data.ndim == y._data.ndim else -1)
+        if x._data.ndim == 1 and y._data.ndim > 1:
+            view = [1] * y._data.ndim
+            view[d] = -1
+            spacing = spacing.view(view)
+        left, right = y.narrow(d, 0, n - 1), y.narrow(d, 1, n - 1)
+        return div_scalar((spacing * (left + right)).sum(d), 2.0)
+    step = 1 if dx is None and x is None else (dx if dx is not None else x)
+    if n == 0:
+        return mul_scalar(y.sum(d), step)
+    return mul_scalar(y.sum(d) - mul_scalar(y.select(d, 0) + y.select(d, -1), 0.5), step)
+
+
+@op("cumulative_trapezoid", method=False)
+def cumulative_trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    d = wrap_dim(dim, y._data.ndim)
+    n = y._data.shape[d]
+    left, right = y.narrow(d, 0, max(n - 1, 0)), y.narrow(d, min(1, n), max(n - 1, 0))
+    if isinstance(x, Tensor):
+        spacing = x.diff(dim=d if x._data.ndim == y._data.ndim else -1)
+        if x._data.ndim == 1 and y._data.ndim > 1:
+            view = [1] * y._data.ndim
+            view[d] = -1
+            spacing = spacing.view(view)
+        return div_scalar((spacing * (left + right)).cumsum(d), 2.0)
+    step = 1 if dx is None and x is None else (dx if dx is not None else x)
+    return mul_scalar(left + right, step / 2.0).cumsum(d)
+
+
+def _norm_backward(diff: Tensor, norm: Tensor, p: float) -> Tensor:
+    """d ||diff||_p / d diff, as PyTorch's norm_backward (0 where the norm is 0)."""
+    if p == 0:
+        return diff * 0
+    if p == 1:
+        return diff.sign()
+    if p == 2:
+        return (diff / norm).masked_fill(norm == 0, 0)
+    if p == float("inf") or p == -float("inf"):
+        hits = (diff.abs() == norm).to(diff.dtype)
+        return diff.sign() * hits / hits.sum()
+    scaled = diff * diff.abs() ** (p - 2) / norm ** (p - 1)
+    return scaled.masked_fill(norm == 0, 0)
+
+
+@op("dist")
+def dist(input: Tensor, other: Tensor, p: Any = 2) -> Tensor:
+    from ..grad_mode import no_grad
+
+    p = float(p)
+    with no_grad():
+        diff = input - other
+        value = diff.norm(p)
+    out = result(value._data, value.dtype)
+    if needs_grad(input, other):
+        def backward(grads: list, a: Tensor, b: Tensor, y: Tensor) -> tuple:
+            local = _norm_backward(a - b, y, p) * grads[0]
+            return sum_to(local, a._data.shape), sum_to(-local, b._data.shape)
+
+        record(out, "DistBackward0", (input, other), backward, keep=(input, other), keep_output=True)
+    return out
+
+
+@op("renorm", out=True, inplace=True)
+def renorm(input: Tensor, p: Any, dim: int, maxnorm: Any) -> Tensor:
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    d = wrap_dim(dim, input._data.ndim)
+    others = tuple(i for i in range(input._data.ndim) if i != d)
+    data = input._data.astype(np.float64)
+    inf = p == float("inf")
+    with np.errstate(all="ignore"):
+        if inf:
+            norms = np.abs(data).max(axis=others, keepdims=True) if data.size else np.zeros(data.shape)
+        else:
+            norms = (np.abs(data) ** p).sum(axis=others, keepdims=True) ** (1.0 / p)
+        factor = np.where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+    out = result(data * factor, input.dtype)
+    if needs_grad(input):
+        def backward(grads: list, x: Tensor) -> tuple:
+            g = grads[0]
+            nrm = x.abs().amax(dim=others, keepdim=True) if inf else \
+                (x.abs() ** p).sum(dim=others, keepdim=True) ** (1.0 / p)
+            over = (nrm > maxnorm).to(x.dtype)
+            scale = maxnorm / (nrm + 1e-7)
+            fac = over * scale + (1 - over)
+            # where rescaled: d(x * maxnorm / (n + eps)) = scale * g - maxnorm / (n+eps)^2 * <g, x> * dn/dx
+            if inf:
+                hits = (x.abs() == nrm).to(x.dtype)
+                dn = x.sign() * hits / hits.sum(dim=others, keepdim=True)
+            else:
+                dn = x.abs() ** (p - 1) * x.sign() / nrm ** (p - 1)
+            inner = (g * x).sum(dim=others, keepdim=True)
+            return (g * fac - over * maxnorm / (nrm + 1e-7) ** 2 * inner * dn,)
+
+        record(out, "RenormBackward0", (input,), backward, keep=(input,))
+    return out
