@@ -551,6 +551,15 @@ case("cumulative_trapezoid_dx", lambda T, y: T.cumulative_trapezoid(y, dx=2.0, d
 case("dist_broadcast", lambda T, a, b: T.dist(a, b, 3) + T.dist(a, b), (2, 3), (3,))
 case("renorm_dim", lambda T, x: T.renorm(x, 2, 0, 0.7) + T.renorm(x, float("inf"), 1, 0.5), (3, 4))
 
+case("repeat_interleave_forms", lambda T, x: T.repeat_interleave(x, 2, dim=1).sum(1)
+     + T.repeat_interleave(x, T.tensor([1, 0, 2]), dim=0).sum(0).sum(), (3, 2), gradgrad=True)
+case("sum_to_size_lead", lambda T, x: x.sum_to_size(3) * x.sum_to_size(1, 3), (2, 3))
+case("constant_pad_crop", lambda T, x: T.constant_pad_nd(x, (1, -1, 2, 0), 0.5), (2, 3), gradgrad=True)
+case("fill_value_tensor", lambda T, x, v: T.fill(x, v[0]) * x, (2, 2), (1,))
+case("unsafe_masked_index", lambda T, x: T._unsafe_masked_index(
+    x, T.tensor([[True], [False]]), [T.tensor([[1], [7]]), T.tensor([[0, 2]])], -1.0), (3, 3))
+case("index_select_0d", lambda T, x: T.index_select(x[0, 0], 0, T.tensor([0])), (2, 2))
+
 assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 
 

@@ -87,15 +87,15 @@ def positions(shape: tuple) -> np.ndarray:
     return np.arange(1, int(np.prod(shape, dtype=np.int64)) + 1, dtype=np.int64).reshape(shape)
 
 
-def gather_by_map(x: Tensor, source: np.ndarray, name: str) -> Tensor:
-    """out[i] = x.flat[source[i] - 1], or 0 where source[i] == 0; node `name` scatters the gradient back."""
+def gather_by_map(x: Tensor, source: np.ndarray, name: str, fill: Any = 0) -> Tensor:
+    """out[i] = x.flat[source[i] - 1], or `fill` where source[i] == 0; node `name` scatters the gradient back."""
     source = np.asarray(source)
     flat = x._data.reshape(-1)
     valid = source != 0
     if valid.all():
         data = flat[source - 1]
     else:
-        data = np.zeros(source.shape, x._data.dtype)
+        data = np.full(source.shape, fill, x._data.dtype)
         data[valid] = flat[source[valid] - 1]
     out = result(data, x.dtype)
     if needs_grad(x):

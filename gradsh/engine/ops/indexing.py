@@ -243,14 +243,18 @@ class IndexSelectBackward0(Node):
     saved = ("index",)
 
     def apply(self, grads: list) -> tuple:
-        key = (slice(None),) * self.dim + (unpack(self.index, self)._data,)
+        if not self.shape:  # a 0-d input: the gradient is the 0-d gradient itself
+            return (grads[0].reshape(()),)
+        key = (slice(None),) * self.dim + (unpack(self.index, self)._data.reshape(-1),)
         return (embed(grads[0], self.shape, key),)
 
 
 @op("index_select", out=True)
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     d = dim % max(input._data.ndim, 1)
-    out = result(np.take(input._data, index._data, axis=d), input.dtype)
+    taken = np.take(input._data, index._data.reshape(-1), axis=d) if input._data.ndim else \
+        input._data.reshape(1)[index._data.reshape(-1)].reshape(())  # 0-d: PyTorch keeps it 0-d
+    out = result(taken, input.dtype)
     if state.recording and input._rg:
         node = IndexSelectBackward0((edge(input),))
         node.shape, node.dim, node.index = input._data.shape, d, save(index)
@@ -280,7 +284,12 @@ def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
 
 @op("nonzero", out=True)
 def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
-    idx = np.nonzero(input._data)
+    data = input._data if input._data.ndim else input._data.reshape(1)  # a 0-d tensor counts as one element
+    idx = np.nonzero(data)[:input._data.ndim] if input._data.ndim else ()
+    if not input._data.ndim and not as_tuple:
+        return Tensor._wrap(np.zeros((int(bool(data[0])), 0), np.int64), dtypes.int64)
+    if not input._data.ndim:
+        idx = (np.zeros(int(bool(data[0])), np.int64),)
     if as_tuple:
         return tuple(Tensor._wrap(np.asarray(i, dtype=np.int64), dtypes.int64) for i in idx)
     return Tensor._wrap(np.stack(idx, axis=1).astype(np.int64) if idx else np.zeros((0, 0), np.int64),

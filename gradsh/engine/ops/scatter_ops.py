@@ -411,3 +411,77 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
 
     record(out, "MaskedScatterBackward0", (input, source), backward)
     return out
+
+
+# ----- argwhere / nonzero_static / isin ------------------------------------------------------------
+
+def _nonzero_rows(data: np.ndarray) -> np.ndarray:
+    if data.ndim == 0:  # a 0-d tensor: one row of no coordinates when it is nonzero
+        return np.zeros((int(bool(data)), 0), np.int64)
+    return np.stack(np.nonzero(data), axis=1).astype(np.int64)
+
+
+@op("argwhere")
+def argwhere(input: Tensor) -> Tensor:
+    return long(_nonzero_rows(input._data))
+
+
+@op("nonzero_static")
+def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:
+    if size < 0:
+        raise RuntimeError(f"nonzero_static: 'size' must be an non-negative integer, but got size: {size}")
+    rows = _nonzero_rows(input._data)[:size]
+    out = np.full((size, input._data.ndim), fill_value, np.int64)
+    out[:rows.shape[0]] = rows
+    return long(out)
+
+
+@op("isin", method=False, out=True)
+def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    a = elements._data if isinstance(elements, Tensor) else np.asarray(elements)
+    b = test_elements._data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
+    found = np.isin(a, b, invert=invert)
+    return result(np.asarray(found), dtypes.bool_)
+
+
+# ----- _unsafe_masked_index / _unsafe_masked_index_put_accumulate ---------------------------------
+
+def _masked_key(mask: Tensor, indices: Any) -> tuple:
+    """The index tensors with 0 where the mask is off (PyTorch's unsafe ops index only under the mask)."""
+    m = mask._data
+    return tuple(slice(None) if i is None else np.where(np.broadcast_to(m, np.broadcast_shapes(m.shape, i._data.shape)),
+                                                        i._data, 0) for i in indices)
+
+
+@op("_unsafe_masked_index", method=False)
+def _unsafe_masked_index(input: Tensor, mask: Tensor, indices: Any, fill: Any) -> Tensor:
+    key = _masked_key(mask, indices)
+    picked = input._data[key]
+    data = np.where(mask._data, picked, fill).astype(input._data.dtype)
+    out = result(data, input.dtype)
+    keep = Tensor._wrap(np.broadcast_to(mask._data, data.shape).copy(), dtypes.bool_)
+
+    def backward(grads: list) -> tuple:
+        g = grads[0].masked_fill(keep.logical_not(), 0)
+        return (embed(g, input._data.shape, key),)
+
+    record(out, "UnsafeMaskedIndexBackward0", (input,), backward)
+    return out
+
+
+@op("_unsafe_masked_index_put_accumulate", method=False)
+def _unsafe_masked_index_put_accumulate(input: Tensor, mask: Tensor, indices: Any, values: Tensor) -> Tensor:
+    key = _masked_key(mask, indices)
+    data = input._data.copy()
+    vals = np.where(mask._data, values._data, 0).astype(data.dtype)
+    np.add.at(data, key, np.broadcast_to(vals, data[key].shape))
+    out = result(data, input.dtype)
+    keep = Tensor._wrap(np.asarray(mask._data).copy(), dtypes.bool_)
+
+    def backward(grads: list) -> tuple:
+        g = grads[0]
+        picked = g[key]
+        return g, sum_to(picked.masked_fill(keep.logical_not(), 0), values._data.shape)
+
+    record(out, "UnsafeMaskedIndexPutAccumulateBackward0", (input, values), backward)
+    return out

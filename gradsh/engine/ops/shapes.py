@@ -18,8 +18,18 @@ from ..graph import edge
 from ..registry import op, tensor_property
 from ..tensor import Size, Tensor
 from . import views
-from ._core import attach, result
-from ._struct import long, mapped, needs_grad, node_class, record, scatter_to_view, wrap_dim
+from ._core import attach, result, sum_to
+from ._struct import (
+    gather_by_map,
+    long,
+    mapped,
+    needs_grad,
+    node_class,
+    positions,
+    record,
+    scatter_to_view,
+    wrap_dim,
+)
 from .joining import cat, repeat, stack
 from .views import make_view, slice_dim
 
@@ -598,3 +608,141 @@ def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,
 def as_strided_scatter(input: Tensor, src: Tensor, size: Any, stride: Any, storage_offset: Any = None) -> Tensor:
     return _scatter_into(input, src, lambda b: as_strided(b, size, stride, storage_offset),
                          "AsStridedScatterBackward0")
+
+
+# ----- repeat_interleave / sum_to_size / constant_pad_nd ------------------------------------------
+
+@op("repeat_interleave")
+def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None, *,
+                      output_size: int | None = None) -> Tensor:
+    if repeats is None:  # torch.repeat_interleave(counts): each index repeated its count times
+        counts = input._data.reshape(-1)
+        if input._data.ndim > 1 or input.dtype.category != 1:
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+        if (counts < 0).any():
+            raise RuntimeError("repeats can not be negative")
+        return long(np.repeat(np.arange(counts.size), counts))
+    x = views.reshape(input, (-1,)) if dim is None else input
+    d = 0 if dim is None else wrap_dim(dim, input._data.ndim)
+    if isinstance(repeats, Tensor) and repeats._data.size != 1:
+        counts = repeats._data.reshape(-1)
+        if counts.size != x._data.shape[d]:
+            raise RuntimeError("repeats must have the same size as input along dim, but got repeats.size(0) = "
+                               f"{counts.size} and input.size({d}) = {x._data.shape[d]}")
+        return x.index_select(d, long(np.repeat(np.arange(counts.size), counts)))
+    times = int(repeats.item() if isinstance(repeats, Tensor) else repeats)
+    if times < 0:
+        raise RuntimeError("repeats can not be negative")
+    if x._data.ndim == 0:
+        x = views.reshape(x, (1,))
+    # PyTorch's composition: a new axis after d, expanded, copied, viewed flat
+    shape = list(x._data.shape)
+    spread = views.expand(views.unsqueeze(x, d + 1), *(shape[:d + 1] + [times] + shape[d + 1:])).contiguous()
+    shape[d] *= times
+    return views.view(spread, shape)
+
+
+@op("sum_to_size", function=False)
+def sum_to_size(input: Tensor, *size: Any) -> Tensor:
+    size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list, Size)) else tuple(size)
+    shape = input._data.shape
+    try:
+        if np.broadcast_shapes(size, shape) != shape:
+            raise ValueError
+    except ValueError:
+        raise RuntimeError(f"size {{{list(size)}}} is not expandable to size {{{list(shape)}}}.") from None
+    if not shape:  # PyTorch's sum_to sums a 0-d tensor all the same (SumBackward0, bool -> int64)
+        return input.sum()
+    if size == shape:
+        return input
+    return sum_to(input, size)
+
+
+@op("constant_pad_nd", method=False)
+def constant_pad_nd(input: Tensor, pad: Any, value: Any = 0) -> Tensor:
+    pad = tuple(pad)
+    nd = input._data.ndim
+    if len(pad) % 2 or len(pad) // 2 > nd:
+        raise RuntimeError(
+            f"Length of pad must be even but instead it equals {len(pad)}" if len(pad) % 2 else
+            "Length of pad should be no more than twice the number of dimensions of the input. "
+            f"Pad length is {len(pad)} while the input has {nd} dimensions.")
+    widths = [(0, 0)] * nd
+    for i in range(len(pad) // 2):
+        widths[nd - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    source = positions(input._data.shape)
+    # negative pads crop, positive pads add places with no source (0)
+    key = tuple(slice(max(-lo, 0), s - max(-hi, 0)) for (lo, hi), s in zip(widths, source.shape))
+    source = np.pad(source[key], [(max(lo, 0), max(hi, 0)) for lo, hi in widths])
+    return gather_by_map(input, source, "ConstantPadNdBackward0", fill=value)
+
+
+@op("positive")
+def positive(input: Tensor) -> Tensor:
+    if input.dtype is dtypes.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+@op("zero_", method=False)
+def zero_function(input: Tensor) -> Tensor:
+    return input.zero_()
+
+
+@op("fill", method=False)
+def fill(input: Tensor, value: Any) -> Tensor:
+    v = value._data if isinstance(value, Tensor) else value
+    out = result(np.full(input._data.shape, v, dtype=input._data.dtype), input.dtype)
+    if isinstance(value, Tensor):
+        record(out, "FillBackward1", (input, value), lambda grads: (grads[0] * 0, grads[0].sum()))
+    else:
+        record(out, "FillBackward0", (input,), lambda grads: (grads[0] * 0,))
+    return out
+
+
+@op("scalar_tensor", method=False)
+def scalar_tensor(s: Any, *, dtype: Any = None, layout: Any = None, device: Any = None,
+                  pin_memory: Any = None, requires_grad: bool = False) -> Tensor:
+    dt = dtype or dtypes.get_default_dtype()
+    value = s.item() if isinstance(s, Tensor) else s
+    out = result(np.array(value).astype(dt.np), dt)
+    return out.requires_grad_() if requires_grad else out
+
+
+@op("empty_strided", method=False)
+def empty_strided(size: Any, stride: Any, *, dtype: Any = None, layout: Any = None, device: Any = None,
+                  requires_grad: bool = False, pin_memory: Any = None) -> Tensor:
+    from .. import creation
+
+    return creation.zeros(*tuple(size), dtype=dtype, requires_grad=requires_grad)
+
+
+@op("new_empty_strided", function=False)
+def new_empty_strided(input: Tensor, size: Any, stride: Any, *, dtype: Any = None, layout: Any = None,
+                      device: Any = None, requires_grad: bool = False, pin_memory: Any = None) -> Tensor:
+    from .. import creation
+
+    return creation.zeros(*tuple(size), dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def _resize(t: Tensor, size: tuple) -> Tensor:
+    if t._rg:
+        raise RuntimeError("cannot resize variables that require grad")
+    n = int(np.prod(size, dtype=np.int64))
+    flat = t._data.reshape(-1)
+    if n > flat.size:  # the new places hold whatever the storage held: zeros here
+        flat = np.concatenate([flat, np.zeros(n - flat.size, flat.dtype)])
+    t._data = np.ascontiguousarray(flat[:n]).reshape(size)
+    t._vc[0] += 1
+    return t
+
+
+@op("resize_", function=False)
+def resize_(input: Tensor, *size: Any, memory_format: Any = None) -> Tensor:
+    size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list, Size)) else tuple(size)
+    return _resize(input, size)
+
+
+@op("resize_as_")
+def resize_as_(input: Tensor, the_template: Tensor, *, memory_format: Any = None) -> Tensor:
+    return _resize(input, the_template._data.shape)
