@@ -106,7 +106,9 @@ def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     dt = dtype or (dtypes.int64 if not (input.dtype.is_floating_point or input.dtype.is_complex) else input.dtype)
     nd = input._data.ndim
     d = _wrap_dim(dim, nd) if nd else 0
-    data = input._data.astype(dt.np).cumsum(axis=d) if nd else input._data.astype(dt.np).copy()
+    # float32 accumulates in double, each output rounded (PyTorch's cumsum kernel; reductions.md §4)
+    acc = np.float64 if dt.np == np.float32 else dt.np
+    data = input._data.astype(acc).cumsum(axis=d) if nd else input._data.astype(dt.np).copy()
     out = result(data, dt)
     if state.recording and input._rg:
         node = CumsumBackward0((edge(input),))

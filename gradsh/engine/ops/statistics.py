@@ -472,7 +472,8 @@ def _cumprod_with_zeros(x: np.ndarray, g: np.ndarray, d: int) -> np.ndarray:
 def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     dt = dtype or (dtypes.int64 if input.dtype.category <= 1 else input.dtype)
     data, d = _along(input, dim)
-    out = result(np.cumprod(data.astype(dt.np), axis=d).reshape(input._data.shape), dt)
+    acc = np.float64 if dt.np == np.float32 else dt.np  # double accumulator, as cumsum (reductions.md §4)
+    out = result(np.cumprod(data.astype(acc), axis=d).reshape(input._data.shape), dt)
     if needs_grad(input):
         def backward(grads: list, x: Tensor, y: Tensor) -> tuple:
             g = grads[0]
