@@ -184,8 +184,6 @@ class Tensor:
     __array_priority__ = 1000
 
     def __array_wrap__(self, array: np.ndarray, context: Any = None, return_scalar: bool = False) -> Tensor:
-        from . import dtypes  # cycle: dtypes is light, but tensor.py is imported by it indirectly
-
         if array.dtype == np.bool_:
             array = array.astype(np.uint8)
         return Tensor._wrap(np.asarray(array), dtypes.from_numpy_dtype(array.dtype))

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
-from ..grad_mode import state
+from ..grad_mode import no_grad, state
 from ..graph import Node, edge
 from ..tensor import Tensor, _wrap_dim
 from ._core import attach, result, save, save_output, unpack
@@ -116,8 +116,6 @@ def gather_by_map(x: Tensor, source: np.ndarray, name: str, fill: Any = 0) -> Te
 
 def scatter_to_view(g: Tensor, base_shape: tuple, view_fn: Callable) -> Tensor:
     """Zeros of the base's shape with g added where `view_fn` takes its elements (overlaps accumulate)."""
-    from ..grad_mode import no_grad  # cycle: grad_mode is imported by the ops this module serves
-
     size = int(np.prod(base_shape, dtype=np.int64))
     with no_grad():
         where = view_fn(long(np.arange(size).reshape(base_shape)))._data.reshape(-1)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import dtypes
+from .. import creation, dtypes
 from ..graph import edge
 from ..registry import op, tensor_property
 from ..tensor import Size, Tensor
@@ -712,16 +712,12 @@ def scalar_tensor(s: Any, *, dtype: Any = None, layout: Any = None, device: Any 
 @op("empty_strided", method=False)
 def empty_strided(size: Any, stride: Any, *, dtype: Any = None, layout: Any = None, device: Any = None,
                   requires_grad: bool = False, pin_memory: Any = None) -> Tensor:
-    from .. import creation
-
     return creation.zeros(*tuple(size), dtype=dtype, requires_grad=requires_grad)
 
 
 @op("new_empty_strided", function=False)
 def new_empty_strided(input: Tensor, size: Any, stride: Any, *, dtype: Any = None, layout: Any = None,
                       device: Any = None, requires_grad: bool = False, pin_memory: Any = None) -> Tensor:
-    from .. import creation
-
     return creation.zeros(*tuple(size), dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 

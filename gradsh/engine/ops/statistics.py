@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
+from ..grad_mode import no_grad
 from ..registry import op
 from ..tensor import Tensor
 from ._core import result, sum_to
@@ -254,8 +255,6 @@ def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any
 # ----- var_mean / std_mean ------------------------------------------------------------------------
 
 def _var_mean(x: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any, is_std: bool) -> tuple:
-    from ..grad_mode import no_grad  # local: grad_mode is light, kept beside its one use
-
     with no_grad():
         v = _var(x, dim, unbiased, keepdim, correction, is_std)
         m = x.mean(dim=_reduce_dims(x, None if isinstance(dim, bool) else dim), keepdim=keepdim)
@@ -775,8 +774,6 @@ def _norm_backward(diff: Tensor, norm: Tensor, p: float) -> Tensor:
 
 @op("dist")
 def dist(input: Tensor, other: Tensor, p: Any = 2) -> Tensor:
-    from ..grad_mode import no_grad
-
     p = float(p)
     with no_grad():
         diff = input - other
