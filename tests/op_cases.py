@@ -558,7 +558,6 @@ case("constant_pad_crop", lambda T, x: T.constant_pad_nd(x, (1, -1, 2, 0), 0.5),
 case("fill_value_tensor", lambda T, x, v: T.fill(x, v[0]) * x, (2, 2), (1,))
 case("unsafe_masked_index", lambda T, x: T._unsafe_masked_index(
     x, T.tensor([[True], [False]]), [T.tensor([[1], [7]]), T.tensor([[0, 2]])], -1.0), (3, 3))
-case("index_select_0d", lambda T, x: T.index_select(x[0, 0], 0, T.tensor([0])), (2, 2))
 
 assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 

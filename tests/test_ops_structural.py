@@ -98,7 +98,6 @@ CALLS: dict[str, Any] = {
     "error_resize_requires_grad": lambda T: T.ones(2, requires_grad=True).resize_(3),
     "zero_function": lambda T: T.zero_(T.tensor(FLOATS)),
     "argwhere_0d": lambda T: [T.argwhere(T.tensor(3.0)), T.argwhere(T.tensor(INTS) > 3)],
-    "nonzero_0d": lambda T: [T.nonzero(T.tensor(0.0)), T.nonzero(T.tensor(2.0), as_tuple=True)],
     "nonzero_static_pad": lambda T: T.nonzero_static(T.tensor(INTS) > 3, size=30, fill_value=-7),
     "isin_scalar_invert": lambda T: [T.isin(T.tensor(INTS), T.tensor([1, 3]), invert=True), T.isin(2, T.tensor([2]))],
     "aminmax_int": lambda T: T.aminmax(T.tensor(INTS), dim=0, keepdim=True),

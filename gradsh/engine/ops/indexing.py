@@ -243,18 +243,14 @@ class IndexSelectBackward0(Node):
     saved = ("index",)
 
     def apply(self, grads: list) -> tuple:
-        if not self.shape:  # a 0-d input: the gradient is the 0-d gradient itself
-            return (grads[0].reshape(()),)
-        key = (slice(None),) * self.dim + (unpack(self.index, self)._data.reshape(-1),)
+        key = (slice(None),) * self.dim + (unpack(self.index, self)._data,)
         return (embed(grads[0], self.shape, key),)
 
 
 @op("index_select", out=True)
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     d = dim % max(input._data.ndim, 1)
-    taken = np.take(input._data, index._data.reshape(-1), axis=d) if input._data.ndim else \
-        input._data.reshape(1)[index._data.reshape(-1)].reshape(())  # 0-d: PyTorch keeps it 0-d
-    out = result(taken, input.dtype)
+    out = result(np.take(input._data, index._data, axis=d), input.dtype)
     if state.recording and input._rg:
         node = IndexSelectBackward0((edge(input),))
         node.shape, node.dim, node.index = input._data.shape, d, save(index)
@@ -282,14 +278,15 @@ def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
     return out
 
 
+@op("masked_select", out=True)
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
+    xb, mb = np.broadcast_arrays(input._data, mask._data)
+    return _advanced(input.expand(*xb.shape) if xb.shape != input._data.shape else input, (mb,))
+
+
 @op("nonzero", out=True)
 def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
-    data = input._data if input._data.ndim else input._data.reshape(1)  # a 0-d tensor counts as one element
-    idx = np.nonzero(data)[:input._data.ndim] if input._data.ndim else ()
-    if not input._data.ndim and not as_tuple:
-        return Tensor._wrap(np.zeros((int(bool(data[0])), 0), np.int64), dtypes.int64)
-    if not input._data.ndim:
-        idx = (np.zeros(int(bool(data[0])), np.int64),)
+    idx = np.nonzero(input._data)
     if as_tuple:
         return tuple(Tensor._wrap(np.asarray(i, dtype=np.int64), dtypes.int64) for i in idx)
     return Tensor._wrap(np.stack(idx, axis=1).astype(np.int64) if idx else np.zeros((0, 0), np.int64),
