@@ -278,12 +278,6 @@ def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
     return out
 
 
-@op("masked_select", out=True)
-def masked_select(input: Tensor, mask: Tensor) -> Tensor:
-    xb, mb = np.broadcast_arrays(input._data, mask._data)
-    return _advanced(input.expand(*xb.shape) if xb.shape != input._data.shape else input, (mb,))
-
-
 @op("nonzero", out=True)
 def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
     idx = np.nonzero(input._data)
