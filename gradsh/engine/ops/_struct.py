@@ -9,6 +9,7 @@ diag_embed, as_strided, unfold, take, ... their values and gradients.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ import numpy as np
 from .. import dtypes
 from ..grad_mode import no_grad, state
 from ..graph import Node, edge
+from ..out_arg import check_out, write_out
 from ..tensor import Tensor, _wrap_dim
 from ._core import attach, result, save, save_output, unpack
 from .indexing import embed
@@ -137,3 +139,26 @@ def long(data: Any) -> Tensor:
 
 def dtype_name(t: Tensor) -> str:
     return t.dtype.scalar_name
+
+
+def with_tuple_out(name: str, forward: Callable) -> Callable:
+    """The torch.* function of a multi-output op: PyTorch's keyword-only `out=` takes a tuple of tensors."""
+
+    def function(*args: Any, out: Any = None, **kwargs: Any) -> Any:
+        found = forward(*args, **kwargs)
+        if out is None:
+            return found
+        if not isinstance(out, (tuple, list)) or len(out) != len(found):
+            raise TypeError(f"{name}(): argument 'out' must be tuple of Tensors, not {type(out).__name__}")
+        inputs = tuple(a for a in args if isinstance(a, Tensor))
+        targets = [check_out(name, o, inputs) for o in out]
+        for target, value in zip(targets, found):
+            write_out(target, value)
+        return type(found)(targets) if not hasattr(type(found), "values") else type(found)(*targets)
+
+    signature = inspect.signature(forward)
+    params = [*signature.parameters.values(), inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None)]
+    function.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    function.__name__ = function.__qualname__ = forward.__name__
+    function.__doc__ = forward.__doc__
+    return function

@@ -142,7 +142,7 @@ def _scatter_reduce(input: Tensor, d: int, index: Tensor, src: Tensor, reduce: s
     return out
 
 
-@op("scatter_reduce", inplace=True, out=True)
+@op("scatter_reduce", inplace=True)
 def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
                    include_self: bool = True) -> Tensor:
     _check_reduce(reduce, "scatter_reduce")
@@ -155,7 +155,7 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
     return _scatter_reduce(input, d, index, src, reduce, include_self, "ScatterReduceBackward0", index)
 
 
-@op("scatter_add", inplace=True, out=True)
+@op("scatter_add", inplace=True)
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     d = wrap_dim(dim, input._data.ndim)
     return _scatter_reduce(input, d, index, src, "sum", True, "ScatterAddBackward0", index)
@@ -183,7 +183,8 @@ def _check_index(name: str, input: Tensor, d: int, index: Tensor) -> np.ndarray:
     return np.where(idx < 0, idx + size, idx)
 
 
-@op("index_reduce", inplace=True, out=True)
+@op("index_reduce", inplace=True, out=True, method=lambda input, dim, index, source, reduce, **kwargs:
+    index_reduce(input, dim, index, source, reduce, **kwargs))  # Tensor.index_reduce: include_self by keyword
 def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *,
                  include_self: bool = True) -> Tensor:
     _check_reduce(reduce, "index_reduce")
@@ -311,7 +312,7 @@ def _flat_index(input: Tensor, index: Tensor) -> np.ndarray:
     return np.where(idx < 0, idx + n, idx)
 
 
-@op("take", out=True)
+@op("take")
 def take(input: Tensor, index: Tensor) -> Tensor:
     return gather_by_map(input, _flat_index(input, index) + 1, "TakeBackward0")
 
@@ -427,7 +428,10 @@ def argwhere(input: Tensor) -> Tensor:
 
 
 @op("nonzero_static")
-def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:
+def nonzero_static(input: Tensor, *, size: int, **kwargs: Any) -> Tensor:
+    fill_value = kwargs.pop("fill_value", -1)  # PyTorch's recorded signature leaves fill_value out
+    if kwargs:
+        raise TypeError(f"nonzero_static() got an unexpected keyword argument '{next(iter(kwargs))}'")
     if size < 0:
         raise RuntimeError(f"nonzero_static: 'size' must be an non-negative integer, but got size: {size}")
     rows = _nonzero_rows(input._data)[:size]
@@ -437,7 +441,11 @@ def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:
 
 
 @op("isin", method=False, out=True)
-def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+def isin(elements: Any = None, test_elements: Any = None, element: Any = None, test_element: Any = None, *,
+         assume_unique: bool = False, invert: bool = False) -> Tensor:
+    # PyTorch's overloads name a scalar operand element / test_element
+    elements = element if elements is None else elements
+    test_elements = test_element if test_elements is None else test_elements
     a = elements._data if isinstance(elements, Tensor) else np.asarray(elements)
     b = test_elements._data if isinstance(test_elements, Tensor) else np.asarray(test_elements)
     found = np.isin(a, b, invert=invert)

@@ -45,7 +45,7 @@ def _dim_list(dims: Any, ndim: int) -> tuple:
 
 # ----- flip / roll / rot90 / tile ------------------------------------------------------------------
 
-@op("flip", out=True)
+@op("flip")
 def flip(input: Tensor, dims: Any) -> Tensor:
     axes = _dim_list(dims, input._data.ndim) if input._data.ndim else ()
     return mapped(input, lambda p: np.flip(p, axes) if axes else p, "FlipBackward0")
@@ -131,7 +131,7 @@ def _diag_embed_map(p: np.ndarray, offset: int, dim1: int, dim2: int) -> np.ndar
     return np.moveaxis(out, (-2, -1), (dim1, dim2))
 
 
-@op("diag_embed", out=True)
+@op("diag_embed")
 def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
     n = input._data.ndim + 1
     d1, d2 = wrap_dim(dim1, n), wrap_dim(dim2, n)
@@ -172,28 +172,64 @@ def _copied(view: Any, inputs: tuple) -> Any:
     return tuple(outs) if many else outs[0]
 
 
-def _copy_op(name: str, view_fn: Callable, method: bool = False) -> None:
-    def copy_form(input: Tensor, *args: Any, **kwargs: Any) -> Any:
-        return _copied(view_fn(input, *args, **kwargs), (input,))
-
-    copy_form.__name__ = name
-    op(name, method=method, out=True)(copy_form)
+def _copy_op(name: str, copy_form: Callable, out: bool = False) -> None:
+    op(name, method=False, out=out)(copy_form)
 
 
-_copy_op("alias_copy", views.alias)
-_copy_op("expand_copy", lambda x, size, implicit=False: views.expand(x, *size))
-_copy_op("permute_copy", lambda x, dims: views.permute(x, *dims))
-_copy_op("t_copy", views.t)
-_copy_op("transpose_copy", views.transpose)
-_copy_op("unsqueeze_copy", views.unsqueeze)
-_copy_op("squeeze_copy", views.squeeze)
-_copy_op("view_copy", lambda x, size: views.view(x, size))
-_copy_op("unbind_copy", views.unbind)
-_copy_op("split_with_sizes_copy", lambda x, split_sizes, dim=0: views.split(x, list(split_sizes), dim))
-_copy_op("split_copy", views.split)
-_copy_op("diagonal_copy", views.diagonal)
+def alias_copy(input: Tensor) -> Tensor:
+    return _copied(views.alias(input), (input,))
 
 
+def expand_copy(input: Tensor, size: Any, *, implicit: bool = False) -> Tensor:
+    return _copied(views.expand(input, *tuple(size)), (input,))
+
+
+def permute_copy(input: Tensor, dims: Any) -> Tensor:
+    return _copied(views.permute(input, *tuple(dims)), (input,))
+
+
+def t_copy(input: Tensor) -> Tensor:
+    return _copied(views.t(input), (input,))
+
+
+def transpose_copy(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    return _copied(views.transpose(input, dim0, dim1), (input,))
+
+
+def unsqueeze_copy(input: Tensor, dim: int) -> Tensor:
+    return _copied(views.unsqueeze(input, dim), (input,))
+
+
+def squeeze_copy(input: Tensor, dim: Any = None) -> Tensor:
+    return _copied(views.squeeze(input, dim), (input,))
+
+
+def view_copy(input: Tensor, size: Any = None, dtype: Any = None) -> Tensor:
+    # the overloads view_copy(input, size) and view_copy(input, dtype)
+    target = dtype if dtype is not None else size
+    return _copied(views.view(input, target), (input,))
+
+
+def unbind_copy(input: Tensor, dim: int = 0) -> tuple:
+    return _copied(views.unbind(input, dim), (input,))
+
+
+def split_with_sizes_copy(input: Tensor, split_sizes: Any, dim: int = 0) -> tuple:
+    return _copied(views.split(input, list(split_sizes), dim), (input,))
+
+
+def split_copy(input: Tensor, split_size: Any, dim: int = 0) -> tuple:
+    return _copied(views.split(input, split_size, dim), (input,))
+
+
+for _form in (alias_copy, expand_copy, permute_copy, t_copy, transpose_copy, unsqueeze_copy, unbind_copy,
+              split_with_sizes_copy, split_copy):
+    _copy_op(_form.__name__, _form)
+_copy_op("squeeze_copy", squeeze_copy, out=True)
+_copy_op("view_copy", view_copy, out=True)
+
+
+@op("diagonal_copy", method=False)
 def diagonal_copy(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     return _copied(views.diagonal(input, offset, dim1, dim2), (input,))
 
@@ -248,7 +284,7 @@ def as_strided(input: Tensor, size: Any, stride: Any, storage_offset: Any = None
     return out
 
 
-@op("as_strided_copy", out=True)
+@op("as_strided_copy")
 def as_strided_copy(input: Tensor, size: Any, stride: Any, storage_offset: Any = None) -> Tensor:
     return _copied(as_strided(input, size, stride, storage_offset), (input,))
 
@@ -282,7 +318,9 @@ def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
     return make_view(input, data, node, again)
 
 
-_copy_op("unfold_copy", unfold)
+@op("unfold_copy", method=False)
+def unfold_copy(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    return _copied(unfold(input, dimension, size, step), (input,))
 
 
 # ----- broadcasting / atleast / ravel / swapdims ---------------------------------------------------
@@ -371,7 +409,9 @@ def _h(x: Tensor) -> Tensor:
 
 tensor_property("mH", _adjoint)
 tensor_property("H", _h)
-op("adjoint")(_adjoint)
+@op("adjoint")
+def adjoint(input: Tensor) -> Tensor:
+    return _adjoint(input)
 
 
 # ----- stacking and splitting ---------------------------------------------------------------------
@@ -410,7 +450,10 @@ def column_stack(tensors: Any) -> Tensor:
 
 
 @op("tensor_split")
-def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple:
+def tensor_split(input: Tensor, tensor_indices_or_sections: Any = None, dim: int = 0, sections: Any = None,
+                 indices: Any = None) -> tuple:
+    # PyTorch's overloads name the second argument sections, indices or tensor_indices_or_sections
+    indices_or_sections = next(v for v in (tensor_indices_or_sections, sections, indices, 1) if v is not None)
     if input._data.ndim == 0:
         raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
     d = wrap_dim(dim, input._data.ndim)
@@ -446,18 +489,18 @@ def _directional_split(input: Tensor, spec: Any, dim: int, name: str, need: int)
 
 
 @op("hsplit")
-def hsplit(input: Tensor, indices_or_sections: Any) -> tuple:
-    return _directional_split(input, indices_or_sections, 1 if input._data.ndim > 1 else 0, "hsplit", 1)
+def hsplit(input: Tensor, sections: Any = None, indices: Any = None) -> tuple:
+    return _directional_split(input, indices if sections is None else sections, 1 if input._data.ndim > 1 else 0, "hsplit", 1)
 
 
 @op("vsplit")
-def vsplit(input: Tensor, indices_or_sections: Any) -> tuple:
-    return _directional_split(input, indices_or_sections, 0, "vsplit", 2)
+def vsplit(input: Tensor, sections: Any = None, indices: Any = None) -> tuple:
+    return _directional_split(input, indices if sections is None else sections, 0, "vsplit", 2)
 
 
 @op("dsplit")
-def dsplit(input: Tensor, indices_or_sections: Any) -> tuple:
-    return _directional_split(input, indices_or_sections, 2, "dsplit", 3)
+def dsplit(input: Tensor, sections: Any = None, indices: Any = None) -> tuple:
+    return _directional_split(input, indices if sections is None else sections, 2, "dsplit", 3)
 
 
 @op("split_with_sizes")
@@ -588,23 +631,23 @@ def _scatter_into(input: Tensor, src: Tensor, place: Callable, name: str) -> Ten
     return out
 
 
-@op("select_scatter", out=True)
+@op("select_scatter")
 def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
     return _scatter_into(input, src, lambda b: views.select(b, dim, index), "SelectScatterBackward0")
 
 
-@op("slice_scatter", out=True)
+@op("slice_scatter")
 def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start: Any = None, end: Any = None,
                   step: int = 1) -> Tensor:
     return _scatter_into(input, src, lambda b: slice_dim(b, dim, start, end, step), "SliceScatterBackward0")
 
 
-@op("diagonal_scatter", out=True)
+@op("diagonal_scatter")
 def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     return _scatter_into(input, src, lambda b: views.diagonal(b, offset, dim1, dim2), "DiagonalScatterBackward0")
 
 
-@op("as_strided_scatter", out=True)
+@op("as_strided_scatter")
 def as_strided_scatter(input: Tensor, src: Tensor, size: Any, stride: Any, storage_offset: Any = None) -> Tensor:
     return _scatter_into(input, src, lambda b: as_strided(b, size, stride, storage_offset),
                          "AsStridedScatterBackward0")
@@ -701,8 +744,8 @@ def fill(input: Tensor, value: Any) -> Tensor:
 
 
 @op("scalar_tensor", method=False)
-def scalar_tensor(s: Any, *, dtype: Any = None, layout: Any = None, device: Any = None,
-                  pin_memory: Any = None, requires_grad: bool = False) -> Tensor:
+def scalar_tensor(s: Any, **options: Any) -> Tensor:  # dtype, requires_grad, ... by keyword, as recorded
+    dtype, requires_grad = options.get("dtype"), options.get("requires_grad", False)
     dt = dtype or dtypes.get_default_dtype()
     value = s.item() if isinstance(s, Tensor) else s
     out = result(np.array(value).astype(dt.np), dt)
@@ -740,5 +783,5 @@ def resize_(input: Tensor, *size: Any, memory_format: Any = None) -> Tensor:
 
 
 @op("resize_as_")
-def resize_as_(input: Tensor, the_template: Tensor, *, memory_format: Any = None) -> Tensor:
+def resize_as_(input: Tensor, the_template: Tensor, **memory_format: Any) -> Tensor:
     return _resize(input, the_template._data.shape)

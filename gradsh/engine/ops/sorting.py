@@ -41,13 +41,13 @@ def _sort(x: Tensor, dim: int, descending: bool, node: str) -> Any:
 
 
 @op("sort", out=True)
-def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: Any = None) -> Any:
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: Any = None) -> Any:
     # torch.sort(x, stable=...) is the `sort.stable` overload, whose node is SortBackward1
     return _sort(input, dim, descending, "SortBackward0" if stable is None else "SortBackward1")
 
 
-@op("argsort")
-def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+@op("argsort", out=True)
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
     data = input._data if input._data.ndim else input._data.reshape(1)
     order = sort_order(data, wrap_dim(dim, input._data.ndim), descending)
     return long(order.reshape(input._data.shape))

@@ -15,7 +15,7 @@ from ..grad_mode import no_grad
 from ..registry import op
 from ..tensor import Tensor
 from ._core import result, sum_to
-from ._struct import long, needs_grad, record, wrap_dim
+from ._struct import long, needs_grad, record, with_tuple_out, wrap_dim
 from .aten import div_scalar, mul_scalar
 from .indexing import _gather_key, embed
 from .joining import cat
@@ -110,7 +110,6 @@ def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
 
 # ----- aminmax ------------------------------------------------------------------------------------
 
-@op("aminmax", out=False)
 def aminmax(input: Tensor, *, dim: Any = None, keepdim: bool = False) -> Any:
     if dim is None and input._data.size == 0:
         raise RuntimeError(
@@ -187,21 +186,18 @@ def _median_dim(x: Tensor, dim: int, keepdim: bool, ignore_nan: bool, node: str,
     return values_indices(x, values, idx, d, keepdim, node, kind)
 
 
-@op("median")
 def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     if dim is None:
         return _median_all(input, False, "MedianBackward0")
     return _median_dim(input, dim, keepdim, False, "MedianBackward1", _median_type)
 
 
-@op("nanmedian")
 def nanmedian(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     if dim is None:
         return _median_all(input, True, "NanmedianBackward0")
     return _median_dim(input, dim, keepdim, True, "NanmedianBackward1", _nanmedian_type)
 
 
-@op("mode")
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:
     data, d = _along(input, dim)
     moved = np.moveaxis(data, d, -1)
@@ -225,7 +221,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:
 
 # ----- nansum / nanmean ---------------------------------------------------------------------------
 
-@op("nansum", out=True)
+@op("nansum")
 def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     dt = dtype or (dtypes.int64 if input.dtype.category <= 1 else input.dtype)
     dims = _reduce_dims(input, dim)
@@ -389,9 +385,8 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
     return _unique_outputs(input, values, inverse, counts, return_inverse, return_counts, dim)
 
 
-@op("unique_consecutive")
-def unique_consecutive(input: Tensor, return_inverse: bool = False, return_counts: bool = False,
-                       dim: Any = None) -> Any:
+def _unique_consecutive(input: Tensor, return_inverse: bool = False, return_counts: bool = False,
+                        dim: Any = None) -> Any:
     data = input._data
     if dim is None:
         flat = data.reshape(-1)
@@ -408,6 +403,12 @@ def unique_consecutive(input: Tensor, return_inverse: bool = False, return_count
     bounds = np.flatnonzero(np.append(starts, True))
     counts = np.diff(bounds)
     return _unique_outputs(input, values, inverse, counts, return_inverse, return_counts, dim)
+
+
+@op("unique_consecutive")
+def unique_consecutive(*args: Any, **kwargs: Any) -> Any:
+    """As PyTorch's torch.functional.unique_consecutive(*args, **kwargs)."""
+    return _unique_consecutive(*args, **kwargs)
 
 
 @op("histc", out=True)
@@ -518,12 +519,10 @@ def _cumulative_extreme(input: Tensor, dim: int, is_max: bool) -> Any:
     return (_cummax_type if is_max else _cummin_type)(out, idx)
 
 
-@op("cummax")
 def cummax(input: Tensor, dim: int) -> Any:
     return _cumulative_extreme(input, dim, True)
 
 
-@op("cummin")
 def cummin(input: Tensor, dim: int) -> Any:
     return _cumulative_extreme(input, dim, False)
 
@@ -557,7 +556,7 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     return out
 
 
-@op("diff", out=True)
+@op("diff")
 def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
          append: Tensor | None = None) -> Tensor:
     if input._data.ndim == 0:
@@ -687,7 +686,6 @@ def _linspace(lo: float, hi: float, steps: int, np_dtype: np.dtype) -> np.ndarra
     return np.where(i < half, np_dtype.type(lo) + step * i, np_dtype.type(hi) - step * (steps - 1 - i)).astype(np_dtype)
 
 
-@op("histogram")
 def histogram(input: Tensor, bins: Any = 100, *, range: Any = None, weight: Tensor | None = None,
               density: bool = False) -> Any:
     data = input._data.reshape(-1)
@@ -824,3 +822,8 @@ def renorm(input: Tensor, p: Any, dim: int, maxnorm: Any) -> Tensor:
 
         record(out, "RenormBackward0", (input,), backward, keep=(input,))
     return out
+
+
+# the multi-output ops whose torch.* functions take a tuple as out=
+for _forward in (aminmax, median, nanmedian, mode, cummax, cummin, histogram):
+    op(_forward.__name__, function=with_tuple_out(_forward.__name__, _forward))(_forward)
