@@ -180,7 +180,7 @@ def alias_copy(input: Tensor) -> Tensor:
     return _copied(views.alias(input), (input,))
 
 
-def expand_copy(input: Tensor, size: Any, *, implicit: bool = False) -> Tensor:
+def expand_copy(input: Tensor, size: Any, **implicit: Any) -> Tensor:  # implicit=: by keyword, as recorded
     return _copied(views.expand(input, *tuple(size)), (input,))
 
 
@@ -782,6 +782,10 @@ def resize_(input: Tensor, *size: Any, memory_format: Any = None) -> Tensor:
     return _resize(input, size)
 
 
-@op("resize_as_")
+def _resize_as_method(input: Tensor, the_template: Tensor, *, memory_format: Any = None) -> Tensor:
+    return _resize(input, the_template._data.shape)
+
+
+@op("resize_as_", method=_resize_as_method)
 def resize_as_(input: Tensor, the_template: Tensor, **memory_format: Any) -> Tensor:
     return _resize(input, the_template._data.shape)

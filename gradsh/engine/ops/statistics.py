@@ -405,7 +405,7 @@ def _unique_consecutive(input: Tensor, return_inverse: bool = False, return_coun
     return _unique_outputs(input, values, inverse, counts, return_inverse, return_counts, dim)
 
 
-@op("unique_consecutive")
+@op("unique_consecutive", method=_unique_consecutive)
 def unique_consecutive(*args: Any, **kwargs: Any) -> Any:
     """As PyTorch's torch.functional.unique_consecutive(*args, **kwargs)."""
     return _unique_consecutive(*args, **kwargs)
