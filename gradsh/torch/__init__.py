@@ -80,9 +80,9 @@ def is_complex(t: Tensor) -> bool:
 
 
 from . import autograd, backends, cuda, nn, optim, testing  # noqa: F401
+from ._devices import get_default_device, set_default_device  # noqa: F401
 from ._legacy import TYPED_TENSORS as _TYPED_TENSORS
 from ._legacy import VERSION as __version__  # noqa: F401 - PyTorch's version, whose behaviour gradsh reproduces
-from .devices import get_default_device, set_default_device  # noqa: F401
 
 globals().update(_TYPED_TENSORS)  # torch.FloatTensor, torch.LongTensor, ...
 

@@ -323,7 +323,7 @@ def unfold_copy(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
     return _copied(unfold(input, dimension, size, step), (input,))
 
 
-# ----- broadcasting / atleast / ravel / swapdims ---------------------------------------------------
+# ----- broadcasting / atleast / ravel -------------------------------------------------------------
 
 @op("broadcast_to", out=False)
 def broadcast_to(input: Tensor, size: Any) -> Tensor:
@@ -388,11 +388,6 @@ def atleast_3d(*tensors: Any) -> Any:
 @op("ravel")
 def ravel(input: Tensor) -> Tensor:
     return views.reshape(input, (-1,))
-
-
-@op("swapdims")
-def swapdims(input: Tensor, dim0: int, dim1: int) -> Tensor:
-    return views.transpose(input, dim0, dim1)
 
 
 def _adjoint(x: Tensor) -> Tensor:

@@ -7,6 +7,6 @@ from gradsh.engine.grad_mode import enable_grad, inference_mode, no_grad, set_gr
 from gradsh.torch import _unsupported
 
 from . import function, functional, grad_mode  # noqa: F401
-from .variable import Variable  # noqa: F401
+from ._variable import Variable  # noqa: F401
 
 __getattr__ = _unsupported.module_getattr("torch.autograd")
