@@ -334,8 +334,8 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
     common = list(np.broadcast_shapes(tuple(xs), tuple(ids)))
     in_shape, idx_shape = list(common), list(common)
     in_shape[d], idx_shape[d] = input._data.shape[d], indices._data.shape[d]
-    x = input if tuple(in_shape) == input._data.shape else input.expand(*in_shape)
-    i = indices if tuple(idx_shape) == indices._data.shape else indices.expand(*idx_shape)
+    x = input if tuple(in_shape) == input._data.shape else input.expand(tuple(in_shape))
+    i = indices if tuple(idx_shape) == indices._data.shape else indices.expand(tuple(idx_shape))
     return x.gather(d, i)
 
 

@@ -181,11 +181,11 @@ def alias_copy(input: Tensor) -> Tensor:
 
 
 def expand_copy(input: Tensor, size: Any, **implicit: Any) -> Tensor:  # implicit=: by keyword, as recorded
-    return _copied(views.expand(input, *tuple(size)), (input,))
+    return _copied(views.expand(input, tuple(size)), (input,))
 
 
 def permute_copy(input: Tensor, dims: Any) -> Tensor:
-    return _copied(views.permute(input, *tuple(dims)), (input,))
+    return _copied(views.permute(input, tuple(dims)), (input,))
 
 
 def t_copy(input: Tensor) -> Tensor:
@@ -327,7 +327,7 @@ def unfold_copy(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
 
 @op("broadcast_to", out=False)
 def broadcast_to(input: Tensor, size: Any) -> Tensor:
-    return views.expand(input, *tuple(size))
+    return views.expand(input, tuple(size))
 
 
 @op("broadcast_tensors", method=False)
@@ -335,7 +335,7 @@ def broadcast_tensors(*tensors: Any) -> tuple:
     if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
         tensors = tuple(tensors[0])
     shape = broadcast_shapes(*(t._data.shape for t in tensors))
-    return tuple(t if t._data.shape == tuple(shape) else views.expand(t, *shape) for t in tensors)
+    return tuple(t if t._data.shape == tuple(shape) else views.expand(t, tuple(shape)) for t in tensors)
 
 
 @op("broadcast_shapes", method=False)
@@ -542,7 +542,7 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple:
     for i, t in enumerate(items):
         view_shape = [1] * len(items)
         view_shape[i] = -1
-        grids.append(views.expand(views.view(t, view_shape), *shape))
+        grids.append(views.expand(views.view(t, view_shape), tuple(shape)))
     if swap:  # "xy": the first two inputs swapped for the "ij" grid, and the outputs swapped back
         grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
@@ -675,7 +675,7 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
         x = views.reshape(x, (1,))
     # PyTorch's composition: a new axis after d, expanded, copied, viewed flat
     shape = list(x._data.shape)
-    spread = views.expand(views.unsqueeze(x, d + 1), *(shape[:d + 1] + [times] + shape[d + 1:])).contiguous()
+    spread = views.expand(views.unsqueeze(x, d + 1), tuple(shape[:d + 1] + [times] + shape[d + 1:])).contiguous()
     shape[d] *= times
     return views.view(spread, shape)
 
