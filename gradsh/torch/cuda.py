@@ -39,7 +39,11 @@ def _no_cuda(*args: Any, **kwargs: Any) -> Any:
     raise AssertionError(_NOT_COMPILED)
 
 
-op("cuda", function=False)(_no_cuda)  # Tensor.cuda(): no CUDA behind it
+@op("cuda", function=False)
+def _tensor_cuda(input: Any, device: Any = None, non_blocking: bool = False, *, memory_format: Any = None) -> Any:
+    """Tensor.cuda(): there is no CUDA behind it."""
+    raise AssertionError(_NOT_COMPILED)
+
 
 current_device = synchronize = get_device_name = get_device_properties = set_device = init = _no_cuda
 
