@@ -458,6 +458,107 @@ case("view_of_view_inplace", _view_of_view, (3, 4))
 case("view_returned_after_inplace", _view_returned, (3, 4), (4,))
 case("view_read_after_base_inplace", _base_changed_view_read, (3, 4))
 
+# ----- statistics, sorting, shapes and scatter (issue 10, structural half) -------------------------------
+case("aminmax_dim", lambda T, x: T.aminmax(x, dim=1), (3, 4))
+case("aminmax_all", lambda T, x: T.aminmax(x), (3, 4))
+case("median_all", lambda T, x: T.median(x), (3, 5))
+case("median_dim", lambda T, x: T.median(x, 1).values, (3, 5))
+case("nanmedian_dim", lambda T, x: T.nanmedian(x, 0, keepdim=True).values, (4, 3))
+case("mode_dim", lambda T, x: T.mode(x, 1).values, (3, 4))
+case("nansum_dim", lambda T, x: T.nansum(x, 1), (3, 4), gradgrad=True)
+case("nanmean_all", lambda T, x: T.nanmean(x), (3, 4), gradgrad=True)
+case("var_mean_dim", lambda T, x: T.var_mean(x, 1), (3, 4), gradgrad=True)
+case("std_mean_all", lambda T, x: T.std_mean(x), (3, 4))
+case("cov_rows", lambda T, x: T.cov(x), (3, 5), gradgrad=True)
+case("corrcoef_rows", lambda T, x: T.corrcoef(x), (3, 5))
+case("cumprod_dim", lambda T, x: T.cumprod(x, 1), (3, 4), gradgrad=True)
+case("cumprod_zero", lambda T, x: T.cumprod(x * T.tensor([1.0, 0.0, 1.0], dtype=x.dtype), 0), (3,))
+case("cummax_dim", lambda T, x: T.cummax(x, 1).values, (3, 4))
+case("cummin_dim", lambda T, x: T.cummin(x, 0).values, (3, 4))
+case("logcumsumexp_dim", lambda T, x: T.logcumsumexp(x, 1), (3, 4))
+case("diff_prepend", lambda T, x, p: T.diff(x, n=2, dim=1, prepend=p), (3, 4), (3, 1), gradgrad=True)
+
+case("sort_values", lambda T, x: T.sort(x, 1).values, (3, 4), gradgrad=True)
+case("sort_descending_stable", lambda T, x: T.sort(x, dim=0, descending=True, stable=True)[0], (3, 4))
+case("msort_values", lambda T, x: T.msort(x), (3, 4))
+case("kthvalue_dim", lambda T, x: T.kthvalue(x, 2, 0, keepdim=True).values, (3, 4))
+
+case("flip_dims", lambda T, x: T.flip(x, (0, -1)), (2, 3, 4), gradgrad=True)
+case("fliplr_flipud", lambda T, x: T.fliplr(x) * T.flipud(x), (3, 3))
+case("roll_dims", lambda T, x: T.roll(x, (1, -2), (0, 1)), (3, 4), gradgrad=True)
+case("roll_flat", lambda T, x: T.roll(x, 5), (3, 4))
+case("rot90_k", lambda T, x: T.rot90(x, 3, (1, 0)), (2, 3))
+case("tile_dims", lambda T, x: T.tile(x, (2, 1, 2)), (2, 3))
+case("tril_triu", lambda T, x: T.tril(x, -1) + T.triu(x, 1), (3, 4), gradgrad=True)
+case("diag_embed_offset", lambda T, x: T.diag_embed(x, 1, 0, 2), (2, 3), gradgrad=True)
+case("diag_vector_matrix", lambda T, x, m: T.diag(x, -1).sum() + T.diag(m, 1), (3,), (3, 4))
+case("diagflat_matrix", lambda T, x: T.diagflat(x, 1), (2, 2))
+case("copy_forms", lambda T, x: T.transpose_copy(x, 0, 1) + T.permute_copy(x, (1, 0)) + T.t_copy(x)
+     + T.unsqueeze_copy(x, 0)[0] + T.expand_copy(x[:, :1], (3, 3)) + T.narrow_copy(T.alias_copy(x), 1, 1, 2).sum(),
+     (3, 3), gradgrad=True)
+case("split_copy_forms", lambda T, x: T.unbind_copy(x, 1)[0] * T.split_with_sizes_copy(x, [1, 2], 1)[1].sum(1),
+     (2, 3))
+case("as_strided_overlap", lambda T, x: T.as_strided(x, (3, 3), (1, 2), 1), (4, 3), gradgrad=True)
+case("unfold_windows", lambda T, x: x.unfold(1, 3, 2), (2, 7), gradgrad=True)
+case("stack_family", lambda T, a, b: T.hstack([a, b]).sum() + T.vstack([a, b]) + T.dstack([a, b]).sum()
+     + T.column_stack([a, b]).sum(), (3,), (3,))
+case("split_family", lambda T, x: T.tensor_split(x, 3, 1)[2] * T.hsplit(x, [1, 3])[1]
+     + T.vsplit(x, 2)[1].sum(), (4, 5))
+case("meshgrid_xy", lambda T, a, b: T.meshgrid(a, b, indexing="xy"), (3,), (2,))
+case("broadcast_family", lambda T, a, b: T.broadcast_tensors(a, b)[0] * T.broadcast_to(b, (2, 3)), (2, 1), (3,))
+case("atleast_ravel", lambda T, a: T.atleast_3d(a).ravel() * T.atleast_2d(a).ravel(), (4,))
+case("block_diag_mixed", lambda T, a, b, c: T.block_diag(a, b, c), (2, 3), (2,), ())
+case("cartesian_combinations", lambda T, a: T.cartesian_prod(a, a).sum(0) + T.combinations(a, 2).sum(0), (3,))
+case("unsafe_split_chunk", lambda T, x: T.unsafe_split(x, 2)[1] * T.unsafe_chunk(x, 2)[0], (4, 3))
+case("scatter_into_views", lambda T, x, r, d: T.select_scatter(x, r, 0, 1) * T.slice_scatter(x, x[:2], 0, 1)
+     + T.diagonal_scatter(x, d, 1), (3, 3), (3,), (2,), gradgrad=True)
+case("mH_and_H", lambda T, x: x.mH @ x.H.T, (2, 3))
+
+case("scatter_reduce_sum_mean", lambda T, x, s: x.scatter_reduce(0, T.tensor([[0, 1, 0], [2, 0, 0]]), s, "sum")
+     * x.scatter_reduce(0, T.tensor([[0, 1, 0], [2, 0, 0]]), s, "mean", include_self=False), (3, 3), (2, 3),
+     gradgrad=True)
+case("scatter_reduce_prod", lambda T, x, s: T.scatter_reduce(x, 1, T.tensor([[0, 0], [1, 1]]), s, "prod"),
+     (2, 3), (2, 2), low=0.5, high=2.0, gradgrad=True)
+case("scatter_reduce_amax", lambda T, x, s: T.scatter_reduce(x, 0, T.tensor([0, 0, 2]), s, "amax"), (3,), (3,))
+case("scatter_reduce_amin_excl", lambda T, x, s: T.scatter_reduce(x, 0, T.tensor([1, 1, 2]), s, "amin",
+                                                                  include_self=False), (4,), (3,))
+case("index_reduce_mean", lambda T, x, s: T.index_reduce(x, 1, T.tensor([0, 2, 0]), s, "mean"), (2, 3), (2, 3),
+     gradgrad=True)
+case("index_reduce_prod_excl", lambda T, x, s: x.index_reduce(0, T.tensor([1, 1]), s, "prod", include_self=False),
+     (3, 2), (2, 2), low=0.5, high=2.0)
+case("index_copy_fill", lambda T, x, s, v: T.index_copy(x, 0, T.tensor([2, 0]), s).index_fill(1, T.tensor([1]), v[0]),
+     (3, 2), (2, 2), (1,), gradgrad=True)
+case("index_put_accumulate", lambda T, x, v: T.index_put(x, (T.tensor([0, 0, 2]), T.tensor([1, 1, 0])), v,
+                                                         accumulate=True), (3, 2), (3,), gradgrad=True)
+case("index_put_broadcast", lambda T, x, v: x.index_put((T.tensor([[0], [2]]),), v), (3, 2), (2,))
+case("take_put", lambda T, x, s: T.take(x, T.tensor([[5, 0], [-1, 5]])) + T.put(x, T.tensor([1, 1, 4]), s,
+                                                                                  accumulate=True)[0, :2],
+     (2, 3), (3,), gradgrad=True)
+case("take_along_dim_broadcast", lambda T, x: T.take_along_dim(x, T.tensor([[0], [2]]), 1) * T.take_along_dim(
+    x, T.tensor([4, 0])), (2, 3), gradgrad=True)
+case("masked_scatter_broadcast", lambda T, x, s: T.masked_scatter(x, T.tensor([[True, False], [False, True]]), s),
+     (2,), (3, 2), gradgrad=True)
+case("masked_select_scatter_add", lambda T, x, s: T.masked_select(x, x > 0).sum()
+     + T.scatter_add(x, 0, T.tensor([[1, 0]]), s), (2, 2), (1, 2), gradgrad=True)
+
+case("quantile_dim_q_tensor", lambda T, x: T.quantile(x, T.tensor([0.25, 0.6], dtype=x.dtype), dim=1,
+                                                        keepdim=True), (3, 5),
+     parity_xfail="one node; PyTorch composes sort, lerp and views beneath SqueezeBackward4 (next_functions)")
+case("nanquantile_all", lambda T, x: T.nanquantile(x, 0.3, interpolation="midpoint"), (3, 4),
+     parity_xfail="one node; PyTorch composes sort, lerp and views beneath SqueezeBackward4 (next_functions)")
+case("trapezoid_x", lambda T, y, x: T.trapezoid(y, x) + T.trapz(y, dx=0.5), (3, 4), (3, 4), gradgrad=True)
+case("cumulative_trapezoid_dx", lambda T, y: T.cumulative_trapezoid(y, dx=2.0, dim=0), (3, 4), gradgrad=True)
+case("dist_broadcast", lambda T, a, b: T.dist(a, b, 3) + T.dist(a, b), (2, 3), (3,))
+case("renorm_dim", lambda T, x: T.renorm(x, 2, 0, 0.7) + T.renorm(x, float("inf"), 1, 0.5), (3, 4))
+
+case("repeat_interleave_forms", lambda T, x: T.repeat_interleave(x, 2, dim=1).sum(1)
+     + T.repeat_interleave(x, T.tensor([1, 0, 2]), dim=0).sum(0).sum(), (3, 2), gradgrad=True)
+case("sum_to_size_lead", lambda T, x: x.sum_to_size(3) * x.sum_to_size(1, 3), (2, 3))
+case("constant_pad_crop", lambda T, x: T.constant_pad_nd(x, (1, -1, 2, 0), 0.5), (2, 3), gradgrad=True)
+case("fill_value_tensor", lambda T, x, v: T.fill(x, v[0]) * x, (2, 2), (1,))
+case("unsafe_masked_index", lambda T, x: T._unsafe_masked_index(
+    x, T.tensor([[True], [False]]), [T.tensor([[1], [7]]), T.tensor([[0, 2]])], -1.0), (3, 3))
+
 assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 
 

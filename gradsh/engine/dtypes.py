@@ -119,11 +119,11 @@ def promote_types(a: dtype, b: dtype) -> dtype:
 
 
 def scalar_category(value: object) -> int:
-    if isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_)):
         return _BOOL
-    if isinstance(value, int):
+    if isinstance(value, (int, np.integer)):
         return _INT
-    if isinstance(value, float):
+    if isinstance(value, (float, np.floating)):
         return _FLOAT
     return _COMPLEX
 

@@ -17,6 +17,10 @@ from .ops import (  # noqa: F401
     nn_functional,
     random_ops,
     reduction,
+    scatter_ops,
+    shapes,
+    sorting,
+    statistics,
     unary,
     views,
 )

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .dtypes import from_numpy_dtype as _from_numpy
 from .out_arg import with_out
 from .tensor import Tensor
 
@@ -133,17 +134,30 @@ def _tensor_attributes(decl: OpDecl, inplace_ops: Any) -> dict[str, Callable]:
         for n in decl.names:
             attrs[n + "_"] = fn
     for dunder, kind in decl.dunders.items():
-        attrs[dunder] = _dunder(decl.forward, kind, inplace_ops)
+        attrs[dunder] = _dunder(decl.forward, kind, inplace_ops, dunder)
     return attrs
 
 
-def _dunder(forward: Callable, kind: str, inplace_ops: Any) -> Callable:
+# PyTorch's operators decline a numpy array on the right (numpy then computes, and hands its result
+# back as a tensor through Tensor.__array_wrap__), except ==, which takes it as a tensor
+_CONVERT_ARRAYS = frozenset(("__eq__",))
+
+
+def _dunder(forward: Callable, kind: str, inplace_ops: Any, name: str = "") -> Callable:
     arrays = np.ndarray
     if kind == DIRECT:
         return forward
     if kind == BINARY:
+        if name in _CONVERT_ARRAYS:
+            def converting(self: Any, other: Any) -> Any:
+                if isinstance(other, arrays):
+                    other = Tensor._wrap(np.array(other), _from_numpy(other.dtype))
+                return forward(self, other)
+
+            return converting
+
         def binary(self: Any, other: Any) -> Any:
-            if isinstance(other, arrays):  # numpy converts the tensor, as with PyTorch
+            if isinstance(other, arrays):
                 return NotImplemented
             return forward(self, other)
 
@@ -157,6 +171,8 @@ def _dunder(forward: Callable, kind: str, inplace_ops: Any) -> Callable:
         return reflected
     if kind == INPLACE:
         def in_place(self: Any, other: Any) -> Any:
+            if isinstance(other, arrays):
+                return NotImplemented
             return inplace_ops.apply_inplace(self, forward, other)
 
         return in_place

@@ -180,6 +180,15 @@ class Tensor:
         arr = self.numpy()
         return arr if dtype is None else arr.astype(dtype)
 
+    # numpy defers its binary operators to the tensor's (ndarray + tensor asks Tensor.__radd__), and
+    # hands ufunc results back as tensors (np.exp(t) is a tensor; bools come back as uint8), as with PyTorch
+    __array_priority__ = 1000
+
+    def __array_wrap__(self, array: np.ndarray, context: Any = None, return_scalar: bool = False) -> Tensor:
+        if array.dtype == np.bool_:
+            array = array.astype(np.uint8)
+        return Tensor._wrap(np.asarray(array), dtypes.from_numpy_dtype(array.dtype))
+
     def __len__(self) -> int:
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")

@@ -80,10 +80,14 @@ def is_complex(t: Tensor) -> bool:
     return t.dtype.is_complex
 
 
-from . import autograd, func, nn, optim, serialization, utils  # noqa: F401
+from . import autograd, backends, cuda, func, nn, optim, serialization, testing, utils  # noqa: F401
+from ._devices import get_default_device, set_default_device  # noqa: F401
+from ._legacy import TYPED_TENSORS as _TYPED_TENSORS
+from ._legacy import VERSION as __version__  # noqa: F401 - PyTorch's version, whose behaviour gradsh reproduces
 from .serialization import load, save  # noqa: F401
 
 vmap = func.vmap
+globals().update(_TYPED_TENSORS)  # torch.FloatTensor, torch.LongTensor, ...
 
 try:  # printing and random numbers come from their own engine modules
     from gradsh.engine.printing import set_printoptions  # noqa: F401

@@ -62,6 +62,8 @@ def promote2(a: Tensor, b: Any) -> tuple:
             dt = dtypes.result_type([db], [da], [])
         npd = dt.np
         return a._data.astype(npd, copy=False), b._data.astype(npd, copy=False), dt
+    if isinstance(b, np.generic):  # a numpy scalar counts as the Python number it holds
+        b = b.item()
     if isinstance(b, _SCALARS):
         cat = dtypes.scalar_category(b)
         if cat <= da.category:

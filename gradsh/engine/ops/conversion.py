@@ -73,6 +73,8 @@ def to(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
 def type_(x: Tensor, dtype: Any = None, **kwargs: Any) -> Any:
     if dtype is None:
         return x.dtype.legacy_type
+    if isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), dtypes.dtype):
+        dtype = dtype.dtype  # a typed tensor class: t.type(torch.DoubleTensor)
     if isinstance(dtype, str):
         for d in dtypes.ALL:
             if d.legacy_type == dtype:

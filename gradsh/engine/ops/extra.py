@@ -106,7 +106,9 @@ def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     dt = dtype or (dtypes.int64 if not (input.dtype.is_floating_point or input.dtype.is_complex) else input.dtype)
     nd = input._data.ndim
     d = _wrap_dim(dim, nd) if nd else 0
-    data = input._data.astype(dt.np).cumsum(axis=d) if nd else input._data.astype(dt.np).copy()
+    # float32 accumulates in double, each output rounded (PyTorch's cumsum kernel; reductions.md §4)
+    acc = np.float64 if dt.np == np.float32 else dt.np
+    data = input._data.astype(acc).cumsum(axis=d) if nd else input._data.astype(dt.np).copy()
     out = result(data, dt)
     if state.recording and input._rg:
         node = CumsumBackward0((edge(input),))
@@ -202,11 +204,6 @@ def scatter_(x: Tensor, dim: int, index: Tensor, src: Any = None, value: Any = N
     return apply_inplace(x, op, *extra)
 
 
-@op("scatter_add")
-def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
-    return scatter(input, dim, index, src, reduce="add")
-
-
 class IndexAddBackward0(Node):
     __slots__ = ("alpha", "dim", "index", "src_meta")
 
@@ -253,5 +250,4 @@ op("index_add", out=True, inplace=index_add_)(index_add)
 
 __all__ = [
     "allclose", "cumsum", "erf", "index_add", "index_add_", "isclose", "logsumexp", "scatter", "scatter_",
-    "scatter_add",
 ]

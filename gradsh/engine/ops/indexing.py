@@ -209,6 +209,10 @@ class GatherBackward0(Node):
 
     def apply(self, grads: list) -> tuple:
         index = unpack(self.index, self)._data
+        if not self.shape:
+            return (grads[0].reshape(()),)
+        if index.size == 0:
+            return (grads[0].new_zeros(self.shape),)
         key = _gather_key(index, self.dim)
         return (embed(grads[0], self.shape, key),)
 
@@ -224,7 +228,15 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
     if sparse_grad:
         raise unsupported("torch.gather(sparse_grad=True)")
     d = dim % max(input._data.ndim, 1)
-    out = result(np.take_along_axis(input._data, index._data, axis=d), input.dtype)
+    data = input._data if input._data.ndim else input._data.reshape(1)
+    idx = index._data if index._data.ndim else index._data.reshape(1)
+    # PyTorch lets the index be smaller than the input along the other dims
+    region = tuple(slice(None) if i == d else slice(0, n) for i, n in enumerate(idx.shape))
+    if idx.size == 0:
+        taken = np.zeros(index._data.shape, input._data.dtype)
+    else:
+        taken = np.take_along_axis(data[region], idx, axis=d).reshape(index._data.shape)
+    out = result(taken, input.dtype)
     if state.recording and input._rg:
         node = GatherBackward0((edge(input),))
         node.shape, node.dim, node.index = input._data.shape, d, save(index)
@@ -278,12 +290,6 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
         node.mask = save(mask)
         attach(out, node)
     return out
-
-
-@op("masked_select", out=True)
-def masked_select(input: Tensor, mask: Tensor) -> Tensor:
-    xb, mb = np.broadcast_arrays(input._data, mask._data)
-    return _advanced(input.expand(xb.shape) if xb.shape != input._data.shape else input, (mb,))
 
 
 @op("nonzero", out=True)

@@ -16,6 +16,7 @@ from ..registry import op
 from ..tensor import Tensor, _wrap_dim
 from ..unsupported import unsupported
 from ._core import attach, result, save, save_output, sum_to, unpack
+from .accumulate import exact_sum
 from .elementwise import maximum, minimum
 from .indexing import _gather_key, embed
 
@@ -59,7 +60,8 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
     dt = dtype or _sum_dtype(input.dtype)
     data = input._data if dtype is None else input._data.astype(dt.np)
     if dim is None:
-        out = result(data.sum(dtype=dt.np), dt)
+        exact = exact_sum(data) if dt is dtypes.float32 else None  # PyTorch's float32 addition order
+        out = result(data.sum(dtype=dt.np) if exact is None else exact, dt)
         if state.recording and input._rg:
             node = SumBackward0((edge(input),))
             node.shape = input._data.shape
@@ -98,7 +100,12 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
         )
     data = input._data.astype(dt.np, copy=False)
     if dim is None:
-        out = result(data.mean(dtype=dt.np) if data.size else np.float64("nan"), dt)
+        exact = exact_sum(data) if dt is dtypes.float32 and data.size else None
+        if exact is not None:  # PyTorch's float32 sum, then one float32 division by the count
+            value = np.float32(exact) / np.float32(data.size)
+        else:
+            value = data.mean(dtype=dt.np) if data.size else np.float64("nan")
+        out = result(value, dt)
         if state.recording and input._rg:
             node = MeanBackward0((edge(input),))
             node.shape, node.n = input._data.shape, builtins.max(input._data.size, 1)
@@ -577,7 +584,11 @@ def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: An
     dt = dtypes.promote_types(input.dtype, target.dtype)
     diff = input._data.astype(dt.np, copy=False) - target._data.astype(dt.np, copy=False)
     sq = diff * diff
-    value = sq if reduction == "none" else sq.sum() if reduction == "sum" else sq.mean()
+    exact = exact_sum(sq) if reduction != "none" and sq.size else None  # PyTorch's float32 order
+    if exact is not None:
+        value = exact if reduction == "sum" else np.float32(exact) / np.float32(sq.size)
+    else:
+        value = sq if reduction == "none" else sq.sum() if reduction == "sum" else sq.mean()
     out = result(value, dt)
     if state.recording and (input._rg or target._rg):
         node = MseLossBackward0((edge(input), edge(target)))
