@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from . import creation, registry  # noqa: F401 - importing a module runs its declarations
 from .ops import (  # noqa: F401
+    binary_math,
     conversion,
     elementwise,
     extra,
@@ -17,6 +18,7 @@ from .ops import (  # noqa: F401
     nn_functional,
     random_ops,
     reduction,
+    special,
     unary,
     views,
 )
