@@ -15,6 +15,7 @@ from .ops import (  # noqa: F401
     inplace,
     joining,
     linalg,
+    linalg_ext,
     nn_functional,
     random_ops,
     reduction,
