@@ -605,9 +605,9 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, un
 
 
 def _triangular_solve_grad(node: Any, grads: list, A: Tensor, X: Tensor) -> tuple:
-    g = grads[0]
+    g, gM = grads
     if g is None:
-        return None, None
+        return None, gM
     upper, trans, unit = node.upper, node.transpose, node.unitriangular
     At = _mT(A) if trans else A
     gB = solve_triangular(_mT(At), g, upper=(not upper) != trans, unitriangular=unit)
@@ -615,7 +615,7 @@ def _triangular_solve_grad(node: Any, grads: list, A: Tensor, X: Tensor) -> tupl
     if trans:
         gA = _mT(gA)
     gA = _triu(gA, 1 if unit else 0) if upper else _tril(gA, -1 if unit else 0)
-    return gB, gA
+    return gB, gA if gM is None else gA + gM  # the cloned coefficient's gradient goes to A as it is
 
 
 TriangularSolveBackward0 = node_class("TriangularSolveBackward0", _triangular_solve_grad, n_outputs=2,
