@@ -679,3 +679,364 @@ def cholesky_inverse(input: Tensor, upper: bool = False) -> Tensor:
     data = np.linalg.inv(A) if A.shape[-1] else A.copy()
     return record(result(data, input.dtype), CholeskyInverseBackward0, (input,), (input, OUTPUT), upper=upper)
 
+
+
+# ----- matrix_exp, pinv ------------------------------------------------------------------------------------
+
+def _matrix_exp_grad(node: Any, g: Tensor, A: Tensor) -> tuple:
+    """PyTorch's backward_analytic_function_of_a_matrix: exp of [[A^T, G], [0, A^T]], its upper-right block."""
+    n = A.shape[-1]
+    if n == 0:
+        return (g,)
+    At = _mT(A)
+    top = _cat_last(At, g)
+    bottom = _cat_last(At * 0, At)
+    meta = _cat_rows(top, bottom)
+    return (matrix_exp(meta).narrow(-2, 0, n).narrow(-1, n, n),)
+
+
+def _cat_last(a: Tensor, b: Tensor) -> Tensor:
+    from .joining import cat  # joining imports views and elementwise; no cycle back here
+
+    return cat([a, b], -1)
+
+
+def _cat_rows(a: Tensor, b: Tensor) -> Tensor:
+    from .joining import cat
+
+    return cat([a, b], -2)
+
+
+LinalgMatrixExpBackward0 = node_class("LinalgMatrixExpBackward0", _matrix_exp_grad, module=__name__)
+
+
+@op("matrix_exp", namespace=_NS, method=False)
+def linalg_matrix_exp(A: Tensor) -> Tensor:
+    return matrix_exp(A)
+
+
+@op("matrix_exp")
+def matrix_exp(input: Tensor) -> Tensor:
+    from scipy.linalg import expm  # imported when first needed
+
+    _square_float(input, "linalg.matrix_exp")
+    a = input._data
+    data = expm(a.astype(np.float64)) if a.shape[-1] else a.copy()
+    return record(result(data, input.dtype), LinalgMatrixExpBackward0, (input,), (input,))
+
+
+def _pinv_grad(node: Any, g: Tensor, A: Tensor, P: Tensor) -> tuple:
+    m, n = A.shape[-2], A.shape[-1]
+    Ph, gh = _mT(P), _mT(g)
+    if m <= n:
+        K = matmul(gh, P)
+        KPh = matmul(K, Ph)
+        gA = -_mT(matmul(P, K)) + KPh - matmul(matmul(A, P), KPh) + matmul(matmul(Ph, P), gh - matmul(K, A))
+    else:
+        K = matmul(P, gh)
+        PhK = matmul(Ph, K)
+        gA = -_mT(matmul(K, P)) + PhK - matmul(matmul(PhK, P), A) + matmul(matmul(gh - matmul(A, K), P), Ph)
+    return (gA,)
+
+
+LinalgPinvBackward0 = node_class("LinalgPinvBackward0", _pinv_grad, module=__name__)
+
+
+def _tolerance(value: Any) -> Any:
+    return value._data if isinstance(value, Tensor) else value
+
+
+def _pinv_data(A: np.ndarray, atol: Any, rtol: Any, hermitian: bool) -> np.ndarray:
+    m, n = A.shape[-2:]
+    if A.size == 0:
+        return np.zeros(A.shape[:-2] + (n, m), A.dtype)
+    if hermitian:
+        w, V = np.linalg.eigh(A)
+        s = np.abs(w)
+    else:
+        U, s, Vh = np.linalg.svd(A, full_matrices=False)
+    atol = 0.0 if atol is None else np.asarray(_tolerance(atol))
+    if rtol is None:
+        rtol = np.finfo(A.dtype).eps * max(m, n) if (atol is None or np.all(atol == 0)) else 0.0
+    smax = s.max(axis=-1, keepdims=True)
+    cutoff = np.maximum(np.asarray(atol)[..., None] if np.ndim(atol) else atol,
+                        (np.asarray(_tolerance(rtol))[..., None] if np.ndim(_tolerance(rtol)) else rtol) * smax)
+    keep = s > cutoff
+    with np.errstate(all="ignore"):
+        if hermitian:
+            inv_w = np.where(keep, 1 / np.where(keep, w, 1), 0)
+            return (V * inv_w[..., None, :]) @ np.swapaxes(V, -1, -2)
+        inv_s = np.where(keep, 1 / np.where(keep, s, 1), 0)
+    return np.swapaxes(Vh, -1, -2) @ (inv_s[..., :, None] * np.swapaxes(U, -1, -2))
+
+
+@op("pinv", namespace=_NS, method=False, out=True)
+def pinv(input: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
+    _check_matrix(input, "linalg.pinv")
+    _check_float(input, "linalg.pinv")
+    data = _pinv_data(input._data, atol, rtol, hermitian)
+    return record(result(data.astype(input.dtype.np), input.dtype), LinalgPinvBackward0, (input,), (input, OUTPUT))
+
+
+@op("pinverse")
+def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
+    return pinv(input, rtol=rcond)
+
+
+# ----- eigh, eigvalsh, svd, svdvals ------------------------------------------------------------------------
+
+def _eigh_grad(node: Any, grads: list, L: Tensor, V: Tensor) -> tuple:
+    gL, gV = grads if isinstance(grads, list) else (grads, None)
+    if gV is None:
+        if gL is None:
+            return (None,)
+        return (matmul(V * gL.unsqueeze(-2), _mT(V)),)
+    VhgV = matmul(_mT(V), gV)
+    VhgV = (VhgV - _mT(VhgV)) * 0.5
+    n = L.shape[-1]
+    E = L.unsqueeze(-2) - L.unsqueeze(-1)
+    E = E + _eye(n, n, E)
+    ret = VhgV / E * _const(1 - np.eye(n), VhgV)
+    if gL is not None:
+        ret = ret + _diag_embed(gL)
+    return (matmul(matmul(V, ret), _mT(V)),)
+
+
+LinalgEighBackward0 = node_class("LinalgEighBackward0", _eigh_grad, n_outputs=2, module=__name__)
+
+
+def _eigh(A: Tensor, UPLO: str, vectors: bool, name: str) -> tuple:
+    _square_float(A, name)
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    w, V = np.linalg.eigh(A._data, UPLO=UPLO)
+    L_t, V_t = result(w, A.dtype), result(V, A.dtype)
+    record((L_t, V_t), LinalgEighBackward0, (A,), (OUTPUT, V_t))
+    return L_t, V_t
+
+
+@op("eigh", namespace=_NS, method=False, out=True)
+def eigh(A: Tensor, UPLO: str = "L") -> tuple:
+    return structured("linalg_eigh", ("eigenvalues", "eigenvectors"), _eigh(A, UPLO, True, "linalg.eigh"))
+
+
+@op("eigvalsh", namespace=_NS, method=False, out=True)
+def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
+    return _eigh(A, UPLO, False, "linalg.eigvalsh")[0]
+
+
+def _svd_grad(node: Any, grads: list, U: Tensor, S: Tensor, Vh: Tensor) -> tuple:
+    """PyTorch's svd_backward for real inputs (full_matrices=False)."""
+    gU, gS, gVh = grads
+    if S.shape[-1] == 0:  # an empty matrix: a zero gradient of A's shape
+        return (matmul(U.narrow(-1, 0, 0), Vh.narrow(-2, 0, 0)),)
+    if gU is None and gVh is None:
+        return (matmul(U * gS.unsqueeze(-2), Vh),) if gS is not None else (None,)
+    m, n = U.shape[-2], Vh.shape[-1]
+    k = S.shape[-1]
+    V, gV = _mT(Vh), (_mT(gVh) if gVh is not None else None)
+    UhgU = matmul(_mT(U), gU) if gU is not None else None
+    VhgV = matmul(Vh, gV) if gV is not None else None
+    S2 = S * S
+    E = S2.unsqueeze(-2) - S2.unsqueeze(-1)
+    E = E + _eye(k, k, E)
+    off = _const(1 - np.eye(k), S)
+    skew_u = (UhgU - _mT(UhgU)) if UhgU is not None else None
+    skew_v = (VhgV - _mT(VhgV)) if VhgV is not None else None
+    if skew_u is not None and skew_v is not None:
+        inner = (skew_u * S.unsqueeze(-2) + S.unsqueeze(-1) * skew_v) / E * off
+    elif skew_u is not None:
+        inner = skew_u * S.unsqueeze(-2) / E * off
+    else:
+        inner = S.unsqueeze(-1) * skew_v / E * off
+    if gS is not None:
+        inner = inner + _diag_embed(gS)
+    gA = matmul(matmul(U, inner), Vh)
+    if m > k and gU is not None:
+        proj = gU - matmul(U, UhgU)
+        gA = gA + matmul(proj / S.unsqueeze(-2), Vh)
+    if n > k and gV is not None:
+        proj = gV - matmul(V, VhgV)
+        gA = gA + matmul(U, _mT(proj / S.unsqueeze(-2)))
+    return (gA,)
+
+
+LinalgSvdBackward0 = node_class("LinalgSvdBackward0", _svd_grad, n_outputs=3, module=__name__)
+
+
+def _svd(A: Tensor, full_matrices: bool, name: str) -> tuple:
+    _check_matrix(A, name)
+    _check_float(A, name)
+    a = A._data
+    m, n = a.shape[-2:]
+    if a.size == 0:
+        k = min(m, n)
+        U = np.broadcast_to(np.eye(m, m if full_matrices else k, dtype=a.dtype), a.shape[:-2] + (m, m if full_matrices else k)).copy()
+        Vh = np.broadcast_to(np.eye(n if full_matrices else k, n, dtype=a.dtype), a.shape[:-2] + (n if full_matrices else k, n)).copy()
+        S = np.zeros(a.shape[:-2] + (k,), a.dtype)
+    else:
+        U, S, Vh = np.linalg.svd(a, full_matrices=full_matrices)
+    outs = tuple(result(x, A.dtype) for x in (U, S, Vh))
+    record(outs, LinalgSvdBackward0, (A,), (outs[0], OUTPUT, outs[2]))
+    node = outs[1].grad_fn
+    if node is not None:  # the values are saved as U, S, Vh (OUTPUT is the first output, U)
+        node.values = tuple(node.values[:1]) + (_save_output(outs[1]),) + tuple(node.values[2:])
+    return outs
+
+
+def _save_output(t: Tensor) -> Any:
+    from ._core import save_output
+
+    return save_output(t)
+
+
+@op("svd", namespace=_NS, method=False, out=True)
+def linalg_svd(A: Tensor, full_matrices: bool = True, *, driver: str | None = None) -> tuple:
+    return structured("linalg_svd", ("U", "S", "Vh"), _svd(A, full_matrices, "linalg.svd"))
+
+
+@op("svdvals", namespace=_NS, method=False, out=True)
+def svdvals(A: Tensor, *, driver: str | None = None) -> Tensor:
+    return _svd(A, False, "linalg.svd")[1]
+
+
+@op("svd", out=True)
+def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> tuple:
+    U, S, Vh = _svd(input, not some, "linalg.svd")
+    if not compute_uv:
+        U, Vh = U.detach() * 0, Vh.detach() * 0
+    return structured("svd", ("U", "S", "V"), (U, S, _mT(Vh)))
+
+
+# ----- norms ---------------------------------------------------------------------------------------------
+
+@op("vector_norm", namespace=_NS, method=False, out=True)
+def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    from .reduction import norm  # the vector norm's kernel and node live with the reductions
+
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        dim = None
+    return norm(x, ord, dim, keepdim, dtype)
+
+
+def _matrix_dims(A: Tensor, dim: Any) -> tuple:
+    nd = A._data.ndim
+    if nd < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    d0, d1 = (d % nd for d in dim)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
+    return d0, d1
+
+
+@op("matrix_norm", namespace=_NS, method=False, out=True)
+def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *,
+                dtype: Any = None) -> Tensor:
+    d0, d1 = _matrix_dims(A, dim)
+    _check_float(A, "linalg.matrix_norm")
+    if dtype is not None:
+        A = A.to(dtype)
+    if ord == "fro":
+        return vector_norm(A, 2, (d0, d1), keepdim)
+    if ord in ("nuc", 2, -2, 2.0, -2.0):
+        s = svdvals(A.movedim((d0, d1), (-2, -1)))
+        r = s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord > 0 else s.amin(-1))
+        if keepdim:  # PyTorch puts the two kept dims back with a movedim (PermuteBackward0)
+            r = r.unsqueeze(-1).unsqueeze(-1).movedim((-2, -1), (d0, d1))
+        return r
+    if ord in (1, -1, math.inf, -math.inf):
+        if math.isinf(ord):
+            d0, d1 = d1, d0
+        if not keepdim and d0 < d1:
+            d1 -= 1
+        col = vector_norm(A, 1, (d0,), keepdim)
+        return col.amax(d1, keepdim) if ord > 0 else col.amin(d1, keepdim)
+    raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+
+
+@op("norm", namespace=_NS, method=False, out=True)
+def linalg_norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    if dim is not None:
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        if len(dims) == 1:
+            return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
+        return matrix_norm(A, "fro" if ord is None else ord, dims, keepdim, dtype=dtype)
+    if ord is not None:
+        if A._data.ndim == 1:
+            return vector_norm(A, ord, None, keepdim, dtype=dtype)
+        if A._data.ndim == 2:
+            return matrix_norm(A, ord, (0, 1), keepdim, dtype=dtype)
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. "
+                           f"Got {A._data.ndim}D.")
+    return vector_norm(A, 2, None, keepdim, dtype=dtype)
+
+
+@op("matrix_rank", namespace=_NS, method=False, out=True)
+def matrix_rank(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
+    _check_matrix(A, "torch.linalg.matrix_rank")
+    _check_float(A, "linalg.matrix_rank")
+    a = A._data
+    m, n = a.shape[-2:]
+    if a.size == 0:
+        return result(np.zeros(a.shape[:-2], np.int64), dtypes.int64)
+    s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
+    atol_v = 0.0 if atol is None else np.asarray(_tolerance(atol))
+    if rtol is None:
+        rtol_v = np.finfo(a.dtype).eps * max(m, n) if (atol is None or np.all(atol_v == 0)) else 0.0
+    else:
+        rtol_v = np.asarray(_tolerance(rtol))
+    smax = s.max(axis=-1, keepdims=True)
+    cutoff = np.maximum(np.asarray(atol_v)[..., None] if np.ndim(atol_v) else atol_v,
+                        (np.asarray(rtol_v)[..., None] if np.ndim(rtol_v) else rtol_v) * smax)
+    return result((s > cutoff).sum(axis=-1), dtypes.int64)
+
+
+def _matrix_power_number(A: Tensor, n: int) -> Tensor:
+    if n == 0:
+        from ..grad_mode import no_grad
+
+        eye = _eye(A.shape[-1], A.shape[-1], A).expand(*A.shape)
+        out = A.detach() * 0
+        with no_grad():
+            out = out + eye
+        if A.requires_grad:  # PyTorch copies the identity into a zero tensor: CopyBackwards
+            out = _copy_node(out, A)
+        return out
+    if n < 0:
+        A = inv(A)
+        n = -n
+        if n == 1:
+            return A
+    if n == 1:
+        return A.clone()
+    result_t = None
+    base = A
+    while n:
+        if n & 1:
+            result_t = base if result_t is None else matmul(result_t, base)
+        n >>= 1
+        if n:
+            base = matmul(base, base)
+    return result_t
+
+
+def _copy_grad(node: Any, g: Tensor) -> tuple:
+    return (g * 0,)
+
+
+CopyBackwards = node_class("CopyBackwards", _copy_grad, module=__name__)
+
+
+def _copy_node(out: Tensor, A: Tensor) -> Tensor:
+    return record(out, CopyBackwards, (A,))
+
+
+@op("matrix_power", namespace=_NS, method=False, out=True)
+def linalg_matrix_power(A: Tensor, n: int) -> Tensor:
+    _check_square(A, "linalg.matrix_power")
+    return _matrix_power_number(A, n)
+
+
+@op("matrix_power")
+def matrix_power(input: Tensor, n: int) -> Tensor:
+    return linalg_matrix_power(input, n)

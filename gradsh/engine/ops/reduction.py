@@ -413,7 +413,7 @@ class LinalgVectorNormBackward0(Node):
         g = _restore(grads[0], self.shape, self.dims, self.keepdim)
         norm = _restore(out, self.shape, self.dims, self.keepdim)
         if p == 0:
-            return (g * 0,)
+            return (None,)  # PyTorch leaves the 0-"norm" (a count) without a gradient
         if p == 1:
             return (g * x.sign(),)
         if p == 2:
@@ -450,6 +450,10 @@ def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtyp
     """`Tensor.norm` / `torch.norm` for vector norms: recorded as LinalgVectorNormBackward0."""
     if p in ("fro", None):
         p = 2
+    if p == "nuc":
+        from .linalg_ext import matrix_norm  # cycle: linalg_ext uses this norm for its vector norms
+
+        return matrix_norm(x, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
     if isinstance(p, str):
         from gradsh.torch._unsupported import unsupported
 
