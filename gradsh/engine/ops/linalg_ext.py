@@ -1040,3 +1040,258 @@ def linalg_matrix_power(A: Tensor, n: int) -> Tensor:
 @op("matrix_power")
 def matrix_power(input: Tensor, n: int) -> Tensor:
     return linalg_matrix_power(input, n)
+
+
+# ----- qr ------------------------------------------------------------------------------------------------
+
+def _qr_grad(node: Any, grads: list, Q: Tensor, R: Tensor) -> tuple:
+    """PyTorch's linalg_qr_backward (real inputs)."""
+    gQ, gR = grads
+    if node.mode == "r":
+        raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+                           "Please use linalg.qr(A, mode='reduced') if you are going to differentiate through "
+                           "linalg.qr.")
+    m, n = Q.shape[-2], R.shape[-1]
+    if gQ is not None:
+        gA = matmul(gR, _mT(R)) - matmul(_mT(Q), gQ) if gR is not None else -matmul(_mT(Q), gQ)
+    else:
+        gA = matmul(gR, _mT(R))
+    if m >= n:
+        X = _triu(gA)
+        X = (X + _mT(X)) * _const(1 - 0.5 * np.eye(X.shape[-1]), X)
+        gA = matmul(Q, X)
+        if gQ is not None:
+            gA = gA + gQ
+        return (solve_triangular(_mT(R), gA, upper=False, left=False),)
+    # wide: A = Q [X Y] is the square QR of A1 = Q X with Y = Q^T A2
+    from .joining import cat
+
+    X, Y = R.narrow(-1, 0, m), R.narrow(-1, m, n - m)
+    gX = gR.narrow(-1, 0, m) if gR is not None else None
+    gY = gR.narrow(-1, m, n - m) if gR is not None else Y * 0
+    gA2 = matmul(Q, gY)
+    gQ1 = matmul(Q, matmul(Y, _mT(gY))) if gQ is None else gQ + matmul(Q, matmul(Y, _mT(gY)))
+    return (cat([_qr_square_backward(gQ1, gX, Q, X), gA2], -1),)
+
+
+def _qr_square_backward(gQ: Any, gR: Any, Q: Tensor, R: Tensor) -> Tensor:
+    gA = -matmul(_mT(Q), gQ) if gQ is not None else None
+    if gR is not None:
+        t = matmul(gR, _mT(R))
+        gA = t if gA is None else gA + t
+    X = _triu(gA)
+    X = (X + _mT(X)) * _const(1 - 0.5 * np.eye(X.shape[-1]), X)
+    gA = matmul(Q, X)
+    if gQ is not None:
+        gA = gA + gQ
+    return solve_triangular(_mT(R), gA, upper=False, left=False)
+
+
+LinalgQrBackward0 = node_class("LinalgQrBackward0", _qr_grad, n_outputs=2, module=__name__)
+
+
+def _qr(A: Tensor, mode: str, name: str) -> tuple:
+    _check_matrix(A, name)
+    _check_float(A, name)
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
+                           "'r', or 'complete'")
+    a = A._data
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    if a.size == 0:
+        qcols = m if mode == "complete" else k
+        Q = np.broadcast_to(np.eye(m, qcols, dtype=a.dtype), a.shape[:-2] + (m, qcols)).copy()
+        R = np.zeros(a.shape[:-2] + ((m if mode == "complete" else k), n), a.dtype)
+    else:
+        Q, R = np.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
+    if mode == "r":
+        Q = np.zeros((0,), a.dtype)
+    outs = (result(Q, A.dtype), result(R, A.dtype))
+    record(outs, LinalgQrBackward0, (A,), (OUTPUT, outs[1]), mode=mode)
+    return outs
+
+
+@op("qr", namespace=_NS, method=False, out=True)
+def linalg_qr(A: Tensor, mode: str = "reduced") -> tuple:
+    return structured("linalg_qr", ("Q", "R"), _qr(A, mode, "linalg.qr"))
+
+
+@op("qr", out=True)
+def qr(input: Tensor, some: bool = True) -> tuple:
+    return structured("qr", ("Q", "R"), _qr(input, "reduced" if some else "complete", "linalg.qr"))
+
+
+# ----- lu ------------------------------------------------------------------------------------------------
+
+def _lu_square_backward(gL: Any, gU: Any, L: Tensor, U: Tensor) -> Tensor:
+    """gA of A = L U (square, unit lower L): L^-T [tril(L^T gL, -1) + triu(gU U^T)] U^-T."""
+    gA = _tril(matmul(_mT(L), gL), -1) if gL is not None else None
+    if gU is not None:
+        t = _triu(matmul(gU, _mT(U)))
+        gA = t if gA is None else gA + t
+    gA = solve_triangular(_mT(U), gA, upper=False, left=False)
+    return solve_triangular(_mT(L), gA, upper=True, left=True, unitriangular=True)
+
+
+def _lu_backward(gL: Any, gU: Any, P: Tensor, L: Tensor, U: Tensor, pivot: bool) -> Tensor:
+    """The gradient of A = P L U (real inputs). A wide A = L [U1 U2] is the square L U1 and U2 = L^-1 A2;
+    a tall A = [L1; L2] U is the square L1 U and L2 = A2 U^-1 (their gradients feed the square factors)."""
+    from .joining import cat
+
+    m, n = L.shape[-2], U.shape[-1]
+    k = min(m, n)
+    if m == n:
+        gA = _lu_square_backward(gL, gU, L, U)
+    elif m < n:
+        U1, U2 = U.narrow(-1, 0, k), U.narrow(-1, k, n - k)
+        gU1 = gU.narrow(-1, 0, k) if gU is not None else None
+        gU2 = gU.narrow(-1, k, n - k) if gU is not None else U2 * 0
+        gA2 = solve_triangular(_mT(L), gU2, upper=True, left=True, unitriangular=True)
+        shift = -matmul(gA2, _mT(U2))
+        gA1 = _lu_square_backward(shift if gL is None else gL + shift, gU1, L, U1)
+        gA = cat([gA1, gA2], -1)
+    else:
+        L1, L2 = L.narrow(-2, 0, k), L.narrow(-2, k, m - k)
+        gL1 = gL.narrow(-2, 0, k) if gL is not None else None
+        gL2 = gL.narrow(-2, k, m - k) if gL is not None else L2 * 0
+        gA2 = solve_triangular(_mT(U), gL2, upper=False, left=False)
+        shift = -matmul(_mT(L2), gA2)
+        gA1 = _lu_square_backward(gL1, shift if gU is None else gU + shift, L1, U)
+        gA = cat([gA1, gA2], -2)
+    return matmul(P, gA) if pivot else gA
+
+
+def _lu_grad(node: Any, grads: list, P: Tensor, L: Tensor, U: Tensor) -> tuple:
+    _, gL, gU = grads
+    if gL is None and gU is None:
+        return (None,)
+    return (_lu_backward(gL, gU, P, L, U, node.pivot),)
+
+
+def _lu_factor_grad(node: Any, grads: list, P: Tensor, L: Tensor, U: Tensor) -> tuple:
+    g = grads[0]
+    if g is None:
+        return (None,)
+    m, n = L.shape[-2], U.shape[-1]
+    k = min(m, n)
+    gL = _tril(g.narrow(-1, 0, k), -1)
+    gU = _triu(g.narrow(-2, 0, k))
+    return (_lu_backward(gL, gU, P, L, U, node.pivot),)
+
+
+LinalgLuBackward0 = node_class("LinalgLuBackward0", _lu_grad, n_outputs=3, module=__name__)
+LinalgLuFactorExBackward0 = node_class("LinalgLuFactorExBackward0", _lu_factor_grad, n_outputs=3, module=__name__)
+
+
+def _lu_data(a: np.ndarray) -> tuple:
+    """(P, L, U, LU, 1-based int32 pivots) of a batch of (m, n) matrices, with partial pivoting."""
+    from scipy.linalg import lu, lu_factor  # imported when first needed
+
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    batch = a.shape[:-2]
+    P = np.zeros(batch + (m, m), a.dtype)
+    L = np.zeros(batch + (m, k), a.dtype)
+    U = np.zeros(batch + (k, n), a.dtype)
+    LU = np.zeros(batch + (m, n), a.dtype)
+    piv = np.zeros(batch + (k,), np.int32)
+    for idx in np.ndindex(*batch):
+        M = a[idx]
+        if M.size == 0:
+            P[idx] = np.eye(m, dtype=a.dtype)
+            continue
+        P[idx], L[idx], U[idx] = lu(M, check_finite=False)
+        lu_, p = lu_factor(M, check_finite=False)
+        LU[idx], piv[idx] = lu_, p[:k] + 1
+    return P, L, U, LU, piv
+
+
+def _lu_check(A: Tensor, name: str, pivot: bool) -> None:
+    _check_matrix(A, name)
+    _check_float(A, name)
+    if not pivot:
+        raise RuntimeError(f"{name}: LU without pivoting is not implemented on the CPU")
+
+
+@op("lu_factor_ex", namespace=_NS, method=False, out=True)
+def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False) -> tuple:
+    _lu_check(A, "linalg.lu_factor", pivot)
+    P, L, U, LU, piv = _lu_data(A._data)
+    outs = (result(LU, A.dtype), result(piv, _int32), result(np.zeros(A._data.shape[:-2], np.int32), _int32))
+    record(outs, LinalgLuFactorExBackward0, (A,), (result(P, A.dtype), result(L, A.dtype), result(U, A.dtype)),
+           pivot=pivot)
+    return structured("linalg_lu_factor_ex", ("LU", "pivots", "info"), outs)
+
+
+@op("lu_factor", namespace=_NS, method=False, out=True)
+def lu_factor(A: Tensor, *, pivot: bool = True) -> tuple:
+    LU, piv, _ = lu_factor_ex(A, pivot=pivot)
+    return structured("linalg_lu_factor", ("LU", "pivots"), (LU, piv))
+
+
+@op("lu", namespace=_NS, method=False, out=True)
+def linalg_lu(A: Tensor, *, pivot: bool = True) -> tuple:
+    _lu_check(A, "linalg.lu", pivot)
+    P, L, U, _, _ = _lu_data(A._data)
+    outs = (result(P, A.dtype), result(L, A.dtype), result(U, A.dtype))
+    record(outs, LinalgLuBackward0, (A,), outs, pivot=pivot)
+    outs[0]._grad_fn, outs[0]._rg = None, False  # the permutation is not differentiable
+    return structured("linalg_lu", ("P", "L", "U"), outs)
+
+
+def _lu_solve_grad(node: Any, g: Tensor, LU: Tensor, pivots: Tensor, X: Tensor) -> tuple:
+    left, adjoint = node.left, node.adjoint
+    gB = lu_solve(LU, pivots, g, left=left, adjoint=not adjoint)
+    gLU = None
+    if node.needs(0):
+        P, L, U = _unpack(LU, pivots)
+        if left:
+            gR = -matmul(X, _mT(gB)) if adjoint else -matmul(gB, _mT(X))
+        else:
+            gR = -matmul(_mT(gB), X) if adjoint else -matmul(_mT(X), gB)
+        # the gradient of A = P L U, projected onto LU's packed storage (PyTorch's linalg_lu_solve_LU)
+        gR = matmul(_mT(P), gR)
+        gL = _tril(matmul(gR, _mT(U)), -1)
+        gU = _triu(matmul(_mT(L), gR))
+        gLU = gL + gU
+    return gLU, None, gB
+
+
+LinalgLuSolveBackward0 = node_class("LinalgLuSolveBackward0", _lu_solve_grad, module=__name__)
+
+
+def _unpack(LU: Tensor, pivots: Tensor) -> tuple:
+    a = LU._data
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    P = np.zeros(a.shape[:-2] + (m, m), a.dtype)
+    for idx in np.ndindex(*a.shape[:-2]):
+        perm = np.arange(m)
+        for i, p in enumerate(pivots._data[idx][:k] - 1):
+            perm[i], perm[p] = perm[p], perm[i]
+        P[idx][perm, np.arange(m)] = 1
+    return result(P, LU.dtype), _tril(LU.narrow(-1, 0, k), -1) + _const(np.eye(m, k), LU), _triu(LU.narrow(-2, 0, k))
+
+
+@op("lu_solve", namespace=_NS, method=False, out=True)
+def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoint: bool = False) -> Tensor:
+    _check_square(LU, "linalg.lu_solve", "LU")
+    P, L, U = (t._data for t in _unpack(LU.detach(), pivots))
+    A = P @ L @ U
+    if adjoint:
+        A = np.swapaxes(A, -1, -2)
+    data = _solve_data(A, B._data, False, left)
+    return record(result(data, B.dtype), LinalgLuSolveBackward0, (LU, pivots, B), (LU, pivots, OUTPUT),
+                  left=left, adjoint=adjoint)
+
+
+@op("lu_solve")
+def torch_lu_solve(input: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
+    return lu_solve(LU_data, LU_pivots, input)
+
+
+@op("lu_unpack", out=True)
+def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpack_pivots: bool = True) -> tuple:
+    P, L, U = _unpack(LU_data, LU_pivots)
+    return structured("lu_unpack", ("P", "L", "U"), (P, L, U))
