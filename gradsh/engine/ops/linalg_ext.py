@@ -1291,7 +1291,260 @@ def torch_lu_solve(input: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
     return lu_solve(LU_data, LU_pivots, input)
 
 
+def _lu_unpack_grad(node: Any, grads: list, ref: Tensor) -> tuple:
+    from .joining import cat
+
+    _, gL, gU = grads
+    m, n = ref.shape[-2], ref.shape[-1]
+    k = min(m, n)
+    g = None
+    if gL is not None:
+        g = _tril(gL, -1)
+        if n > k:
+            g = cat([g, ref.narrow(-1, k, n - k) * 0], -1)
+    if gU is not None:
+        u = _triu(gU)
+        if m > k:
+            u = cat([u, ref.narrow(-2, k, m - k) * 0], -2)
+        g = u if g is None else g + u
+    return g, None
+
+
+LuUnpackBackward0 = node_class("LuUnpackBackward0", _lu_unpack_grad, n_outputs=3, module=__name__)
+
+
 @op("lu_unpack", out=True)
 def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpack_pivots: bool = True) -> tuple:
-    P, L, U = _unpack(LU_data, LU_pivots)
+    with _no_grad():
+        P, L, U = _unpack(LU_data, LU_pivots)
+    L, U = L.detach(), U.detach()
+    if not unpack_pivots:
+        P = result(np.zeros((0,), LU_data.dtype.np), LU_data.dtype)
+    if not unpack_data:
+        L = result(np.zeros((0,), LU_data.dtype.np), LU_data.dtype)
+        U = result(np.zeros((0,), LU_data.dtype.np), LU_data.dtype)
+    record((P, L, U), LuUnpackBackward0, (LU_data, LU_pivots), (LU_data.detach(),))
+    P._grad_fn, P._rg = None, False
     return structured("lu_unpack", ("P", "L", "U"), (P, L, U))
+
+
+def _no_grad() -> Any:
+    from ..grad_mode import no_grad
+
+    return no_grad()
+
+
+@op("lu", method=True)
+def lu(A: Tensor, pivot: bool = True, get_infos: bool = False) -> tuple:
+    LU, piv, info = lu_factor_ex(A, pivot=pivot)
+    return (LU, piv, info) if get_infos else (LU, piv)
+
+
+# ----- compositions, recorded as PyTorch records them (their last op's node) ------------------------------
+
+@op("kron", out=True)
+def kron(input: Tensor, other: Tensor) -> Tensor:
+    from .linalg import _unsafe_view  # at::_unsafe_view, as ATen's kron ends
+
+    nd = max(input._data.ndim, other._data.ndim)
+    a = input.reshape(*((1,) * (nd - input._data.ndim) + input._data.shape))
+    b = other.reshape(*((1,) * (nd - other._data.ndim) + other._data.shape))
+    a_shape, b_shape = [], []
+    for sa, sb in zip(a.shape, b.shape):
+        a_shape += [sa, 1]
+        b_shape += [1, sb]
+    prod = a.reshape(*a_shape) * b.reshape(*b_shape)
+    return _unsafe_view(prod, tuple(sa * sb for sa, sb in zip(a.shape, b.shape)))
+
+
+@op("tensordot", out=True)
+def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        da, db = list(range(a.dim() - dims, a.dim())), list(range(dims))
+    else:
+        da, db = dims
+        da, db = ([da], [db]) if isinstance(da, int) else (list(da), list(db))
+    da = [d % a.dim() for d in da]
+    db = [d % b.dim() for d in db]
+    for i, j in zip(da, db):  # a size-1 dim contracts with the other's whole dim: sum that one first
+        if a.shape[i] == 1 and b.shape[j] != 1:
+            b = b.sum(j, keepdim=True)
+        elif b.shape[j] == 1 and a.shape[i] != 1:
+            a = a.sum(i, keepdim=True)
+    free_a = [d for d in range(a.dim()) if d not in da]
+    free_b = [d for d in range(b.dim()) if d not in db]
+    csize = int(np.prod([a.shape[d] for d in da])) if da else 1
+    size_a = int(np.prod([a.shape[d] for d in free_a])) if free_a else 1
+    size_b = int(np.prod([b.shape[d] for d in free_b])) if free_b else 1
+    ta = a.permute(*(free_a + da)).reshape(size_a, csize)
+    tb = b.permute(*(db + free_b)).reshape(csize, size_b)
+    from .linalg import mm
+
+    return mm(ta, tb).reshape(*([a.shape[d] for d in free_a] + [b.shape[d] for d in free_b]))
+
+
+@op("inner", out=True)
+def inner(input: Tensor, other: Tensor) -> Tensor:
+    if input.dim() == 0 or other.dim() == 0:
+        return input * other
+    if input.shape[-1] != other.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
+                           f"{list(input.shape)} and {list(other.shape)}")
+    return tensordot(input, other, ([-1], [-1]))
+
+
+@op("multi_dot", namespace=_NS, method=False, out=True)
+def multi_dot(tensors: Any) -> Tensor:
+    from .linalg import mm
+
+    tensors = list(tensors)
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    first_vec, last_vec = tensors[0].dim() == 1, tensors[-1].dim() == 1
+    mats = list(tensors)
+    if first_vec:
+        mats[0] = mats[0].unsqueeze(0)
+    if last_vec:
+        mats[-1] = mats[-1].unsqueeze(-1)
+    for i, t in enumerate(mats):
+        if t.dim() != 2:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {tensors[i].dim()}D")
+    out = mats[0]
+    for t in mats[1:]:
+        out = mm(out, t)
+    shape = [s for s, keep in ((out.shape[0], not first_vec), (out.shape[1], not last_vec)) if keep]
+    return out.view(*shape)
+
+
+@op("chain_matmul", out=True)
+def chain_matmul(*matrices: Tensor) -> Tensor:
+    if len(matrices) == 1:
+        return matrices[0].clone()
+    return multi_dot(matrices)
+
+
+@op("diagonal", namespace=_NS, method=False)
+def linalg_diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    return A.diagonal(offset, dim1, dim2)
+
+
+@op("vander", namespace=_NS, method=False)
+def vander(x: Tensor, N: int | None = None) -> Tensor:
+    from .joining import cat
+
+    if x.dim() < 1:
+        x = x.reshape(1)
+    n = x.shape[-1] if N is None else N
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    if n <= 1:
+        return (x.unsqueeze(-1) ** 0).expand(*x.shape, n).clone() if n else x.unsqueeze(-1).narrow(-1, 0, 0) * 1
+    xs = x.unsqueeze(-1)
+    powers = [xs]
+    for _ in range(n - 2):
+        powers.append(powers[-1] * xs)
+    return cat([xs * 0 + 1] + powers, -1)
+
+
+def _reshape_alias_grad(node: Any, g: Tensor) -> tuple:
+    return (g.reshape(*node.shape),)
+
+
+ReshapeAliasBackward0 = node_class("ReshapeAliasBackward0", _reshape_alias_grad, module=__name__)
+
+
+@op("tensorinv", namespace=_NS, method=False, out=True)
+def tensorinv(A: Tensor, ind: int = 2) -> Tensor:
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    front, back = A.shape[:ind], A.shape[ind:]
+    rows, cols = int(np.prod(front)), int(np.prod(back))
+    if rows != cols:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {cols} != {rows}")
+    Ainv = inv(A.reshape(rows, cols))
+    out = Tensor._wrap(Ainv._data.reshape(tuple(back) + tuple(front)), Ainv.dtype)
+    return record(out, ReshapeAliasBackward0, (Ainv,), shape=(rows, cols))
+
+
+@op("tensorsolve", namespace=_NS, method=False, out=True)
+def tensorsolve(A: Tensor, B: Tensor, dims: Any = None) -> Tensor:
+    if dims is not None:
+        nd = A.dim()
+        dims = [d % nd for d in dims]
+        A = A.permute(*([d for d in range(nd) if d not in dims] + dims))
+    res_shape = A.shape[B.dim():]
+    n = int(np.prod(res_shape))
+    X = linalg_solve(A.reshape(-1, n), B.reshape(-1))
+    return X.view(*res_shape)
+
+
+@op("cond", namespace=_NS, method=False, out=True)
+def cond(A: Tensor, p: Any = None) -> Tensor:
+    _check_matrix(A, "linalg.cond")
+    if p is None or p in (2, -2):
+        s = svdvals(A)
+        top, bottom = s.narrow(-1, 0, 1), s.narrow(-1, s.shape[-1] - 1, 1)
+        return (bottom / top if p == -2 else top / bottom).squeeze(-1)
+    _check_square(A, f"linalg.cond(ord={p if isinstance(p, str) else int(p)})")
+    inverse, _ = inv_ex(A)
+    from .binary_math import nan_to_num
+
+    return nan_to_num(matrix_norm(A, p) * matrix_norm(inverse, p), float("inf"), float("inf"))
+
+
+# ----- lstsq ---------------------------------------------------------------------------------------------
+
+def _lstsq_grad(node: Any, grads: list, A: Tensor, B: Tensor) -> tuple:
+    gX = grads[0]
+    if gX is None:
+        return None, None
+    pinvA = pinv(A)
+    vector = node.vector
+    g2, b2 = (gX.unsqueeze(-1), B.unsqueeze(-1)) if vector else (gX, B)
+    gA = _pinv_grad(node, matmul(g2, _mT(b2)), A, pinvA)[0] if node.needs(0) else None
+    gB = matmul(_mT(pinvA), g2) if node.needs(1) else None
+    if gB is not None and vector:
+        gB = gB.squeeze(-1)
+    return gA, gB
+
+
+LinalgLstsqBackward0 = node_class("LinalgLstsqBackward0", _lstsq_grad, n_outputs=4, module=__name__)
+
+
+@op("lstsq", namespace=_NS, method=False, out=True)
+def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None) -> tuple:
+    _check_matrix(A, "torch.linalg.lstsq")
+    drivers = ("gels", "gelsy", "gelsd", "gelss")
+    if driver is not None and driver not in drivers:
+        raise RuntimeError("parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+    driver = driver or "gelsy"
+    vector = B.dim() == A.dim() - 1
+    a = A._data
+    b = B._data[..., None] if vector else B._data
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a_b, b_b = np.broadcast_to(a, batch + a.shape[-2:]), np.broadcast_to(b, batch + b.shape[-2:])
+    m, n = a.shape[-2:]
+    k = b.shape[-1]
+    X = np.zeros(batch + (n, k), a.dtype)
+    rank = np.zeros(batch, np.int64)
+    sv = np.zeros(batch + (min(m, n),), a.dtype)
+    for idx in np.ndindex(*batch):
+        if a_b[idx].size and b_b[idx].size:
+            X[idx], _, rank[idx], sv[idx] = np.linalg.lstsq(a_b[idx], b_b[idx], rcond=rcond)
+    residuals = np.zeros((0,), a.dtype)
+    if driver != "gelsy" and m > n and bool(np.all(rank == n)) and driver != "gels" or (driver == "gels" and m > n):
+        residuals = ((np.matmul(a_b, X) - b_b) ** 2).sum(axis=-2)
+        if vector:
+            residuals = residuals[..., 0]
+    sol = result(X[..., 0] if vector else X, A.dtype)
+    outs = (sol, result(residuals, A.dtype),
+            result(rank if driver != "gels" else np.zeros((0,), np.int64), dtypes.int64),
+            result(sv if driver in ("gelsd", "gelss") else np.zeros((0,), a.dtype), A.dtype))
+    record(outs, LinalgLstsqBackward0, (A, B), (A, B), vector=vector)
+    outs[3]._grad_fn, outs[3]._rg = None, False  # PyTorch's singular values come without a gradient
+    return structured("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"), outs)
