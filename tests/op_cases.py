@@ -513,6 +513,39 @@ case("special_entr", lambda T, x: T.special.entr(x), POS, gradgrad=True)
 case("special_xlog1py", lambda T, x, y: T.special.xlog1py(x, y), (2, 3), POS, gradgrad=True)
 case("special_zeta_other", lambda T, q: T.special.zeta(T.tensor([2.5, 3.0, 4.0], dtype=q.dtype), q), POS)
 
+# ----- ops-math branch: torch.linalg (ops/linalg_ext.py) ----------------------------------------------------
+
+
+def _well(T: Any, x: Any) -> Any:
+    """A well-conditioned square matrix from a uniform draw."""
+    return x + 3 * T.eye(x.shape[-1], dtype=x.dtype)
+
+
+def _spd(T: Any, x: Any) -> Any:
+    w = _well(T, x)
+    return w @ w.transpose(-2, -1)
+
+
+case("linalg_det", lambda T, x: T.linalg.det(_well(T, x)), (2, 3, 3), gradgrad=True)
+case("linalg_slogdet", lambda T, x: T.linalg.slogdet(_well(T, x)).logabsdet, (3, 3), gradgrad=True)
+case("linalg_inv", lambda T, x: T.linalg.inv(_well(T, x)), (3, 3), gradgrad=True)
+case("linalg_solve", lambda T, x, b: T.linalg.solve(_well(T, x), b), (3, 3), (3, 2), gradgrad=True)
+case("linalg_cholesky", lambda T, x: T.linalg.cholesky(_spd(T, x)), (3, 3), gradgrad=True)
+case("linalg_solve_triangular", lambda T, x, b: T.linalg.solve_triangular(_well(T, x), b, upper=False),
+     (3, 3), (3, 2), gradgrad=True)
+case("linalg_matrix_exp", lambda T, x: T.linalg.matrix_exp(x), (3, 3), gradgrad=True)
+case("linalg_pinv", lambda T, x: T.linalg.pinv(x), (4, 2))
+case("linalg_eigvalsh", lambda T, x: T.linalg.eigvalsh(_spd(T, x)), (3, 3), gradgrad=True)
+case("linalg_svdvals", lambda T, x: T.linalg.svdvals(x), (4, 3))
+case("linalg_qr_r", lambda T, x: T.linalg.qr(x).R.abs(), (4, 3))
+case("linalg_lu_factor", lambda T, x: T.linalg.lu_factor(_well(T, x)).LU, (3, 3))
+case("linalg_matrix_norm_nuc", lambda T, x: T.linalg.matrix_norm(x, "nuc"), (4, 3))
+case("linalg_addmv_addr", lambda T, m, v: T.addmv(v, m, v, beta=0.5) + T.addr(m, v, v).sum(0), (3, 3), (3,),
+     gradgrad=True)
+case("linalg_baddbmm", lambda T, a, b: T.baddbmm(b, a, b, alpha=2), (2, 3, 3), (2, 3, 3), gradgrad=True)
+case("linalg_cross", lambda T, a, b: T.linalg.cross(a, b), (2, 3), (2, 3), gradgrad=True)
+case("linalg_kron_tensordot", lambda T, a, b: T.kron(a, b).sum() + T.tensordot(a, b.T, 1).sum(), (2, 3), (2, 3))
+
 assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 
 
