@@ -11,6 +11,7 @@ from .ops import (  # noqa: F401
     conversion,
     elementwise,
     extra,
+    fft,
     indexing,
     inplace,
     joining,

@@ -79,7 +79,7 @@ def is_complex(t: Tensor) -> bool:
     return t.dtype.is_complex
 
 
-from . import autograd, linalg, nn, optim, special  # noqa: F401
+from . import autograd, fft, linalg, nn, optim, special  # noqa: F401
 
 try:  # printing and random numbers come from their own engine modules
     from gradsh.engine.printing import set_printoptions  # noqa: F401
