@@ -1661,7 +1661,7 @@ def einsum(equation: str, *operands: Any) -> Tensor:
         t = t.sum(tuple(extra)) if len(pairs) > 1 else t.permute(
             *[term.index(c) for c in out] + extra).sum(tuple(range(len(out), len(term))))
         term = "".join(c for c in term if c in out) if len(pairs) > 1 else out
-    elif len(pairs) == 1 and term != out:
+    elif len(pairs) == 1:  # one operand: ATen permutes it into the output's order, even an identity order
         return t.permute(*[term.index(c) for c in out])
     if term != out:
         t = t.permute(*[term.index(c) for c in out])
