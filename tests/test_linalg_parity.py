@@ -83,6 +83,7 @@ CASES = {
     "einsum": (lambda T, a, b: (T.einsum("bij,bjk->bik", a, b), T.einsum("ii->i", a[0]),
                                 T.einsum("i,j->ij", a[0, 0], b[0, :, 0]), T.einsum("...ij->...", a),
                                 T.einsum("bij,bjk", a, b), T.einsum("...ik, ...j -> ij", a, b[0, 0])), (SQUARE, RHS)),
+    "householder_product": (lambda T, a, t: T.linalg.householder_product(a, t[..., :2, 0]), (TALL, TALL)),
     "multi_dot": (lambda T, a, b, v: T.linalg.multi_dot([v, a[0], b[0]]), (SQUARE, RHS, VEC)),
     "tensorinv_tensorsolve": (lambda T, a, b: (T.linalg.tensorinv(a.reshape(4, 4, 4, 4), ind=2),
                                                T.linalg.tensorsolve(a.reshape(4, 4, 4, 4), b)),
@@ -149,3 +150,20 @@ def test_error_texts(call: Callable) -> None:
             call(T)
         errors.append(str(info.value).splitlines()[0])
     assert errors[1] == errors[0]
+
+
+@pytest.mark.parametrize("name", ["geqrf", "ldl_factor", "ldl_solve"])
+def test_lapack_factorizations_without_gradients(name: str) -> None:
+    sym = SPD - 6 * np.eye(4)  # symmetric and indefinite: Bunch-Kaufman pivots
+    outs = []
+    for T in (torch_real, gtorch):
+        if name == "geqrf":
+            outs.append(tuple(T.geqrf(T.tensor(TALL))))
+        elif name == "ldl_factor":
+            outs.append(tuple(T.linalg.ldl_factor(T.tensor(sym))))
+        else:
+            LD, piv = T.linalg.ldl_factor(T.tensor(sym))
+            outs.append((T.linalg.ldl_solve(LD, piv, T.tensor(RHS)),))
+    for r, g in zip(*outs):
+        assert str(g.dtype) == str(r.dtype)
+        np.testing.assert_allclose(g.numpy(), r.numpy(), rtol=1e-7, atol=1e-9)

@@ -1666,3 +1666,118 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     if term != out:
         t = t.permute(*[term.index(c) for c in out])
     return t
+
+
+# ----- householder_product, geqrf, ldl ----------------------------------------------------------------------
+
+def _householder_composite(A: Tensor, tau: Tensor) -> Tensor:
+    """Q = H_1 ... H_k (first n columns), H_i = I - tau_i v_i v_i^T, as Tensor ops (differentiable)."""
+    m, n = A.shape[-2], A.shape[-1]
+    k = tau.shape[-1]
+    below = _const(np.tril(np.ones((m, n)), -1), A)
+    V = A * below + _eye(m, n, A)  # unit diagonal, the reflectors below it
+    Q = _eye(m, n, A).expand(*A.shape[:-2], m, n) * 1
+    for i in reversed(range(k)):
+        v = V.narrow(-1, i, 1)
+        t = tau.narrow(-1, i, 1).unsqueeze(-1)
+        Q = Q - t * matmul(v, matmul(_mT(v), Q))
+    return Q
+
+
+def _householder_grad(node: Any, g: Tensor, A: Tensor, tau: Tensor) -> tuple:
+    """The vector-Jacobian product of the composite above (recomputed with grad enabled)."""
+    from ..backward import grad as autograd_grad
+    from ..grad_mode import enable_grad
+    from ..grad_mode import state as mode
+
+    create = mode.grad_enabled
+    with enable_grad():
+        a = A if create else A.detach().requires_grad_(True)
+        t = tau if create else tau.detach().requires_grad_(True)
+        Q = _householder_composite(a, t)
+        if not Q.requires_grad:  # no reflectors (tau empty): Q is the identity; PyTorch gives no gradients
+            return None, None
+        ga, gt = autograd_grad([Q], [a, t], [g], create_graph=create, allow_unused=True)
+    return ga, gt
+
+
+LinalgHouseholderProductBackward0 = node_class("LinalgHouseholderProductBackward0", _householder_grad,
+                                               module=__name__)
+
+
+@op("householder_product", namespace=_NS, method=False, out=True)
+def householder_product(A: Tensor, tau: Tensor) -> Tensor:
+    _check_matrix(A, "torch.linalg.householder_product")
+    m, n = A.shape[-2], A.shape[-1]
+    if m < n:
+        raise RuntimeError("torch.linalg.householder_product: input.shape[-2] must be greater than or equal to "
+                           "input.shape[-1]")
+    if tau.shape[-1] > n:
+        raise RuntimeError("torch.linalg.householder_product: input.shape[-1] must be greater than or equal to "
+                           "tau.shape[-1]")
+    from ..grad_mode import no_grad
+
+    with no_grad():
+        Q = _householder_composite(A.detach(), tau.detach())
+    out = result(Q._data.copy(), A.dtype)
+    return record(out, LinalgHouseholderProductBackward0, (A, tau), (A, tau))
+
+
+def _lapack(name: str, dtype: np.dtype) -> Any:
+    from scipy.linalg import lapack  # imported when first needed
+
+    return getattr(lapack, ("s" if dtype == np.float32 else "d") + name)
+
+
+@op("geqrf")
+def geqrf(input: Tensor) -> tuple:
+    _check_matrix(input, "geqrf")
+    a = input._data
+    m, n = a.shape[-2:]
+    qr_ = np.empty_like(a)
+    tau = np.zeros(a.shape[:-2] + (min(m, n),), a.dtype)
+    for idx in np.ndindex(*a.shape[:-2]):
+        if a[idx].size:
+            qr_[idx], tau[idx] = _lapack("geqrf", a.dtype)(a[idx])[:2]
+    return structured("geqrf", ("a", "tau"), (result(qr_, input.dtype), result(tau, input.dtype)))
+
+
+def _ldl(A: Tensor, hermitian: bool, check: bool) -> tuple:
+    _square_float(A, "torch.linalg.ldl_factor_ex")
+    a = A._data
+    LD = np.zeros_like(a)
+    piv = np.zeros(a.shape[:-1], np.int32)
+    info = np.zeros(a.shape[:-2], np.int32)
+    for idx in np.ndindex(*a.shape[:-2]):
+        if a[idx].size:
+            ld, ip, inf = _lapack("sytrf", a.dtype)(a[idx], lower=1)
+            LD[idx], piv[idx], info[idx] = np.tril(ld), ip, inf
+            if check and inf:
+                raise RuntimeError(f"torch.linalg.ldl_factor: The factorization could not be completed because "
+                                   f"the input is not invertible (the leading minor of order {inf} is zero).")
+    return result(LD, A.dtype), result(piv, _int32), result(info, _int32)
+
+
+@op("ldl_factor_ex", namespace=_NS, method=False, out=True)
+def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False) -> tuple:
+    return structured("linalg_ldl_factor_ex", ("LD", "pivots", "info"), _ldl(A, hermitian, check_errors))
+
+
+@op("ldl_factor", namespace=_NS, method=False, out=True)
+def ldl_factor(A: Tensor, *, hermitian: bool = False) -> tuple:
+    LD, piv, _ = _ldl(A, hermitian, True)
+    return structured("linalg_ldl_factor", ("LD", "pivots"), (LD, piv))
+
+
+@op("ldl_solve", namespace=_NS, method=False, out=True)
+def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False) -> Tensor:
+    ld, piv, b = LD._data, pivots._data, B._data
+    batch = np.broadcast_shapes(ld.shape[:-2], b.shape[:-2])
+    ld_b = np.broadcast_to(ld, batch + ld.shape[-2:])
+    piv_b = np.broadcast_to(piv, batch + piv.shape[-1:])
+    b_b = np.broadcast_to(b, batch + b.shape[-2:])
+    X = np.zeros(batch + b.shape[-2:], b.dtype)
+    for idx in np.ndindex(*batch):
+        if b_b[idx].size and ld_b[idx].size:
+            X[idx] = _lapack("sytrs", ld.dtype)(ld_b[idx], piv_b[idx], b_b[idx], lower=1)[0]
+    return result(X, B.dtype)
