@@ -84,6 +84,8 @@ CASES = {
                                 T.einsum("i,j->ij", a[0, 0], b[0, :, 0]), T.einsum("...ij->...", a),
                                 T.einsum("bij,bjk", a, b), T.einsum("...ik, ...j -> ij", a, b[0, 0])), (SQUARE, RHS)),
     "householder_product": (lambda T, a, t: T.linalg.householder_product(a, t[..., :2, 0]), (TALL, TALL)),
+    "ormqr": (lambda T, a, t, c: (T.ormqr(a, t[..., :2, 0], c, left=True, transpose=True),
+                                  T.ormqr(a, t[..., :2, 0], c.mT, left=False)), (TALL, TALL, RNG.standard_normal((2, 5, 3)))),
     "multi_dot": (lambda T, a, b, v: T.linalg.multi_dot([v, a[0], b[0]]), (SQUARE, RHS, VEC)),
     "tensorinv_tensorsolve": (lambda T, a, b: (T.linalg.tensorinv(a.reshape(4, 4, 4, 4), ind=2),
                                                T.linalg.tensorsolve(a.reshape(4, 4, 4, 4), b)),

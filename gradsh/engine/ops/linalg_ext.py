@@ -1670,13 +1670,14 @@ def einsum(equation: str, *operands: Any) -> Tensor:
 
 # ----- householder_product, geqrf, ldl ----------------------------------------------------------------------
 
-def _householder_composite(A: Tensor, tau: Tensor) -> Tensor:
-    """Q = H_1 ... H_k (first n columns), H_i = I - tau_i v_i v_i^T, as Tensor ops (differentiable)."""
+def _householder_composite(A: Tensor, tau: Tensor, cols: int | None = None) -> Tensor:
+    """Q = H_1 ... H_k (its first `cols` columns, n by default), H_i = I - tau_i v_i v_i^T, as Tensor ops."""
     m, n = A.shape[-2], A.shape[-1]
     k = tau.shape[-1]
+    cols = n if cols is None else cols
     below = _const(np.tril(np.ones((m, n)), -1), A)
     V = A * below + _eye(m, n, A)  # unit diagonal, the reflectors below it
-    Q = _eye(m, n, A).expand(*A.shape[:-2], m, n) * 1
+    Q = _eye(m, cols, A).expand(*A.shape[:-2], m, cols) * 1
     for i in reversed(range(k)):
         v = V.narrow(-1, i, 1)
         t = tau.narrow(-1, i, 1).unsqueeze(-1)
@@ -1781,3 +1782,35 @@ def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False)
         if b_b[idx].size and ld_b[idx].size:
             X[idx] = _lapack("sytrs", ld.dtype)(ld_b[idx], piv_b[idx], b_b[idx], lower=1)[0]
     return result(X, B.dtype)
+
+
+def _ormqr_composite(A: Tensor, tau: Tensor, C: Tensor, left: bool, transpose: bool) -> Tensor:
+    Q = _householder_composite(A, tau, A.shape[-2])
+    Q = _mT(Q) if transpose else Q
+    return matmul(Q, C) if left else matmul(C, Q)
+
+
+def _ormqr_grad(node: Any, g: Tensor, A: Tensor, tau: Tensor, C: Tensor) -> tuple:
+    from ..backward import grad as autograd_grad
+    from ..grad_mode import enable_grad
+    from ..grad_mode import state as mode
+
+    create = mode.grad_enabled
+    with enable_grad():
+        leaves = [t if create else t.detach().requires_grad_(True) for t in (A, tau, C)]
+        out = _ormqr_composite(*leaves, node.left, node.transpose)
+        return autograd_grad([out], leaves, [g], create_graph=create, allow_unused=True)
+
+
+OrmqrBackward0 = node_class("OrmqrBackward0", _ormqr_grad, module=__name__)
+
+
+@op("ormqr", out=True)
+def ormqr(input: Tensor, input2: Tensor, input3: Tensor, left: bool = True, transpose: bool = False) -> Tensor:
+    from ..grad_mode import no_grad
+
+    with no_grad():
+        out = _ormqr_composite(input.detach(), input2.detach(), input3.detach(), left, transpose)
+    out = result(out._data.copy(), input3.dtype)
+    return record(out, OrmqrBackward0, (input, input2, input3), (input, input2, input3), left=left,
+                  transpose=transpose)
