@@ -73,6 +73,8 @@ CASES = {
              (SQUARE,)),
     "matrix_power": (lambda T, a: (T.linalg.matrix_power(a, 3), T.linalg.matrix_power(a, -2)), (SQUARE,)),
     "lstsq": (lambda T, a, b: T.linalg.lstsq(a, b).solution, (TALL, RNG.standard_normal((2, 5, 2)))),
+    "lstsq_residuals": (lambda T, a, b: tuple(T.linalg.lstsq(a, b, driver="gels"))[:2],
+                        (TALL, RNG.standard_normal((2, 5, 2)))),
     "trace_vdot": (lambda T, a, v: (T.trace(a[0]), T.vdot(v, v), T.linalg.vecdot(a, a)), (SQUARE, VEC)),
     "addmv_addr": (lambda T, a, v: (T.addmv(v, a[0], v, beta=0.5, alpha=2), T.addr(a[0], v, v, alpha=-1)),
                    (SQUARE, VEC)),

@@ -1499,15 +1499,25 @@ def cond(A: Tensor, p: Any = None) -> Tensor:
 
 # ----- lstsq ---------------------------------------------------------------------------------------------
 
-def _lstsq_grad(node: Any, grads: list, A: Tensor, B: Tensor) -> tuple:
-    gX = grads[0]
-    if gX is None:
-        return None, None
-    pinvA = pinv(A)
+def _lstsq_grad(node: Any, grads: list, A: Tensor, B: Tensor, X: Tensor) -> tuple:
+    gX, gres = grads[0], grads[1]
     vector = node.vector
-    g2, b2 = (gX.unsqueeze(-1), B.unsqueeze(-1)) if vector else (gX, B)
-    gA = _pinv_grad(node, matmul(g2, _mT(b2)), A, pinvA)[0] if node.needs(0) else None
-    gB = matmul(_mT(pinvA), g2) if node.needs(1) else None
+    b2 = B.unsqueeze(-1) if vector else B
+    x2 = X.unsqueeze(-1) if vector else X
+    gA = gB = None
+    if gX is not None:
+        pinvA = pinv(A)
+        g2 = gX.unsqueeze(-1) if vector else gX
+        gA = _pinv_grad(node, matmul(g2, _mT(b2)), A, pinvA)[0] if node.needs(0) else None
+        gB = matmul(_mT(pinvA), g2) if node.needs(1) else None
+    if gres is not None and gres.numel():
+        # residuals = |A X - B|^2 per column; X is optimal, so only the explicit A and B terms remain
+        R = matmul(A, x2) - b2
+        w = gres.unsqueeze(-1).unsqueeze(-2) if vector else gres.unsqueeze(-2)
+        ra = matmul(R * w, _mT(x2)) * 2
+        rb = R * w * -2
+        gA = ra if gA is None else gA + ra
+        gB = rb if gB is None else gB + rb
     if gB is not None and vector:
         gB = gB.squeeze(-1)
     return gA, gB
@@ -1545,7 +1555,7 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | Non
     outs = (sol, result(residuals, A.dtype),
             result(rank if driver != "gels" else np.zeros((0,), np.int64), dtypes.int64),
             result(sv if driver in ("gelsd", "gelss") else np.zeros((0,), a.dtype), A.dtype))
-    record(outs, LinalgLstsqBackward0, (A, B), (A, B), vector=vector)
+    record(outs, LinalgLstsqBackward0, (A, B), (A, B, OUTPUT), vector=vector)
     outs[3]._grad_fn, outs[3]._rg = None, False  # PyTorch's singular values come without a gradient
     return structured("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"), outs)
 
