@@ -559,6 +559,94 @@ case("fill_value_tensor", lambda T, x, v: T.fill(x, v[0]) * x, (2, 2), (1,))
 case("unsafe_masked_index", lambda T, x: T._unsafe_masked_index(
     x, T.tensor([[True], [False]]), [T.tensor([[1], [7]]), T.tensor([[0, 2]])], -1.0), (3, 3))
 
+# ----- ops-math branch: elementwise math (ops/unary.py rows, ops/binary_math.py) and torch.special -------
+UNIT = ((2, 3), 0.1, 0.9)  # inside (0, 1)
+case("asinh", lambda T, x: x.asinh(), (2, 3), gradgrad=True)
+case("acosh", lambda T, x: T.acosh(x), ((2, 3), 1.2, 3.0), gradgrad=True)
+case("atanh", lambda T, x: x.arctanh(), ((2, 3), -0.8, 0.8), gradgrad=True)
+case("exp2", lambda T, x: T.exp2(x), (2, 3), gradgrad=True)
+case("erfc", lambda T, x: x.erfc(), (2, 3), gradgrad=True)
+case("erfinv", lambda T, x: x.erfinv(), ((2, 3), -0.8, 0.8), gradgrad=True)
+case("lgamma", lambda T, x: x.lgamma(), ((2, 3), 0.5, 3.0), gradgrad=True)
+case("digamma", lambda T, x: T.digamma(x), ((2, 3), 0.5, 3.0), gradgrad=True)
+case("polygamma_2", lambda T, x: T.polygamma(2, x), ((2, 3), 0.5, 3.0), gradgrad=True)
+case("polygamma_method", lambda T, x: x.polygamma(1), ((2, 3), 0.5, 3.0))
+case("mvlgamma", lambda T, x: T.mvlgamma(x, 3), ((2, 3), 1.5, 4.0), gradgrad=True)
+case("i0", lambda T, x: x.i0(), (2, 3), gradgrad=True)
+case("sinc", lambda T, x: x.sinc(), (2, 3), kink=True, gradgrad=True)
+case("deg2rad_rad2deg", lambda T, x: x.deg2rad() + T.rad2deg(x), (2, 3))
+case("frac", lambda T, x: x.frac(), ((2, 3), 0.1, 0.9))
+case("logit", lambda T, x: x.logit(), UNIT, gradgrad=True)
+case("logit_eps", lambda T, x: T.logit(x, eps=0.2), ((2, 3), 0.0, 1.0))
+case("nan_to_num", lambda T, x: T.nan_to_num(x * 2, nan=1.0), (2, 3))
+case("sgn_angle", lambda T, x: x.sgn() + x.angle(), (2, 3), kink=True)
+case("frexp_mantissa", lambda T, x: T.frexp(x).mantissa * 2, (2, 3))
+case("round_decimals", lambda T, x: x.round(decimals=2) + x, (2, 3))
+case("div_floor_trunc", lambda T, x, y: x.div(y, rounding_mode="floor") + x.div(y, rounding_mode="trunc") + x,
+     (2, 3), ((3,), 0.5, 2.0))
+for _a, _b in BROADCAST_PAIRS[:3]:
+    _id = _pair_id(_a, _b)
+    case(f"atan2_{_id}", lambda T, x, y: T.atan2(x, y), _a, _b, gradgrad=True)
+    case(f"hypot_{_id}", lambda T, x, y: x.hypot(y), _a, _b, gradgrad=True)
+    case(f"xlogy_{_id}", lambda T, x, y: T.xlogy(x, y), _a, (_b, 0.5, 2.0), gradgrad=True)
+    case(f"logaddexp_{_id}", lambda T, x, y: T.logaddexp(x, y) + T.logaddexp2(x, y), _a, _b, gradgrad=True)
+    case(f"fmax_fmin_{_id}", lambda T, x, y: T.fmax(x, y) * 2 + T.fmin(x, y), _a, _b)
+    case(f"fmod_{_id}", lambda T, x, y: T.fmod(x, y), _a, (_b, 0.3, 0.7))
+    case(f"remainder_{_id}", lambda T, x, y: T.remainder(x, y), _a, (_b, 0.3, 0.7))
+    case(f"lerp_tensor_{_id}", lambda T, x, y: T.lerp(x, y, y), _b, _b, gradgrad=True)
+case("copysign", lambda T, x, y: x.copysign(y), (2, 3), (2, 3), kink=True)
+case("copysign_number", lambda T, x: x.copysign(-1.0), (2, 3), kink=True)
+case("xlogy_number_other", lambda T, x: x.xlogy(2.0), (2, 3))
+case("xlogy_number_self", lambda T, y: T.xlogy(3.0, y), POS)
+case("lerp_number", lambda T, x, y: x.lerp(y, 0.3), (2, 3), (3,), gradgrad=True)
+case("float_power", lambda T, x, y: T.float_power(x, y), POS, (3,))
+case("float_power_number", lambda T, x: x.float_power(2), (2, 3))
+case("ldexp", lambda T, x, y: T.ldexp(x, y), (2, 3), (2, 3))
+case("addcmul", lambda T, x, y, z: T.addcmul(x, y, z, value=0.5), (2, 3), (3,), (2, 1), gradgrad=True)
+case("addcdiv", lambda T, x, y, z: x.addcdiv(y, z, value=-2), (2, 3), (3,), ((2, 1), 0.5, 2.0), gradgrad=True)
+case("clamp_crossed_bounds", lambda T, x, lo, hi: x.clamp(lo, hi), (2, 3), (2, 3), (2, 3))
+case("rdiv_dunder", lambda T, x: x.__rdiv__(3.0), POS)
+case("special_erfcx_ndtri", lambda T, x: T.special.erfcx(x) + T.special.ndtri(x), UNIT, gradgrad=True)
+case("special_log_ndtr", lambda T, x: T.special.log_ndtr(x), (2, 3), gradgrad=True)
+case("special_i0e_i1_i1e", lambda T, x: T.special.i0e(x) + T.special.i1(x) + T.special.i1e(x), (2, 3), kink=True,
+     gradgrad=True)
+case("special_entr", lambda T, x: T.special.entr(x), POS, gradgrad=True)
+case("special_xlog1py", lambda T, x, y: T.special.xlog1py(x, y), (2, 3), POS, gradgrad=True)
+case("special_zeta_other", lambda T, q: T.special.zeta(T.tensor([2.5, 3.0, 4.0], dtype=q.dtype), q), POS)
+
+# ----- ops-math branch: torch.linalg (ops/linalg_ext.py) ----------------------------------------------------
+
+
+def _well(T: Any, x: Any) -> Any:
+    """A well-conditioned square matrix from a uniform draw."""
+    return x + 3 * T.eye(x.shape[-1], dtype=x.dtype)
+
+
+def _spd(T: Any, x: Any) -> Any:
+    w = _well(T, x)
+    return w @ w.transpose(-2, -1)
+
+
+case("linalg_det", lambda T, x: T.linalg.det(_well(T, x)), (2, 3, 3), gradgrad=True)
+case("linalg_slogdet", lambda T, x: T.linalg.slogdet(_well(T, x)).logabsdet, (3, 3), gradgrad=True)
+case("linalg_inv", lambda T, x: T.linalg.inv(_well(T, x)), (3, 3), gradgrad=True)
+case("linalg_solve", lambda T, x, b: T.linalg.solve(_well(T, x), b), (3, 3), (3, 2), gradgrad=True)
+case("linalg_cholesky", lambda T, x: T.linalg.cholesky(_spd(T, x)), (3, 3), gradgrad=True)
+case("linalg_solve_triangular", lambda T, x, b: T.linalg.solve_triangular(_well(T, x), b, upper=False),
+     (3, 3), (3, 2), gradgrad=True)
+case("linalg_matrix_exp", lambda T, x: T.linalg.matrix_exp(x), (3, 3), gradgrad=True)
+case("linalg_pinv", lambda T, x: T.linalg.pinv(x), (4, 2))
+case("linalg_eigvalsh", lambda T, x: T.linalg.eigvalsh(_spd(T, x)), (3, 3), gradgrad=True)
+case("linalg_svdvals", lambda T, x: T.linalg.svdvals(x), (4, 3))
+case("linalg_qr_r", lambda T, x: T.linalg.qr(x).R.abs(), (4, 3))
+case("linalg_lu_factor", lambda T, x: T.linalg.lu_factor(_well(T, x)).LU, (3, 3))
+case("linalg_matrix_norm_nuc", lambda T, x: T.linalg.matrix_norm(x, "nuc"), (4, 3))
+case("linalg_addmv_addr", lambda T, m, v: T.addmv(v, m, v, beta=0.5) + T.addr(m, v, v).sum(0), (3, 3), (3,),
+     gradgrad=True)
+case("linalg_baddbmm", lambda T, a, b: T.baddbmm(b, a, b, alpha=2), (2, 3, 3), (2, 3, 3), gradgrad=True)
+case("linalg_cross", lambda T, a, b: T.linalg.cross(a, b), (2, 3), (2, 3), gradgrad=True)
+case("linalg_kron_tensordot", lambda T, a, b: T.kron(a, b).sum() + T.tensordot(a, b.T, 1).sum(), (2, 3), (2, 3))
+
 assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 
 

@@ -27,7 +27,8 @@ from gradsh import torch as gt
 MAX_SAMPLES = 3
 UNINITIALISED = ("torch.empty", "torch.empty_like")  # shape, dtype and autograd only
 # known engine bugs these calls find; strict, so the mark must go when the bug is fixed
-BUGS = {"torch.fmod": "gradsh's fmod is remainder's alias: the result takes the divisor's sign, not the dividend's"}
+BUGS = {"torch.matrix_exp": "float32 matrix_exp is computed in double and rounded; PyTorch's float32 Pade "
+                            "differs by more than float32's tolerance on op_db's large-norm samples"}
 FUNCTIONS = sorted({q for q, _, method in REGISTERED if not method and q.startswith("torch.") and q.count(".") == 1})
 
 # functions with no op_db entry of their own: (positional args, keyword args) built on the torch side

@@ -100,3 +100,15 @@ def test_function_level_imports_in_the_engine_name_their_reason() -> None:
                     continue
                 unexplained.append(f"{path.relative_to(engine)}:{i + 1}: {line.strip()}")
     assert not unexplained, unexplained
+
+
+def test_a_name_declared_twice_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^torch\.tanh is declared twice"):
+        registry.op("tanh", method=False)(lambda input: input)
+    with pytest.raises(ValueError, match=r"^Tensor\.sum is declared twice"):
+        registry.op("sum", function=False)(lambda input: input)
+    # the same name in another namespace is another function (torch.relu and torch.nn.functional.relu)
+    before = len(registry.declarations())
+    registry.op("tanh", method=False, namespace="gradsh.test_namespace")(lambda input: input)
+    registry._DECLS.pop()
+    assert len(registry.declarations()) == before

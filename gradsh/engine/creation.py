@@ -318,7 +318,7 @@ def new_full(input: Tensor, size: Any, fill_value: Any, *, dtype: Any = None, de
 def legacy_constructor(cls: type, *args: Any, **kwargs: Any) -> Tensor:
     """torch.Tensor(...): sizes give an uninitialised float tensor; data gives a float copy."""
     if args and all(isinstance(a, int) and not isinstance(a, bool) for a in args):
-        return zeros(*args)
+        return zeros(tuple(args))
     if len(args) == 1:
         return tensor(args[0], dtype=dtypes.get_default_dtype())
     if not args:

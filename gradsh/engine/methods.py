@@ -7,19 +7,23 @@ from __future__ import annotations
 
 from . import creation, registry  # noqa: F401 - importing a module runs its declarations
 from .ops import (  # noqa: F401
+    binary_math,
     conversion,
     elementwise,
     extra,
+    fft,
     indexing,
     inplace,
     joining,
     linalg,
+    linalg_ext,
     nn_functional,
     random_ops,
     reduction,
     scatter_ops,
     shapes,
     sorting,
+    special,
     statistics,
     unary,
     views,

@@ -85,12 +85,27 @@ def op(
             inplace=inplace or None,
             dunders=dict(dunders or {}),
         )
+        _refuse_a_second_declaration(decl)
         _DECLS.append(decl)
         if _installed[0]:  # declared after install (a late module): attach at once
             _install_one(decl)
         return forward
 
     return declare
+
+
+def _refuse_a_second_declaration(new: OpDecl) -> None:
+    """One declaration per name: a second one would silently replace the first's function or method."""
+    for decl in _DECLS:
+        for kind, mine, theirs in (("function", new.function, decl.function), ("method", new.method, decl.method)):
+            if mine is None or theirs is None:
+                continue
+            if kind == "function" and decl.namespace != new.namespace:
+                continue
+            clash = set(new.names) & set(decl.names)
+            if clash:
+                where = f"{new.namespace}.{min(clash)}" if kind == "function" else f"Tensor.{min(clash)}"
+                raise ValueError(f"{where} is declared twice ({decl.forward.__module__} and {new.forward.__module__})")
 
 
 def tensor_property(name: str, getter: Callable, setter: Callable | None = None) -> None:

@@ -225,7 +225,7 @@ def _over_squared(g: Any, self: Any, other: Any, m: Any) -> Any:
 @op("div", out=True, aliases=("divide",), inplace=True, dunders={"__truediv__": BINARY, "__itruediv__": INPLACE})
 def div(input: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     if rounding_mode is not None:
-        return floor_divide(input, other) if rounding_mode == "floor" else _trunc_divide(input, other)
+        return _rounded_divide(input, other, rounding_mode)
     x, y, dt = promote2(input, other)
     dt = _floating(dt)
     out = result(np.true_divide(x, y), dt)
@@ -245,11 +245,9 @@ def true_divide(input: Tensor, other: Any) -> Tensor:
     """div without rounding_mode (PyTorch keeps it as its own name)."""
     return div(input, other)
 
-@op("rdiv", function=False, method=False, dunders={"__rtruediv__": BINARY})
+@op("rdiv", function=False, method=False, dunders={"__rtruediv__": BINARY, "__rdiv__": BINARY})
 def rdiv(a: Tensor, s: Any) -> Tensor:
-    """`s / x` is `x.reciprocal() * s` in PyTorch (MulBackward0 over ReciprocalBackward0)."""
-    if isinstance(s, Tensor):
-        return div(s, a)
+    """`s / x` is `x.reciprocal() * s` in PyTorch (MulBackward0 over ReciprocalBackward0), a tensor s too."""
     return mul(reciprocal(a), s)
 
 
@@ -280,26 +278,33 @@ def rfloordiv(a: Tensor, b: Any) -> Tensor:
     return floor_divide(b if isinstance(b, Tensor) else to_tensor(b), a)
 
 
-def _trunc_divide(a: Tensor, b: Any) -> Tensor:
-    x, y, dt = promote2(a, b)
-    q = np.true_divide(x, y)
-    return result(np.trunc(q), dt)
+class DivBackward2(Node):
+    """div with a rounding mode: recorded, with gradient zero for both operands."""
 
-
-class RemainderBackward0(Node):
-    __slots__ = ("a_meta",)
+    __slots__ = ("metas",)
 
     def apply(self, grads: list) -> tuple:
-        return fit(grads[0], self.a_meta), None
+        g = grads[0]
+        return tuple(None if meta is None else fit(g * 0, meta) for meta in self.metas)
 
 
-@op("remainder", out=True, aliases=("fmod",), inplace=True, dunders={"__mod__": BINARY})
-def remainder(input: Tensor, other: Any) -> Tensor:
-    x, y, dt = promote2(input, other)
-    out = result(np.mod(x, y), dt)
-    if state.recording and (input._rg or _rg(other)):
-        node = RemainderBackward0((edge(input), _edge(other)))
-        node.a_meta = _meta(input)
+def _rounded_divide(a: Tensor, b: Any, mode: str) -> Tensor:
+    if mode not in ("floor", "trunc"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{mode}'")
+    x, y, dt = promote2(a, b)
+    if dt.is_floating_point or dt.is_complex:
+        with np.errstate(all="ignore"):
+            q = np.floor_divide(x, y) if mode == "floor" else np.trunc(np.true_divide(x, y))
+    else:
+        if np.any(np.asarray(y) == 0):
+            raise RuntimeError("ZeroDivisionError")
+        q = np.floor_divide(x, y)
+        if mode == "trunc":  # floor rounds negative quotients down; trunc moves the inexact ones back up
+            q = q + ((q < 0) & (q * y != x))
+    out = result(q, dt)
+    if state.recording and (a._rg or _rg(b)):
+        node = DivBackward2((edge(a), _edge(b)))
+        node.metas = (_meta(a), _meta(b))
         attach(out, node)
     return out
 
@@ -439,11 +444,25 @@ def neg(input: Tensor) -> Tensor:
     return out
 
 
+class RoundBackward1(RoundBackward0):
+    __slots__ = ()
+
+
+def _round_data(a: np.ndarray, decimals: int) -> np.ndarray:
+    """PyTorch's rounding to `decimals` places: nearbyint(x * 10^d) / 10^d (or / and * for d < 0)."""
+    ten = np.asarray(10.0 ** abs(decimals), a.dtype)
+    with np.errstate(all="ignore"):
+        return np.rint(a * ten) / ten if decimals > 0 else np.rint(a / ten) * ten
+
+
 @op("round", out=True, inplace=True)
-def round(input: Tensor, *, decimals: int = 0) -> Tensor:
-    out = result(np.round(input._data, decimals) if decimals else np.rint(input._data), input.dtype)
+def round(input: Tensor, *, decimals: int | None = None) -> Tensor:
+    if decimals and not input.dtype.is_floating_point:
+        raise RuntimeError(f'"round_cpu" not implemented for \'{input.dtype.scalar_name}\'')
+    out = result(_round_data(input._data, decimals) if decimals else np.rint(input._data), input.dtype)
     if state.recording and input._rg:
-        attach(out, RoundBackward0((edge(input),)))
+        # round(x) and round(x, decimals=d) are two overloads with two nodes, even for d == 0
+        attach(out, (RoundBackward0 if decimals is None else RoundBackward1)((edge(input),)))
     return out
 
 
@@ -490,10 +509,12 @@ class ClampBackward0(Node):
         fx, flo, fhi = (e[0] for e in self.next_functions)
         gx = fit(g * Tensor._wrap(inside, dtypes.bool_), self.metas[0]) if fx is not None else None
         glo = ghi = None
+        # where the bounds cross (max < min) the result is max: its gradient goes to max alone
+        crossed = False if lo_d is None or hi_d is None else hi_d < lo_d
         if flo is not None:
-            glo = fit(g * Tensor._wrap(x._data < lo_d, dtypes.bool_), self.metas[1])
+            glo = fit(g * Tensor._wrap((x._data < lo_d) & ~crossed, dtypes.bool_), self.metas[1])
         if fhi is not None:
-            ghi = fit(g * Tensor._wrap(x._data > hi_d, dtypes.bool_), self.metas[2])
+            ghi = fit(g * Tensor._wrap((x._data > hi_d) | crossed, dtypes.bool_), self.metas[2])
         return gx, glo, ghi
 
 

@@ -424,7 +424,7 @@ class LinalgVectorNormBackward0(Node):
         g = _restore(grads[0], self.shape, self.dims, self.keepdim)
         norm = _restore(out, self.shape, self.dims, self.keepdim)
         if p == 0:
-            return (g * 0,)
+            return (None,)  # PyTorch leaves the 0-"norm" (a count) without a gradient
         if p == 1:
             return (g * x.sign(),)
         if p == 2:
@@ -470,6 +470,10 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
     """`Tensor.norm` / `torch.norm` for vector norms: recorded as LinalgVectorNormBackward0."""
     if p in ("fro", None):
         p = 2
+    if p == "nuc":
+        from .linalg_ext import matrix_norm  # cycle: linalg_ext uses this norm for its vector norms
+
+        return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
     if isinstance(p, str):
         raise unsupported(f"torch.norm(p={p!r})")
     if not (input.dtype.is_floating_point or input.dtype.is_complex):

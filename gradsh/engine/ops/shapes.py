@@ -715,13 +715,6 @@ def constant_pad_nd(input: Tensor, pad: Any, value: Any = 0) -> Tensor:
     return gather_by_map(input, source, "ConstantPadNdBackward0", fill=value)
 
 
-@op("positive")
-def positive(input: Tensor) -> Tensor:
-    if input.dtype is dtypes.bool_:
-        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
-    return input
-
-
 @op("zero_", method=False)
 def zero_function(input: Tensor) -> Tensor:
     return input.zero_()

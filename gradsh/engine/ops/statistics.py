@@ -14,7 +14,7 @@ from .. import dtypes
 from ..grad_mode import no_grad
 from ..registry import op
 from ..tensor import Tensor
-from ._core import result, sum_to
+from ._core import result
 from ._struct import long, needs_grad, record, with_tuple_out, wrap_dim
 from .aten import div_scalar, mul_scalar
 from .indexing import _gather_key, embed
@@ -768,22 +768,6 @@ def _norm_backward(diff: Tensor, norm: Tensor, p: float) -> Tensor:
         return diff.sign() * hits / hits.sum()
     scaled = diff * diff.abs() ** (p - 2) / norm ** (p - 1)
     return scaled.masked_fill(norm == 0, 0)
-
-
-@op("dist")
-def dist(input: Tensor, other: Tensor, p: Any = 2) -> Tensor:
-    p = float(p)
-    with no_grad():
-        diff = input - other
-        value = diff.norm(p)
-    out = result(value._data, value.dtype)
-    if needs_grad(input, other):
-        def backward(grads: list, a: Tensor, b: Tensor, y: Tensor) -> tuple:
-            local = _norm_backward(a - b, y, p) * grads[0]
-            return sum_to(local, a._data.shape), sum_to(-local, b._data.shape)
-
-        record(out, "DistBackward0", (input, other), backward, keep=(input, other), keep_output=True)
-    return out
 
 
 @op("renorm", out=True, inplace=True)

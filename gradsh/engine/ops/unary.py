@@ -90,11 +90,13 @@ def unary(
     aliases: tuple[str, ...] = (),
     dunders: dict[str, str] | None = None,
     out: bool = True,
+    integral: Callable | None = None,
 ) -> Callable:
     """Declare one row: the forward `torch.name` / `Tensor.name` / `Tensor.name_` and its node class `node`.
 
     `fn` maps an array to the result's values; `keeps_dtype` ops (floor, abs, ...) keep the input's dtype,
-    the others compute in floating point (integers as the default dtype).
+    the others compute in floating point (integers as the default dtype). `integral(input)`, where given,
+    checks an integer or bool input first (it raises PyTorch's error for ops without integer kernels).
     """
     node_cls = type(node, (UnaryNode,), {"__slots__": (), "formula": staticmethod(grad), "__module__": __name__})
     if saves is None:
@@ -103,6 +105,8 @@ def unary(
 
     if keeps_dtype:
         def forward(input: Tensor) -> Tensor:
+            if integral is not None and not (input.dtype.is_floating_point or input.dtype.is_complex):
+                integral(input)
             out = result(fn(input._data), input.dtype)
             return _record(input, out, node_cls, saves)
     else:
@@ -192,3 +196,172 @@ sign = unary("sign", "SignBackward0", np.sign, None, _zero, keeps_dtype=True)
 relu = unary("relu", "ReluBackward0", _relu, RESULT, lambda g, y, m: g * (y > 0), keeps_dtype=True, out=False)
 abs = unary("abs", "AbsBackward0", np.abs, INPUT, lambda g, x, m: g * m.sign(x), keeps_dtype=True,
             aliases=("absolute",), dunders={"__abs__": DIRECT})
+
+
+# ----- rows whose kernels live in scipy.special (imported when the op first runs, never at startup) -----
+
+def _scipy(name: str) -> Callable:
+    """scipy.special's ufunc `name`, looked up at the first call (keeps scipy out of engine import)."""
+
+    def kernel(a: np.ndarray, *args: Any, **kwargs: Any) -> np.ndarray:
+        from scipy import special  # startup: scipy is imported when first needed: engine import must not load scipy
+
+        return getattr(special, name)(a, *args, **kwargs)
+
+    kernel.__name__ = name
+    return kernel
+
+
+def _polygamma(n: int) -> Callable:
+    """polygamma(n, x) on numpy arrays or Tensors (the Tensor op lives in ops/binary_math.py)."""
+
+    def fn(x: Any) -> Any:
+        if isinstance(x, Tensor):
+            from .binary_math import polygamma  # cycle: binary_math imports this table
+
+            return polygamma(n, x)
+        if n == 1 and x.dtype == np.float32:
+            return trigamma_f32(x)
+        from scipy import special  # startup: scipy is imported when first needed
+
+        return special.polygamma(n, x).astype(x.dtype, copy=False)
+
+    return fn
+
+
+def _i1(x: Any) -> Any:
+    """The first-order modified Bessel function, on numpy arrays or Tensors (torch.special.i1)."""
+    if isinstance(x, Tensor):
+        from .special import i1  # cycle: special imports this table
+
+        return i1(x)
+    from scipy import special  # startup: scipy is imported when first needed
+
+    return special.i1(x)
+
+
+def _deg2rad(a: np.ndarray) -> np.ndarray:
+    return a * np.asarray(np.pi / 180, a.dtype)
+
+
+def _rad2deg(a: np.ndarray) -> np.ndarray:
+    return a * np.asarray(180 / np.pi, a.dtype)
+
+
+def _sinc(a: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return np.sinc(a)
+
+
+def _angle(a: np.ndarray) -> np.ndarray:
+    """The phase of a real number: pi for negatives, 0 otherwise, NaN kept."""
+    return np.where(a < 0, np.asarray(np.pi, a.dtype), np.asarray(0, a.dtype)) + a * 0
+
+
+def _sinc_grad(g: Any, x: Any, m: Any) -> Any:
+    px = x * np.pi
+    d = (px * m.cos(px) - m.sin(px)) / (px * x)
+    return g * (d * (x != 0))
+
+
+def _no_float_kernel(name: str, kind: str) -> Callable:
+    def refuse(input: Tensor) -> None:
+        raise NotImplementedError(f'"{name}" not implemented for \'{input.dtype.scalar_name}\'')
+
+    return refuse
+
+
+_SQRT_PI = 1.7724538509055159
+_TWO_OVER_SQRT_PI = 1.1283791670955126
+
+asinh = unary("asinh", "AsinhBackward0", np.arcsinh, INPUT, lambda g, x, m: g * m.rsqrt(x * x + 1),
+              aliases=("arcsinh",))
+acosh = unary("acosh", "AcoshBackward0", np.arccosh, INPUT, lambda g, x, m: g * m.rsqrt(x * x - 1),
+              aliases=("arccosh",))
+atanh = unary("atanh", "AtanhBackward0", _in_double(np.arctanh), INPUT, lambda g, x, m: g / (1 - x * x),
+              aliases=("arctanh",))
+exp2 = unary("exp2", "Exp2Backward0", _in_double(np.exp2), RESULT, lambda g, y, m: g * (y * _LN2))
+erfc = unary("erfc", "ErfcBackward0", _in_double(_scipy("erfc")), INPUT,
+             lambda g, x, m: g * (m.exp(-(x * x)) * -_TWO_OVER_SQRT_PI))
+erfinv = unary("erfinv", "ErfinvBackward0", _in_double(_scipy("erfinv")), RESULT,
+               lambda g, y, m: g * (m.exp(y * y) * (_SQRT_PI / 2)))
+digamma = unary("digamma", "DigammaBackward0", lambda a: digamma_kernel(a), INPUT,
+                lambda g, x, m: g * _polygamma(1)(x))
+lgamma = unary("lgamma", "LgammaBackward0", _in_double(_scipy("gammaln")), INPUT, lambda g, x, m: g * m.digamma(x))
+i0 = unary("i0", "I0Backward0", _in_double(_scipy("i0")), INPUT, lambda g, x, m: g * _i1(x))
+sinc = unary("sinc", "SincBackward0", _in_double(_sinc), INPUT, _sinc_grad)
+deg2rad = unary("deg2rad", "Deg2RadBackward0", _deg2rad, None, lambda g, s, m: g * (np.pi / 180))
+rad2deg = unary("rad2deg", "Rad2DegBackward0", _rad2deg, None, lambda g, s, m: g * (180 / np.pi))
+frac = unary("frac", "FracBackward0", lambda a: a - np.trunc(a), None, lambda g, s, m: g, keeps_dtype=True,
+             integral=_no_float_kernel("frac_cpu", "int"))
+sgn = unary("sgn", "SgnBackward0", lambda a: a.copy() if a.dtype == np.bool_ else np.sign(a), None, _zero, keeps_dtype=True)
+angle = unary("angle", "AngleBackward0", _angle, None, _zero)
+
+
+# ----- digamma and trigamma as ATen computes them in float32 (its own series, not a library's) ----------
+
+_PSI_10 = np.float32(2.25175258906672110764)
+_DIGAMMA_A = [np.float32(c) for c in (8.33333333333333333333e-2, -2.10927960927960927961e-2,
+                                      7.57575757575757575758e-3, -4.16666666666666666667e-3,
+                                      3.96825396825396825397e-3, -8.33333333333333333333e-3,
+                                      8.33333333333333333333e-2)]
+
+
+def _digamma_positive_f32(x: np.ndarray) -> np.ndarray:
+    """ATen's calc_digamma(float) for x > 0: recurrence up to 10, then the asymptotic series, in float32."""
+    one = np.float32(1)
+    x = x.copy()
+    acc = np.zeros_like(x)
+    with np.errstate(all="ignore"):
+        for _ in range(10):
+            small = x < 10
+            if not small.any():
+                break
+            acc = np.where(small, acc - one / x, acc)
+            x = np.where(small, x + one, x)
+        z = one / (x * x)
+        poly = np.full_like(x, _DIGAMMA_A[0])
+        for c in _DIGAMMA_A[1:]:
+            poly = poly * z + c
+        y = np.where(x < np.float32(1e17), z * poly, np.float32(0))
+        series = acc + np.log(x) - (np.float32(0.5) / x) - y
+    return np.where(x == 10, acc + _PSI_10, series)
+
+
+def _digamma_f32(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, np.float32)
+    neg = x < 0
+    with np.errstate(all="ignore"):
+        r = np.modf(x.astype(np.float64))[0]
+        reflect = (np.pi / np.tan(np.pi * r)).astype(np.float32)
+        out = np.where(neg, _digamma_positive_f32(np.where(neg, np.float32(1) - x, np.float32(1))) - reflect,
+                       _digamma_positive_f32(np.where(neg, np.float32(1), x)))
+    out = np.where(neg & (x == np.trunc(x)), np.float32(np.nan), out)
+    return np.where(x == 0, np.copysign(np.float32(np.inf), -x), out).astype(np.float32)
+
+
+def digamma_kernel(a: np.ndarray, *args: Any, **kwargs: Any) -> np.ndarray:
+    """digamma: ATen's float32 series in float32, scipy's psi in double."""
+    if a.dtype == np.float32:
+        return _digamma_f32(a)
+    return _scipy("psi")(a)
+
+
+def trigamma_f32(x: np.ndarray) -> np.ndarray:
+    """ATen's calc_trigamma(float), in float32."""
+    x = np.asarray(x, np.float32)
+    pi = np.float32(np.pi)
+    one = np.float32(1)
+    with np.errstate(all="ignore"):
+        low = x < np.float32(0.5)
+        s = np.sin((pi * x).astype(np.float64)).astype(np.float32)
+        acc = np.where(low, -(pi * pi) / (s * s), np.float32(0))
+        x = np.where(low, one - x, x)
+        for _ in range(6):
+            acc = acc + one / (x * x)
+            x = x + one
+        ixx = one / (x * x)
+        tail = (one + one / (np.float32(2) * x)
+                + ixx * (np.float32(1 / 6) - ixx * (np.float32(1 / 30) - ixx * np.float32(1 / 42)))) / x
+        acc = acc + tail
+    return np.where(low, -acc, acc).astype(np.float32)
