@@ -458,6 +458,46 @@ case("view_of_view_inplace", _view_of_view, (3, 4))
 case("view_returned_after_inplace", _view_returned, (3, 4), (4,))
 case("view_read_after_base_inplace", _base_changed_view_read, (3, 4))
 
+# ----- nn: convolution, padding, pooling (issue 11) -------------------------------------------------------
+def _F(T: Any) -> Any:
+    return T.nn.functional
+
+
+case("conv1d_stride_pad", lambda T, x, w, b: _F(T).conv1d(x, w, b, stride=2, padding=1), (2, 3, 7), (4, 3, 3), (4,),
+     gradgrad=True)
+case("conv1d_same_even_kernel", lambda T, x, w: _F(T).conv1d(x, w, padding="same"), (3, 6), (2, 3, 4))
+case("conv2d_groups_dilation", lambda T, x, w, b: _F(T).conv2d(x, w, b, padding=(1, 2), dilation=2, groups=2),
+     (2, 4, 6, 5), (6, 2, 2, 3), (6,), gradgrad=True)
+case("conv2d_unbatched_strided", lambda T, x, w: _F(T).conv2d(x, w, stride=(2, 1)), (2, 5, 5), (3, 2, 3, 3))
+case("conv3d_strided", lambda T, x, w: _F(T).conv3d(x, w, stride=2, padding=1), (1, 2, 4, 3, 4), (2, 2, 2, 2, 2))
+case("conv_transpose1d_output_padding",
+     lambda T, x, w, b: _F(T).conv_transpose1d(x, w, b, stride=3, padding=1, output_padding=2, dilation=2),
+     (2, 2, 4), (2, 3, 3), (3,), gradgrad=True)
+case("conv_transpose2d_groups", lambda T, x, w: _F(T).conv_transpose2d(x, w, stride=2, groups=2), (1, 4, 3, 3),
+     (4, 1, 2, 3))
+case("conv_transpose3d", lambda T, x, w: _F(T).conv_transpose3d(x, w, stride=(1, 2, 1)), (1, 2, 2, 3, 2),
+     (2, 2, 2, 1, 2))
+for _mode in ("constant", "reflect", "replicate"):
+    case(f"pad_{_mode}", lambda T, x, m=_mode: _F(T).pad(x, (1, 2, 2, 0), mode=m), (2, 3, 4, 3), gradgrad=True)
+case("pad_circular", lambda T, x: _F(T).pad(x, (1, 2, 2, 0), mode="circular"), (2, 3, 4, 3), gradgrad=True,
+     parity_xfail="PyTorch builds circular padding from slice copies (CopySlices over CopySlices and "
+     "SliceBackward0); gradsh records one gather node under the top node's name")
+case("pad_negative_crop", lambda T, x: _F(T).pad(x, (-1, 2, 0, -1), value=0.5), (2, 4, 5))
+case("max_pool2d_pad_dilation_ceil", lambda T, x: _F(T).max_pool2d(x, 3, 2, 1, 2, ceil_mode=True), (2, 2, 7, 6),
+     gradgrad=True)
+case("max_pool1d", lambda T, x: _F(T).max_pool1d(x, 2, 1), (2, 3, 6))
+case("max_pool3d", lambda T, x: _F(T).max_pool3d(x, (2, 1, 2)), (1, 2, 4, 3, 4))
+case("avg_pool2d_ceil_exclude_pad",
+     lambda T, x: _F(T).avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False), (2, 2, 6, 7), gradgrad=True)
+case("avg_pool2d_divisor_override", lambda T, x: _F(T).avg_pool2d(x, 2, divisor_override=3), (2, 4, 5))
+case("avg_pool1d_pad", lambda T, x: _F(T).avg_pool1d(x, 3, 2, 1), (2, 3, 7))
+case("avg_pool3d", lambda T, x: _F(T).avg_pool3d(x, 2, 1), (1, 2, 3, 4, 3))
+case("adaptive_avg_pool2d", lambda T, x: _F(T).adaptive_avg_pool2d(x, (3, None)), (2, 2, 7, 5), gradgrad=True)
+case("adaptive_avg_pool1d", lambda T, x: _F(T).adaptive_avg_pool1d(x, 4), (2, 3, 7))
+case("adaptive_max_pool2d", lambda T, x: _F(T).adaptive_max_pool2d(x, (2, 3)), (2, 2, 5, 7))
+case("adaptive_max_pool3d", lambda T, x: _F(T).adaptive_max_pool3d(x, 2), (1, 2, 3, 5, 4))
+case("lp_pool2d", lambda T, x: _F(T).lp_pool2d(x, 2.0, 2), (2, 2, 4, 4), low=0.5, high=2.0)
+
 assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 
 

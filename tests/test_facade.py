@@ -32,7 +32,7 @@ def test_dtypes_print_as_pytorch_and_infer_defaults():
 
 @pytest.mark.parametrize("get, qualname", [
     (lambda: torch.fft, "torch.fft"),
-    (lambda: torch.nn.Conv2d, "torch.nn.Conv2d"),
+    (lambda: torch.nn.FractionalMaxPool3d, "torch.nn.FractionalMaxPool3d"),
     (lambda: torch.tensor([1.0]).stft, "Tensor.stft"),
 ])
 def test_missing_names_say_so_and_point_at_the_torch_backend(get, qualname):

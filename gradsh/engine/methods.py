@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from . import creation, registry  # noqa: F401 - importing a module runs its declarations
 from .ops import (  # noqa: F401
+    conv,
     conversion,
     elementwise,
     extra,
@@ -15,6 +16,8 @@ from .ops import (  # noqa: F401
     joining,
     linalg,
     nn_functional,
+    padding,
+    pooling,
     random_ops,
     reduction,
     unary,

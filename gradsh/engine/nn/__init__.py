@@ -1,7 +1,10 @@
 """torch.nn on gradsh's engine: Module and its registries, layers, losses and initialisers."""
 
 from ..parameter import Parameter
+from . import conv as _conv
 from . import init
+from . import pooling as _pooling
+from .conv import *
 from .layers import (
     ELU,
     GELU,
@@ -27,6 +30,7 @@ from .layers import (
 )
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
 from .module import Module
+from .pooling import *
 
 __all__ = [
     "ELU",
@@ -62,3 +66,4 @@ __all__ = [
     "Tanh",
     "init",
 ]
+__all__ += _conv.__all__ + _pooling.__all__

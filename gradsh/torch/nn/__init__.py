@@ -32,6 +32,8 @@ from gradsh.engine.nn import (  # noqa: F401
     Softplus,
     Tanh,
 )
+from gradsh.engine.nn.conv import *
+from gradsh.engine.nn.pooling import *
 from gradsh.engine.parameter import Parameter  # noqa: F401
 from gradsh.torch import _unsupported
 
