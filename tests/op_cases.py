@@ -498,6 +498,27 @@ case("adaptive_max_pool2d", lambda T, x: _F(T).adaptive_max_pool2d(x, (2, 3)), (
 case("adaptive_max_pool3d", lambda T, x: _F(T).adaptive_max_pool3d(x, 2), (1, 2, 3, 5, 4))
 case("lp_pool2d", lambda T, x: _F(T).lp_pool2d(x, 2.0, 2), (2, 2, 4, 4), low=0.5, high=2.0)
 
+# ----- nn: normalization, embedding (issue 11) -------------------------------------------------------------
+def _bn_train(T: Any, x: Any, w: Any, b: Any) -> Any:
+    return _F(T).batch_norm(x, T.zeros(3, dtype=x.dtype), T.ones(3, dtype=x.dtype), w, b, training=True)
+
+
+def _bn_eval(T: Any, x: Any, w: Any) -> Any:
+    rm, rv = T.tensor([0.1, -0.2, 0.3], dtype=x.dtype), T.tensor([1.5, 0.5, 2.0], dtype=x.dtype)
+    return _F(T).batch_norm(x, rm, rv, w, None, training=False)
+
+
+case("batch_norm_train", _bn_train, (4, 3, 2), (3,), (3,), gradgrad=True)
+case("batch_norm_eval", _bn_eval, (4, 3, 2), (3,), gradgrad=True)
+case("layer_norm_affine", lambda T, x, w, b: _F(T).layer_norm(x, (2, 3), w, b), (4, 2, 3), (2, 3), (2, 3),
+     gradgrad=True)
+case("group_norm_affine", lambda T, x, w, b: _F(T).group_norm(x, 2, w, b), (3, 4, 3), (4,), (4,), gradgrad=True)
+case("instance_norm", lambda T, x: _F(T).instance_norm(x), (2, 3, 5))
+case("rms_norm", lambda T, x, w: _F(T).rms_norm(x, (4,), w), (3, 4), (4,))
+case("local_response_norm", lambda T, x: _F(T).local_response_norm(x, 3), (2, 4, 3, 2))
+case("embedding_repeated_rows", lambda T, w: _F(T).embedding(T.tensor([[0, 2, 2], [1, 3, 0]]), w), (4, 3),
+     gradgrad=True)
+
 assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 
 

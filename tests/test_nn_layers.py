@@ -36,6 +36,19 @@ CASES: list[tuple[str, tuple, dict, tuple]] = [
     ("AdaptiveAvgPool2d", (1,), {}, (2, 3, 7, 8)),
     ("AdaptiveMaxPool1d", (3,), {"return_indices": True}, (2, 3, 8)),
     ("LPPool2d", (2, 2), {}, (2, 3, 4, 4)),
+    ("BatchNorm2d", (3,), {"momentum": None}, (4, 3, 2, 3)),
+    ("BatchNorm1d", (3,), {"affine": False}, (5, 3)),
+    ("InstanceNorm1d", (3,), {"affine": True, "track_running_stats": True}, (2, 3, 5)),
+    ("LayerNorm", ((3, 4),), {}, (2, 3, 4)),
+    ("GroupNorm", (2, 4), {"bias": False}, (3, 4, 5)),
+    ("RMSNorm", (4,), {}, (3, 4)),
+    ("LocalResponseNorm", (3,), {}, (2, 5, 4)),
+    ("Dropout1d", (0.4,), {}, (3, 4, 5)),
+    ("Dropout2d", (0.5,), {}, (2, 3, 2, 2)),
+    ("Dropout3d", (0.3,), {}, (4, 2, 2, 2)),
+    ("AlphaDropout", (0.2,), {}, (4, 5)),
+    ("FeatureAlphaDropout", (0.5,), {}, (3, 4, 2)),
+    ("Unflatten", (1, (2, 3)), {}, (2, 6, 2)),
 ]
 
 
@@ -83,3 +96,21 @@ def test_module_matches_pytorch(name: str, args: tuple, kwargs: dict, shape: tup
         np.testing.assert_allclose(g, r, **TOL[dtype], err_msg=f"gradient {i}")
     for k in ref["buffers"]:
         np.testing.assert_allclose(got["buffers"][k], ref["buffers"][k], **TOL[dtype], err_msg=f"buffer {k}")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("kwargs", [{}, {"padding_idx": -2, "scale_grad_by_freq": True}, {"max_norm": 1.0}])
+def test_embedding_matches_pytorch(kwargs: dict, dtype: str) -> None:
+    got_and_ref = []
+    for T in (torch_real, gtorch):
+        T.manual_seed(0)
+        m = T.nn.Embedding(6, 3, **kwargs).to(getattr(T, dtype))
+        idx = T.tensor([[0, 4, 4], [1, 4, 5]])
+        out = m(idx)
+        (g,) = T.autograd.grad(out, [m.weight], T.ones_like(out) * T.arange(3.0, dtype=out.dtype))
+        got_and_ref.append((repr(m), out.detach().numpy(), g.numpy(), type(out.grad_fn).__name__,
+                            m.weight.detach().numpy()))
+    ref, got = got_and_ref
+    assert got[0] == ref[0] and got[3] == ref[3]
+    for a, b in zip(got[1:3] + got[4:], ref[1:3] + ref[4:]):
+        np.testing.assert_allclose(a, b, **TOL[dtype])

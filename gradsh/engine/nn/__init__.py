@@ -2,9 +2,12 @@
 
 from ..parameter import Parameter
 from . import conv as _conv
+from . import dropout_embedding as _dropout_embedding
 from . import init
+from . import normalization as _normalization
 from . import pooling as _pooling
 from .conv import *
+from .dropout_embedding import *
 from .layers import (
     ELU,
     GELU,
@@ -30,6 +33,7 @@ from .layers import (
 )
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
 from .module import Module
+from .normalization import *
 from .pooling import *
 
 __all__ = [
@@ -66,4 +70,4 @@ __all__ = [
     "Tanh",
     "init",
 ]
-__all__ += _conv.__all__ + _pooling.__all__
+__all__ += _conv.__all__ + _pooling.__all__ + _normalization.__all__ + _dropout_embedding.__all__
