@@ -49,6 +49,16 @@ CASES: list[tuple[str, tuple, dict, tuple]] = [
     ("AlphaDropout", (0.2,), {}, (4, 5)),
     ("FeatureAlphaDropout", (0.5,), {}, (3, 4, 2)),
     ("Unflatten", (1, (2, 3)), {}, (2, 6, 2)),
+    # batched LSTMs: PyTorch's float32 LSTM without projections tops its output with oneDNN's node
+    # (MkldnnRnnLayerBackward0); batch_first's transpose or a projection gives the composite's nodes
+    ("LSTM", (3, 4), {"num_layers": 2, "dropout": 0.5, "batch_first": True}, (2, 5, 3)),
+    ("LSTM", (3, 4), {"proj_size": 2, "bidirectional": True}, (5, 2, 3)),
+    ("GRU", (3, 4), {"num_layers": 2, "bidirectional": True, "batch_first": True}, (2, 4, 3)),
+    ("RNN", (3, 4, 2), {"nonlinearity": "relu", "bias": False}, (4, 2, 3)),
+    ("RNN", (3, 4), {}, (4, 3)),
+    ("LSTMCell", (3, 4), {}, (2, 3)),
+    ("GRUCell", (3, 4), {"bias": False}, (2, 3)),
+    ("RNNCell", (3, 4), {"nonlinearity": "relu"}, (3,)),
 ]
 
 

@@ -6,6 +6,7 @@ from . import dropout_embedding as _dropout_embedding
 from . import init
 from . import normalization as _normalization
 from . import pooling as _pooling
+from . import rnn as _rnn
 from .conv import *
 from .dropout_embedding import *
 from .layers import (
@@ -35,6 +36,7 @@ from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Los
 from .module import Module
 from .normalization import *
 from .pooling import *
+from .rnn import *
 
 __all__ = [
     "ELU",
@@ -70,4 +72,4 @@ __all__ = [
     "Tanh",
     "init",
 ]
-__all__ += _conv.__all__ + _pooling.__all__ + _normalization.__all__ + _dropout_embedding.__all__
+__all__ += _conv.__all__ + _pooling.__all__ + _normalization.__all__ + _dropout_embedding.__all__ + _rnn.__all__
