@@ -519,6 +519,13 @@ case("local_response_norm", lambda T, x: _F(T).local_response_norm(x, 3), (2, 4,
 case("embedding_repeated_rows", lambda T, w: _F(T).embedding(T.tensor([[0, 2, 2], [1, 3, 0]]), w), (4, 3),
      gradgrad=True)
 
+# ----- nn: losses over spatial inputs (issue 11) ----------------------------------------------------------------
+case("nll_loss_2d", lambda T, x: _F(T).nll_loss(x.log_softmax(1), T.tensor([[[0, 2], [1, 1]], [[2, 0], [0, 1]]])),
+     (2, 3, 2, 2))
+case("nll_loss_3d_none",
+     lambda T, x: _F(T).nll_loss(x, T.tensor([[0, 2, 1], [1, 1, 0]]), reduction="none"), (2, 3, 3))
+case("cross_entropy_prob_targets_3d", lambda T, x, t: _F(T).cross_entropy(x, t.softmax(1)), (2, 3, 4), (2, 3, 4))
+
 assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 
 

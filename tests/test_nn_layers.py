@@ -59,6 +59,11 @@ CASES: list[tuple[str, tuple, dict, tuple]] = [
     ("LSTMCell", (3, 4), {}, (2, 3)),
     ("GRUCell", (3, 4), {"bias": False}, (2, 3)),
     ("RNNCell", (3, 4), {"nonlinearity": "relu"}, (3,)),
+    ("ZeroPad2d", ((1, 0, 2, 1),), {}, (2, 2, 3, 3)),
+    ("ConstantPad1d", (2, -1.5), {}, (2, 4)),
+    ("ReflectionPad3d", (1,), {}, (1, 2, 3, 3, 2)),
+    ("ReplicationPad1d", ((3, 1),), {}, (2, 3, 2)),
+    ("CircularPad2d", ((1, 2, 0, 1),), {}, (2, 3, 3)),
 ]
 
 

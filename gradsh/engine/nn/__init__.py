@@ -5,6 +5,7 @@ from . import conv as _conv
 from . import dropout_embedding as _dropout_embedding
 from . import init
 from . import normalization as _normalization
+from . import padding as _padding
 from . import pooling as _pooling
 from . import rnn as _rnn
 from .conv import *
@@ -35,6 +36,7 @@ from .layers import (
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
 from .module import Module
 from .normalization import *
+from .padding import *
 from .pooling import *
 from .rnn import *
 
@@ -72,4 +74,4 @@ __all__ = [
     "Tanh",
     "init",
 ]
-__all__ += _conv.__all__ + _pooling.__all__ + _normalization.__all__ + _dropout_embedding.__all__ + _rnn.__all__
+__all__ += _conv.__all__ + _pooling.__all__ + _normalization.__all__ + _dropout_embedding.__all__ + _rnn.__all__ + _padding.__all__
