@@ -317,13 +317,14 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     logp = input.log_softmax(class_dim)
     if target.dtype.is_floating_point:  # class probabilities
         w = logp if weight is None else logp * weight.reshape(-1, *([1] * (input._data.ndim - class_dim - 1)))
-        losses = -(w * target).sum(class_dim)
+        # ATen's cross_entropy_loss_prob_target: the sum is negated last; 'mean' divides by the number of
+        # class vectors (N times the spatial size)
         if reduction == "none":
-            return losses
+            return -(w * target).sum(class_dim)
+        total = -(w * target).sum()
         if reduction == "sum":
-            return losses.sum()
-        # PyTorch divides by the number of class vectors: N times the spatial size
-        return div_scalar(losses.sum(), input._data.size // input._data.shape[class_dim] if class_dim else 1)
+            return total
+        return div_scalar(total, input._data.size // input._data.shape[class_dim])
     loss = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
     if label_smoothing > 0:
         n_classes = input._data.shape[class_dim]
