@@ -526,6 +526,18 @@ case("nll_loss_3d_none",
      lambda T, x: _F(T).nll_loss(x, T.tensor([[0, 2, 1], [1, 1, 0]]), reduction="none"), (2, 3, 3))
 case("cross_entropy_prob_targets_3d", lambda T, x, t: _F(T).cross_entropy(x, t.softmax(1)), (2, 3, 4), (2, 3, 4))
 
+# ----- nn: more activations (issue 11) ------------------------------------------------------------------------
+for _name, _call in [
+    ("celu", lambda T, x: _F(T).celu(x, 1.5)), ("selu", lambda T, x: _F(T).selu(x)),
+    ("hardshrink", lambda T, x: _F(T).hardshrink(x, 0.3)), ("softshrink", lambda T, x: _F(T).softshrink(x, 0.3)),
+    ("hardswish", lambda T, x: _F(T).hardswish(x * 4)), ("hardsigmoid", lambda T, x: _F(T).hardsigmoid(x * 4)),
+    ("mish", lambda T, x: _F(T).mish(x)), ("threshold", lambda T, x: _F(T).threshold(x, 0.2, -3.0)),
+    ("glu", lambda T, x: _F(T).glu(x, 0)), ("softsign", lambda T, x: _F(T).softsign(x)),
+    ("tanhshrink", lambda T, x: _F(T).tanhshrink(x)), ("softmin", lambda T, x: _F(T).softmin(x, 1)),
+]:
+    case(f"F_{_name}", _call, (4, 3), kink=True, gradgrad=True)
+case("prelu_channels", lambda T, x, w: _F(T).prelu(x, w), (2, 3, 2), (3,), kink=True, gradgrad=True)
+
 assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 
 

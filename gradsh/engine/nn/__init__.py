@@ -4,12 +4,14 @@ from ..parameter import Parameter
 from . import conv as _conv
 from . import dropout_embedding as _dropout_embedding
 from . import init
+from . import layers as _layers
 from . import normalization as _normalization
 from . import padding as _padding
 from . import pooling as _pooling
 from . import rnn as _rnn
 from .conv import *
 from .dropout_embedding import *
+from .layers import *
 from .layers import (
     ELU,
     GELU,
@@ -74,4 +76,5 @@ __all__ = [
     "Tanh",
     "init",
 ]
+__all__ += [n for n in _layers.__all__ if n not in __all__]
 __all__ += _conv.__all__ + _pooling.__all__ + _normalization.__all__ + _dropout_embedding.__all__ + _rnn.__all__ + _padding.__all__
