@@ -538,6 +538,34 @@ for _name, _call in [
     case(f"F_{_name}", _call, (4, 3), kink=True, gradgrad=True)
 case("prelu_channels", lambda T, x, w: _F(T).prelu(x, w), (2, 3, 2), (3,), kink=True, gradgrad=True)
 
+# ----- nn: more losses, bilinear (issue 11) ---------------------------------------------------------------------
+def _signs(T: Any) -> Any:
+    return T.tensor([1.0, -1.0, 1.0])
+
+
+case("kl_div_batchmean", lambda T, x, t: _F(T).kl_div(x, t, reduction="batchmean"), (3, 4), ((3, 4), 0.1, 1.0),
+     gradgrad=True)
+case("kl_div_log_target", lambda T, x, t: _F(T).kl_div(x, t, reduction="sum", log_target=True), (3, 4), (3, 4))
+case("margin_ranking_loss", lambda T, a, b: _F(T).margin_ranking_loss(a, b, _signs(T).to(a.dtype), 0.1), (3,), (3,),
+     kink=True)
+case("hinge_embedding_loss", lambda T, x: _F(T).hinge_embedding_loss(x, T.tensor([[1.0, -1.0], [-1.0, 1.0]]).to(
+     x.dtype), reduction="none"), (2, 2), kink=True)
+case("cosine_embedding_loss", lambda T, a, b: _F(T).cosine_embedding_loss(a, b, _signs(T).to(a.dtype), -0.9),
+     (3, 4), (3, 4), gradgrad=True)
+case("soft_margin_loss", lambda T, x: _F(T).soft_margin_loss(x, T.tensor([[1.0, -1.0], [-1.0, 1.0]]).to(x.dtype)),
+     (2, 2), gradgrad=True)
+case("multi_margin_loss_p2", lambda T, x: _F(T).multi_margin_loss(x, T.tensor([0, 2, 3]), p=2, margin=0.7),
+     (3, 4), gradgrad=True)
+case("multilabel_margin_loss", lambda T, x: _F(T).multilabel_margin_loss(
+     x, T.tensor([[0, 2, -1, 1], [3, -1, 0, 0]]), reduction="none"), (2, 4), kink=True)
+case("multilabel_soft_margin_loss", lambda T, x: _F(T).multilabel_soft_margin_loss(
+     x, T.tensor([[0.0, 1.0, 1.0], [1.0, 0.0, 0.0]]).to(x.dtype)), (2, 3))
+case("poisson_nll_loss_full", lambda T, x, t: _F(T).poisson_nll_loss(x, t * 3, full=True), (2, 3), ((2, 3), 0, 1))
+case("gaussian_nll_loss", lambda T, x, t, v: _F(T).gaussian_nll_loss(x, t, v, full=True), (3, 2), (3, 2),
+     ((3, 2), 0.5, 1.5))
+case("bilinear", lambda T, a, b, w, bias: _F(T).bilinear(a, b, w, bias), (2, 3), (2, 4), (5, 3, 4), (5,),
+     gradgrad=True)
+
 assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 
 

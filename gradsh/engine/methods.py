@@ -17,6 +17,7 @@ from .ops import (  # noqa: F401
     inplace,
     joining,
     linalg,
+    losses,
     nn_functional,
     normalization,
     padding,
