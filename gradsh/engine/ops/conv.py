@@ -83,7 +83,7 @@ def _conv_transpose_forward(x: np.ndarray, w: np.ndarray, stride: tuple, padding
     og = w.shape[1]
     k = w.shape[2:]
     cg = c // groups
-    xm = np.moveaxis(x.astype(acc).reshape(n, groups, cg, -1), 0, 1)  # (G, N, Cg, L)
+    xm = np.moveaxis(x.astype(acc).reshape(n, groups, cg, math.prod(lin)), 0, 1)  # (G, N, Cg, L)
     xm = xm.transpose(0, 1, 3, 2).reshape(groups, -1, cg)  # (G, N*L, Cg)
     wm = w.astype(acc).reshape(groups, cg, og * math.prod(k))
     cols = (xm @ wm).reshape(groups, n, *lin, og, *k)
@@ -114,6 +114,9 @@ class ConvolutionBackward0(Node):
         if fx is not None:
             if self.transposed:
                 gx = convolution(g, w, None, self.stride, self.padding, self.dilation, False, (0,) * nd, self.groups)
+                for i in range(nd):  # an output_padding of stride or more leaves extra rows: not the input's
+                    if gx.shape[2 + i] != x.shape[2 + i]:
+                        gx = gx.narrow(2 + i, 0, x.shape[2 + i])
             else:
                 extra = tuple(
                     x.shape[2 + i] - ((g.shape[2 + i] - 1) * self.stride[i] - 2 * self.padding[i]

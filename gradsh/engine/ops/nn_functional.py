@@ -477,6 +477,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, redu
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    if beta == 0.0:  # PyTorch hands this to l1_loss (MeanBackward0 over AbsBackward0)
+        return l1_loss(input, target, reduction=reduction)
     _warn_size_mismatch(input, target)
     dt = dtypes.promote_types(input.dtype, target.dtype)
     d = np.abs(input._data.astype(np.float64) - target._data.astype(np.float64))

@@ -79,7 +79,7 @@ class NativeBatchNormBackward0(Node):
 def _check_batch_norm_sizes(input: Tensor, training: bool) -> None:
     shape = input._data.shape
     if training:
-        size = math.prod(shape) // shape[1] if len(shape) > 1 else 1
+        size = shape[0] * math.prod(shape[2:]) if shape else 1  # torch.nn.functional._verify_batch_size
         if size == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
 
@@ -91,6 +91,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if training:
         _check_batch_norm_sizes(input, training)
     x = input._data
+    if x.size == 0:  # PyTorch's _batch_norm_impl_index: a clone, the affine map from the first channel
+        out = input.clone()
+        out = out * weight[0] if weight is not None else out
+        return out + bias[0] if bias is not None else out
     if x.ndim < 2:
         raise ValueError(f"expected 2D or 3D input (got {x.ndim}D input)")
     c = x.shape[1]
@@ -98,10 +102,6 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                     ("bias", bias)):
         if t is not None and t._data.size != c:
             raise RuntimeError(f"{name} should contain {c} elements not {t._data.size}")
-    if x.size == 0:  # PyTorch's _batch_norm_impl_index: a clone, the affine map from the first channel
-        out = input.clone()
-        out = out * weight[0] if weight is not None else out
-        return out + bias[0] if bias is not None else out
     dims = (0, *range(2, x.ndim))
     shape = (1, c) + (1,) * (x.ndim - 2)
     a = _acc(x)

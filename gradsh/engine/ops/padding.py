@@ -72,14 +72,16 @@ def constant_pad_nd(input: Tensor, pad: Sequence[int], value: float = 0) -> Tens
 
 def _source_index(n: int, before: int, after: int, mode: str) -> np.ndarray:
     """For each output position along one dimension, the input position it copies."""
+    if mode == "circular":  # negative widths crop first, then the rest wraps around what is left
+        lo, hi = max(-before, 0), n - max(-after, 0)
+        pos = np.arange(-max(before, 0), hi - lo + max(after, 0))
+        return lo + pos % (hi - lo)
     pos = np.arange(-before, n + after)
     if mode == "reflect":
         period = 2 * (n - 1)
         pos = np.abs(pos) % period if period else np.zeros_like(pos)
         return np.where(pos >= n, period - pos, pos)
-    if mode == "replicate":
-        return np.clip(pos, 0, n - 1)
-    return pos % n  # circular
+    return np.clip(pos, 0, n - 1)  # replicate
 
 
 class _GatherPadBackward(Node):

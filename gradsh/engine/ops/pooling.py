@@ -145,7 +145,7 @@ def _max_pool(input: Tensor, nd: int, kernel_size: Any, stride: Any, padding: An
                                f"kernel_size={k[i]} and dilation={d[i]}")
     out = _geometry(x, nd, k, s, p, d, ceil_mode, fn)
     xp = _pad_for(x, nd, out, k, s, p, d, -np.inf)
-    win = _windows(xp, nd, out, k, s, d).reshape(*x.shape[:-nd], *out, -1)
+    win = _windows(xp, nd, out, k, s, d).reshape(*x.shape[:-nd], *out, math.prod(k))
     arg = win.argmax(-1)  # numpy's argmax stops at the first NaN, as PyTorch's kernel does
     values = np.take_along_axis(win, arg[..., None], -1)[..., 0]
     indices = _flat_index(arg, nd, out, k, s, p, d, x.shape[-nd:])
@@ -255,7 +255,7 @@ def _avg_pool(input: Tensor, nd: int, kernel_size: Any, stride: Any, padding: An
     ones = (1,) * nd
     out = _geometry(x, nd, k, s, p, ones, ceil_mode, fn)
     xp = _pad_for(x.astype(np.float64), nd, out, k, s, p, ones, 0.0)
-    sums = _windows(xp, nd, out, k, s, ones).reshape(*x.shape[:-nd], *out, -1).sum(-1)
+    sums = _windows(xp, nd, out, k, s, ones).reshape(*x.shape[:-nd], *out, math.prod(k)).sum(-1)
     divisor = _avg_divisor(x.shape[-nd:], out, k, s, p, count_include_pad, divisor_override)
     res = result(sums / divisor, input.dtype)
     if state.recording and input._rg:
@@ -386,7 +386,8 @@ def _adaptive_max(input: Tensor, nd: int, output_size: Any, fn: str) -> tuple[Te
     for pos in np.ndindex(*out):
         starts = [int(bounds[i][0][pos[i]]) for i in range(nd)]
         ends = [int(bounds[i][1][pos[i]]) for i in range(nd)]
-        box = x[(Ellipsis, *(slice(a, b) for a, b in zip(starts, ends)))].reshape(*lead, -1)
+        box = x[(Ellipsis, *(slice(a, b) for a, b in zip(starts, ends)))].reshape(
+            *lead, math.prod(b - a for a, b in zip(starts, ends)))
         arg = box.argmax(-1)
         local = np.unravel_index(arg, [b - a for a, b in zip(starts, ends)])
         flat = np.zeros(arg.shape, dtype=np.int64)
