@@ -566,6 +566,25 @@ case("gaussian_nll_loss", lambda T, x, t, v: _F(T).gaussian_nll_loss(x, t, v, fu
 case("bilinear", lambda T, a, b, w, bias: _F(T).bilinear(a, b, w, bias), (2, 3), (2, 4), (5, 3, 4), (5,),
      gradgrad=True)
 
+# ----- nn: distances and rearrangements (issue 11) -------------------------------------------------------------
+case("normalize_p3", lambda T, x: _F(T).normalize(x, 3.0, 0), (3, 4), gradgrad=True)
+case("cosine_similarity_broadcast", lambda T, a, b: _F(T).cosine_similarity(a, b, dim=-1), (3, 4), (1, 4),
+     gradgrad=True)
+case("pairwise_distance_p1", lambda T, a, b: _F(T).pairwise_distance(a, b, p=1.5, keepdim=True), (3, 4), (3, 4))
+case("triplet_margin_loss_swap", lambda T, a, p, n: _F(T).triplet_margin_loss(a, p, n, margin=2.0, swap=True),
+     (3, 4), (3, 4), (3, 4))
+case("pixel_shuffle", lambda T, x: _F(T).pixel_shuffle(x, 2), (1, 8, 2, 3), gradgrad=True)
+case("pixel_unshuffle", lambda T, x: _F(T).pixel_unshuffle(x, 2), (2, 4, 2), gradgrad=True)
+case("channel_shuffle", lambda T, x: _F(T).channel_shuffle(x, 3), (2, 6, 2), gradgrad=True)
+
+
+def _unpool(T: Any, x: Any) -> Any:
+    out, idx = _F(T).max_pool2d(x, 2, return_indices=True)
+    return _F(T).max_unpool2d(out * 2, idx, 2, output_size=(5, 5))
+
+
+case("max_unpool2d", _unpool, (1, 2, 5, 5), gradgrad=True)
+
 assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 
 

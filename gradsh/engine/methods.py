@@ -10,6 +10,7 @@ from .ops import (  # noqa: F401
     activations,
     conv,
     conversion,
+    distance,
     elementwise,
     embedding,
     extra,

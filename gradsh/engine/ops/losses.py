@@ -19,6 +19,7 @@ from ..graph import Node, edge
 from ..registry import op
 from ..tensor import Tensor
 from ._core import attach, result, save, unpack
+from .aten import add_scalar
 from .elementwise import where
 from .nn_functional import _check_reduction, _legacy_reduction, logsigmoid
 
@@ -67,7 +68,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
                            f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} ")
-    return _reduce((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+    return _reduce(add_scalar(-target * (input1 - input2), margin).clamp_min(0), reduction)
 
 
 @op("hinge_embedding_loss", method=False, namespace="torch.nn.functional")
