@@ -585,6 +585,16 @@ def _unpool(T: Any, x: Any) -> Any:
 
 case("max_unpool2d", _unpool, (1, 2, 5, 5), gradgrad=True)
 
+# ----- nn: interpolate (issue 11) --------------------------------------------------------------------------------
+case("interpolate_nearest_scale", lambda T, x: _F(T).interpolate(x, scale_factor=1.7), (1, 2, 3, 4))
+case("interpolate_nearest_exact", lambda T, x: _F(T).interpolate(x, size=5, mode="nearest-exact"), (2, 2, 3))
+case("interpolate_bilinear_align", lambda T, x: _F(T).interpolate(x, size=(5, 3), mode="bilinear",
+     align_corners=True), (1, 2, 3, 4), gradgrad=True)
+case("interpolate_bicubic", lambda T, x: _F(T).interpolate(x, scale_factor=(1.5, 2.5), mode="bicubic"),
+     (1, 1, 4, 3))
+case("interpolate_trilinear", lambda T, x: _F(T).interpolate(x, size=(3, 4, 2), mode="trilinear"), (1, 1, 2, 3, 3))
+case("interpolate_area", lambda T, x: _F(T).interpolate(x, size=(2, 3), mode="area"), (1, 2, 5, 7))
+
 assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 
 

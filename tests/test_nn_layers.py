@@ -64,6 +64,9 @@ CASES: list[tuple[str, tuple, dict, tuple]] = [
     ("ReflectionPad3d", (1,), {}, (1, 2, 3, 3, 2)),
     ("ReplicationPad1d", ((3, 1),), {}, (2, 3, 2)),
     ("CircularPad2d", ((1, 2, 0, 1),), {}, (2, 3, 3)),
+    ("Upsample", (), {"scale_factor": 2, "mode": "bilinear"}, (1, 2, 3, 3)),
+    ("UpsamplingNearest2d", ((4, 5),), {}, (1, 2, 3, 3)),
+    ("PReLU", (3,), {"init": 0.1}, (2, 3, 4)),
 ]
 
 

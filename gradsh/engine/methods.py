@@ -16,6 +16,7 @@ from .ops import (  # noqa: F401
     extra,
     indexing,
     inplace,
+    interpolate,
     joining,
     linalg,
     losses,
