@@ -595,6 +595,11 @@ case("interpolate_bicubic", lambda T, x: _F(T).interpolate(x, scale_factor=(1.5,
 case("interpolate_trilinear", lambda T, x: _F(T).interpolate(x, size=(3, 4, 2), mode="trilinear"), (1, 1, 2, 3, 3))
 case("interpolate_area", lambda T, x: _F(T).interpolate(x, size=(2, 3), mode="area"), (1, 2, 5, 7))
 
+# ----- nn: unfold / fold (issue 11) ------------------------------------------------------------------------------
+case("unfold", lambda T, x: _F(T).unfold(x, (2, 3), dilation=(1, 2), padding=1, stride=(2, 1)), (2, 2, 4, 5),
+     gradgrad=True)
+case("fold", lambda T, x: _F(T).fold(x, (4, 5), 2, padding=1, stride=2), (2, 8, 9), gradgrad=True)
+
 assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 
 

@@ -14,6 +14,7 @@ from .ops import (  # noqa: F401
     elementwise,
     embedding,
     extra,
+    fold,
     indexing,
     inplace,
     interpolate,
