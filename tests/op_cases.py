@@ -600,6 +600,15 @@ case("unfold", lambda T, x: _F(T).unfold(x, (2, 3), dilation=(1, 2), padding=1, 
      gradgrad=True)
 case("fold", lambda T, x: _F(T).fold(x, (4, 5), 2, padding=1, stride=2), (2, 8, 9), gradgrad=True)
 
+# ----- nn: attention (issue 11) ----------------------------------------------------------------------------------
+case("sdpa_math_causal", lambda T, q, k, v: _F(T).scaled_dot_product_attention(q, k, v, is_causal=True),
+     (2, 3, 4), (2, 3, 4), (2, 3, 5), gradgrad=True)
+case("sdpa_math_bool_mask", lambda T, q, k, v: _F(T).scaled_dot_product_attention(
+     q, k, v, attn_mask=T.tensor([[True, False, True], [True, True, False]]), scale=0.3), (2, 2, 4), (2, 3, 4),
+     (2, 3, 2))
+case("sdpa_fused_cpu", lambda T, q, k, v: _F(T).scaled_dot_product_attention(q, k, v, is_causal=True),
+     (1, 2, 3, 4), (1, 2, 5, 4), (1, 2, 5, 4), gradgrad=True)
+
 assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 
 
