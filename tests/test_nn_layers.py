@@ -67,6 +67,11 @@ CASES: list[tuple[str, tuple, dict, tuple]] = [
     ("Upsample", (), {"scale_factor": 2, "mode": "bilinear"}, (1, 2, 3, 3)),
     ("UpsamplingNearest2d", ((4, 5),), {}, (1, 2, 3, 3)),
     ("PReLU", (3,), {"init": 0.1}, (2, 3, 4)),
+    ("PixelShuffle", (2,), {}, (1, 8, 2, 3)),
+    ("PixelUnshuffle", (2,), {}, (1, 2, 4, 2)),
+    ("ChannelShuffle", (2,), {}, (1, 4, 3)),
+    ("Unfold", ((2, 3),), {"padding": 1}, (2, 2, 3, 4)),
+    ("Fold", ((3, 4), 2), {}, (2, 8, 6)),
 ]
 
 
@@ -132,3 +137,23 @@ def test_embedding_matches_pytorch(kwargs: dict, dtype: str) -> None:
     assert got[0] == ref[0] and got[3] == ref[3]
     for a, b in zip(got[1:3] + got[4:], ref[1:3] + ref[4:]):
         np.testing.assert_allclose(a, b, **TOL[dtype])
+
+
+def test_two_and_three_input_modules_match_pytorch() -> None:
+    rng = np.random.default_rng(3)
+    a, b, c = (rng.uniform(-1, 1, (4, 5)) for _ in range(3))
+    results = []
+    for T in (torch_real, gtorch):
+        x1, x2, x3 = (T.tensor(v, requires_grad=True) for v in (a, b, c))
+        outs = [T.nn.CosineSimilarity()(x1, x2), T.nn.PairwiseDistance(p=3.0)(x1, x2),
+                T.nn.TripletMarginLoss(margin=0.5, swap=True)(x1, x2, x3),
+                T.nn.TripletMarginWithDistanceLoss()(x1, x2, x3)]
+        pooled, idx = T.nn.functional.max_pool2d(x1.view(1, 1, 4, 5), 2, return_indices=True)
+        outs.append(T.nn.MaxUnpool2d(2)(pooled, idx, output_size=(4, 5)))
+        grads = T.autograd.grad(sum(o.sum() for o in outs), [x1, x2, x3])
+        results.append(([o.detach().numpy() for o in outs], [g.numpy() for g in grads],
+                        [repr(m) for m in (T.nn.MaxUnpool1d(3, 2, 1), T.nn.TripletMarginWithDistanceLoss())]))
+    (ref_o, ref_g, ref_r), (got_o, got_g, got_r) = results
+    assert got_r == ref_r
+    for g, r in zip(got_o + got_g, ref_o + ref_g, strict=True):
+        np.testing.assert_allclose(g, r, rtol=1e-10, atol=1e-12)
