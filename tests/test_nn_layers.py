@@ -157,3 +157,38 @@ def test_two_and_three_input_modules_match_pytorch() -> None:
     assert got_r == ref_r
     for g, r in zip(got_o + got_g, ref_o + ref_g, strict=True):
         np.testing.assert_allclose(g, r, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", ["weights_padding_mask", "sdpa_path_batch_first", "separate_kv_dims"])
+def test_multihead_attention_matches_pytorch(case: str, dtype: str) -> None:
+    rng = np.random.default_rng(5)
+    q, k = rng.uniform(-1, 1, (2, 3, 4)), rng.uniform(-1, 1, (2, 5, 4))
+    kv = rng.uniform(-1, 1, (2, 5, 6))
+    results = []
+    for T in (torch_real, gtorch):
+        T.manual_seed(0)
+        dt = getattr(T, dtype)
+        if case == "separate_kv_dims":
+            m = T.nn.MultiheadAttention(4, 2, kdim=6, vdim=6, batch_first=True, add_bias_kv=True).to(dt)
+            args = (T.tensor(q, dtype=dt, requires_grad=True), T.tensor(kv, dtype=dt), T.tensor(kv, dtype=dt))
+            kwargs: dict = {"average_attn_weights": False}
+        else:
+            m = T.nn.MultiheadAttention(4, 2, batch_first=True, add_zero_attn=True).to(dt)
+            args = (T.tensor(q, dtype=dt, requires_grad=True), T.tensor(k, dtype=dt), T.tensor(k, dtype=dt))
+            mask = T.tensor([[False, False, True, False, True], [False, True, False, False, False]])
+            kwargs = ({"key_padding_mask": mask} if case == "weights_padding_mask"
+                      else {"need_weights": False, "attn_mask": T.zeros(3, 5, dtype=dt)})
+        out, weights = m(*args, **kwargs)
+        grads = T.autograd.grad(out.sum() + (weights.sum() if weights is not None else 0),
+                                [args[0], *m.parameters()])
+        results.append((repr(m), out.detach().numpy(), None if weights is None else weights.detach().numpy(),
+                        [g.numpy() for g in grads], type(out.grad_fn).__name__))
+    (rr, ro, rw, rg, rn), (gr, go, gw, gg, gn) = results
+    assert (gr, gn) == (rr, rn)
+    np.testing.assert_allclose(go, ro, **TOL[dtype])
+    assert (gw is None) == (rw is None)
+    if rw is not None:
+        np.testing.assert_allclose(gw, rw, **TOL[dtype])
+    for g, r in zip(gg, rg, strict=True):
+        np.testing.assert_allclose(g, r, **TOL[dtype])

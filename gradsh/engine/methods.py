@@ -22,6 +22,7 @@ from .ops import (  # noqa: F401
     joining,
     linalg,
     losses,
+    mha,
     nn_functional,
     normalization,
     padding,

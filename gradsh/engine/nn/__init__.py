@@ -11,6 +11,7 @@ from . import padding as _padding
 from . import pooling as _pooling
 from . import rnn as _rnn
 from . import shape_distance as _shape_distance
+from . import transformer as _transformer
 from .conv import *
 from .dropout_embedding import *
 from .layers import *
@@ -45,6 +46,7 @@ from .padding import *
 from .pooling import *
 from .rnn import *
 from .shape_distance import *
+from .transformer import *
 
 __all__ = [
     "ELU",
@@ -82,4 +84,4 @@ __all__ = [
 ]
 __all__ += [n for n in _layers.__all__ + _loss.__all__ if n not in __all__]
 __all__ += _conv.__all__ + _pooling.__all__ + _normalization.__all__ + _dropout_embedding.__all__ + _rnn.__all__ + _padding.__all__
-__all__ += _shape_distance.__all__
+__all__ += _shape_distance.__all__ + _transformer.__all__

@@ -41,6 +41,7 @@ from gradsh.engine.nn.padding import *
 from gradsh.engine.nn.pooling import *
 from gradsh.engine.nn.rnn import *
 from gradsh.engine.nn.shape_distance import *
+from gradsh.engine.nn.transformer import *
 from gradsh.engine.parameter import Parameter  # noqa: F401
 from gradsh.torch import _unsupported
 
