@@ -192,3 +192,31 @@ def test_multihead_attention_matches_pytorch(case: str, dtype: str) -> None:
         np.testing.assert_allclose(gw, rw, **TOL[dtype])
     for g, r in zip(gg, rg, strict=True):
         np.testing.assert_allclose(g, r, **TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_transformer_matches_pytorch(dtype: str) -> None:
+    rng = np.random.default_rng(7)
+    src, tgt = rng.uniform(-1, 1, (2, 5, 4)), rng.uniform(-1, 1, (2, 3, 4))
+    results = []
+    for T in (torch_real, gtorch):
+        T.manual_seed(0)
+        dt = getattr(T, dtype)
+        m = T.nn.Transformer(4, 2, 2, 1, dim_feedforward=8, dropout=0.2, activation="gelu", batch_first=True,
+                             norm_first=True).to(dt)
+        s, t = T.tensor(src, dtype=dt, requires_grad=True), T.tensor(tgt, dtype=dt)
+        mask = T.nn.Transformer.generate_square_subsequent_mask(3, dtype=dt)
+        pad = T.tensor([[False, False, False, True, True], [False] * 5])
+        T.manual_seed(1)
+        out = m(s, t, tgt_mask=mask, src_key_padding_mask=pad, memory_key_padding_mask=pad)
+        grads = T.autograd.grad(out.sum(), [s, *m.parameters()])
+        results.append((repr(m), {k: v.detach().numpy().copy() for k, v in m.state_dict().items()},
+                        out.detach().numpy(), [g.numpy() for g in grads], type(out.grad_fn).__name__))
+    (rr, rs, ro, rg, rn), (gr, gs, go, gg, gn) = results
+    assert (gr, gn) == (rr, rn)
+    assert gs.keys() == rs.keys()
+    for k in rs:
+        np.testing.assert_array_equal(gs[k], rs[k], err_msg=k)
+    np.testing.assert_allclose(go, ro, **TOL[dtype])
+    for g, r in zip(gg, rg, strict=True):
+        np.testing.assert_allclose(g, r, **TOL[dtype])
