@@ -609,6 +609,9 @@ case("sdpa_math_bool_mask", lambda T, q, k, v: _F(T).scaled_dot_product_attentio
 case("sdpa_fused_cpu", lambda T, q, k, v: _F(T).scaled_dot_product_attention(q, k, v, is_causal=True),
      (1, 2, 3, 4), (1, 2, 5, 4), (1, 2, 5, 4), gradgrad=True)
 
+case("pdist_p2", lambda T, x: _F(T).pdist(x), (4, 3), gradgrad=True)
+case("pdist_p3", lambda T, x: _F(T).pdist(x, 3.0), (3, 5))
+
 assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 
 

@@ -132,6 +132,59 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
     return _reduce((margin + dist_pos - dist_neg).clamp_min(0), reduction)
 
 
+class PdistBackward0(Node):
+    __slots__ = ("p", "x")
+    saved = ("x",)
+
+    def apply(self, grads: list) -> tuple:
+        x = unpack(self.x, self)
+        n = x.shape[0]
+        i, j = np.triu_indices(n, 1)
+        ii, jj = Tensor._wrap(i.astype(np.int64), dtypes.int64), Tensor._wrap(j.astype(np.int64), dtypes.int64)
+        diff = x.index_select(0, ii) - x.index_select(0, jj)
+        p = self.p
+        if p == 0:
+            return (x * 0,)
+        norm = _norm(diff, p, 1, True)
+        if p == 2:
+            scale = diff / norm
+        elif p == 1:
+            scale = diff.sign()
+        elif math.isinf(p):
+            scale = diff.sign() * (diff.abs() == norm)
+        else:
+            scale = diff.sign() * diff.abs().pow(p - 1) / norm.pow(p - 1)
+        rows = grads[0].unsqueeze(1) * where(norm == 0, 0.0, scale)
+        zeros = x.detach() * 0
+        return (zeros.index_add(0, ii, rows).index_add(0, jj, -rows),)
+
+
+@op("pdist", method=False)
+def pdist(input: Tensor, p: float = 2) -> Tensor:
+    x = input._data
+    if x.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {x.ndim}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    i, j = np.triu_indices(x.shape[0], 1)
+    d = np.abs(x[i].astype(np.float64) - x[j].astype(np.float64))
+    if math.isinf(p):
+        data = d.max(axis=1) if d.shape[1] else np.zeros(len(i))
+    elif p == 0:
+        data = (d != 0).sum(axis=1).astype(np.float64)
+    else:
+        data = (d ** p).sum(axis=1) ** (1.0 / p)
+    out = result(data, input.dtype)
+    if state.recording and input._rg:
+        node = PdistBackward0((edge(input),))
+        node.x, node.p = save(input), float(p)
+        attach(out, node)
+    return out
+
+
+op("pdist", method=False, namespace="torch.nn.functional")(pdist)
+
+
 # ----- rearrangements ---------------------------------------------------------------------------------------
 
 def _pixel_shuffle_data(x: np.ndarray, r: int) -> np.ndarray:
@@ -325,6 +378,17 @@ def max_unpool3d(input: Tensor, indices: Tensor, kernel_size: Any, stride: Any =
     return _max_unpool(input, indices, 3, kernel_size, stride, padding, output_size)
 
 
-__all__ = ["channel_shuffle", "cosine_similarity", "max_unpool1d", "max_unpool2d", "max_unpool3d", "normalize",
-           "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "triplet_margin_loss",
-           "triplet_margin_with_distance_loss"]
+__all__ = [
+    "channel_shuffle",
+    "cosine_similarity",
+    "max_unpool1d",
+    "max_unpool2d",
+    "max_unpool3d",
+    "normalize",
+    "pairwise_distance",
+    "pdist",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
+]
