@@ -612,6 +612,14 @@ case("sdpa_fused_cpu", lambda T, q, k, v: _F(T).scaled_dot_product_attention(q, 
 case("pdist_p2", lambda T, x: _F(T).pdist(x), (4, 3), gradgrad=True)
 case("pdist_p3", lambda T, x: _F(T).pdist(x, 3.0), (3, 5))
 
+case("embedding_bag_sum_weights", lambda T, w, psw: _F(T).embedding_bag(
+     T.tensor([1, 2, 4, 5, 4, 3]), w, T.tensor([0, 2, 2]), mode="sum", per_sample_weights=psw), (6, 3), (6,),
+     gradgrad=True)
+case("embedding_bag_mean_padding", lambda T, w: _F(T).embedding_bag(
+     T.tensor([[1, 0, 4], [0, 0, 3]]), w, padding_idx=0), (6, 3))
+case("embedding_bag_max_last_offset", lambda T, w: _F(T).embedding_bag(
+     T.tensor([1, 2, 4, 5, 3]), w, T.tensor([0, 2, 5]), mode="max", include_last_offset=True), (6, 3))
+
 assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 
 

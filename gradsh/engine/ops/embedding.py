@@ -20,7 +20,7 @@ from ..grad_mode import no_grad, state
 from ..graph import Node, edge
 from ..registry import op
 from ..tensor import Tensor
-from ._core import attach, result
+from ._core import attach, result, save, unpack
 
 
 class EmbeddingBackward0(Node):
@@ -211,3 +211,107 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 
 __all__ = ["alpha_dropout", "dropout1d", "dropout2d", "dropout3d", "embedding", "feature_alpha_dropout",
            "feature_dropout", "one_hot"]
+
+
+
+# ----- embedding_bag ----------------------------------------------------------------------------------------
+
+class EmbeddingBagBackward0(Node):
+    """Each looked-up row receives its bag's gradient times its coefficient (its per-sample weight, 1/count for
+    'mean', 1 at the arg-max for 'max'); a per-sample weight receives the dot of its bag's gradient and row."""
+
+    __slots__ = ("bag", "coef", "entry", "idx", "num_weights", "psw", "psw_shape", "weight")
+    saved = ("weight", "psw")
+
+    def apply(self, grads: list) -> tuple:
+        g = grads[0]
+        (fw, _), (fp, _) = self.next_functions
+        rows = g.index_select(0, Tensor._wrap(self.bag, dtypes.int64))
+        idx = Tensor._wrap(self.idx, dtypes.int64)
+        coef = Tensor._wrap(self.coef.astype(g.dtype.np), g.dtype)
+        entry = Tensor._wrap(self.entry, dtypes.int64)
+        psw = unpack(self.psw, self) if self.psw is not None else None
+        gw = gp = None
+        if fw is not None:
+            scaled = rows * coef
+            if psw is not None:
+                scaled = scaled * psw.reshape(-1).index_select(0, entry).reshape(-1, 1)
+            gw = creation.zeros((self.num_weights, g.shape[1]), dtype=g.dtype).index_add(0, idx, scaled)
+        if fp is not None:
+            dots = (rows * unpack(self.weight, self).index_select(0, idx)).sum(1)
+            n = int(np.prod(self.psw_shape))
+            gp = creation.zeros(n, dtype=g.dtype).index_add(0, entry, dots).reshape(self.psw_shape)
+        return gw, gp
+
+
+def _bags(idx: np.ndarray, offsets: np.ndarray | None, include_last_offset: bool) -> tuple[np.ndarray, int]:
+    """The bag of each index entry and the number of bags."""
+    if idx.ndim == 2:
+        return np.repeat(np.arange(idx.shape[0]), idx.shape[1]), idx.shape[0]
+    starts = offsets[:-1] if include_last_offset else offsets
+    n_bags = len(starts)
+    bag = np.searchsorted(starts, np.arange(idx.size), side="right") - 1
+    if include_last_offset:
+        bag = np.where(np.arange(idx.size) >= offsets[-1], -1, bag)
+    return bag, n_bags
+
+
+@op("embedding_bag", method=False, namespace="torch.nn.functional")
+def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, max_norm: float | None = None,
+                  norm_type: float = 2, scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                  per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> Tensor:
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "
+                                  f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
+                                  "GitHub.")
+    idx = np.asarray(input._data, dtype=np.int64)
+    if idx.ndim == 2 and offsets is not None:
+        raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of fixed "
+                         "length sequences.")
+    if idx.ndim == 1 and offsets is None:
+        raise ValueError("offsets has to be a 1D Tensor but got None")
+    n = weight._data.shape[0]
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += n
+    if max_norm is not None:
+        _renorm_(weight, idx, max_norm, norm_type)
+    off = None if offsets is None else np.asarray(offsets._data, dtype=np.int64)
+    bag, n_bags = _bags(idx, off, include_last_offset)
+    flat = idx.reshape(-1)
+    keep = (bag >= 0) & (flat != (padding_idx if padding_idx is not None else -1))
+    entry = np.nonzero(keep)[0]
+    bag, flat = bag[keep], flat[keep]
+    w = weight._data.astype(np.float64)
+    rows = w[flat]
+    coef = np.ones(len(flat))
+    if per_sample_weights is not None:
+        rows = rows * per_sample_weights._data.reshape(-1)[entry, None]
+    out = np.zeros((n_bags, w.shape[1]))
+    if mode == "max":  # each column of a bag takes its first maximal row; empty bags stay zero
+        out[:] = -np.inf
+        np.maximum.at(out, bag, rows)
+        out[np.isinf(out)] = 0
+        coef = np.zeros_like(rows)
+        for b in range(n_bags):
+            members = np.nonzero(bag == b)[0]
+            if len(members):
+                coef[members[np.argmax(rows[members], axis=0)], np.arange(w.shape[1])] = 1
+    if mode != "max":
+        np.add.at(out, bag, rows)
+    if mode == "mean":
+        counts = np.bincount(bag, minlength=n_bags)
+        out = out / np.maximum(counts, 1)[:, None]
+        coef = 1.0 / counts[bag]
+    coef = coef.reshape(len(flat), -1)
+    res = result(out, weight.dtype)
+    psw_rg = per_sample_weights is not None and per_sample_weights._rg
+    if state.recording and (weight._rg or psw_rg):
+        node = EmbeddingBagBackward0((edge(weight), edge(per_sample_weights) if psw_rg else (None, 0)))
+        node.weight, node.psw = save(weight), save(per_sample_weights) if per_sample_weights is not None else None
+        node.bag, node.idx, node.coef, node.entry, node.num_weights = bag, flat, coef, entry, n
+        node.psw_shape = per_sample_weights._data.shape if per_sample_weights is not None else None
+        attach(res, node)
+    return res
