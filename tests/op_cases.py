@@ -647,6 +647,168 @@ case("linalg_baddbmm", lambda T, a, b: T.baddbmm(b, a, b, alpha=2), (2, 3, 3), (
 case("linalg_cross", lambda T, a, b: T.linalg.cross(a, b), (2, 3), (2, 3), gradgrad=True)
 case("linalg_kron_tensordot", lambda T, a, b: T.kron(a, b).sum() + T.tensordot(a, b.T, 1).sum(), (2, 3), (2, 3))
 
+# ----- nn: convolution, padding, pooling (issue 11) -------------------------------------------------------
+def _F(T: Any) -> Any:
+    return T.nn.functional
+
+
+case("conv1d_stride_pad", lambda T, x, w, b: _F(T).conv1d(x, w, b, stride=2, padding=1), (2, 3, 7), (4, 3, 3), (4,),
+     gradgrad=True)
+case("conv1d_same_even_kernel", lambda T, x, w: _F(T).conv1d(x, w, padding="same"), (3, 6), (2, 3, 4))
+case("conv2d_groups_dilation", lambda T, x, w, b: _F(T).conv2d(x, w, b, padding=(1, 2), dilation=2, groups=2),
+     (2, 4, 6, 5), (6, 2, 2, 3), (6,), gradgrad=True)
+case("conv2d_unbatched_strided", lambda T, x, w: _F(T).conv2d(x, w, stride=(2, 1)), (2, 5, 5), (3, 2, 3, 3))
+case("conv3d_strided", lambda T, x, w: _F(T).conv3d(x, w, stride=2, padding=1), (1, 2, 4, 3, 4), (2, 2, 2, 2, 2))
+case("conv_transpose1d_output_padding",
+     lambda T, x, w, b: _F(T).conv_transpose1d(x, w, b, stride=3, padding=1, output_padding=2, dilation=2),
+     (2, 2, 4), (2, 3, 3), (3,), gradgrad=True)
+case("conv_transpose2d_groups", lambda T, x, w: _F(T).conv_transpose2d(x, w, stride=2, groups=2), (1, 4, 3, 3),
+     (4, 1, 2, 3))
+case("conv_transpose3d", lambda T, x, w: _F(T).conv_transpose3d(x, w, stride=(1, 2, 1)), (1, 2, 2, 3, 2),
+     (2, 2, 2, 1, 2))
+for _mode in ("constant", "reflect", "replicate"):
+    case(f"pad_{_mode}", lambda T, x, m=_mode: _F(T).pad(x, (1, 2, 2, 0), mode=m), (2, 3, 4, 3), gradgrad=True)
+case("pad_circular", lambda T, x: _F(T).pad(x, (1, 2, 2, 0), mode="circular"), (2, 3, 4, 3), gradgrad=True,
+     parity_xfail="PyTorch builds circular padding from slice copies (CopySlices over CopySlices and "
+     "SliceBackward0); gradsh records one gather node under the top node's name")
+case("pad_negative_crop", lambda T, x: _F(T).pad(x, (-1, 2, 0, -1), value=0.5), (2, 4, 5))
+case("max_pool2d_pad_dilation_ceil", lambda T, x: _F(T).max_pool2d(x, 3, 2, 1, 2, ceil_mode=True), (2, 2, 7, 6),
+     gradgrad=True)
+case("max_pool1d", lambda T, x: _F(T).max_pool1d(x, 2, 1), (2, 3, 6))
+case("max_pool3d", lambda T, x: _F(T).max_pool3d(x, (2, 1, 2)), (1, 2, 4, 3, 4))
+case("avg_pool2d_ceil_exclude_pad",
+     lambda T, x: _F(T).avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False), (2, 2, 6, 7), gradgrad=True)
+case("avg_pool2d_divisor_override", lambda T, x: _F(T).avg_pool2d(x, 2, divisor_override=3), (2, 4, 5))
+case("avg_pool1d_pad", lambda T, x: _F(T).avg_pool1d(x, 3, 2, 1), (2, 3, 7))
+case("avg_pool3d", lambda T, x: _F(T).avg_pool3d(x, 2, 1), (1, 2, 3, 4, 3))
+case("adaptive_avg_pool2d", lambda T, x: _F(T).adaptive_avg_pool2d(x, (3, None)), (2, 2, 7, 5), gradgrad=True)
+case("adaptive_avg_pool1d", lambda T, x: _F(T).adaptive_avg_pool1d(x, 4), (2, 3, 7))
+case("adaptive_max_pool2d", lambda T, x: _F(T).adaptive_max_pool2d(x, (2, 3)), (2, 2, 5, 7))
+case("adaptive_max_pool3d", lambda T, x: _F(T).adaptive_max_pool3d(x, 2), (1, 2, 3, 5, 4))
+case("lp_pool2d", lambda T, x: _F(T).lp_pool2d(x, 2.0, 2), (2, 2, 4, 4), low=0.5, high=2.0)
+
+# ----- nn: normalization, embedding (issue 11) -------------------------------------------------------------
+def _bn_train(T: Any, x: Any, w: Any, b: Any) -> Any:
+    return _F(T).batch_norm(x, T.zeros(3, dtype=x.dtype), T.ones(3, dtype=x.dtype), w, b, training=True)
+
+
+def _bn_eval(T: Any, x: Any, w: Any) -> Any:
+    rm, rv = T.tensor([0.1, -0.2, 0.3], dtype=x.dtype), T.tensor([1.5, 0.5, 2.0], dtype=x.dtype)
+    return _F(T).batch_norm(x, rm, rv, w, None, training=False)
+
+
+case("batch_norm_train", _bn_train, (4, 3, 2), (3,), (3,), gradgrad=True)
+case("batch_norm_eval", _bn_eval, (4, 3, 2), (3,), gradgrad=True)
+case("layer_norm_affine", lambda T, x, w, b: _F(T).layer_norm(x, (2, 3), w, b), (4, 2, 3), (2, 3), (2, 3),
+     gradgrad=True)
+case("group_norm_affine", lambda T, x, w, b: _F(T).group_norm(x, 2, w, b), (3, 4, 3), (4,), (4,), gradgrad=True)
+case("instance_norm", lambda T, x: _F(T).instance_norm(x), (2, 3, 5))
+case("rms_norm", lambda T, x, w: _F(T).rms_norm(x, (4,), w), (3, 4), (4,))
+case("local_response_norm", lambda T, x: _F(T).local_response_norm(x, 3), (2, 4, 3, 2))
+case("embedding_repeated_rows", lambda T, w: _F(T).embedding(T.tensor([[0, 2, 2], [1, 3, 0]]), w), (4, 3),
+     gradgrad=True)
+
+# ----- nn: losses over spatial inputs (issue 11) ----------------------------------------------------------------
+case("nll_loss_2d", lambda T, x: _F(T).nll_loss(x.log_softmax(1), T.tensor([[[0, 2], [1, 1]], [[2, 0], [0, 1]]])),
+     (2, 3, 2, 2))
+case("nll_loss_3d_none",
+     lambda T, x: _F(T).nll_loss(x, T.tensor([[0, 2, 1], [1, 1, 0]]), reduction="none"), (2, 3, 3))
+case("cross_entropy_prob_targets_3d", lambda T, x, t: _F(T).cross_entropy(x, t.softmax(1)), (2, 3, 4), (2, 3, 4))
+
+# ----- nn: more activations (issue 11) ------------------------------------------------------------------------
+for _name, _call in [
+    ("celu", lambda T, x: _F(T).celu(x, 1.5)), ("selu", lambda T, x: _F(T).selu(x)),
+    ("hardshrink", lambda T, x: _F(T).hardshrink(x, 0.3)), ("softshrink", lambda T, x: _F(T).softshrink(x, 0.3)),
+    ("hardswish", lambda T, x: _F(T).hardswish(x * 4)), ("hardsigmoid", lambda T, x: _F(T).hardsigmoid(x * 4)),
+    ("mish", lambda T, x: _F(T).mish(x)), ("threshold", lambda T, x: _F(T).threshold(x, 0.2, -3.0)),
+    ("glu", lambda T, x: _F(T).glu(x, 0)), ("softsign", lambda T, x: _F(T).softsign(x)),
+    ("tanhshrink", lambda T, x: _F(T).tanhshrink(x)), ("softmin", lambda T, x: _F(T).softmin(x, 1)),
+]:
+    case(f"F_{_name}", _call, (4, 3), kink=True, gradgrad=True)
+case("prelu_channels", lambda T, x, w: _F(T).prelu(x, w), (2, 3, 2), (3,), kink=True, gradgrad=True)
+
+# ----- nn: more losses, bilinear (issue 11) ---------------------------------------------------------------------
+def _signs(T: Any) -> Any:
+    return T.tensor([1.0, -1.0, 1.0])
+
+
+case("kl_div_batchmean", lambda T, x, t: _F(T).kl_div(x, t, reduction="batchmean"), (3, 4), ((3, 4), 0.1, 1.0),
+     gradgrad=True)
+case("kl_div_log_target", lambda T, x, t: _F(T).kl_div(x, t, reduction="sum", log_target=True), (3, 4), (3, 4))
+case("margin_ranking_loss", lambda T, a, b: _F(T).margin_ranking_loss(a, b, _signs(T).to(a.dtype), 0.1), (3,), (3,),
+     kink=True)
+case("hinge_embedding_loss", lambda T, x: _F(T).hinge_embedding_loss(x, T.tensor([[1.0, -1.0], [-1.0, 1.0]]).to(
+     x.dtype), reduction="none"), (2, 2), kink=True)
+case("cosine_embedding_loss", lambda T, a, b: _F(T).cosine_embedding_loss(a, b, _signs(T).to(a.dtype), -0.9),
+     (3, 4), (3, 4), gradgrad=True)
+case("soft_margin_loss", lambda T, x: _F(T).soft_margin_loss(x, T.tensor([[1.0, -1.0], [-1.0, 1.0]]).to(x.dtype)),
+     (2, 2), gradgrad=True)
+case("multi_margin_loss_p2", lambda T, x: _F(T).multi_margin_loss(x, T.tensor([0, 2, 3]), p=2, margin=0.7),
+     (3, 4), gradgrad=True)
+case("multilabel_margin_loss", lambda T, x: _F(T).multilabel_margin_loss(
+     x, T.tensor([[0, 2, -1, 1], [3, -1, 0, 0]]), reduction="none"), (2, 4), kink=True)
+case("multilabel_soft_margin_loss", lambda T, x: _F(T).multilabel_soft_margin_loss(
+     x, T.tensor([[0.0, 1.0, 1.0], [1.0, 0.0, 0.0]]).to(x.dtype)), (2, 3))
+case("poisson_nll_loss_full", lambda T, x, t: _F(T).poisson_nll_loss(x, t * 3, full=True), (2, 3), ((2, 3), 0, 1))
+case("gaussian_nll_loss", lambda T, x, t, v: _F(T).gaussian_nll_loss(x, t, v, full=True), (3, 2), (3, 2),
+     ((3, 2), 0.5, 1.5))
+case("bilinear", lambda T, a, b, w, bias: _F(T).bilinear(a, b, w, bias), (2, 3), (2, 4), (5, 3, 4), (5,),
+     gradgrad=True)
+
+# ----- nn: distances and rearrangements (issue 11) -------------------------------------------------------------
+case("normalize_p3", lambda T, x: _F(T).normalize(x, 3.0, 0), (3, 4), gradgrad=True)
+case("cosine_similarity_broadcast", lambda T, a, b: _F(T).cosine_similarity(a, b, dim=-1), (3, 4), (1, 4),
+     gradgrad=True)
+case("pairwise_distance_p1", lambda T, a, b: _F(T).pairwise_distance(a, b, p=1.5, keepdim=True), (3, 4), (3, 4))
+case("triplet_margin_loss_swap", lambda T, a, p, n: _F(T).triplet_margin_loss(a, p, n, margin=2.0, swap=True),
+     (3, 4), (3, 4), (3, 4))
+case("pixel_shuffle", lambda T, x: _F(T).pixel_shuffle(x, 2), (1, 8, 2, 3), gradgrad=True)
+case("pixel_unshuffle", lambda T, x: _F(T).pixel_unshuffle(x, 2), (2, 4, 2), gradgrad=True)
+case("channel_shuffle", lambda T, x: _F(T).channel_shuffle(x, 3), (2, 6, 2), gradgrad=True)
+
+
+def _unpool(T: Any, x: Any) -> Any:
+    out, idx = _F(T).max_pool2d(x, 2, return_indices=True)
+    return _F(T).max_unpool2d(out * 2, idx, 2, output_size=(5, 5))
+
+
+case("max_unpool2d", _unpool, (1, 2, 5, 5), gradgrad=True)
+
+# ----- nn: interpolate (issue 11) --------------------------------------------------------------------------------
+case("interpolate_nearest_scale", lambda T, x: _F(T).interpolate(x, scale_factor=1.7), (1, 2, 3, 4))
+case("interpolate_nearest_exact", lambda T, x: _F(T).interpolate(x, size=5, mode="nearest-exact"), (2, 2, 3))
+case("interpolate_bilinear_align", lambda T, x: _F(T).interpolate(x, size=(5, 3), mode="bilinear",
+     align_corners=True), (1, 2, 3, 4), gradgrad=True)
+case("interpolate_bicubic", lambda T, x: _F(T).interpolate(x, scale_factor=(1.5, 2.5), mode="bicubic"),
+     (1, 1, 4, 3))
+case("interpolate_trilinear", lambda T, x: _F(T).interpolate(x, size=(3, 4, 2), mode="trilinear"), (1, 1, 2, 3, 3))
+case("interpolate_area", lambda T, x: _F(T).interpolate(x, size=(2, 3), mode="area"), (1, 2, 5, 7))
+
+# ----- nn: unfold / fold (issue 11) ------------------------------------------------------------------------------
+case("unfold", lambda T, x: _F(T).unfold(x, (2, 3), dilation=(1, 2), padding=1, stride=(2, 1)), (2, 2, 4, 5),
+     gradgrad=True)
+case("fold", lambda T, x: _F(T).fold(x, (4, 5), 2, padding=1, stride=2), (2, 8, 9), gradgrad=True)
+
+# ----- nn: attention (issue 11) ----------------------------------------------------------------------------------
+case("sdpa_math_causal", lambda T, q, k, v: _F(T).scaled_dot_product_attention(q, k, v, is_causal=True),
+     (2, 3, 4), (2, 3, 4), (2, 3, 5), gradgrad=True)
+case("sdpa_math_bool_mask", lambda T, q, k, v: _F(T).scaled_dot_product_attention(
+     q, k, v, attn_mask=T.tensor([[True, False, True], [True, True, False]]), scale=0.3), (2, 2, 4), (2, 3, 4),
+     (2, 3, 2))
+case("sdpa_fused_cpu", lambda T, q, k, v: _F(T).scaled_dot_product_attention(q, k, v, is_causal=True),
+     (1, 2, 3, 4), (1, 2, 5, 4), (1, 2, 5, 4), gradgrad=True)
+
+case("pdist_p2", lambda T, x: _F(T).pdist(x), (4, 3), gradgrad=True)
+case("pdist_p3", lambda T, x: _F(T).pdist(x, 3.0), (3, 5))
+
+case("embedding_bag_sum_weights", lambda T, w, psw: _F(T).embedding_bag(
+     T.tensor([1, 2, 4, 5, 4, 3]), w, T.tensor([0, 2, 2]), mode="sum", per_sample_weights=psw), (6, 3), (6,),
+     gradgrad=True)
+case("embedding_bag_mean_padding", lambda T, w: _F(T).embedding_bag(
+     T.tensor([[1, 0, 4], [0, 0, 3]]), w, padding_idx=0), (6, 3))
+case("embedding_bag_max_last_offset", lambda T, w: _F(T).embedding_bag(
+     T.tensor([1, 2, 4, 5, 3]), w, T.tensor([0, 2, 5]), mode="max", include_last_offset=True), (6, 3))
+
 assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 
 

@@ -246,6 +246,10 @@ class NllLossBackward0(Node):
         return (g * self.coef,)
 
 
+class NllLoss2DBackward0(NllLossBackward0):
+    __slots__ = ()
+
+
 def _class_last(a: np.ndarray) -> np.ndarray:
     return np.moveaxis(a, 1, -1) if a.ndim >= 2 else a
 
@@ -258,6 +262,13 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     x = input._data
     if x.ndim < 1:
         raise ValueError(f"Expected 2 or more dimensions (got {x.ndim})")
+    if x.ndim == 3 or x.ndim > 4:  # PyTorch's nll_loss_nd: viewed as (N, C, 1, -1) for nll_loss2d, then back
+        n, c = x.shape[:2]
+        if target._data.shape[1:] != x.shape[2:] or target._data.shape[:1] != (n,):
+            raise ValueError(f"Expected target size {[n, *x.shape[2:]]}, got {list(target.shape)}")
+        flat = nll_loss(input.contiguous().view(n, c, 1, -1), target.contiguous().view(n, 1, -1), weight, None,
+                        ignore_index, None, reduction)
+        return flat.view(*target.shape) if reduction == "none" else flat
     t = np.asarray(target._data, dtype=np.int64)
     if x.ndim == 1:
         x2, t2 = x.reshape(1, -1), t.reshape(1)
@@ -287,7 +298,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         coef = coef / total
     out = result(value, input.dtype)
     if state.recording and input._rg:
-        node = NllLossBackward0((edge(input),))
+        node = (NllLoss2DBackward0 if x.ndim == 4 else NllLossBackward0)((edge(input),))
         shaped = coef.reshape(x.shape) if x.ndim == 1 else np.moveaxis(
             coef.reshape(x.shape[:1] + x.shape[2:] + x.shape[1:2]), -1, 1)
         node.coef = Tensor._wrap(np.ascontiguousarray(shaped, dtype=x.dtype), input.dtype)
@@ -306,12 +317,14 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     logp = input.log_softmax(class_dim)
     if target.dtype.is_floating_point:  # class probabilities
         w = logp if weight is None else logp * weight.reshape(-1, *([1] * (input._data.ndim - class_dim - 1)))
-        losses = -(w * target).sum(class_dim)
+        # ATen's cross_entropy_loss_prob_target: the sum is negated last; 'mean' divides by the number of
+        # class vectors (N times the spatial size)
         if reduction == "none":
-            return losses
+            return -(w * target).sum(class_dim)
+        total = -(w * target).sum()
         if reduction == "sum":
-            return losses.sum()
-        return div_scalar(losses.sum(), input._data.shape[0] if class_dim else 1)
+            return total
+        return div_scalar(total, input._data.size // input._data.shape[class_dim])
     loss = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
     if label_smoothing > 0:
         n_classes = input._data.shape[class_dim]
@@ -471,6 +484,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: Any = None, redu
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    if beta == 0.0:  # PyTorch hands this to l1_loss (MeanBackward0 over AbsBackward0)
+        return l1_loss(input, target, reduction=reduction)
     _warn_size_mismatch(input, target)
     dt = dtypes.promote_types(input.dtype, target.dtype)
     d = np.abs(input._data.astype(np.float64) - target._data.astype(np.float64))

@@ -422,6 +422,16 @@ def _times_noise(x: Tensor, noise: Tensor, data: np.ndarray) -> Tensor:
     return out
 
 
+def _noise_in_memory_order(x: np.ndarray, dtype: dtypes.dtype, p: float) -> np.ndarray | None:
+    """dropout's noise: PyTorch fills empty_like(input), which keeps a dense permuted layout (a transposed
+    view), so the draws follow the input's memory order, not its logical order."""
+    perm = tuple(np.argsort([-st for st in x.strides], kind="stable")) if x.ndim > 1 else None
+    if perm is None or perm == tuple(range(x.ndim)) or not x.transpose(perm).flags.c_contiguous:
+        return _rk.dropout_noise(None, x.shape, dtype, p)
+    noise = _rk.dropout_noise(None, tuple(x.shape[i] for i in perm), dtype, p)
+    return None if noise is None else noise.transpose(np.argsort(perm))
+
+
 @op("dropout", method=False, namespace="torch.nn.functional")
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """F.dropout: input * (bernoulli(1 - p) / (1 - p)); input itself when nothing is drawn."""
@@ -430,7 +440,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if not training:
         return input
     # the noise is drawn before the multiplication, so a refused in-place product still consumes it
-    noise_data = _rk.dropout_noise(None, input._data.shape, input.dtype, p)
+    noise_data = _noise_in_memory_order(input._data, input.dtype, p)
     if noise_data is None:
         return input
     noise = Tensor._wrap(_c_array(noise_data, input.dtype.np), input.dtype)

@@ -272,7 +272,7 @@ def _softmax_data(x: Tensor, d: int, log: bool) -> tuple:
     data = x._data.astype(dt.np, copy=False)
     if data.ndim == 0:
         data = data.reshape(1)
-    shifted = data - data.max(axis=d, keepdims=True)
+    shifted = data - data.max(axis=d, keepdims=True) if data.size else data  # empty: nothing to shift
     if log:
         out = shifted - np.log(np.exp(shifted).sum(axis=d, keepdims=True))
     else:

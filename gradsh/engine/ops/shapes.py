@@ -20,12 +20,10 @@ from ..tensor import Size, Tensor
 from . import views
 from ._core import attach, result, sum_to
 from ._struct import (
-    gather_by_map,
     long,
     mapped,
     needs_grad,
     node_class,
-    positions,
     record,
     scatter_to_view,
     wrap_dim,
@@ -648,7 +646,7 @@ def as_strided_scatter(input: Tensor, src: Tensor, size: Any, stride: Any, stora
                          "AsStridedScatterBackward0")
 
 
-# ----- repeat_interleave / sum_to_size / constant_pad_nd ------------------------------------------
+# ----- repeat_interleave / sum_to_size (constant_pad_nd: ops/padding.py) ------------------------------------------
 
 @op("repeat_interleave")
 def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None, *,
@@ -694,25 +692,6 @@ def sum_to_size(input: Tensor, *size: Any) -> Tensor:
     if size == shape:
         return input
     return sum_to(input, size)
-
-
-@op("constant_pad_nd", method=False)
-def constant_pad_nd(input: Tensor, pad: Any, value: Any = 0) -> Tensor:
-    pad = tuple(pad)
-    nd = input._data.ndim
-    if len(pad) % 2 or len(pad) // 2 > nd:
-        raise RuntimeError(
-            f"Length of pad must be even but instead it equals {len(pad)}" if len(pad) % 2 else
-            "Length of pad should be no more than twice the number of dimensions of the input. "
-            f"Pad length is {len(pad)} while the input has {nd} dimensions.")
-    widths = [(0, 0)] * nd
-    for i in range(len(pad) // 2):
-        widths[nd - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    source = positions(input._data.shape)
-    # negative pads crop, positive pads add places with no source (0)
-    key = tuple(slice(max(-lo, 0), s - max(-hi, 0)) for (lo, hi), s in zip(widths, source.shape))
-    source = np.pad(source[key], [(max(lo, 0), max(hi, 0)) for lo, hi in widths])
-    return gather_by_map(input, source, "ConstantPadNdBackward0", fill=value)
 
 
 @op("zero_", method=False)

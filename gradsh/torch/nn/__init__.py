@@ -33,6 +33,16 @@ from gradsh.engine.nn import (  # noqa: F401
     Softplus,
     Tanh,
 )
+from gradsh.engine.nn.conv import *
+from gradsh.engine.nn.dropout_embedding import *
+from gradsh.engine.nn.layers import *
+from gradsh.engine.nn.loss import *
+from gradsh.engine.nn.normalization import *
+from gradsh.engine.nn.padding import *
+from gradsh.engine.nn.pooling import *
+from gradsh.engine.nn.rnn import *
+from gradsh.engine.nn.shape_distance import *
+from gradsh.engine.nn.transformer import *
 from gradsh.engine.parameter import Parameter  # noqa: F401
 
 from . import functional, init, modules, parameter, utils  # noqa: F401

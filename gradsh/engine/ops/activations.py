@@ -1,0 +1,237 @@
+"""More of torch.nn.functional's activations: celu, selu, glu, hard/soft shrink, hardswish, hardsigmoid,
+mish, threshold, prelu (each one node named as PyTorch's) and the compositions softsign, tanhshrink, softmin.
+
+Forwards are computed in double and rounded once; the backward formulas are Tensor ops, so they
+differentiate again under create_graph.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..grad_mode import state
+from ..graph import Node, edge
+from ..registry import op
+from ..tensor import Tensor
+from ._core import attach, result, save, unpack
+from .elementwise import _SavesInput, fit, where
+from .joining import cat
+from .nn_functional import _activation, _f64, _implicit_dim
+from .reduction import softmax as _softmax
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+class CeluBackward0(_SavesInput):
+    __slots__ = ("alpha",)
+
+    def apply(self, grads: list) -> tuple:
+        x = unpack(self.x, self)
+        return (grads[0] * where(x > 0, 1.0, (x / self.alpha).exp()),)
+
+
+@op("celu", method=False, namespace="torch.nn.functional")
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    a, dt = _f64(input)
+    data = np.where(a > 0, a, alpha * np.expm1(a / alpha))
+    return _activation(input, data, dt, CeluBackward0, "input", alpha=alpha)
+
+
+class EluBackward0(_SavesInput):
+    """selu's node: PyTorch records selu as elu with SELU's scale and alpha."""
+
+    __slots__ = ("alpha", "scale")
+
+    def apply(self, grads: list) -> tuple:
+        x = unpack(self.x, self)
+        return (grads[0] * where(x > 0, self.scale, x.exp() * (self.alpha * self.scale)),)
+
+
+@op("selu", method=False, namespace="torch.nn.functional")
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    a, dt = _f64(input)
+    data = _SELU_SCALE * np.where(a > 0, a, _SELU_ALPHA * np.expm1(a))
+    return _activation(input, data, dt, EluBackward0, "input", alpha=_SELU_ALPHA, scale=_SELU_SCALE)
+
+
+class HardshrinkBackward0(_SavesInput):
+    __slots__ = ("lambd",)
+
+    def apply(self, grads: list) -> tuple:
+        x = unpack(self.x, self)
+        return (grads[0] * ((x > self.lambd) | (x < -self.lambd)),)
+
+
+@op("hardshrink", namespace="torch.nn.functional")
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    a, dt = _f64(input)
+    data = np.where((a > lambd) | (a < -lambd), a, 0.0)
+    return _activation(input, data, dt, HardshrinkBackward0, "input", lambd=lambd)
+
+
+class SoftshrinkBackward0(HardshrinkBackward0):
+    __slots__ = ()
+
+
+@op("softshrink", method=False, namespace="torch.nn.functional")
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    a, dt = _f64(input)
+    data = np.where(a > lambd, a - lambd, np.where(a < -lambd, a + lambd, 0.0))
+    return _activation(input, data, dt, SoftshrinkBackward0, "input", lambd=lambd)
+
+
+class HardswishBackward0(_SavesInput):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        x = unpack(self.x, self)
+        return (grads[0] * where(x < -3, 0.0, where(x <= 3, x / 3 + 0.5, 1.0)),)
+
+
+@op("hardswish", method=False, namespace="torch.nn.functional")
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    a, dt = _f64(input)
+    data = a * np.clip(a + 3, 0, 6) / 6
+    return _activation(input, data, dt, HardswishBackward0, "input")
+
+
+class HardsigmoidBackward0(_SavesInput):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        x = unpack(self.x, self)
+        # ATen's kernel multiplies by the float constant 1.0f / 6.0f, in every dtype
+        return (grads[0] * ((x > -3) & (x < 3)) * float(np.float32(1) / np.float32(6)),)
+
+
+@op("hardsigmoid", method=False, namespace="torch.nn.functional")
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    a, dt = _f64(input)
+    return _activation(input, np.clip(a + 3, 0, 6) / 6, dt, HardsigmoidBackward0, "input")
+
+
+class MishBackward0(_SavesInput):
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        x = unpack(self.x, self)
+        t = x.exp().log1p().tanh()
+        return (grads[0] * (t + x * x.sigmoid() * (1 - t * t)),)
+
+
+@op("mish", method=False, namespace="torch.nn.functional")
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    a, dt = _f64(input)
+    softplus = np.where(a > 20, a, np.log1p(np.exp(np.minimum(a, 20))))
+    return _activation(input, a * np.tanh(softplus), dt, MishBackward0, "input")
+
+
+class ThresholdBackward0(_SavesInput):
+    __slots__ = ("threshold",)
+
+    def apply(self, grads: list) -> tuple:
+        x = unpack(self.x, self)
+        return (grads[0] * (x > self.threshold),)
+
+
+@op("threshold", method=False, namespace="torch.nn.functional")
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    a, dt = _f64(input)
+    data = np.where(a > threshold, a, value)
+    return _activation(input, data, dt, ThresholdBackward0, "input", threshold=threshold)
+
+
+class GluBackward0(_SavesInput):
+    __slots__ = ("dim",)
+
+    def apply(self, grads: list) -> tuple:
+        x = unpack(self.x, self)
+        a, b = x.chunk(2, self.dim)
+        s = b.sigmoid()
+        g = grads[0]
+        return (cat([g * s, g * a * s * (1 - s)], self.dim),)
+
+
+@op("glu", method=False, namespace="torch.nn.functional")
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    x = input._data
+    if x.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = dim % x.ndim
+    if x.shape[d] % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {x.shape[d]}")
+    a, dt = _f64(input)
+    first, second = np.split(a, 2, axis=d)
+    data = first / (1 + np.exp(-second))
+    return _activation(input, data, dt, GluBackward0, "input", dim=d)
+
+
+class PreluKernelBackward0(Node):
+    __slots__ = ("w", "w_meta", "x")
+    saved = ("x", "w")
+
+    def apply(self, grads: list) -> tuple:
+        g = grads[0]
+        x, w = unpack(self.x, self), unpack(self.w, self)
+        (fx, _), (fw, _) = self.next_functions
+        gx = where(x > 0, g, g * w) if fx is not None else None
+        gw = fit(where(x > 0, 0.0, g * x), self.w_meta) if fw is not None else None
+        return gx, gw
+
+
+@op("prelu", namespace="torch.nn.functional")
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    x = input._data
+    n = weight._data.size
+    if weight._data.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = "
+                           f"{weight._data.ndim}")
+    if n != 1:
+        if x.ndim == 0:
+            raise RuntimeError("Not allow zero-dim input tensor.")
+        channels = x.shape[1] if x.ndim >= 2 else 1
+        if n != channels:
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                               f"{n} and channel size = {channels}.")
+    shape = [1] * x.ndim
+    if x.ndim >= 2:
+        shape[1] = n
+    elif x.ndim == 1:
+        shape[0] = n
+    w = weight.view(*shape) if x.ndim else weight.view(())
+    a, dt = _f64(input)
+    data = np.where(a > 0, a, a * w._data.astype(np.float64))
+    out = result(data, dt)
+    if state.recording and (input._rg or w._rg):
+        node = PreluKernelBackward0((edge(input), edge(w)))
+        node.x, node.w, node.w_meta = save(input), save(w), (w._data.shape, w.dtype)
+        attach(out, node)
+    return out
+
+
+@op("softsign", method=False, namespace="torch.nn.functional")
+def softsign(input: Tensor) -> Tensor:
+    return input / (input.abs() + 1)
+
+
+@op("tanhshrink", method=False, namespace="torch.nn.functional")
+def tanhshrink(input: Tensor) -> Tensor:
+    return input - input.tanh()
+
+
+@op("softmin", method=False, namespace="torch.nn.functional")
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    if dim is None:
+        dim = _implicit_dim("softmin", input._data.ndim)
+    return _softmax(-input, dim, dtype=dtype)
+
+
+__all__ = ["celu", "glu", "hardshrink", "hardsigmoid", "hardswish", "mish", "prelu", "selu", "softmin",
+           "softshrink", "softsign", "tanhshrink", "threshold"]
