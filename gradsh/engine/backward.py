@@ -307,16 +307,15 @@ def _execute(node: Node, grads: list, retain_graph: bool, create_graph: bool, ca
             break
     else:
         return (None,) * len(node.next_functions)
-    if hooks_mod.any_registered[0] and node in hooks_mod.node_fn_prehooks:
+    hooked = hooks_mod.any_registered[0]
+    if hooked and node in hooks_mod.node_fn_prehooks:
         for fn in list(hooks_mod.node_fn_prehooks[node].values()):
             new = fn(tuple(grads))
             if new is not None:
                 grads = list(new)
-    if anomaly_mode[0]:
-        outs = _apply_watched(node, grads)
-    else:
-        outs = node.apply(grads)
-    if hooks_mod.any_registered[0] and node in hooks_mod.node_posthooks:
+    watched = anomaly_mode[0]
+    outs = _apply_watched(node, grads) if watched else node.apply(grads)
+    if hooked and node in hooks_mod.node_posthooks:
         for fn in list(hooks_mod.node_posthooks[node].values()):
             new = fn(tuple(outs), tuple(grads))
             if new is not None:
@@ -325,7 +324,7 @@ def _execute(node: Node, grads: list, retain_graph: bool, create_graph: bool, ca
                         f"hook '{getattr(fn, '__name__', type(fn).__name__)}' has returned an incorrect number of "
                         f"values (got {len(new)}, but expected {len(outs)})")
                 outs = tuple(new)
-    if anomaly_mode[0] and anomaly_mode[1]:  # after the node's hooks, as PyTorch checks
+    if watched and anomaly_mode[1]:  # after the node's hooks, as PyTorch checks
         _check_nan_watched(node, outs)
     if not retain_graph and node.saved:
         node.release()

@@ -119,6 +119,11 @@ def promote_types(a: dtype, b: dtype) -> dtype:
 
 
 def scalar_category(value: object) -> int:
+    kind = type(value)
+    if kind is float:  # the common cases first, by exact type
+        return _FLOAT
+    if kind is int:
+        return _INT
     if isinstance(value, (bool, np.bool_)):
         return _BOOL
     if isinstance(value, (int, np.integer)):

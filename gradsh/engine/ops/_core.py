@@ -20,6 +20,8 @@ wrap = Tensor._wrap
 _ndarray = np.ndarray
 _asarray = np.asarray
 _SCALARS = (int, float, bool, complex)
+_INT_CATEGORY = dtypes.scalar_category(1)
+_FLOAT_CATEGORY = dtypes.scalar_category(1.0)
 
 
 def result(data: Any, dtype: dtypes.dtype) -> Tensor:
@@ -62,6 +64,13 @@ def promote2(a: Tensor, b: Any) -> tuple:
             dt = dtypes.result_type([db], [da], [])
         npd = dt.np
         return a._data.astype(npd, copy=False), b._data.astype(npd, copy=False), dt
+    tb = type(b)
+    if tb is float or tb is int:  # the common Python numbers, without the checks below
+        cat = _FLOAT_CATEGORY if tb is float else _INT_CATEGORY
+        if cat <= da.category:
+            return a._data, _scalar_array(b, da.np), da
+        dt = dtypes.result_type([da], [], [cat])
+        return a._data.astype(dt.np), b, dt
     if isinstance(b, np.generic):  # a numpy scalar counts as the Python number it holds
         b = b.item()
     if isinstance(b, _SCALARS):

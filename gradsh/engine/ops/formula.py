@@ -13,11 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from .. import dtypes
 from ..grad_mode import state
 from ..graph import Node, SavedTensor
 from ..tensor import Tensor
 from ._core import result
+
+_ndarray = np.ndarray
+_wrap = Tensor._wrap
 
 # bfloat16 storage is rounded after every op, float16 and the rest are left to the Tensor path
 NUMPY_DTYPES = frozenset((dtypes.float32, dtypes.float64))
@@ -41,7 +46,10 @@ def evaluate(node: Node, formula: Callable, g: Tensor, *saved: Any) -> Tensor:
                 s = s.array(node)
                 if s.dtype != gd.dtype:
                     return formula(g, saved[0].unpack(node), TENSOR_MATH)
-            return result(formula(gd, s, NUMPY_MATH), g.dtype)
+            r = formula(gd, s, NUMPY_MATH)
+            if type(r) is _ndarray and r.dtype is gd.dtype:  # result()'s checks, inlined: the hot path
+                return _wrap(r, g.dtype)
+            return result(r, g.dtype)
         arrays = []
         for s in saved:
             if type(s) is SavedTensor:

@@ -29,6 +29,8 @@ RESULT = "result"
 _FLOAT32 = dtypes.float32
 _SMALL = 4096
 _ndarray = np.ndarray
+_float32, _float64 = np.float32, np.float64
+_wrap = Tensor._wrap
 
 
 def _floating(dt: dtypes.dtype) -> dtypes.dtype:
@@ -52,6 +54,7 @@ def _in_double(fn: Callable) -> Callable:
             return out
         return fn(a.astype(np.float64)).astype(np.float32)
 
+    kernel.in_double = fn  # the forward's small-float32 path calls fn itself (one call less a op)
     return kernel
 
 
@@ -110,18 +113,22 @@ def unary(
             out = result(fn(input._data), input.dtype)
             return _record(input, out, node_cls, saves)
     else:
+        double = getattr(fn, "in_double", None)
+
         def forward(input: Tensor) -> Tensor:
-            if input.dtype is _FLOAT32 and input._data.size <= _SMALL:
+            x = input._data
+            if input.dtype is _FLOAT32 and x.size <= _SMALL:
                 # the common small float32 case, without result()'s general checks
-                data = fn(input._data)
+                data = double(x.astype(_float64)).astype(_float32) if double is not None else fn(x)
                 if type(data) is not _ndarray:  # a 0-d input gives numpy's scalar back
                     data = np.asarray(data)
-                out = Tensor._wrap(data, _FLOAT32)
+                out = _wrap(data, _FLOAT32)
             else:
                 dt = _floating(input.dtype)
-                data = input._data if dt is input.dtype else input._data.astype(dt.np)
-                out = result(fn(data), dt)
-            return _record(input, out, node_cls, saves)
+                out = result(fn(x if dt is input.dtype else x.astype(dt.np)), dt)
+            if state.recording and input._rg:
+                return _record(input, out, node_cls, saves)
+            return out
 
     forward.__name__ = forward.__qualname__ = name
     forward.node = node_cls
