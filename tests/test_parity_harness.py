@@ -11,7 +11,7 @@ from parity.outcome import Sample, raised, verdict
 
 def test_the_checked_in_list_parses_and_names_every_kind() -> None:
     kinds = {entry.kind for _, entry in read_list()}
-    assert kinds == {"opinfo", "moduleinfo", "optiminfo"}
+    assert kinds == {"opinfo", "moduleinfo", "optiminfo", "optimerrors", "lrscheduler"}
 
 
 def test_a_line_names_kind_dtype_name_and_an_optional_eval() -> None:
