@@ -15,7 +15,16 @@ from typing import Any, NamedTuple
 
 from . import backward as backward_mod
 from . import op_intercept, printing
-from .func import _detach_tree, _differentiate_args, _level, _spec_text, _wrap_input, tree_flatten, tree_unflatten
+from .func import (
+    _detach_tree,
+    _differentiate_args,
+    _level,
+    _spec_text,
+    _split_aux,
+    _wrap_input,
+    tree_flatten,
+    tree_unflatten,
+)
 from .grad_mode import enable_grad
 from .tensor import Tensor
 
@@ -93,12 +102,7 @@ def jacobian_forward(func: Callable, argnums: Any, has_aux: bool) -> Callable:
         with _level():
             new_args, wrapped, spec, outer = _differentiate_args(args, argnums)
             output = func(*new_args, **kwargs)
-            aux = None
-            if has_aux:
-                if not (isinstance(output, tuple) and len(output) == 2):
-                    raise RuntimeError("jacfwd(f, ...)(*args): output of function f should be a tuple: (output, aux) "
-                                       "if has_aux is True")
-                output, aux = output
+            output, aux = _split_aux(output, has_aux, "jacfwd(f, ...)(*args)")
             out_leaves, out_spec = tree_flatten(output)
             us, gs = _linear_maps(out_leaves, wrapped)
             per_input = []

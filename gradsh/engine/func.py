@@ -168,14 +168,7 @@ def grad_and_value(func: Callable, argnums: int | tuple = 0, has_aux: bool = Fal
         with _level():
             new_args, wrapped, spec, outer = _differentiate_args(args, argnums)
             output = func(*new_args, **kwargs)
-            aux = None
-            if has_aux:
-                if not (isinstance(output, tuple) and len(output) == 2):
-                    raise RuntimeError(
-                        "grad_and_value(f)(*args): output of function f should be a tuple: (output, aux) if "
-                        "has_aux is True"
-                    )
-                output, aux = output
+            output, aux = _split_aux(output, has_aux, "grad_and_value(f)(*args)")
             if not isinstance(output, Tensor):
                 raise RuntimeError(  # noqa: TRY004 - PyTorch's exception type
                     f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got {type(output)}"
@@ -202,18 +195,22 @@ def grad(func: Callable, argnums: int | tuple = 0, has_aux: bool = False) -> Cal
     return wrapper
 
 
+def _split_aux(output: Any, has_aux: bool, call: str) -> tuple:
+    """(output, aux) of a function the transforms call with has_aux, refused as PyTorch does when not a pair."""
+    if not has_aux:
+        return output, None
+    if not (isinstance(output, tuple) and len(output) == 2):
+        raise RuntimeError(f"{call}: output of function f should be a tuple: (output, aux) if has_aux is True")
+    return output
+
+
 def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     with _level():
         leaves, spec = tree_flatten(primals)
         outer = any(isinstance(x, Tensor) and x.requires_grad for x in leaves) or _depth[0] > 1
         wrapped = [_wrap_input(x) for x in leaves]
         output = func(*tree_unflatten(wrapped, spec))
-        aux = None
-        if has_aux:
-            if not (isinstance(output, tuple) and len(output) == 2):
-                raise RuntimeError("vjp(f, *primals): output of function f should be a tuple: (output, aux) if "
-                                   "has_aux is True")
-            output, aux = output
+        output, aux = _split_aux(output, has_aux, "vjp(f, *primals)")
         out_leaves, out_spec = tree_flatten(output)
         for o in out_leaves:
             if not isinstance(o, Tensor):
@@ -271,12 +268,7 @@ def jacrev(func: Callable, argnums: int | tuple = 0, *, has_aux: bool = False, c
         with _level():
             new_args, wrapped, spec, outer = _differentiate_args(args, argnums)
             output = func(*new_args, **kwargs)
-            aux = None
-            if has_aux:
-                if not (isinstance(output, tuple) and len(output) == 2):
-                    raise RuntimeError("jacrev(f, ...)(*args): output of function f should be a tuple: (output, aux) "
-                                       "if has_aux is True")
-                output, aux = output
+            output, aux = _split_aux(output, has_aux, "jacrev(f, ...)(*args)")
             out_leaves, out_spec = tree_flatten(output)
             for o in out_leaves:
                 if not isinstance(o, Tensor):

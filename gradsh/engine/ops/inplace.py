@@ -86,14 +86,13 @@ def _write(t: Tensor, out: Tensor) -> None:
     t._vc[0] += 1
 
 
-_UFUNCS: dict = {}
+# the ops whose untracked in-place form numpy can write directly (ops/elementwise is imported at the top now)
+_UFUNCS = {ew.add: np.add, ew.sub: np.subtract, ew.mul: np.multiply, ew.div: np.true_divide}
 
 
 def _write_directly(t: Tensor, op: Callable, args: tuple, kwargs: dict) -> bool:
     """Untracked add_/sub_/mul_/div_ on a float tensor: numpy writes into the tensor's memory at once
     (the SGD update's case), with no temporary result to copy back."""
-    if not _UFUNCS:
-        _UFUNCS.update({ew.add: np.add, ew.sub: np.subtract, ew.mul: np.multiply, ew.div: np.true_divide})
     ufunc = _UFUNCS.get(op)
     if ufunc is None or kwargs or len(args) != 1 or not t.dtype.is_floating_point or t.dtype is dtypes.bfloat16:
         return False

@@ -111,7 +111,9 @@ def unary(
             if integral is not None and not (input.dtype.is_floating_point or input.dtype.is_complex):
                 integral(input)
             out = result(fn(input._data), input.dtype)
-            return _record(input, out, node_cls, saves)
+            if state.recording and input._rg:
+                return _record(input, out, node_cls, saves)
+            return out
     else:
         double = getattr(fn, "in_double", None)
 
@@ -139,18 +141,18 @@ def unary(
 
 
 def _record(x: Tensor, out: Tensor, node_cls: type, saves: str | None) -> Tensor:
-    if state.recording and x._rg:
-        node = node_cls((edge(x),))
-        if saves is INPUT:
-            node.saved_value = save(x)
-        elif saves is RESULT:
-            node.saved_value = save_output(out)
-        else:
-            node.saved_value = None
-        out._grad_fn = node  # attach(), inlined on this hot path (a fresh result: output 0)
-        out._rg = True
-        if pending_output_packs:
-            flush_output_packs(out)
+    """The row's node on `out` (the forwards call this only when grad mode records and x requires grad)."""
+    node = node_cls((edge(x),))
+    if saves is INPUT:
+        node.saved_value = save(x)
+    elif saves is RESULT:
+        node.saved_value = save_output(out)
+    else:
+        node.saved_value = None
+    out._grad_fn = node  # attach(), inlined on this hot path (a fresh result: output 0)
+    out._rg = True
+    if pending_output_packs:
+        flush_output_packs(out)
     return out
 
 
