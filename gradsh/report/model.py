@@ -34,10 +34,27 @@ class GradMode:
 
 
 @dataclasses.dataclass
+class GraphNode:
+    label: str  # a backward node's name ("MulBackward0", "AccumulateGrad") or a tensor's name
+    kind: str  # "tensor" (one of the example's), "function", "accumulate" or "leaf"
+
+
+@dataclasses.dataclass
+class BackwardGraph:
+    """The backward graph behind an example's tensors (captured only for the replay page)."""
+
+    nodes: list[GraphNode] = dataclasses.field(default_factory=list)
+    edges: list[tuple[int, int]] = dataclasses.field(default_factory=list)  # the way gradients flow
+    omitted: int = 0  # nodes left out past the drawing limit
+    complete: bool = True  # False: the graph was too big even to count what was left out
+
+
+@dataclasses.dataclass
 class GradReport:
     tensors: list[TensorLine] = dataclasses.field(default_factory=list)
     mode_before: GradMode | None = None  # both set only when the example changed the grad mode
     mode_after: GradMode | None = None
+    graph: BackwardGraph | None = None  # set when a page is being made and a tensor has a grad_fn
 
     def __bool__(self) -> bool:
         return bool(self.tensors) or self.mode_before is not None

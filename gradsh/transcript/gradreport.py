@@ -115,12 +115,14 @@ class Tracker:
         self.held: dict[str, Snapshot] = {}  # top-level name -> its tensors
         self.order: dict[str, int] = {}  # top-level name -> its place in the namespace's order
         self._next = 0
+        self.changed: list[tuple[str, Any]] = []  # (name, tensor) of the last update's report, in its order
         self.update(None)
 
     def update(
         self, names: set[str] | None, modes: tuple[GradMode | None, GradMode | None] = (None, None)
     ) -> GradReport:
         report = GradReport()
+        self.changed = []
         if modes[0] != modes[1]:
             report.mode_before, report.mode_after = modes
         if self.tensor_type is None:
@@ -170,6 +172,15 @@ class Tracker:
             changes = _changes(before.get(key), entry)
             if changes:
                 report.tensors.append(describe(key, entry[0], changes))
+                self.changed.append((key, entry[0]))
+
+    def leaf_names(self) -> dict[int, str]:
+        """id(tensor) -> the first name that holds it, for naming the leaves of a graph."""
+        names: dict[int, str] = {}
+        for name in sorted(self.held, key=self._place):
+            for key, (tensor, _) in self.held[name].items():
+                names.setdefault(id(tensor), key)
+        return names
 
 
 def _changes(before: tuple[Any, tuple] | None, after: tuple[Any, tuple]) -> list[str]:

@@ -25,6 +25,7 @@ class Options:
     timeout: float | None = None  # seconds per example
     fix: bool = False
     grad_report: bool = True
+    graphs: bool = False  # capture each example's backward graph (a replay page was asked for)
 
 
 @dataclasses.dataclass
@@ -98,7 +99,9 @@ def run_file(
             return FileOutcome(FileResult(path, error=str(exc)))
     if listener is not None:
         listener.planned(planned(transcript))
-    with Session(options.backend, options.timeout, options.grad_report, interrupt_is_failure=True) as session:
+    with Session(
+        options.backend, options.timeout, options.grad_report, interrupt_is_failure=True, graphs=options.graphs
+    ) as session:
         result = FileResult(path)
         runs: list[tuple[Example, Execution]] = []
         for index, ex in enumerate(transcript.examples):

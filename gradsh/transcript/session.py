@@ -21,6 +21,7 @@ import traceback
 import warnings
 from typing import Any, Self
 
+from gradsh.report import graph_capture
 from gradsh.report.model import ExceptionInfo, GradReport
 from gradsh.transcript import gradreport, touched
 from gradsh.transcript.backend import DEFAULT_BACKEND, bind_torch, is_bound, restore_torch, torch_modules
@@ -124,6 +125,7 @@ class Session:
         timeout: float | None = None,
         grad_report: bool = True,
         interrupt_is_failure: bool = False,
+        graphs: bool = False,
     ) -> None:
         """`interrupt_is_failure`: a KeyboardInterrupt the example raises is its failure, not the caller's
         (the file runners: in their child process Ctrl-C is the parent's business, so only the example raises it)."""
@@ -139,6 +141,7 @@ class Session:
         self._tensor_type = tensor_type if grad_report and isinstance(tensor_type, type) else None
         self._tracker = gradreport.Tracker(self.namespace, self._tensor_type)
         self.incremental = True  # read after an example only the names it can change (touched.py)
+        self.graphs = graphs  # capture each example's backward graph (for the replay page)
 
     def close(self) -> None:
         """Unbind `torch`: sys.modules gets back the torch entries it had before this session."""
@@ -207,6 +210,8 @@ class Session:
                 signal.signal(signal.SIGALRM, alarm)
         duration = time.perf_counter() - start
         report = self._tracker.update(scope, (mode_before, gradreport.grad_mode(self.torch)))
+        if self.graphs and self._tracker.changed:
+            report.graph = graph_capture.capture(self._tracker.changed, self._tracker.leaf_names())
         exc_msg, info = None, None
         if timed_out:
             exc_msg = f"TimeoutError: the example ran longer than {self.timeout:g} s (--timeout) and was stopped\n"
