@@ -188,3 +188,35 @@ def test_the_check_page_links_failures_to_their_diffs(browser: object, tmp_path:
     link.click()
     assert page.evaluate("() => location.hash") == target
     _shoot(browser, page, "check-failures")
+
+
+def test_save_html_in_the_shell_writes_a_page_that_passes_the_same_checks(browser: object, tmp_path: Path) -> None:
+    import io
+
+    from gradsh.repl import commands
+    from gradsh.repl.loop import Repl
+    from gradsh.repl.printer import Printer
+
+    repl = Repl("gradsh.torch", Printer(color=False, out=io.StringIO()))
+    repl.start()
+    try:
+        for text in ("a = torch.ones(3, requires_grad=True)\n", "b = a * 2\n",
+                     "with torch.no_grad():\n    c = a * 2\n\n", "print('<script>window.pwned = 1</script>')\n"):
+            repl.handle(text)
+        out = tmp_path / "session.html"
+        assert commands.dispatch(repl, f"%save --html {out}")
+    finally:
+        repl.close()
+    page, requests = _open(browser, out)
+    page.wait_for_load_state("networkidle")
+    assert requests == [out.as_uri()]
+    codes = page.locator("article.example pre.code").all_inner_texts()
+    assert codes == [">>> import torch", ">>> a = torch.ones(3, requires_grad=True)", ">>> b = a * 2",
+                     ">>> with torch.no_grad():\n...     c = a * 2", ">>> print('<script>window.pwned = 1</script>')"]
+    graph = page.locator("article.example", has=page.locator("pre.code", has_text="b = a * 2")).locator("svg.graph")
+    assert graph.locator("g.node").evaluate_all("ns => ns.map(n => n.dataset.label)") == [
+        "b", "MulBackward0", "AccumulateGrad", "a"]
+    assert page.locator('article.example[data-records="off"] pre.code').all_inner_texts() == [codes[3]]
+    assert page.evaluate("() => window.pwned === undefined")
+    assert page.get_by_role("img").count() == page.locator("svg").count() == 1
+    _shoot(browser, page, "save-html")

@@ -1,6 +1,8 @@
 """The loop and the %commands over a real Session, printed plainly into a string."""
 
+import html
 import io
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -256,3 +258,15 @@ def test_torch_is_found_under_a_path_that_names_gradsh(tmp_path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "the real one" in result.stdout
+
+
+def test_save_html_needs_a_writable_file_name(repl: Repl, tmp_path: Path) -> None:
+    said(repl, "x = torch.ones(2, requires_grad=True)\n")
+    assert "give a file name" in said(repl, "%save --html")
+    shown = said(repl, f"%save --html {tmp_path / 'no' / 'such' / 'folder.html'}")
+    assert "%save: cannot write" in shown and "No such file or directory" in shown
+    assert not list(tmp_path.iterdir())  # nothing half-written
+    assert "saved 1 inputs as a replay page" in said(repl, f"%save --html {tmp_path / 'p.html'}")
+    assert 'data-label="MulBackward0"' not in (tmp_path / "p.html").read_text()  # a leaf has no graph
+    shown_text = html.unescape(re.sub(r"<[^>]+>", "", (tmp_path / "p.html").read_text()))
+    assert ">>> x = torch.ones(2, requires_grad=True)" in shown_text

@@ -30,7 +30,7 @@ def _highlight(source: str) -> str:
     from pygments.lexers import PythonLexer
 
     code = "\n".join(words.prompted(words.visible(source)))
-    return highlight(code, PythonLexer(), HtmlFormatter(nowrap=True))  # pygments escapes what it writes
+    return highlight(code, PythonLexer(), HtmlFormatter(nowrap=True)).rstrip("\n")  # pygments escapes what it writes
 
 
 def _mode_word(mode: GradMode) -> str:

@@ -17,6 +17,7 @@ HELP = [
     "%graph NAME      NAME's backward graph: grad_fn nodes down to the AccumulateGrad of each leaf",
     "%mode            the grad mode in force, and the inputs that changed it",
     "%save FILE       write the session as a transcript with its outputs (`gradsh check FILE` passes it)",
+    "%save --html F   write the session as a replay page: code, outputs, grad reports and backward graphs",
     "%undo [N]        take back the last N inputs (default 1): the rest replays in a fresh session",
     "%reset           a fresh session: no names, default grad mode",
     "%report [on|off] show or hide the grad report after each input",
@@ -99,6 +100,8 @@ def transcript(entries: list[Entry]) -> str:
 
 
 def do_save(repl: Repl, arg: str) -> bool:
+    if arg == "--html" or arg.startswith("--html "):
+        return _save_page(repl, arg.removeprefix("--html").strip())
     if not arg:
         repl.printer.error("%save: give a file name, e.g. %save session.txt")
         return False
@@ -111,6 +114,37 @@ def do_save(repl: Repl, arg: str) -> bool:
     repl.printer.info(f"saved {len(repl.entries)} inputs to {arg}; `gradsh check {arg}` replays and checks them")
     if repl.forgotten:
         repl.printer.error(f"%save: the first {repl.forgotten} inputs are no longer kept, so the file lacks them")
+    return True
+
+
+def _save_page(repl: Repl, arg: str) -> bool:
+    """The session replayed from its saved transcript (in a child process, as `gradsh run` would) into a page."""
+    if not arg:
+        repl.printer.error("%save --html: give a file name, e.g. %save --html session.html")
+        return False
+    import tempfile
+
+    from gradsh import page
+    from gradsh.commands import Request, execute
+    from gradsh.transcript.runner import Options
+
+    text = transcript(repl.entries)
+    with tempfile.TemporaryDirectory(prefix="gradsh-save-") as folder:
+        source = Path(folder) / "session.txt"
+        source.write_text(text, encoding="utf-8")
+        result, _ = execute(Request("run", [str(source)], Options(backend=repl.backend, graphs=True)))
+        for f in result.files:  # the page names the session, not the temporary file
+            f.path = "gradsh session"
+            for example in f.examples:
+                example.path = f.path
+        try:
+            page.write(result, str(Path(arg).expanduser()), {"gradsh session": text})
+        except OSError as exc:
+            repl.printer.error(f"%save: cannot write {arg}: {exc.strerror or exc}")
+            return False
+    repl.printer.info(f"saved {len(repl.entries)} inputs as a replay page to {arg}")
+    if repl.forgotten:
+        repl.printer.error(f"%save: the first {repl.forgotten} inputs are no longer kept, so the page lacks them")
     return True
 
 

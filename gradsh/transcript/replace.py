@@ -61,6 +61,24 @@ def replace_file(path: str | os.PathLike[str], expected: bytes, data: bytes) -> 
         raise
 
 
+def write_output(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write an output file (a page, a JUnit file) whole or not at all: a temporary file beside it, renamed
+    over it. Raises OSError with the reason when the folder cannot take it."""
+    target = target_of(path)
+    temp = target.parent / f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}{SUFFIX}"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask decides, as for any new file
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+
+
 def _unchanged(target: Path, expected: bytes) -> None:
     try:
         now = target.read_bytes()
