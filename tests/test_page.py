@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import re
 from pathlib import Path
 
@@ -93,7 +94,7 @@ def test_layout_puts_every_edge_downwards_and_no_boxes_overlap() -> None:
         assert shape.boxes[a].y < shape.boxes[b].y
     for row in shape.layers:
         boxes = sorted((shape.boxes[n] for n in row), key=lambda box: box.x)
-        for left, right in zip(boxes, boxes[1:]):
+        for left, right in itertools.pairwise(boxes):
             assert left.x + left.width <= right.x
     assert all(0 <= box.x and box.x + box.width <= shape.width for box in shape.boxes)
 
