@@ -83,6 +83,7 @@ def test_json_document_follows_the_schema() -> None:
         ],
         "mode_before": {"grad_enabled": True, "inference_mode": False},
         "mode_after": {"grad_enabled": False, "inference_mode": False},
+        "graph": None,
     }
     assert doc["files"][1]["error"] == "bad.txt:2: lacks blank after >>>"
     # The schema in the module's docstring names every top-level key.
