@@ -207,3 +207,24 @@ def test_page_sizes(tmp_path: Path) -> None:
     big = _page(tmp_path, "\n".join(lines) + "\n", name="big.txt")
     assert big.count('<article class="example') == 500
     assert len(big.encode()) < 5_000_000
+
+
+def test_an_edge_that_skips_layers_bends_around_the_boxes_between() -> None:
+    # 0 -> 1 -> 2 -> 3 and 0 -> 3 directly: the long edge passes layers 1 and 2 beside their boxes
+    edges = [(0, 1), (1, 2), (2, 3), (0, 3)]
+    shape = layout.layout([60, 60, 60, 60], edges)
+    bends = shape.routes[(0, 3)]
+    assert len(bends) == 2 and shape.routes[(0, 1)] == []
+    for (x, _), node in zip(bends, (1, 2)):
+        box = shape.boxes[node]
+        assert not box.x <= x <= box.x + box.width
+
+
+def test_function_nodes_name_the_tensor_they_made_once() -> None:
+    a = gt.ones(2, requires_grad=True)
+    c = a * 2
+    d = c + c.exp()
+    makers = {id(c.grad_fn): "c", id(d.grad_fn): "d"}
+    graph = capture([("d", d)], {id(a): "a"}, makers=makers)
+    holders = {n.label: n.holder for n in graph.nodes if n.kind == "function"}
+    assert holders == {"AddBackward0": None, "MulBackward0": "c", "ExpBackward0": None}

@@ -8,11 +8,13 @@ a few sweeps, as in Sugiyama-style layouts. Coordinates are in pixels, for the S
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 SWEEPS = 4
 LAYER_GAP = 56  # vertical distance between layer tops
 NODE_GAP = 16  # horizontal gap between neighbouring nodes
 NODE_HEIGHT = 28
+BEND_WIDTH = 4  # the room a passing edge takes in a layer it crosses
 MARGIN = 8
 
 
@@ -33,7 +35,8 @@ class Layout:
     boxes: list[Box]
     width: float
     height: float
-    layers: list[list[int]]  # node indices, top layer first, each in drawing order
+    layers: list[list[int]]  # node indices, top layer first, each in drawing order (no bend points)
+    routes: dict[tuple[int, int], list[tuple[float, float]]]  # an edge -> the points it passes through
 
 
 def layers_of(count: int, edges: list[tuple[int, int]]) -> list[list[int]]:
@@ -70,19 +73,47 @@ def _order(layers: list[list[int]], edges: list[tuple[int, int]]) -> list[list[i
     return layers
 
 
+def _split_long_edges(
+    count: int, edges: list[tuple[int, int]], depth: dict[int, int]
+) -> tuple[list[tuple[int, int]], dict[tuple[int, int], list[int]], int]:
+    """Each edge that skips layers becomes a chain through bend points (new nodes, one a layer), so that
+    ordering sees it and it is drawn around the boxes in between rather than through them."""
+    short, chains, total = [], {}, count
+    for a, b in edges:
+        chain = [a]
+        for d in range(depth[a] + 1, depth[b]):
+            depth[total] = d
+            chain.append(total)
+            total += 1
+        chain.append(b)
+        chains[(a, b)] = chain
+        short += list(itertools.pairwise(chain))
+    return short, chains, total
+
+
 def layout(widths: list[float], edges: list[tuple[int, int]]) -> Layout:
     """Boxes for nodes of the given widths; `edges` must form a DAG (a backward graph does)."""
-    layers = _order(layers_of(len(widths), edges), edges)
-    rows = [sum(widths[n] for n in layer) + NODE_GAP * (len(layer) - 1) for layer in layers]
+    depth = {node: d for d, layer in enumerate(layers_of(len(widths), edges)) for node in layer}
+    short, chains, total = _split_long_edges(len(widths), edges, depth)
+    sizes = list(widths) + [BEND_WIDTH] * (total - len(widths))
+    layers: list[list[int]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
+    for node in range(total):
+        layers[depth[node]].append(node)
+    layers = _order(layers, short)
+    rows = [sum(sizes[n] for n in layer) + NODE_GAP * (len(layer) - 1) for layer in layers]
     width = max(rows, default=0) + 2 * MARGIN
-    boxes: list[Box | None] = [None] * len(widths)
-    for depth, layer in enumerate(layers):
-        x = (width - rows[depth]) / 2  # each layer centred
+    boxes: list[Box] = [Box(0, 0, 0)] * total
+    for d, layer in enumerate(layers):
+        x = (width - rows[d]) / 2  # each layer centred
         for node in layer:
-            boxes[node] = Box(x, MARGIN + depth * LAYER_GAP, widths[node])
-            x += widths[node] + NODE_GAP
+            boxes[node] = Box(x, MARGIN + d * LAYER_GAP, sizes[node])
+            x += sizes[node] + NODE_GAP
     height = 2 * MARGIN + (len(layers) - 1) * LAYER_GAP + NODE_HEIGHT if layers else 0
-    return Layout([b for b in boxes if b is not None], width, height, layers)
+    routes = {
+        edge: [(boxes[n].centre_x, boxes[n].y + NODE_HEIGHT / 2) for n in chain[1:-1]] for edge, chain in chains.items()
+    }
+    real = [[n for n in layer if n < len(widths)] for layer in layers]
+    return Layout(boxes[: len(widths)], width, height, real, routes)
 
 
 def crossings(layout: Layout, edges: list[tuple[int, int]]) -> int:

@@ -30,8 +30,11 @@ def _node_name(fn: Any) -> str:
     return name.rpartition("::")[2]  # "torch::autograd::AccumulateGrad" is drawn as AccumulateGrad
 
 
-def capture(roots: list[tuple[str, Any]], names: dict[int, str], limit: int = LIMIT) -> BackwardGraph | None:
-    """The graph of `roots` ((name, tensor) pairs with a grad_fn); `names` maps id(leaf tensor) -> its name.
+def capture(
+    roots: list[tuple[str, Any]], names: dict[int, str], limit: int = LIMIT, makers: dict[int, str] | None = None
+) -> BackwardGraph | None:
+    """The graph of `roots` ((name, tensor) pairs with a grad_fn); `names` maps id(leaf tensor) -> its name,
+    `makers` id(backward node) -> the name of a tensor it made (`c` for the MulBackward0 of `c = a * 2`).
 
     None when no root has a grad_fn. Past `limit` nodes the walk goes on only to count what is left
     out (up to COUNT_LIMIT), so that the note can say how much."""
@@ -50,7 +53,7 @@ def capture(roots: list[tuple[str, Any]], names: dict[int, str], limit: int = LI
             index[id(key)] = None
         else:
             index[id(key)] = len(graph.nodes)
-            graph.nodes.append(GraphNode(label, kind))
+            graph.nodes.append(GraphNode(label, kind, (makers or {}).get(id(key)) if kind == FUNCTION else None))
         return index[id(key)], True
 
     def link(source: int | None, target: int | None) -> None:
@@ -63,6 +66,8 @@ def capture(roots: list[tuple[str, Any]], names: dict[int, str], limit: int = LI
             continue
         top, _ = add(tensor, name, TENSOR)
         below, first = add(fn, _node_name(fn), FUNCTION)
+        if below is not None and graph.nodes[below].holder == name:
+            graph.nodes[below].holder = None  # drawn right under the tensor's own name: said already
         link(top, below)
         if first:
             pending.append(fn)

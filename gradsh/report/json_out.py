@@ -27,7 +27,8 @@ Schema "gradsh.results/1" (additions keep the version; a change of meaning bumps
                                   "grad_fn": str | null, "grad": str | null}],
                      "mode_before": {"grad_enabled": bool, "inference_mode": bool} | null,
                      "mode_after": same | null,
-                     "graph": {"nodes": [{"label": str, "kind": "tensor" | "function" | "accumulate" | "leaf"}],
+                     "graph": {"nodes": [{"label": str, "kind": "tensor" | "function" | "accumulate" | "leaf",
+                                          "holder": str | null}],
                                "edges": [[int, int]], "omitted": int, "complete": bool} | null},
                                                 # graph: the backward graph, captured only with --html
           "diff": str, "reason": str, "duration": seconds

@@ -37,6 +37,7 @@ class GradMode:
 class GraphNode:
     label: str  # a backward node's name ("MulBackward0", "AccumulateGrad") or a tensor's name
     kind: str  # "tensor" (one of the example's), "function", "accumulate" or "leaf"
+    holder: str | None = None  # a function node: the name of a tensor it made, where one holds it
 
 
 @dataclasses.dataclass

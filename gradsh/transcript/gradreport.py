@@ -174,13 +174,18 @@ class Tracker:
                 report.tensors.append(describe(key, entry[0], changes))
                 self.changed.append((key, entry[0]))
 
-    def leaf_names(self) -> dict[int, str]:
-        """id(tensor) -> the first name that holds it, for naming the leaves of a graph."""
+    def graph_names(self) -> tuple[dict[int, str], dict[int, str]]:
+        """For naming a graph's nodes: id(tensor) -> the first name that holds it, and id(grad_fn) -> the
+        first name holding a tensor that node made."""
         names: dict[int, str] = {}
+        makers: dict[int, str] = {}
         for name in sorted(self.held, key=self._place):
             for key, (tensor, _) in self.held[name].items():
                 names.setdefault(id(tensor), key)
-        return names
+                fn = _read(lambda t=tensor: t.grad_fn)
+                if fn is not None:
+                    makers.setdefault(id(fn), key)
+        return names, makers
 
 
 def _changes(before: tuple[Any, tuple] | None, after: tuple[Any, tuple]) -> list[str]:

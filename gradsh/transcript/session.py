@@ -211,7 +211,8 @@ class Session:
         duration = time.perf_counter() - start
         report = self._tracker.update(scope, (mode_before, gradreport.grad_mode(self.torch)))
         if self.graphs and self._tracker.changed:
-            report.graph = graph_capture.capture(self._tracker.changed, self._tracker.leaf_names())
+            names, makers = self._tracker.graph_names()
+            report.graph = graph_capture.capture(self._tracker.changed, names, makers=makers)
         exc_msg, info = None, None
         if timed_out:
             exc_msg = f"TimeoutError: the example ran longer than {self.timeout:g} s (--timeout) and was stopped\n"
