@@ -70,7 +70,9 @@ class TranscriptFile(pytest.File):
         except InputError as exc:
             raise self.CollectError(str(exc)) from None
         for example in transcript.examples:
-            item = TranscriptItem.from_parent(self, name=f"line {example.line}", line=example.line)
+            # A docstring's example is named by its owner, as doctest names it: "pkg.mod.func line 12".
+            name = f"{example.name} line {example.line}" if example.name else f"line {example.line}"
+            item = TranscriptItem.from_parent(self, name=name, line=example.line)
             if is_skipped(example, 0):
                 item.add_marker(pytest.mark.skip(reason="skipped by a directive in the transcript"))
             yield item

@@ -27,7 +27,8 @@ Schema "gradsh.results/1" (additions keep the version; a change of meaning bumps
                                   "grad_fn": str | null, "grad": str | null}],
                      "mode_before": {"grad_enabled": bool, "inference_mode": bool} | null,
                      "mode_after": same | null},
-          "diff": str, "reason": str, "duration": seconds
+          "diff": str, "reason": str, "duration": seconds,
+          "name": str                           # a .py docstring's owner as doctest names it ("pkg.mod.func"), else ""
         }]
       }]
     }

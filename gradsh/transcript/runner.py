@@ -12,6 +12,7 @@ from gradsh.transcript import check, fix
 from gradsh.transcript.backend import DEFAULT_BACKEND
 from gradsh.transcript.examples import Example, Transcript
 from gradsh.transcript.parse import parse_file, parse_source
+from gradsh.transcript.pymodule import import_by_path
 from gradsh.transcript.session import Execution, Session
 from gradsh.transcript.source import InputError, decode
 from gradsh.transcript.tolerance import Tolerance
@@ -52,7 +53,7 @@ class Listener(Protocol):
 def _result(path: str, ex: Example, run: Execution | None, verdict: str, diff: str = "") -> ExampleResult:
     """The result to keep and show: every text capped (limits.cap); the verdict was made on the whole text."""
     if run is None:
-        return ExampleResult(path, ex.line, cap(ex.source), cap(ex.want), "", verdict)
+        return ExampleResult(path, ex.line, cap(ex.source), cap(ex.want), "", verdict, name=ex.name)
     reason = "timed out" if run.timed_out else ""
     exception = run.exception and ExceptionInfo(run.exception.type, cap(run.exception.message))
     return ExampleResult(
@@ -69,6 +70,7 @@ def _result(path: str, ex: Example, run: Execution | None, verdict: str, diff: s
         cap(diff),
         reason,
         run.duration,
+        name=ex.name,
     )
 
 
@@ -101,7 +103,17 @@ def run_file(
     with Session(options.backend, options.timeout, options.grad_report, interrupt_is_failure=True) as session:
         result = FileResult(path)
         runs: list[tuple[Example, Execution]] = []
+        module_globals: dict | None = None
+        if transcript.kind == "python" and transcript.examples:
+            try:  # after the session bound `torch`: the module's own `import torch` gets the backend
+                module_globals = vars(import_by_path(path))
+            except InputError as exc:
+                return FileOutcome(FileResult(path, error=str(exc)))
+        owner = None
         for index, ex in enumerate(transcript.examples):
+            if module_globals is not None and ex.name != owner:
+                owner = ex.name  # each docstring runs in its own copy of the module's globals, as in doctest
+                session.use_namespace(dict(module_globals))
             if check.is_skipped(ex, options.optionflags):
                 result.examples.append(_result(path, ex, None, SKIPPED))
             else:
