@@ -80,14 +80,14 @@ class TranscriptFile(pytest.File):
     def results(self) -> Any:
         """The file's results, run once per process in a forked child."""
         if self._outcome is None:
-            from gradsh.commands import BACKENDS
+            from gradsh.backends import module_for
             from gradsh.transcript.pool import run_isolated
             from gradsh.transcript.runner import Options
 
             config = self.config
             backend = config.getoption("gradsh_backend") or config.getini("gradsh_backend")
             timeout = config.getini("gradsh_timeout")
-            options = Options(backend=BACKENDS.get(backend, backend), timeout=float(timeout or 0) or None)
+            options = Options(backend=module_for(backend), timeout=float(timeout or 0) or None)
             self._outcome = run_isolated(str(self.path), options).result
         return self._outcome
 

@@ -172,7 +172,11 @@ def _fix(
             text = fix.mask_addresses(text)  # an address differs on every run: a fix must hold on the next one
             if not check.flags_for(ex, options.optionflags) & doctest.ELLIPSIS:
                 directive = _directive_edit(src, ex)
-                why = None if directive else "its output holds an object address, and no line of it can take `# doctest: +ELLIPSIS`"
+                why = (
+                    None
+                    if directive
+                    else "its output holds an object address, and no line of it can take `# doctest: +ELLIPSIS`"
+                )
         if why:
             result.fix_notes.append(f"{where}: not rewritten: {why}")
             continue
