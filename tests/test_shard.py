@@ -3,6 +3,10 @@ the same split on every machine and for any order of the paths, balanced by exam
 
 import json
 import re
+import shlex
+import subprocess
+import sys
+import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -152,3 +156,19 @@ def test_pytest_xdist_spreads_a_suite_over_two_workers_and_loadfile_keeps_files_
     assert sorted(whole) == [f"doc{i}.txt" for i in range(4)]
     assert all(len(ran) == 1 for ran in whole.values())  # each file in one worker
     assert set().union(*whole.values()) == {"gw0", "gw1"}
+
+
+def test_the_readme_ci_matrix_merges_shards_into_the_unsharded_junit(tmp_path: Path) -> None:
+    """The README's GitHub Actions matrix: its check command per shard, then its merge step."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    workflow = re.search(r"```yaml\n(jobs:.*?)```", readme, re.DOTALL).group(1)
+    command = re.search(r"- run: (gradsh check --shard .*)", workflow).group(1)
+    shards = re.search(r"shard: \[([\d, ]+)\]", workflow).group(1).split(", ")
+    merge = textwrap.dedent(re.search(r"<<'EOF'\n(.*?)\n\s*EOF\n", workflow, re.DOTALL).group(1))
+    make_suite(tmp_path / "docs")
+    gradsh("check", "--junit-xml", "all.xml", "docs", cwd=tmp_path)
+    for shard in shards:
+        argv = shlex.split(command.replace("${{ matrix.shard }}", shard))
+        gradsh(*argv[1:], cwd=tmp_path)
+    subprocess.run([sys.executable, "-c", merge], check=True, cwd=tmp_path)
+    assert suites(tmp_path / "junit.xml") == suites(tmp_path / "all.xml")
