@@ -87,6 +87,14 @@ def test_a_module_that_fails_to_import_is_an_input_error(tmp_path: Path) -> None
     assert "gradsh/" not in result.stderr and "importlib" not in result.stderr
 
 
+def test_a_module_whose_import_never_ends_is_stopped_at_the_timeout(tmp_path: Path) -> None:
+    module = tmp_path / "loops.py"
+    module.write_text('"""\n>>> 1\n1\n"""\nwhile True:\n    pass\n')
+    result = gradsh("check", "--timeout", "1", str(module))
+    assert result.returncode == 2
+    assert "importing the module loops took longer than 1 s (--timeout)" in result.stderr
+
+
 def test_a_module_named_like_one_gradsh_imports_is_the_users(tmp_path: Path) -> None:
     (tmp_path / "json.py").write_text('"""\n>>> MINE\n1\n"""\nMINE = 1\n')
     assert gradsh("check", str(tmp_path / "json.py")).returncode == 0

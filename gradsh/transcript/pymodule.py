@@ -8,10 +8,14 @@ chosen backend, so `import torch` inside the module gets the same engine as the 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+import signal
 import sys
+import threading
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -46,9 +50,33 @@ def _forget(top: str) -> None:
         del sys.modules[loaded]
 
 
-def import_by_path(path: str) -> ModuleType:
+class _ImportTimeout(BaseException):
+    """Importing the module ran past --timeout (a BaseException: the module's `except Exception` cannot eat it)."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """SIGALRM after `seconds` (main thread, POSIX), as the session limits an example."""
+    if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise _ImportTimeout()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous or signal.SIG_DFL)
+
+
+def import_by_path(path: str, timeout: float | None = None) -> ModuleType:
     """Import the module of a `.py` file with its package; InputError (exit 2) with the module's own traceback
-    when importing it raises, as Python would show it, without gradsh's or importlib's frames."""
+    when importing it raises, as Python would show it, without gradsh's or importlib's frames, or when it runs
+    longer than `timeout` seconds."""
     root, parts = package_root(path)
     if not parts:
         raise InputError(path, "cannot tell the module's name")
@@ -56,7 +84,10 @@ def import_by_path(path: str) -> ModuleType:
     name = ".".join(parts)
     _forget(parts[0])
     try:
-        return importlib.import_module(name)
+        with _time_limit(timeout):
+            return importlib.import_module(name)
+    except _ImportTimeout:
+        raise InputError(path, f"importing the module {name} took longer than {timeout:g} s (--timeout)") from None
     except BaseException as exc:  # noqa: BLE001 - whatever the module's code raises, SystemExit too, is the user's
         raise InputError(path, f"importing the module {name} failed:\n{_user_traceback(exc)}") from None
 

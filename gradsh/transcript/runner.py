@@ -107,7 +107,7 @@ def run_file(
         module_globals: dict | None = None
         if transcript.kind == "python" and transcript.examples:
             try:  # after the session bound `torch`: the module's own `import torch` gets the backend
-                module_globals = vars(import_by_path(path))
+                module_globals = vars(import_by_path(path, options.timeout))
             except InputError as exc:
                 return FileOutcome(FileResult(path, error=str(exc)))
         owner = None
