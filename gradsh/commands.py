@@ -15,16 +15,17 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from gradsh import backends
+from gradsh.options import defaults
 from gradsh.report.model import FAILED, RunResult
 from gradsh.report.text import visible
-from gradsh.transcript import replace
+from gradsh.transcript import replace, shard
 from gradsh.transcript.backend import BackendError, preload
 from gradsh.transcript.pool import Interrupted, run_files
 from gradsh.transcript.runner import FileOutcome, Options
 
 FOLDER_PATTERNS = ("*.txt", "*.pycon", "*.md", "*.rst")
 _SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "__pycache__", "node_modules", ".tox", ".nox"}
-BACKENDS = {"gradsh": "gradsh.torch", "gradsh.torch": "gradsh.torch", "torch": "torch"}
 
 
 @dataclasses.dataclass
@@ -38,6 +39,7 @@ class Request:
     junit_xml: str | None = None
     color: bool = True
     verbose: bool = False
+    shard: tuple[int, int] | None = None  # --shard K/N: only the files of shard K (shard.py)
 
 
 def find_files(paths: list[str], globs: list[str]) -> tuple[list[str], list[str]]:
@@ -78,13 +80,17 @@ def exit_code(result: RunResult) -> int:
 def execute(request: Request) -> tuple[RunResult, list[FileOutcome]]:
     """Run the request: every file, then the exit status; writes nothing yet."""
     start = time.perf_counter()
-    backend = BACKENDS.get(request.options.backend, request.options.backend)
+    backend = backends.module_for(request.options.backend)
     options = dataclasses.replace(request.options, backend=backend)
     result = RunResult([], backend, request.command)
     files, result.errors = find_files(request.paths, request.globs)
     if result.errors:
         result.exit_code = 2
         return result, []
+    sharded_away = False
+    if request.shard is not None:
+        mine = shard.select(files, request.shard)
+        files, sharded_away = mine, len(mine) < len(files)
     try:
         preload(backend)  # once here: children forked later start with it loaded
     except BackendError as exc:
@@ -102,7 +108,8 @@ def execute(request: Request) -> tuple[RunResult, list[FileOutcome]]:
         for outcome in outcomes:
             outcome.new_bytes = None  # nothing is written after Ctrl-C: the run was not finished
     result.files = [o.result for o in outcomes]
-    if not result.interrupted and not any(f.examples or f.error for f in result.files):
+    # A shard without examples is no error when other shards hold the suite's.
+    if not result.interrupted and not sharded_away and not any(f.examples or f.error for f in result.files):
         where = ", ".join(request.paths)
         result.errors.append(f"no examples found in {where} (looked for `>>>` and `In [n]:` examples)")
     result.duration = time.perf_counter() - start
@@ -184,28 +191,30 @@ def option_flags(names: list[str]) -> int:
 
 
 def request_from(command: str, paths: list[str], values: dict) -> Request:
-    """The Request for parsed arguments, the same whether typer or the fast path parsed them."""
+    """The Request for parsed arguments, the same whether typer or the fast path parsed them (options.py);
+    an option the command lacks (`run` has no --fix) takes check's default."""
     from gradsh.transcript.tolerance import Tolerance
 
-    get = values.get
-    tolerance = Tolerance(get("rtol", 1e-4), get("atol", 1e-6)) if get("tolerance") else None
+    values = {**defaults("check"), **values}
+    tolerance = Tolerance(values["rtol"], values["atol"]) if values["tolerance"] else None
     options = Options(
         backend=values["backend"],
-        optionflags=option_flags(get("option") or []),
+        optionflags=option_flags(values["option"] or []),
         timeout=values["timeout"] or None,  # --timeout 0: no limit
-        fix=get("fix", False),
+        fix=values["fix"],
         tolerance=tolerance,
     )
     return Request(
         command,
         list(paths),
         options,
-        globs=list(get("glob") or []),
-        jobs=get("jobs", 1),
+        globs=list(values["glob"] or []),
+        jobs=values["jobs"],
         output_format=values["output_format"],
-        junit_xml=get("junit_xml"),
+        junit_xml=values["junit_xml"],
         color=color_wanted(values["no_color"]),
-        verbose=get("verbose", False),
+        verbose=values["verbose"],
+        shard=values["shard"],
     )
 
 

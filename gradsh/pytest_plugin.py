@@ -32,6 +32,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME",
         help="what `import torch` gives in transcripts: gradsh (default) or torch",
     )
+    group.addoption(
+        "--gradsh-shard",
+        default=None,
+        metavar="K/N",
+        help="run only the transcript files of shard K of N (balanced by examples, the same on every machine)",
+    )
     parser.addini("gradsh_transcripts", "globs of transcript files for gradsh to check", type="linelist", default=[])
     parser.addini("gradsh_backend", "backend for transcripts: gradsh (default) or torch", default="gradsh")
     parser.addini("gradsh_timeout", "seconds per transcript example (default 60; 0: no limit)", default="60")
@@ -55,6 +61,43 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    text = config.getoption("gradsh_shard", None)
+    if text:
+        from gradsh.transcript.shard import ShardError, parse
+
+        try:
+            config.stash[_SHARD] = parse(text)
+        except ShardError as exc:
+            raise pytest.UsageError(f"--gradsh-shard: {exc}") from None
+
+
+_SHARD = pytest.StashKey[tuple[int, int]]()
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--gradsh-shard K/N: keep the examples of shard K's files (balanced by example count, the same split on
+    every machine and worker); ordinary tests are not sharded."""
+    shard = config.stash.get(_SHARD, None)
+    if shard is None:
+        return
+    from gradsh.transcript.shard import assign, stable_key
+
+    per_file: dict[str, int] = {}
+    for item in items:
+        if isinstance(item, TranscriptItem):
+            key = stable_key(item.path, config.rootpath)
+            per_file[key] = per_file.get(key, 0) + 1
+    mine = set(assign(list(per_file), per_file.__getitem__, shard[1])[shard[0] - 1])
+    kept, dropped = [], []
+    for item in items:
+        ours = not isinstance(item, TranscriptItem) or stable_key(item.path, config.rootpath) in mine
+        (kept if ours else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 class TranscriptFile(pytest.File):
     """A transcript file; its examples are the items."""
 
@@ -70,7 +113,9 @@ class TranscriptFile(pytest.File):
         except InputError as exc:
             raise self.CollectError(str(exc)) from None
         for example in transcript.examples:
-            item = TranscriptItem.from_parent(self, name=f"line {example.line}", line=example.line)
+            # A docstring's example is named by its owner, as doctest names it: "pkg.mod.func line 12".
+            name = f"{example.name} line {example.line}" if example.name else f"line {example.line}"
+            item = TranscriptItem.from_parent(self, name=name, line=example.line)
             if is_skipped(example, 0):
                 item.add_marker(pytest.mark.skip(reason="skipped by a directive in the transcript"))
             yield item
@@ -78,14 +123,14 @@ class TranscriptFile(pytest.File):
     def results(self) -> Any:
         """The file's results, run once per process in a forked child."""
         if self._outcome is None:
-            from gradsh.commands import BACKENDS
+            from gradsh.backends import module_for
             from gradsh.transcript.pool import run_isolated
             from gradsh.transcript.runner import Options
 
             config = self.config
             backend = config.getoption("gradsh_backend") or config.getini("gradsh_backend")
             timeout = config.getini("gradsh_timeout")
-            options = Options(backend=BACKENDS.get(backend, backend), timeout=float(timeout or 0) or None)
+            options = Options(backend=module_for(backend), timeout=float(timeout or 0) or None)
             self._outcome = run_isolated(str(self.path), options).result
         return self._outcome
 

@@ -66,6 +66,7 @@ def test_json_document_follows_the_schema() -> None:
         "reason",
         "duration",
         "fixed",
+        "name",
     }
     assert failed["exception"] == {"type": "RuntimeError", "message": "no"}
     assert failed["report"] == {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-BACKENDS = {"gradsh": "gradsh.torch", "gradsh.torch": "gradsh.torch", "torch": "torch"}
+from gradsh import backends
 
 
 def main(backend: str = "gradsh", vi: bool = False, no_color: bool = False) -> int:
@@ -13,17 +13,14 @@ def main(backend: str = "gradsh", vi: bool = False, no_color: bool = False) -> i
     from gradsh.repl.loop import Repl
     from gradsh.repl.printer import Printer
 
-    module = BACKENDS.get(backend, backend)
+    module = backends.module_for(backend)
     if sys.stdin is None or sys.stdin.closed:  # `gradsh <&-`: nothing to read, nothing to do
         return 0
     tty = sys.stdin.isatty() and sys.stdout is not None and sys.stdout.isatty()
     color = tty and not no_color and "NO_COLOR" not in os.environ
     repl = Repl(module, Printer(color))
     if module == "torch" and not _torch_installed():
-        sys.stderr.write(
-            "gradsh repl: error: --backend torch needs PyTorch, which is not installed here; "
-            "install it with `pip install torch==2.13.0`, or leave out --backend to use gradsh's engine\n"
-        )
+        sys.stderr.write(f"gradsh repl: error: {backends.needs_torch()}\n")
         return 2
     if not tty:
         try:

@@ -31,7 +31,8 @@ Schema "gradsh.results/1" (additions keep the version; a change of meaning bumps
                                           "holder": str | null}],
                                "edges": [[int, int]], "omitted": int, "complete": bool} | null},
                                                 # graph: the backward graph, captured only with --html
-          "diff": str, "reason": str, "duration": seconds
+          "diff": str, "reason": str, "duration": seconds,
+          "name": str                           # a .py docstring's owner as doctest names it ("pkg.mod.func"), else ""
         }]
       }]
     }

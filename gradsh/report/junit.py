@@ -25,7 +25,7 @@ def _case(suite: ET.Element, ex: ExampleResult) -> None:
     case = ET.SubElement(
         suite,
         "testcase",
-        classname=_clean(ex.path),
+        classname=_clean(ex.name or ex.path),  # a docstring's example: its owner, "pkg.mod.func"
         name=_clean(f"line {ex.line}: {first}"),
         file=_clean(ex.path),
         line=str(ex.line),

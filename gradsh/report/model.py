@@ -85,6 +85,7 @@ class ExampleResult:
     reason: str = ""  # why it failed beyond the diff: "timed out after 2 s", ...
     duration: float = 0.0
     fixed: bool = False  # --fix rewrote its expected output to what it printed
+    name: str = ""  # in a .py file, the docstring's owner as doctest names it: "pkg.mod.func"
 
 
 @dataclasses.dataclass

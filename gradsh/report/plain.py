@@ -11,7 +11,7 @@ from gradsh.report.model import FAILED, NOT_RUN, SKIPPED, ExampleResult, FileRes
 
 
 def _example(ex: ExampleResult, out: TextIO, replay: bool) -> None:
-    where = f"{ex.path}:{ex.line}"
+    where = f"{ex.path}:{ex.line}{text.owner(ex)}"
     if replay:
         mark = "" if ex.verdict != FAILED else "  <-- differs from the transcript"
         state = f" {ex.verdict}" if ex.verdict in (SKIPPED, NOT_RUN) else ""

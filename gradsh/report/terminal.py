@@ -20,7 +20,7 @@ def _source(ex: ExampleResult) -> Syntax:
 
 
 def _example(ex: ExampleResult, console: Console, replay: bool) -> None:
-    where = Text(f"{_v(ex.path)}:{ex.line}", style="dim" if replay else "bold")
+    where = Text(f"{_v(ex.path)}:{ex.line}{_v(text.owner(ex))}", style="dim" if replay else "bold")
     if replay:
         head = Text.assemble(
             where,

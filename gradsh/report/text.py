@@ -33,6 +33,11 @@ def visible(text: str) -> str:
     return _CONTROL.sub(_escape, text)
 
 
+def owner(example: ExampleResult) -> str:
+    """The owner of an example of a .py docstring, as doctest names it: " (pkg.mod.func)"; "" otherwise."""
+    return f" ({example.name})" if example.name else ""
+
+
 def prompted(source: str) -> list[str]:
     lines = source.rstrip("\n").split("\n")
     return [(">>> " if i == 0 else "... ") + line for i, line in enumerate(lines)]

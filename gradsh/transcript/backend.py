@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
 from types import ModuleType
 
+from gradsh.backends import needs_torch
+
 DEFAULT_BACKEND = "gradsh.torch"
 
 
@@ -104,10 +106,7 @@ def bind_torch(backend: str = DEFAULT_BACKEND) -> ModuleType:
         try:
             import torch  # real PyTorch binds itself
         except ImportError as exc:
-            raise BackendError(
-                f"--backend torch needs PyTorch, which is not installed here ({exc}); "
-                "install it with `pip install torch==2.13.0`, or leave out --backend to use gradsh's engine"
-            ) from None
+            raise BackendError(needs_torch(str(exc))) from None
         return torch
     module = load(backend)
     if sys.modules.get("torch") is module and _bound.get("torch") is module:

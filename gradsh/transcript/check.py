@@ -10,7 +10,7 @@ from __future__ import annotations
 import doctest
 
 from gradsh.transcript.examples import Example
-from gradsh.transcript.session import Execution
+from gradsh.transcript.session import TRACEBACK_HEADER, Execution
 from gradsh.transcript.tolerance import Tolerance, matches
 
 _CHECKER = doctest.OutputChecker()
@@ -52,8 +52,22 @@ def passes(example: Example, run: Execution, optionflags: int = 0, tolerance: To
     return False
 
 
+def traceback_head(example: Example) -> str:
+    """An expected traceback's header and body as the author wrote them (doctest compares neither), or
+    doctest's short form when the example expects no exception."""
+    if example.exc_msg is not None and example.want.endswith(example.exc_msg):
+        return example.want[: len(example.want) - len(example.exc_msg)]
+    return TRACEBACK_HEADER + "    ...\n"
+
+
 def difference(example: Example, run: Execution, optionflags: int = 0) -> str:
-    """A readable expected-vs-got report (a unified diff when both are long), as doctest writes it."""
+    """A readable expected-vs-got report (a unified diff when both are long), as doctest writes it.
+
+    Where an exception was expected and one was raised, only the exception lines can differ for doctest:
+    the traceback's header and body are shown as the author wrote them, so the diff holds only what counts."""
     flags = flags_for(example, optionflags) | doctest.REPORT_UDIFF
     want_example = doctest.Example(example.source, example.want)
-    return _CHECKER.output_difference(want_example, run.shown, flags)
+    got = run.shown
+    if run.exc_msg is not None and example.exc_msg is not None:
+        got = traceback_head(example) + run.exc_msg
+    return _CHECKER.output_difference(want_example, got, flags)

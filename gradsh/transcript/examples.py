@@ -27,6 +27,7 @@ class Example:
     want_span: tuple[int, int] | None = None
     style: str = "doctest"  # or "ipython": `In [n]:` prompts, the value shown after `Out[n]:`
     prompt_number: int = 0  # n of `In [n]:`, for rewriting `Out[n]:`
+    name: str = ""  # in a .py file, the docstring's owner as doctest names it: "pkg.mod.func" (else "")
 
 
 @dataclasses.dataclass

@@ -11,17 +11,49 @@ from __future__ import annotations
 
 import re
 
+from gradsh.transcript.check import traceback_head
 from gradsh.transcript.examples import Example
-from gradsh.transcript.session import TRACEBACK_HEADER, Execution
+from gradsh.transcript.session import Execution
 
 _FENCE_LINE = re.compile(r"^[ \t]*(```|~~~)")
 _IPYTHON_PROMPT = re.compile(r"^[ ]*In \[\d+\]:")
 
 
+# An object's address in a repr (`<MulBackward0 object at 0x7f...>`, a RemovableHandle, a generator, a
+# function): it differs from run to run, so --fix writes `0x...` and turns ELLIPSIS on for the example.
+_ADDRESS = re.compile(r"\b(at 0x)[0-9a-fA-F]+\b")
+ELLIPSIS_DIRECTIVE = "  # doctest: +ELLIPSIS"
+
+
+def mask_addresses(text: str) -> str:
+    """`text` with every object address written `0x...`, which ELLIPSIS matches on any run and backend."""
+    return _ADDRESS.sub(r"\1...", text)
+
+
+def directive_line(source: str) -> int | None:
+    """The 0-based line of an example's source that can take a `# doctest:` comment at its end: the first that
+    ends outside a string and has no comment yet (doctest reads one directive comment a line). None: none can."""
+    import io
+    import tokenize
+
+    ends, commented = set(), set()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type in (tokenize.NEWLINE, tokenize.NL):
+                ends.add(token.start[0] - 1)
+            elif token.type == tokenize.COMMENT:
+                commented.add(token.start[0] - 1)
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    lines = source.rstrip("\n").split("\n")
+    return next((i for i in range(len(lines)) if i in ends and i not in commented and lines[i].strip()), None)
+
+
 def expected_text(example: Example, run: Execution) -> str:
-    """What the transcript should say under this example, without indent (doctest's form of `got`)."""
+    """What the transcript should say under this example, without indent (doctest's form of `got`).
+    An expected traceback keeps its header and body as the author wrote them: doctest compares neither."""
     if run.exc_msg is not None:
-        return TRACEBACK_HEADER + "    ...\n" + run.exc_msg
+        return traceback_head(example) + run.exc_msg
     if example.style == "ipython" and run.displayed:
         value = run.displayed[-1] + "\n"
         printed = run.got[: len(run.got) - len(value)] if run.got.endswith(value) else run.got

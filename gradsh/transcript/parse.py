@@ -10,6 +10,7 @@ docstrings of .py files. IPython `In [n]:` transcripts have their own reader (ip
 
 from __future__ import annotations
 
+import dataclasses
 import doctest
 import re
 from bisect import bisect_right
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from gradsh.transcript import ipython, regions
 from gradsh.transcript.examples import Example, Transcript
+from gradsh.transcript.pymodule import module_name
 from gradsh.transcript.source import InputError, SourceText, read
 
 _PARSER = doctest.DocTestParser()
@@ -111,8 +113,13 @@ def parse_source(src: SourceText, kind: str | None = None) -> Transcript:
     """Parse decoded text; raises InputError for a malformed example or an unparsable .py file."""
     kind = kind or kind_of(src.path)
     examples: list[Example] = []
+    module = module_name(src.path) if kind == "python" else ""
     for region in regions.find(src, kind):
-        examples.extend(_parse_region(region.text, region.base, region.first_line, src.path))
+        found = _parse_region(region.text, region.base, region.first_line, src.path)
+        if region.name is not None:
+            name = ".".join(part for part in (module, region.name) if part)
+            found = [dataclasses.replace(ex, name=name) for ex in found]
+        examples.extend(found)
     return Transcript(src, examples, kind)
 
 

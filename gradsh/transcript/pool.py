@@ -244,7 +244,8 @@ class _Pool:
         code = self._reap(child)
         if child.outcome is not None and child.examples is not None and child.stopped != "timeout":
             outcome = child.outcome  # the whole file's results arrived (whatever came after)
-            outcome.result.examples = child.examples
+            # A file found unusable in the child (a module that fails to import) ran none of its examples.
+            outcome.result.examples = [] if outcome.result.error else child.examples
             for index in child.fixed:
                 child.examples[index].fixed = True
         else:

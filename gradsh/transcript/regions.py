@@ -19,6 +19,7 @@ class Region:
     text: str
     base: int | None  # offset of `text` in the source text; None when it is not a slice of it
     first_line: int  # 1-based line of the region's first character
+    name: str | None = None  # a docstring's owner as doctest names it, after the module: "f", "C.m" ("" the module)
 
 
 def find(src: SourceText, kind: str) -> list[Region]:
@@ -53,7 +54,8 @@ def _markdown(src: SourceText) -> list[Region]:
 
 
 def _docstrings(src: SourceText) -> list[Region]:
-    """Docstrings of the module, its classes and functions (at any depth), in source order."""
+    """The docstrings doctest's finder runs, in source order: the module's, and those of its classes and
+    functions, into class bodies at any depth (not functions nested in functions: doctest never sees those)."""
     try:
         tree = ast.parse(src.text, filename=src.path)
     except SyntaxError as exc:
@@ -63,18 +65,19 @@ def _docstrings(src: SourceText) -> list[Region]:
     line_starts = [0]
     for line in src.text.split("\n"):
         line_starts.append(line_starts[-1] + len(line) + 1)
-    found = []
-    kinds = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
-    for node in ast.walk(tree):
-        if not isinstance(node, kinds) or not node.body:
-            continue
-        first = node.body[0]
-        if not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)):
-            continue
-        value = first.value.value
-        if not isinstance(value, str):
-            continue
-        found.append(_docstring_region(src.text, line_starts, first.value, value))
+    found: list[Region] = []
+    owners: list[tuple[ast.AST, str]] = [(tree, "")]
+    while owners:
+        node, name = owners.pop()
+        body = getattr(node, "body", [])
+        first = body[0] if body else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            region = _docstring_region(src.text, line_starts, first.value, first.value.value)
+            found.append(dataclasses.replace(region, name=name))
+        if isinstance(node, (ast.Module, ast.ClassDef)):
+            for child in body:
+                if isinstance(child, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                    owners.append((child, f"{name}.{child.name}" if name else child.name))
     return sorted(found, key=lambda r: r.first_line)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import doctest
 import time
 from typing import Protocol
 
@@ -12,8 +13,9 @@ from gradsh.transcript import check, fix
 from gradsh.transcript.backend import DEFAULT_BACKEND
 from gradsh.transcript.examples import Example, Transcript
 from gradsh.transcript.parse import parse_file, parse_source
+from gradsh.transcript.pymodule import import_by_path
 from gradsh.transcript.session import Execution, Session
-from gradsh.transcript.source import InputError, decode
+from gradsh.transcript.source import InputError, SourceText, decode
 from gradsh.transcript.tolerance import Tolerance
 
 
@@ -53,7 +55,7 @@ class Listener(Protocol):
 def _result(path: str, ex: Example, run: Execution | None, verdict: str, diff: str = "") -> ExampleResult:
     """The result to keep and show: every text capped (limits.cap); the verdict was made on the whole text."""
     if run is None:
-        return ExampleResult(path, ex.line, cap(ex.source), cap(ex.want), "", verdict)
+        return ExampleResult(path, ex.line, cap(ex.source), cap(ex.want), "", verdict, name=ex.name)
     reason = "timed out" if run.timed_out else ""
     exception = run.exception and ExceptionInfo(run.exception.type, cap(run.exception.message))
     return ExampleResult(
@@ -70,6 +72,7 @@ def _result(path: str, ex: Example, run: Execution | None, verdict: str, diff: s
         cap(diff),
         reason,
         run.duration,
+        name=ex.name,
     )
 
 
@@ -104,7 +107,17 @@ def run_file(
     ) as session:
         result = FileResult(path)
         runs: list[tuple[Example, Execution]] = []
+        module_globals: dict | None = None
+        if transcript.kind == "python" and transcript.examples:
+            try:  # after the session bound `torch`: the module's own `import torch` gets the backend
+                module_globals = vars(import_by_path(path, options.timeout))
+            except InputError as exc:
+                return FileOutcome(FileResult(path, error=str(exc)))
+        owner = None
         for index, ex in enumerate(transcript.examples):
+            if module_globals is not None and ex.name != owner:
+                owner = ex.name  # each docstring runs in its own copy of the module's globals, as in doctest
+                session.use_namespace(dict(module_globals))
             if check.is_skipped(ex, options.optionflags):
                 result.examples.append(_result(path, ex, None, SKIPPED))
             else:
@@ -127,6 +140,19 @@ def run_file(
     return outcome
 
 
+def _directive_edit(src: SourceText, ex: Example) -> tuple[int, int, str] | None:
+    """The edit that puts `# doctest: +ELLIPSIS` at the end of a line of the example's source (the one change
+    --fix makes outside expected outputs), or None when no line can take it."""
+    index = fix.directive_line(ex.source) if ex.style == "doctest" else None
+    if index is None:
+        return None
+    start, end = src.raw_line(ex.line + index)
+    if not src.raw[start:end].rstrip().endswith(ex.source.split("\n")[index].rstrip()):
+        return None  # the line in the file is not that source line as written (tabs): leave it
+    end = start + len(src.raw[start:end].rstrip(" \t"))
+    return end, end, fix.ELLIPSIS_DIRECTIVE
+
+
 def _fix(
     transcript: Transcript, failed: list[tuple[Example, Execution]], result: FileResult, options: Options
 ) -> bytes | None:
@@ -144,9 +170,21 @@ def _fix(
             continue
         text = fix.expected_text(ex, run)
         why = fix.why_not_writable(text, ex, transcript.kind)
+        directive = None
+        if not why and fix.mask_addresses(text) != text:
+            text = fix.mask_addresses(text)  # an address differs on every run: a fix must hold on the next one
+            if not check.flags_for(ex, options.optionflags) & doctest.ELLIPSIS:
+                directive = _directive_edit(src, ex)
+                why = (
+                    None
+                    if directive
+                    else "its output holds an object address, and no line of it can take `# doctest: +ELLIPSIS`"
+                )
         if why:
             result.fix_notes.append(f"{where}: not rewritten: {why}")
             continue
+        if directive:
+            edits.append(directive)
         start, end = (src.original_offset(o) for o in ex.want_span)
         newline = fix.ending_before(src.raw, start, src.newline)
         edits.append((start, end, fix.replacement(src.raw, start, end, text, ex.indent, newline)))

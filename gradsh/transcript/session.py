@@ -143,6 +143,11 @@ class Session:
         self.incremental = True  # read after an example only the names it can change (touched.py)
         self.graphs = graphs  # capture each example's backward graph (for the replay page)
 
+    def use_namespace(self, namespace: dict[str, Any]) -> None:
+        """Run the next examples in `namespace` (a docstring's copy of its module's globals, as doctest does)."""
+        self.namespace = namespace
+        self._tracker = gradreport.Tracker(namespace, self._tensor_type)
+
     def close(self) -> None:
         """Unbind `torch`: sys.modules gets back the torch entries it had before this session."""
         if self._saved_modules is not None:

@@ -48,6 +48,14 @@ class SourceText:
         line = bisect_right(self._text_starts, offset) - 1
         return self._raw_starts[line] + offset - self._text_starts[line]
 
+    def raw_line(self, line: int) -> tuple[int, int]:
+        """Where 1-based `line` lies in `raw`: (start, end), its line ending left out."""
+        start = self._raw_starts[line - 1]
+        if line >= len(self._raw_starts):
+            return start, len(self.raw)
+        end = self._raw_starts[line]
+        return start, end - (2 if self.raw[end - 2 : end] == "\r\n" else 1)
+
     def line_of(self, offset: int) -> int:
         """1-based line number of an offset in `text`."""
         return bisect_right(self._text_starts, offset)
