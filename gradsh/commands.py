@@ -12,6 +12,7 @@ import fnmatch
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -37,6 +38,7 @@ class Request:
     jobs: int = 1
     output_format: str = "text"  # or "json"
     junit_xml: str | None = None
+    html: str | None = None  # --html OUT: the replay page
     color: bool = True
     verbose: bool = False
     shard: tuple[int, int] | None = None  # --shard K/N: only the files of shard K (shard.py)
@@ -77,6 +79,19 @@ def exit_code(result: RunResult) -> int:
     return 1 if unfixed or any(f.write_error for f in result.files) else 0
 
 
+def _unwritable(path: str) -> str | None:
+    """Why an output file cannot be written there, decided before anything runs (exit status 2), else None."""
+    target = Path(path)
+    if target.is_dir():
+        return "is a folder"
+    folder = target.parent
+    if not folder.is_dir():
+        return f"no folder {str(folder)!r} to write it in"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"the folder {str(folder)!r} is not writable"
+    return None
+
+
 def execute(request: Request) -> tuple[RunResult, list[FileOutcome]]:
     """Run the request: every file, then the exit status; writes nothing yet."""
     start = time.perf_counter()
@@ -84,6 +99,11 @@ def execute(request: Request) -> tuple[RunResult, list[FileOutcome]]:
     options = dataclasses.replace(request.options, backend=backend)
     result = RunResult([], backend, request.command)
     files, result.errors = find_files(request.paths, request.globs)
+    result.errors += [
+        f"{flag} {path}: {why}"
+        for flag, path in (("--junit-xml", request.junit_xml), ("--html", request.html))
+        if path and (why := _unwritable(path))
+    ]
     if result.errors:
         result.exit_code = 2
         return result, []
@@ -126,10 +146,23 @@ def write_outputs(request: Request, result: RunResult, outcomes: list[FileOutcom
         return  # Ctrl-C while checking: the run is not complete, so nothing is written
     if request.options.fix:
         _write_fixes(result, outcomes)
-    if request.junit_xml and not result.interrupted:
+    if request.junit_xml:
         from gradsh.report import junit
 
-        Path(request.junit_xml).write_text(junit.render(result), encoding="utf-8")
+        _write_output(result, request.junit_xml, lambda path: replace.write_output(path, junit.render(result).encode()))
+    if request.html:
+        from gradsh import page
+
+        _write_output(result, request.html, lambda path: page.write(result, path))
+
+
+def _write_output(result: RunResult, path: str, write: Callable[[str], None]) -> None:
+    """An output file written whole or not at all; a failure (a full disk) is named and fails the command."""
+    try:
+        write(path)
+    except OSError as exc:
+        result.errors.append(f"{path}: not written: {exc.strerror or exc}")
+        result.exit_code = max(result.exit_code, 1)
 
 
 def _write_fixes(result: RunResult, outcomes: list[FileOutcome]) -> None:
@@ -203,6 +236,7 @@ def request_from(command: str, paths: list[str], values: dict) -> Request:
         timeout=values["timeout"] or None,  # --timeout 0: no limit
         fix=values["fix"],
         tolerance=tolerance,
+        graphs=bool(values["html"]),
     )
     return Request(
         command,
@@ -212,6 +246,7 @@ def request_from(command: str, paths: list[str], values: dict) -> Request:
         jobs=values["jobs"],
         output_format=values["output_format"],
         junit_xml=values["junit_xml"],
+        html=values["html"],
         color=color_wanted(values["no_color"]),
         verbose=values["verbose"],
         shard=values["shard"],

@@ -120,6 +120,13 @@ TABLE = (
         metavar="PATH",
     ),
     Option(
+        "html",
+        ("--html",),
+        "Also write a replay page: prose, code, outputs, grad reports and backward graphs, in one HTML file.",
+        {"run": None, "check": None},
+        metavar="OUT.html",
+    ),
+    Option(
         "timeout",
         ("--timeout",),
         "Stop an example that runs longer (it fails, the rest of its file is not run); 0: no limit.",

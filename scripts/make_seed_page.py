@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = [ROOT / "scripts" / f"seed_article_{i}.txt" for i in (1, 2, 3)]
+SEED = [f"scripts/seed_article_{i}.txt" for i in (1, 2, 3)]  # relative: the page names them so
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 
@@ -31,8 +31,8 @@ def screenshot(page: Path, png: Path, anchor: str) -> None:
         browser = p.chromium.launch(executable_path=chromium, args=ARGS)
         view = browser.new_page(viewport={"width": 1000, "height": 860}, color_scheme="light")
         view.goto(page.resolve().as_uri())
-        view.locator(anchor).first.scroll_into_view_if_needed()
-        view.evaluate("() => window.scrollBy(0, -40)")
+        top = view.locator(anchor).first.evaluate("e => e.getBoundingClientRect().top + window.scrollY")
+        view.evaluate(f"() => window.scrollTo(0, {top} - 150)")
         view.screenshot(path=str(png))
         browser.close()
 
@@ -43,14 +43,15 @@ def main() -> int:
     ap.add_argument("--screenshot", default=str(ROOT / "scripts" / "seed_page.png"), help="the PNG to write")
     ap.add_argument("--no-screenshot", action="store_true")
     args = ap.parse_args()
-    command = [sys.executable, "-m", "gradsh", "run", *map(str, SEED), "--html", args.out]
-    done = subprocess.run(command, check=False, stdout=subprocess.DEVNULL)
+    out = Path(args.out).resolve()
+    command = [sys.executable, "-m", "gradsh", "run", *SEED, "--html", str(out)]
+    done = subprocess.run(command, check=False, stdout=subprocess.DEVNULL, cwd=ROOT)
     if done.returncode != 0:
         return done.returncode
-    print(f"wrote {args.out} ({Path(args.out).stat().st_size:,} bytes)")
+    print(f"wrote {args.out} ({out.stat().st_size:,} bytes)")
     if not args.no_screenshot:
         # part 2 of the article: a graph (b = a * 2) and the no_grad band around it
-        screenshot(Path(args.out), Path(args.screenshot), "#file-2")
+        screenshot(out, Path(args.screenshot), "#file-2 article:has(figure.graph)")
         print(f"wrote {args.screenshot}")
     return 0
 

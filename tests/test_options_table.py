@@ -18,6 +18,7 @@ VALID = {
     "backend": ("torch", "torch"),
     "output_format": ("json", "json"),
     "junit_xml": ("r.xml", "r.xml"),
+    "html": ("page.html", "page.html"),
     "timeout": ("2.5", 2.5),
     "jobs": ("3", 3),
     "shard": ("2/3", (2, 3)),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -228,3 +230,40 @@ def test_function_nodes_name_the_tensor_they_made_once() -> None:
     graph = capture([("d", d)], {id(a): "a"}, makers=makers)
     holders = {n.label: n.holder for n in graph.nodes if n.kind == "function"}
     assert holders == {"AddBackward0": None, "MulBackward0": "c", "ExpBackward0": None}
+
+
+# --- the commands ----------------------------------------------------------------------------------
+
+
+def _gradsh(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gradsh", *argv], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_run_and_check_write_the_page_beside_their_usual_output(tmp_path: Path) -> None:
+    source = tmp_path / "t.txt"
+    source.write_text(">>> import torch\n>>> a = torch.ones(2, requires_grad=True)\n>>> b = a * 2\n>>> 1 + 1\n3\n")
+    done = _gradsh("run", "t.txt", "--html", "run.html", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "MulBackward0" in done.stdout  # the usual replay is still printed
+    page = (tmp_path / "run.html").read_text()
+    assert 'data-label="MulBackward0"' in page and 'class="failures"' not in page
+    done = _gradsh("check", "t.txt", "--html", "check.html", "--junit-xml", "r.xml", cwd=tmp_path)
+    assert done.returncode == 1
+    page = (tmp_path / "check.html").read_text()
+    assert 'class="failures"' in page and 'href="#f1-e4"' in page
+    assert (tmp_path / "r.xml").exists()
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    source = tmp_path / "t.txt"
+    source.write_text(">>> 1 + 1\n3\n")
+    done = _gradsh("check", "t.txt", "--fix", "--html", "no/such/folder/p.html", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "--html no/such/folder/p.html: no folder 'no/such/folder' to write it in" in done.stderr
+    assert source.read_text() == ">>> 1 + 1\n3\n"  # on 2 nothing is written: not even the --fix
+    done = _gradsh("run", "t.txt", "--html", ".", cwd=tmp_path)
+    assert done.returncode == 2 and "--html .: is a folder" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.txt"]

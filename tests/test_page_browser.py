@@ -220,3 +220,18 @@ def test_save_html_in_the_shell_writes_a_page_that_passes_the_same_checks(browse
     assert page.evaluate("() => window.pwned === undefined")
     assert page.get_by_role("img").count() == page.locator("svg").count() == 1
     _shoot(browser, page, "save-html")
+
+
+def test_the_seed_page_script_makes_the_page_and_its_screenshot(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out, png = tmp_path / "seed.html", tmp_path / "seed.png"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_seed_page.py"), "--out", str(out), "--screenshot", str(png)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    page = out.read_text()
+    assert page.count('<article class="example') == 73 and 'data-label="MulBackward0"' in page
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 30_000
