@@ -17,6 +17,7 @@ from ..tensor import Tensor, _wrap_dim
 from ..unsupported import unsupported
 from ._core import attach, result, save, save_output, sum_to, unpack
 from .accumulate import exact_sum
+from .accumulate64 import exact_sum64
 from .elementwise import maximum, minimum
 from .indexing import _gather_key, embed
 
@@ -61,6 +62,8 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
     data = input._data if dtype is None else input._data.astype(dt.np)
     if dim is None:
         exact = exact_sum(data) if dt is dtypes.float32 else None  # PyTorch's float32 addition order
+        if dt is dtypes.float64:
+            exact = exact_sum64(data)  # and its float64 one
         out = result(data.sum(dtype=dt.np) if exact is None else exact, dt)
         if state.recording and input._rg:
             node = SumBackward0((edge(input),))
@@ -103,6 +106,8 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
         exact = exact_sum(data) if dt is dtypes.float32 and data.size else None
         if exact is not None:  # PyTorch's float32 sum, then one float32 division by the count
             value = np.float32(exact) / np.float32(data.size)
+        elif dt is dtypes.float64 and data.size and (exact := exact_sum64(data)) is not None:
+            value = exact / np.float64(data.size)  # the same for float64
         else:
             value = data.mean(dtype=dt.np) if data.size else np.float64("nan")
         out = result(value, dt)
