@@ -17,9 +17,9 @@ from ..tensor import Tensor, _wrap_dim
 from ..unsupported import unsupported
 from ._core import attach, result, save, save_output, sum_to, unpack
 from .accumulate import exact_sum
-from .accumulate64 import exact_sum64
 from .elementwise import maximum, minimum
 from .indexing import _gather_key, embed
+from .sum_orders import exact_sum64, exact_sum_leading
 
 
 def _dims(dim: Any, ndim: int) -> tuple:
@@ -71,7 +71,12 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
             attach(out, node)
         return out
     dims = _dims(dim, input._data.ndim) if input._data.ndim else ()
-    out = result(data.sum(axis=dims, keepdims=keepdim, dtype=dt.np), dt)
+    leading = exact_sum_leading(data, dims)  # PyTorch's order over leading dims (a bias's gradient), or None
+    if leading is not None:
+        value = leading.reshape((1,) * len(dims) * keepdim + data.shape[len(dims):])
+    else:
+        value = data.sum(axis=dims, keepdims=keepdim, dtype=dt.np)
+    out = result(value, dt)
     if state.recording and input._rg:
         node = SumBackward1((edge(input),))
         node.shape, node.dims, node.keepdim = input._data.shape, dims, keepdim

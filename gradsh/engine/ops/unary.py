@@ -199,6 +199,25 @@ def _zero(g: Any, s: Any, m: Any) -> Any:
     return g * 0
 
 
+def _one_minus_square(y: Any) -> Any:
+    """1 - y*y as PyTorch's tanh_backward kernel computes it: one fused multiply-add (the compiler contracts it).
+
+    On Tensors (create_graph) the graph is that of `1 - y*y`, whose derivative does not depend on the rounding,
+    and the value is the fused one, so both paths give the same bits.
+    """
+    from ..random import _fma32, _fma64  # the engine's single-rounding fma (numpy has none)
+
+    if isinstance(y, Tensor):
+        t = 1 - y * y
+        t._data = _one_minus_square(y._data) if y.dtype in (dtypes.float32, dtypes.float64) else t._data
+        return t
+    if y.dtype == np.float32:
+        return _fma32(-y, y, np.float32(1)).reshape(y.shape)
+    if y.dtype == np.float64:
+        return _fma64(-y, y, 1.0)
+    return 1 - y * y
+
+
 _LN2 = 0.6931471805599453
 _LN10 = 2.3025850929940456
 
@@ -214,7 +233,8 @@ cos = unary("cos", "CosBackward0", _vml("Cos", _in_double(np.cos)), INPUT, lambd
 tan = unary("tan", "TanBackward0", _vml("Tan", _in_double(np.tan)), RESULT, lambda g, y, m: g * (1 + y * y))
 sinh = unary("sinh", "SinhBackward0", _in_double(np.sinh), INPUT, lambda g, x, m: g * m.cosh(x))
 cosh = unary("cosh", "CoshBackward0", _in_double(np.cosh), INPUT, lambda g, x, m: g * m.sinh(x))
-tanh = unary("tanh", "TanhBackward0", _vml("Tanh", _in_double(np.tanh)), RESULT, lambda g, y, m: g * (1 - y * y))
+tanh = unary("tanh", "TanhBackward0", _vml("Tanh", _in_double(np.tanh)), RESULT,
+             lambda g, y, m: g * _one_minus_square(y))
 sqrt = unary("sqrt", "SqrtBackward0", _vml("Sqrt", np.sqrt), RESULT, lambda g, y, m: g / (2 * y))
 rsqrt = unary("rsqrt", "RsqrtBackward0", _rsqrt, RESULT, lambda g, y, m: g * (-0.5 * y * y * y))
 asin = unary("asin", "AsinBackward0", _vml("Asin", _in_double(np.arcsin)), INPUT,
