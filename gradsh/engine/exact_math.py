@@ -114,23 +114,29 @@ def vml(name: str) -> Callable[[np.ndarray], np.ndarray] | None:
     mode = _MODE
 
     def kernel(a: np.ndarray) -> np.ndarray:
-        flags = a.flags
-        if not flags.c_contiguous:
-            if flags.f_contiguous:  # a transposed input: its transpose's memory, and the result keeps its layout
-                return kernel(a.T).T
-            a = np.ascontiguousarray(a)  # strided: PyTorch's kernel copies it into a buffer too
-            flags = a.flags
-        out = np.empty_like(a)
+        # MKL sees flat memory: the input must be dense, and the output (empty_like) then has its strides, so
+        # a transposed or permuted input keeps its layout as PyTorch's does; a strided input is copied first
+        # (PyTorch's kernel copies it into a buffer too), in its own dimension order
+        if a.size == 0:
+            return np.empty_like(a)
+        if a.flags.c_contiguous:
+            out = np.empty_like(a)
+            # from_buffer + addressof is ten times cheaper than .ctypes.data, which matters on tiny tensors
+            src = _address(_char(a)) if a.flags.writeable else a.ctypes.data
+            dst = _address(_char(out))
+        else:
+            if not a.flags.f_contiguous:
+                a = a.copy(order="K")
+            out = np.empty_like(a)
+            src, dst = a.ctypes.data, out.ctypes.data
         n = a.size
         f = single if a.dtype == _F32 else double
-        if 0 < n <= _MAX_N:
-            # from_buffer + addressof is ten times cheaper than a.ctypes.data, which matters on tiny tensors
-            f(n, _address(_char(a)) if flags.writeable else a.ctypes.data, _address(_char(out)), mode)
-        elif n:
-            src, dst = a.reshape(-1), out.reshape(-1)
-            for start in range(0, n, _MAX_N):
-                stop = min(n, start + _MAX_N)
-                f(stop - start, src[start:stop].ctypes.data, dst[start:stop].ctypes.data, mode)
+        if n <= _MAX_N:
+            f(n, src, dst, mode)
+            return out
+        size = a.itemsize
+        for start in range(0, n, _MAX_N):
+            f(min(_MAX_N, n - start), src + start * size, dst + start * size, mode)
         return out
 
     kernel.__name__ = f"vml{name}"
