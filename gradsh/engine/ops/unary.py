@@ -19,6 +19,7 @@ import numpy as np
 from .. import dtypes, exact_math
 from ..grad_mode import state
 from ..graph import Node, SavedTensor, edge, pending_output_packs
+from ..random import _fma32, _fma64  # the engine's single-rounding fma (numpy has none)
 from ..registry import DIRECT, op
 from ..tensor import Tensor
 from ._core import flush_output_packs, result, save, save_output
@@ -205,8 +206,6 @@ def _one_minus_square(y: Any) -> Any:
     On Tensors (create_graph) the graph is that of `1 - y*y`, whose derivative does not depend on the rounding,
     and the value is the fused one, so both paths give the same bits.
     """
-    from ..random import _fma32, _fma64  # the engine's single-rounding fma (numpy has none)
-
     if isinstance(y, Tensor):
         t = 1 - y * y
         t._data = _one_minus_square(y._data) if y.dtype in (dtypes.float32, dtypes.float64) else t._data
