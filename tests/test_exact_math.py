@@ -191,3 +191,5 @@ def test_empty_and_read_only_inputs() -> None:
     x.flags.writeable = False
     assert np.allclose(kernel(x), np.exp(x), rtol=1e-15, atol=0)
     assert gtorch.exp(gtorch.zeros(0)).shape == (0,)
+    scalar = kernel(np.float32(1.5))  # a numpy scalar, as a backward formula on a 0-d value passes it
+    assert scalar.shape == () and scalar.dtype == np.float32 and abs(float(scalar) - np.exp(1.5)) < 1e-6

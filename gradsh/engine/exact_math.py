@@ -28,6 +28,7 @@ _MKL_THREADING_SEQUENTIAL = 1  # no OpenMP runtime of MKL's own beside PyTorch's
 _LIBRARY = "libmkl_rt.so.2"
 _MAX_N = 1 << 30  # MKL_INT is 32-bit in mkl_rt's default (LP64) interface: longer arrays go in pieces
 
+_ndarray = np.ndarray
 _char = ctypes.c_char.from_buffer
 _address = ctypes.addressof
 _F32 = np.dtype(np.float32)
@@ -117,6 +118,8 @@ def vml(name: str) -> Callable[[np.ndarray], np.ndarray] | None:
         # MKL sees flat memory: the input must be dense, and the output (empty_like) then has its strides, so
         # a transposed or permuted input keeps its layout as PyTorch's does; a strided input is copied first
         # (PyTorch's kernel copies it into a buffer too), in its own dimension order
+        if type(a) is not _ndarray:  # a numpy scalar (a backward formula's 0-d value)
+            a = np.asarray(a)
         if a.size == 0:
             return np.empty_like(a)
         if a.flags.c_contiguous:
