@@ -156,6 +156,27 @@ with fwAD.dual_level():
     print(d[0], d.view(2, 1), d.unsqueeze(0).t())
 print(y, fwAD.unpack_dual(y))
 """,
+    "tangent_with_graph": """
+fwAD = torch.autograd.forward_ad
+x = torch.tensor([0.5, 1.0, -2.0], requires_grad=True)
+t = torch.tensor([1.0, 2.0, 0.5], requires_grad=True)
+with fwAD.dual_level():
+    d = fwAD.make_dual(x, t)
+    y = (d.sin() * d).exp() + d * d
+    jt = fwAD.unpack_dual(y).tangent
+    print(jt.requires_grad, y.requires_grad)
+    (jt.sum() + y.sum()).backward()
+print(x.grad, t.grad)
+u = torch.tensor([0.3, 0.7])
+v = torch.tensor([1.0, -1.0], requires_grad=True)
+with fwAD.dual_level():
+    jt = fwAD.unpack_dual(fwAD.make_dual(u, v).tanh()).tangent
+    print(jt.requires_grad)  # (PyTorch's node here is TanhBackwardBackward0; gradsh's a MulBackward0)
+    jt.pow(2).sum().backward()
+print(v.grad)
+with fwAD.dual_level():
+    print(fwAD.unpack_dual(fwAD.make_dual(u, v.detach()).cos()).tangent.requires_grad)
+""",
 }
 
 

@@ -153,6 +153,13 @@ def call(p, b, x):
 # (detached: gradsh's loop-based vmap ends its graph in StackBackward0 where PyTorch's batched ops end in theirs)
 print(torch.func.vmap(call, in_dims=(0, 0, None))(params, buffers, torch.ones(2)).detach())
 """,
+    "vmap_empty_batch": """
+z = torch.zeros(0, 3)
+print(torch.func.vmap(lambda a: a.sin() * 2)(z))
+print(torch.func.vmap(lambda a: a.sum())(z).shape)
+print(torch.func.vmap(lambda a, b: (a * b, a.sum()), in_dims=(1, None), out_dims=(1, 0))(torch.zeros(3, 0), torch.ones(3)))
+print(torch.func.vmap(torch.func.grad(lambda a: (a * a).sum()))(torch.zeros(0, 4, requires_grad=True)).shape)
+""",
 }
 
 

@@ -258,9 +258,13 @@ def _run_with_tangents(fn: Callable, leaves: list, spec: Any, duals: dict) -> An
         # stand-ins: fresh copies (an in-place op must not touch the caller's tensors twice), the duals' copies
         # made from leaves that require grad
         stand = [x.detach().clone() if isinstance(x, Tensor) else x for x in leaves]
+        # a tangent or primal that requires grad gives a tangent with a graph (PyTorch records the jvp formula's
+        # ops): the stand-in is then the primal itself, so J(x) t is differentiable in x as well as in t
+        graph = any(leaves[i].requires_grad or t.requires_grad for i, t in duals.items())
         bases = {}
         for i in duals:
-            bases[i] = leaves[i].detach().requires_grad_()
+            # (a view per argument: the same tensor passed twice must give two inputs, as detached copies do)
+            bases[i] = leaves[i].view_as(leaves[i]) if leaves[i].requires_grad else leaves[i].detach().requires_grad_()
             stand[i] = bases[i].clone()
         s_args, s_kwargs = tree_unflatten(stand, spec)
         shadow = fn(*s_args, **s_kwargs)
@@ -290,7 +294,9 @@ def _run_with_tangents(fn: Callable, leaves: list, spec: Any, duals: dict) -> An
             us, gs = _linear_maps([s], inputs)
             if all(g is None or not g.requires_grad for g in gs):
                 continue
-            tangent = _push(us, gs, tangents, [s])[0].detach()
+            tangent = _push(us, gs, tangents, [s])[0]
+            if not graph:
+                tangent = tangent.detach()
             old = _tangent_of(r)
             if id(r) in arg_ids and old is not None:
                 old.copy_(tangent)  # in place: a view's tangent writes through to its base's

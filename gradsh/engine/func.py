@@ -385,6 +385,12 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
                 "vmap: Expected all tensors to have the same size in the mapped dimension, got sizes "
                 f"{sizes} for the mapped dimension"
             )
+        if sizes[0] == 0:  # PyTorch runs the function once on an empty batch: empty outputs of its shapes
+            sample = [x if d is None else vmap_batched.mark(x.new_zeros(x.shape[:d % x.dim()] + x.shape[d % x.dim() + 1:]))
+                      for x, d in zip(leaves, dims)]
+            with _transform(_vmap_depth), vmap_batched.batching(0):
+                results = [func(*tree_unflatten(sample, spec), **kwargs)]
+            return _stack_outputs(results, out_dims, name, empty=True)
         results = []
         rng = None if randomness == "different" else _rng_state()
         with _transform(_vmap_depth), vmap_batched.batching(sizes[0]):
@@ -426,7 +432,7 @@ def _draw_check(mode: str, before: Tensor | None, first: bool) -> None:
         )
 
 
-def _stack_outputs(results: list, out_dims: Any, name: str) -> Any:
+def _stack_outputs(results: list, out_dims: Any, name: str, empty: bool = False) -> Any:
     from .ops.joining import stack  # cycle: ops import the engine core this module sits beside
 
     first_leaves, out_spec = tree_flatten(results[0])
@@ -456,7 +462,8 @@ def _stack_outputs(results: list, out_dims: Any, name: str) -> Any:
                 f"vmap({name}, ...): `{name}` must only return Tensors, got type {type(values[0])}. Did you mean to "
                 "set out_dims= to None for output?"
             )
-        stacked.append(stack(list(values), dim=d))
+        out = stack(list(values), dim=d)
+        stacked.append(out.narrow(d, 0, 0) if empty else out)  # empty: the one call's result stands for none
     return tree_unflatten(stacked, out_spec)
 
 

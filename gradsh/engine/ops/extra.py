@@ -1,4 +1,4 @@
-"""More tensor ops examples use: logsumexp, cumsum, isclose/allclose, scatter, index_add.
+"""More tensor ops examples use: logsumexp, cumsum, isclose/allclose, scatter, index_add (erf is a unary row).
 
 Each forward beside its backward node (named as PyTorch 2.13 names it); backward formulas use
 Tensor ops so that create_graph differentiates through them.
@@ -6,7 +6,6 @@ Tensor ops so that create_graph differentiates through them.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -58,32 +57,6 @@ def logsumexp(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     if state.recording and input._rg:
         node = LogsumexpBackward0((edge(input),))
         node.x, node.out, node.dims, node.keepdim = save(input), save_output(out), dims, keepdim or nd == 0
-        attach(out, node)
-    return out
-
-
-# ----- erf -------------------------------------------------------------------------------------------
-
-_erf = np.frompyfunc(math.erf, 1, 1)
-
-
-class ErfBackward0(Node):
-    __slots__ = ("x",)
-    saved = ("x",)
-
-    def apply(self, grads: list) -> tuple:
-        x = unpack(self.x, self)
-        return (grads[0] * ((-(x * x)).exp() * (2 / math.sqrt(math.pi))),)
-
-
-@op("erf", out=True)
-def erf(input: Tensor) -> Tensor:
-    dt = input.dtype if input.dtype.is_floating_point else dtypes.get_default_dtype()
-    data = np.asarray(_erf(input._data.astype(np.float64)), dtype=np.float64).reshape(input._data.shape)
-    out = result(data, dt)
-    if state.recording and input._rg:
-        node = ErfBackward0((edge(input),))
-        node.x = save(input)
         attach(out, node)
     return out
 
@@ -249,5 +222,5 @@ op("scatter", inplace=scatter_, out=True)(scatter)
 op("index_add", out=True, inplace=index_add_)(index_add)
 
 __all__ = [
-    "allclose", "cumsum", "erf", "index_add", "index_add_", "isclose", "logsumexp", "scatter", "scatter_",
+    "allclose", "cumsum", "index_add", "index_add_", "isclose", "logsumexp", "scatter", "scatter_",
 ]

@@ -22,11 +22,11 @@ from ..tensor import Tensor
 from ._core import attach, result, save, save_output, unpack
 from .aten import div_scalar
 from .elementwise import _SavesInput, _unary_data, fit, where
-from .extra import erf
 from .linalg import addmm, matmul
 from .reduction import log_softmax as _log_softmax
 from .reduction import mse_loss as _mse
 from .reduction import softmax as _softmax
+from .unary import erf
 from .unary import relu as _relu
 
 _REDUCTIONS = ("mean", "sum", "none")

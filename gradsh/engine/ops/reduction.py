@@ -19,6 +19,7 @@ from ._core import attach, result, save, save_output, sum_to, unpack
 from .accumulate import exact_sum
 from .elementwise import maximum, minimum
 from .indexing import _gather_key, embed
+from .sum_orders import exact_sum64, exact_sum_leading
 
 
 def _dims(dim: Any, ndim: int) -> tuple:
@@ -61,6 +62,8 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
     data = input._data if dtype is None else input._data.astype(dt.np)
     if dim is None:
         exact = exact_sum(data) if dt is dtypes.float32 else None  # PyTorch's float32 addition order
+        if dt is dtypes.float64:
+            exact = exact_sum64(data)  # and its float64 one
         out = result(data.sum(dtype=dt.np) if exact is None else exact, dt)
         if state.recording and input._rg:
             node = SumBackward0((edge(input),))
@@ -68,7 +71,12 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
             attach(out, node)
         return out
     dims = _dims(dim, input._data.ndim) if input._data.ndim else ()
-    out = result(data.sum(axis=dims, keepdims=keepdim, dtype=dt.np), dt)
+    leading = exact_sum_leading(data, dims)  # PyTorch's order over leading dims (a bias's gradient), or None
+    if leading is not None:
+        value = leading.reshape((1,) * len(dims) * keepdim + data.shape[len(dims):])
+    else:
+        value = data.sum(axis=dims, keepdims=keepdim, dtype=dt.np)
+    out = result(value, dt)
     if state.recording and input._rg:
         node = SumBackward1((edge(input),))
         node.shape, node.dims, node.keepdim = input._data.shape, dims, keepdim
@@ -103,6 +111,8 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
         exact = exact_sum(data) if dt is dtypes.float32 and data.size else None
         if exact is not None:  # PyTorch's float32 sum, then one float32 division by the count
             value = np.float32(exact) / np.float32(data.size)
+        elif dt is dtypes.float64 and data.size and (exact := exact_sum64(data)) is not None:
+            value = exact / np.float64(data.size)  # the same for float64
         else:
             value = data.mean(dtype=dt.np) if data.size else np.float64("nan")
         out = result(value, dt)

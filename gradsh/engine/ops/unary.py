@@ -10,14 +10,16 @@ Adding an op of this family is one row at the bottom of this file.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from .. import dtypes
+from .. import dtypes, exact_math
 from ..grad_mode import state
 from ..graph import Node, SavedTensor, edge, pending_output_packs
+from ..random import _fma32, _fma64  # the engine's single-rounding fma (numpy has none)
 from ..registry import DIRECT, op
 from ..tensor import Tensor
 from ._core import flush_output_packs, result, save, save_output
@@ -55,6 +57,31 @@ def _in_double(fn: Callable) -> Callable:
         return fn(a.astype(np.float64)).astype(np.float32)
 
     kernel.in_double = fn  # the forward's small-float32 path calls fn itself (one call less a op)
+    return kernel
+
+
+_MKL_DTYPES = frozenset((np.dtype(np.float32), np.dtype(np.float64)))
+
+
+def _vml(name: str, fallback: Callable) -> Callable:
+    """A row PyTorch computes with MKL's `vms<name>`/`vmd<name>`: MKL itself where the `exact` extra is installed.
+
+    This is the one switch between the two: with `gradsh[exact]` float32 and float64 arrays go to the MKL
+    release inside PyTorch's wheel (gradsh/engine/exact_math.py) and get PyTorch's bits; without it (and for
+    other dtypes) `fallback`, the numpy kernel, runs as before. MKL is looked for at the first call.
+    """
+    mkl: list = []  # [the MKL kernel or None], filled at the first call
+
+    def kernel(a: np.ndarray, *args: Any, **kwargs: Any) -> np.ndarray:
+        if not mkl:
+            mkl.append(exact_math.vml(name))
+        f = mkl[0]
+        if f is not None and a.dtype in _MKL_DTYPES and not args and not kwargs:
+            return f(a)
+        return fallback(a, *args, **kwargs)
+
+    kernel.__name__ = getattr(fallback, "__name__", name)
+    kernel.vml = name
     return kernel
 
 
@@ -173,29 +200,47 @@ def _zero(g: Any, s: Any, m: Any) -> Any:
     return g * 0
 
 
+def _one_minus_square(y: Any) -> Any:
+    """1 - y*y as PyTorch's tanh_backward kernel computes it: one fused multiply-add (the compiler contracts it).
+
+    On Tensors (create_graph) the graph is that of `1 - y*y`, whose derivative does not depend on the rounding,
+    and the value is the fused one, so both paths give the same bits.
+    """
+    if isinstance(y, Tensor):
+        t = 1 - y * y
+        t._data = _one_minus_square(y._data) if y.dtype in (dtypes.float32, dtypes.float64) else t._data
+        return t
+    if y.dtype == np.float32:
+        return _fma32(-y, y, np.float32(1)).reshape(y.shape)
+    if y.dtype == np.float64:
+        return _fma64(-y, y, 1.0)
+    return 1 - y * y
+
+
 _LN2 = 0.6931471805599453
 _LN10 = 2.3025850929940456
 
 # name        node                  numpy forward          saves    backward formula, once
-exp = unary("exp", "ExpBackward0", _in_double(np.exp), RESULT, lambda g, y, m: g * y)
+exp = unary("exp", "ExpBackward0", _vml("Exp", _in_double(np.exp)), RESULT, lambda g, y, m: g * y)
 expm1 = unary("expm1", "Expm1Backward0", _in_double(np.expm1), RESULT, lambda g, y, m: g * (y + 1))
-log = unary("log", "LogBackward0", _in_double(np.log), INPUT, lambda g, x, m: g / x)
+log = unary("log", "LogBackward0", _vml("Ln", _in_double(np.log)), INPUT, lambda g, x, m: g / x)
 log1p = unary("log1p", "Log1PBackward0", _in_double(np.log1p), INPUT, lambda g, x, m: g / (x + 1))
-log2 = unary("log2", "Log2Backward0", _in_double(np.log2), INPUT, lambda g, x, m: g / (x * _LN2))
-log10 = unary("log10", "Log10Backward0", _in_double(np.log10), INPUT, lambda g, x, m: g / (x * _LN10))
-sin = unary("sin", "SinBackward0", _in_double(np.sin), INPUT, lambda g, x, m: g * m.cos(x))
-cos = unary("cos", "CosBackward0", _in_double(np.cos), INPUT, lambda g, x, m: g * -m.sin(x))
-tan = unary("tan", "TanBackward0", _in_double(np.tan), RESULT, lambda g, y, m: g * (1 + y * y))
+log2 = unary("log2", "Log2Backward0", _vml("Log2", _in_double(np.log2)), INPUT, lambda g, x, m: g / (x * _LN2))
+log10 = unary("log10", "Log10Backward0", _vml("Log10", _in_double(np.log10)), INPUT, lambda g, x, m: g / (x * _LN10))
+sin = unary("sin", "SinBackward0", _vml("Sin", _in_double(np.sin)), INPUT, lambda g, x, m: g * m.cos(x))
+cos = unary("cos", "CosBackward0", _vml("Cos", _in_double(np.cos)), INPUT, lambda g, x, m: g * -m.sin(x))
+tan = unary("tan", "TanBackward0", _vml("Tan", _in_double(np.tan)), RESULT, lambda g, y, m: g * (1 + y * y))
 sinh = unary("sinh", "SinhBackward0", _in_double(np.sinh), INPUT, lambda g, x, m: g * m.cosh(x))
 cosh = unary("cosh", "CoshBackward0", _in_double(np.cosh), INPUT, lambda g, x, m: g * m.sinh(x))
-tanh = unary("tanh", "TanhBackward0", _in_double(np.tanh), RESULT, lambda g, y, m: g * (1 - y * y))
-sqrt = unary("sqrt", "SqrtBackward0", np.sqrt, RESULT, lambda g, y, m: g / (2 * y))
+tanh = unary("tanh", "TanhBackward0", _vml("Tanh", _in_double(np.tanh)), RESULT,
+             lambda g, y, m: g * _one_minus_square(y))
+sqrt = unary("sqrt", "SqrtBackward0", _vml("Sqrt", np.sqrt), RESULT, lambda g, y, m: g / (2 * y))
 rsqrt = unary("rsqrt", "RsqrtBackward0", _rsqrt, RESULT, lambda g, y, m: g * (-0.5 * y * y * y))
-asin = unary("asin", "AsinBackward0", _in_double(np.arcsin), INPUT,
+asin = unary("asin", "AsinBackward0", _vml("Asin", _in_double(np.arcsin)), INPUT,
              lambda g, x, m: g * m.rsqrt(-x * x + 1), aliases=("arcsin",))
-acos = unary("acos", "AcosBackward0", _in_double(np.arccos), INPUT,
+acos = unary("acos", "AcosBackward0", _vml("Acos", _in_double(np.arccos)), INPUT,
              lambda g, x, m: g * -m.rsqrt(-x * x + 1), aliases=("arccos",))
-atan = unary("atan", "AtanBackward0", np.arctan, INPUT, lambda g, x, m: g / (x * x + 1), aliases=("arctan",))
+atan = unary("atan", "AtanBackward0", _vml("Atan", np.arctan), INPUT, lambda g, x, m: g / (x * x + 1), aliases=("arctan",))
 sigmoid = unary("sigmoid", "SigmoidBackward0", _sigmoid, RESULT, lambda g, y, m: g * (y * (1 - y)))
 reciprocal = unary("reciprocal", "ReciprocalBackward0", np.reciprocal, RESULT, lambda g, y, m: g * -(y * y))
 floor = unary("floor", "FloorBackward0", np.floor, None, _zero, keeps_dtype=True)
@@ -283,6 +328,17 @@ def _no_float_kernel(name: str, kind: str) -> Callable:
 _SQRT_PI = 1.7724538509055159
 _TWO_OVER_SQRT_PI = 1.1283791670955126
 
+_erf_elementwise = np.frompyfunc(math.erf, 1, 1)
+
+
+def _erf_double(a: np.ndarray) -> np.ndarray:
+    """erf per element with CPython's math.erf in double (numpy has no erf; scipy stays out of engine import)."""
+    r = np.asarray(_erf_elementwise(a.astype(np.float64)), np.float64)
+    return r.astype(np.float32) if a.dtype == np.float32 else r
+
+
+erf = unary("erf", "ErfBackward0", _vml("Erf", _erf_double), INPUT,
+            lambda g, x, m: g * (m.exp(-(x * x)) * _TWO_OVER_SQRT_PI))
 asinh = unary("asinh", "AsinhBackward0", np.arcsinh, INPUT, lambda g, x, m: g * m.rsqrt(x * x + 1),
               aliases=("arcsinh",))
 acosh = unary("acosh", "AcoshBackward0", np.arccosh, INPUT, lambda g, x, m: g * m.rsqrt(x * x - 1),
@@ -290,9 +346,9 @@ acosh = unary("acosh", "AcoshBackward0", np.arccosh, INPUT, lambda g, x, m: g * 
 atanh = unary("atanh", "AtanhBackward0", _in_double(np.arctanh), INPUT, lambda g, x, m: g / (1 - x * x),
               aliases=("arctanh",))
 exp2 = unary("exp2", "Exp2Backward0", _in_double(np.exp2), RESULT, lambda g, y, m: g * (y * _LN2))
-erfc = unary("erfc", "ErfcBackward0", _in_double(_scipy("erfc")), INPUT,
+erfc = unary("erfc", "ErfcBackward0", _vml("Erfc", _in_double(_scipy("erfc"))), INPUT,
              lambda g, x, m: g * (m.exp(-(x * x)) * -_TWO_OVER_SQRT_PI))
-erfinv = unary("erfinv", "ErfinvBackward0", _in_double(_scipy("erfinv")), RESULT,
+erfinv = unary("erfinv", "ErfinvBackward0", _vml("ErfInv", _in_double(_scipy("erfinv"))), RESULT,
                lambda g, y, m: g * (m.exp(y * y) * (_SQRT_PI / 2)))
 digamma = unary("digamma", "DigammaBackward0", lambda a: digamma_kernel(a), INPUT,
                 lambda g, x, m: g * _polygamma(1)(x))

@@ -15,7 +15,7 @@ import numpy as np
 from ..grad_mode import enable_grad, no_grad
 from ..tensor import Tensor
 from ._mkl_dot import mkl_dot
-from ._numerics import fma_add, scalar, write
+from ._numerics import fma_add, write
 from .optimizer import Optimizer
 
 
@@ -155,7 +155,9 @@ class LBFGS(Optimizer):
 
     def _step(self, closure: Callable) -> Any:
         group = self.param_groups[0]
-        lr = scalar(group["lr"])
+        lr = group["lr"]  # a Tensor lr stays one (0-d), as PyTorch's _to_scalar keeps it: state["t"] is then a Tensor
+        if isinstance(lr, Tensor) and lr.dim():
+            lr = lr.squeeze()
         max_iter, max_eval = group["max_iter"], group["max_eval"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
         line_search_fn, history_size = group["line_search_fn"], group["history_size"]
