@@ -102,24 +102,39 @@ def _entries(name: str, value: Any, tensor_type: type) -> Snapshot:
     return {sub: (item, _state(item)) for sub, item in _members(name, value, tensor_type)}
 
 
+_MISSING = object()
+
+
 class Tracker:
     """The grad report of one namespace, example after example, reading only what an example can have changed.
 
-    `update(names)` after an example that can change only `names` (touched.py) reads those alone;
-    `update(None)` reads every name. The report is the same either way; the cost of a file of examples
-    that only bind names is linear in the number of names, not quadratic."""
+    `update(reach)` after an example, with what touched.py told of it beforehand; `update(None)` reads every
+    name. With an engine change log (`log`: gradsh's engine, gradsh.engine.changes) it reads the names the
+    example can rebind or refill, and the names holding a tensor the engine says changed (in place, .grad,
+    requires_grad): a cost linear in what changed, not in the names held. An example that may run code of
+    the user's has every name's binding and one-level contents compared by identity (no tensor is read),
+    as that code can rebind or refill any. Without a log (real PyTorch) an example that can change tensors
+    of other names has every name read again. The report is the same either way."""
 
-    def __init__(self, namespace: dict[str, Any], tensor_type: type | None) -> None:
+    def __init__(self, namespace: dict[str, Any], tensor_type: type | None, log: Any = None) -> None:
         self.namespace = namespace
         self.tensor_type = tensor_type
+        self.log = log
         self.held: dict[str, Snapshot] = {}  # top-level name -> its tensors
         self.order: dict[str, int] = {}  # top-level name -> its place in the namespace's order
+        self.values: dict[str, Any] = {}  # top-level name -> the object it held when last read (kept alive, so ...
+        self.ids: dict[str, int] = {}  # ... its id here cannot be reused by a new object)
+        self.holders: set[str] = set()  # names holding a value with members (a list, a module, an object)
+        self.layouts: dict[str, tuple] = {}  # top-level name -> (member, id) of the tensors held one level in
+        self.by_counter: dict[int, set[str]] = {}  # id of a version counter -> names holding it (or a grad with it)
+        self.counters: dict[str, list[int]] = {}  # top-level name -> the counter ids it is filed under
         self._next = 0
         self.update(None)
 
     def update(
-        self, names: set[str] | None, modes: tuple[GradMode | None, GradMode | None] = (None, None)
+        self, reach: Any = None, modes: tuple[GradMode | None, GradMode | None] = (None, None)
     ) -> GradReport:
+        """`reach`: a touched.Reach, a set of names (what can change, no log needed), or None (read all)."""
         report = GradReport()
         if modes[0] != modes[1]:
             report.mode_before, report.mode_after = modes
@@ -127,8 +142,9 @@ class Tracker:
             return report
         show, warnings.showwarning = warnings.showwarning, _silent  # as in snapshot()
         try:
+            names = self._to_read(reach)
             if names is None:
-                names = set(self.held) | set(self.namespace)
+                names = set(self.held) | set(self.namespace) | set(self.values)
                 self.order = {}
                 for name in self.namespace:
                     self.order[name] = self._next
@@ -140,6 +156,29 @@ class Tracker:
         finally:
             warnings.showwarning = show
         return report
+
+    def _to_read(self, reach: Any) -> set[str] | None:
+        changed = self.log.take() if self.log is not None else ()
+        if reach is None:
+            return None
+        if isinstance(reach, (set, frozenset)):
+            return set(reach)
+        if self.log is None:
+            return None if reach.names is None or reach.others else set(reach.names)
+        names = self._restructured() if reach.names is None else set(reach.names)
+        for counter in changed:
+            names.update(self.by_counter.get(counter, ()))
+        return names
+
+    def _restructured(self) -> set[str]:
+        """Names rebound, deleted or refilled (a list's items, an object's attributes), by identity alone."""
+        namespace = self.namespace
+        now = dict(zip(namespace, map(id, namespace.values())))  # no Python-level loop over the names
+        found = set() if now == self.ids else {name for name, _ in now.items() ^ self.ids.items()}
+        for name in self.holders:
+            if name not in found and _layout(name, namespace[name], self.tensor_type) != self.layouts.get(name, ()):  # type: ignore[arg-type]
+                found.add(name)
+        return found
 
     def _place(self, name: str) -> int:
         return self.order.get(name, self._next)
@@ -160,16 +199,61 @@ class Tracker:
 
     def _read(self, name: str, report: GradReport) -> None:
         before = self.held.pop(name, {})
-        if name not in self.namespace or name.startswith("__"):
+        self._unfile(name)
+        self.layouts.pop(name, None)
+        self.holders.discard(name)
+        if name not in self.namespace:
             self.order.pop(name, None)
+            self.values.pop(name, None)
+            self.ids.pop(name, None)
             return
-        after = _entries(name, self.namespace[name], self.tensor_type)  # type: ignore[arg-type]
+        value = self.namespace[name]
+        self.values[name], self.ids[name] = value, id(value)
+        if name.startswith("__"):
+            return
+        if _has_members(value):
+            self.holders.add(name)
+        after = _entries(name, value, self.tensor_type)  # type: ignore[arg-type]
         if after:
             self.held[name] = after
+            self.layouts[name] = tuple((key, id(entry[0])) for key, entry in after.items())
+            if self.log is not None:
+                self._file(name, after)
         for key, entry in after.items():
             changes = _changes(before.get(key), entry)
             if changes:
                 report.tensors.append(describe(key, entry[0], changes))
+
+    def _file(self, name: str, entries: Snapshot) -> None:
+        """Index the name under the version counters of its tensors and their grads (the log names counters)."""
+        ids = []
+        for t, _state_now in entries.values():
+            ids.append(id(t._vc))
+            g = t._grad
+            if g is not None:
+                ids.append(id(g._vc))
+        for i in ids:
+            self.by_counter.setdefault(i, set()).add(name)
+        self.counters[name] = ids
+
+    def _unfile(self, name: str) -> None:
+        for i in self.counters.pop(name, ()):
+            names = self.by_counter.get(i)
+            if names is not None:
+                names.discard(name)
+                if not names:
+                    del self.by_counter[i]
+
+
+def _has_members(value: Any) -> bool:
+    """Whether _members() looks into the value: a container, a module, an object with attributes."""
+    if isinstance(value, (list, tuple, dict)) or callable(getattr(type(value), "named_parameters", None)):
+        return True
+    return not isinstance(value, (type, ModuleType, FunctionType)) and hasattr(value, "__dict__")
+
+
+def _layout(name: str, value: Any, tensor_type: type) -> tuple:
+    return tuple((key, id(item)) for key, item in _members(name, value, tensor_type))
 
 
 def _changes(before: tuple[Any, tuple] | None, after: tuple[Any, tuple]) -> list[str]:

@@ -115,6 +115,15 @@ def _type_name(exc_type: type[BaseException]) -> str:
     return exc_type.__qualname__ if module in ("builtins", "__main__") else f"{module}.{exc_type.__qualname__}"
 
 
+def _change_log(tensor_type: type | None) -> Any:
+    """gradsh's engine logs which tensors change (gradsh.engine.changes); real PyTorch has no such log."""
+    if tensor_type is None or tensor_type.__module__ != "gradsh.engine.tensor":
+        return None
+    from gradsh.engine import changes
+
+    return changes
+
+
 class Session:
     """A namespace bound to a backend; `run` executes one example's source in it."""
 
@@ -137,7 +146,8 @@ class Session:
         self.timeout = timeout
         tensor_type = getattr(self.torch, "Tensor", None)
         self._tensor_type = tensor_type if grad_report and isinstance(tensor_type, type) else None
-        self._tracker = gradreport.Tracker(self.namespace, self._tensor_type)
+        self._changes = _change_log(self._tensor_type)
+        self._tracker = gradreport.Tracker(self.namespace, self._tensor_type, self._changes and self._changes.Listener())
         self.incremental = True  # read after an example only the names it can change (touched.py)
 
     def close(self) -> None:
@@ -178,7 +188,8 @@ class Session:
         mode_before = gradreport.grad_mode(self.torch)
         scope = None
         if self.incremental and self._tensor_type is not None:
-            scope = touched.names_changed(source, self.namespace, self._tensor_type)
+            callbacks = self._changes is None or self._changes.callbacks_possible()
+            scope = touched.reach(source, self.namespace, self._tensor_type, callbacks)
         saved = sys.stdout, sys.stderr, sys.displayhook
         exc_info: tuple[type[BaseException], BaseException] | None = None
         timed_out = False
