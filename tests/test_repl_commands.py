@@ -92,9 +92,10 @@ def test_graph_names_the_leaves(repl: Repl) -> None:
 def test_mode_lists_the_inputs_that_changed_it(repl: Repl) -> None:
     said(repl, "torch.set_grad_enabled(False)\n")
     shown = said(repl, "%mode")
-    assert "grad mode now: no_grad" in shown and "input 1: `torch.set_grad_enabled(False)`  grad on -> no_grad" in shown
+    assert "grad mode now: grad disabled" in shown
+    assert "input 1: `torch.set_grad_enabled(False)`  grad enabled -> grad disabled, by set_grad_enabled(False)" in shown
     said(repl, "%reset")
-    assert "grad mode now: grad on (the default" in said(repl, "%mode")
+    assert "grad mode now: grad enabled (the default" in said(repl, "%mode")
 
 
 def test_undo_replays_the_rest_in_a_fresh_session(repl: Repl) -> None:
@@ -256,3 +257,61 @@ def test_torch_is_found_under_a_path_that_names_gradsh(tmp_path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "the real one" in result.stdout
+
+
+DECORATED = [
+    "x = torch.ones(2, requires_grad=True)\n",
+    "@torch.no_grad()\ndef f(v):\n    return v * 2\n\n",
+    "r = f(x)\n",
+    "@torch.inference_mode()\ndef h(v):\n    return v * 2\n\n",
+    "q = h(x)\n",
+    "@torch.set_grad_enabled(False)\ndef gen(v):\n    yield v * 2\n\n",
+    "g = gen(x)\n",
+    "s = next(g)\n",
+    "def k(v):\n    with torch.no_grad():\n        return v * 2\n\n",
+    "p = k(x)\n",
+]
+
+
+def _why_after_decorated(backend: str) -> dict[str, str]:
+    r = Repl(backend, Printer(color=False, out=io.StringIO()))
+    r.start()
+    try:
+        said(r, *DECORATED)
+        return {name: said(r, f"%why {name}") for name in "rqsp"}
+    finally:
+        r.close()
+
+
+def _check_decorated(shown: dict[str, str]) -> None:
+    assert "It was made inside `f` at input 3, which runs under no_grad (decorator)" in shown["r"]
+    assert "None of its inputs" not in shown["r"]
+    assert "inference tensor (made inside `h` at input 5, which runs under inference_mode (decorator))" in shown["q"]
+    assert "made inside the generator `g` at input 8, which runs under set_grad_enabled(False) (decorator)" in shown["s"]
+
+
+def test_why_knows_decorated_functions_and_modes_set_inside_calls() -> None:
+    shown = _why_after_decorated("gradsh.torch")
+    _check_decorated(shown)
+    # a mode set inside a call's body: gradsh's engine counts the switches
+    assert "The grad mode changed 2 times inside the calls it made (`k`) at input 10" in shown["p"]
+
+
+@pytest.mark.parity
+def test_why_on_real_torch_sees_decorators_and_says_the_mode_inside_calls_is_not_visible() -> None:
+    pytest.importorskip("torch")
+    shown = _why_after_decorated("torch")
+    _check_decorated(shown)
+    assert "on --backend torch the grad mode inside calls is not visible" in shown["p"]
+
+
+@pytest.mark.parametrize("arg", ["x.grad", "x * 2", "1+", "m.weight.grad", "xs[5]"])
+def test_graph_and_why_take_names(repl: Repl, arg: str) -> None:
+    said(repl, "x = torch.ones(2, requires_grad=True)\n", "m = torch.nn.Linear(2, 1)\n", "xs = [x]\n")
+    assert f"%graph takes a name: a variable, or what the grad report names (model.weight, xs[0]); {arg!r} is not one" in (
+        said(repl, f"%graph {arg}")
+    )
+    if " " not in arg:
+        assert "%why takes a name" in said(repl, f"%why {arg}")
+    assert "m.weight" in said(repl, "%graph m.weight") and "no name 'y'" in said(repl, "%graph y")
+    assert "AccumulateGrad" not in said(repl, "%graph xs[0]")  # a leaf: no graph, but a name

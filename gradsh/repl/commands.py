@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from gradsh.repl import graph, why
-from gradsh.repl.history import Entry, mode_words
+from gradsh.repl.history import Entry
 from gradsh.repl.loop import MAX_ENTRIES, Repl
+from gradsh.report.grad_modes import setter_of_node, state_words
 from gradsh.report.text import prompted
 
 HELP = [
@@ -27,33 +29,43 @@ HELP = [
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
-def _tensor(repl: Repl, name: str) -> tuple[Any, str | None]:
-    """The tensor a name holds: a top-level name, or one level in (`model.weight`, `xs[0]`) as the report names it."""
+def _tensor(repl: Repl, name: str, command: str) -> tuple[Any, str | None]:
+    """The tensor a name holds: a top-level name, or one level in (`model.weight`, `xs[0]`) as the report names it.
+
+    Anything else (`a.grad`, `x * 2`) is an expression, not a name: the commands explain names only."""
     if not name:
-        return None, "give a name, e.g. %why x"
+        return None, f"give a name, e.g. %{command} x"
     namespace = repl.namespace
     if name in namespace:
         return namespace[name], None
+    if name.isidentifier():
+        return None, f"no name {name!r} in this session"
     from gradsh.transcript.gradreport import snapshot
 
     found = snapshot(namespace, repl.tensor_type).get(name)
-    return (found[0], None) if found else (None, f"no name {name!r} in this session")
+    if found:
+        return found[0], None
+    return None, (
+        f"%{command} takes a name: a variable, or what the grad report names (model.weight, xs[0]); "
+        f"{name!r} is not one"
+    )
 
 
 def do_why(repl: Repl, arg: str) -> bool:
     for name in arg.split() or [""]:
-        value, error = _tensor(repl, name)
+        value, error = _tensor(repl, name, "why")
         if error:
-            repl.printer.error(f"%why: {error}")
+            repl.printer.error(error if error.startswith("%") else f"%why: {error}")
             return False
         repl.printer.lines(why.explain(name, value, repl.namespace, repl.entries, repl.tensor_type))
     return True
 
 
 def do_graph(repl: Repl, arg: str) -> bool:
-    value, error = _tensor(repl, arg)
+    value, error = _tensor(repl, arg, "graph")
     if error or not isinstance(value, repl.tensor_type):
-        repl.printer.error(f"%graph: {error or f'{arg} is a {type(value).__name__}, not a tensor'}")
+        error = error or f"{arg} is a {type(value).__name__}, not a tensor"
+        repl.printer.error(error if error.startswith("%") else f"%graph: {error}")
         return False
     repl.printer.lines(graph.draw(arg, value, graph.leaf_names(repl.namespace, repl.tensor_type)))
     return True
@@ -64,16 +76,34 @@ def do_mode(repl: Repl, arg: str) -> bool:
 
     now = grad_mode(repl.session.torch)
     changes = [e for e in repl.entries if e.mode_before != e.mode_after]
-    lines = [f"grad mode now: {mode_words(now)}" + ("" if changes else " (the default; no input changed it)")]
+    lines = [f"grad mode now: {state_words(now)}" + ("" if changes else " (the default; no input changed it)")]
     for depth, entry in enumerate(changes, start=1):
         first = entry.source.strip().split("\n")[0]
+        setters = _setters_called(entry.source)
+        by = f", by {setters[-1]}" if setters else ""
         lines.append(
-            f"{'  ' * depth}input {entry.number}: `{first}`  {mode_words(entry.mode_before)} -> "
-            f"{mode_words(entry.mode_after)}"
+            f"{'  ' * depth}input {entry.number}: `{first}`  {state_words(entry.mode_before)} -> "
+            f"{state_words(entry.mode_after)}{by}"
         )
     lines.append("(a `with` block's mode lasts for its input only; the toolbar shows the blocks you are typing in)")
     repl.printer.lines(lines)
     return True
+
+
+def _setters_called(source: str) -> list[str]:
+    """PyTorch's names of the grad-mode setters an input calls outside `with` items (`torch.set_grad_enabled(False)`)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    in_with = {id(item.context_expr) for node in ast.walk(tree) if isinstance(node, ast.With) for item in node.items}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and id(node) not in in_with:
+            setter = setter_of_node(node)
+            if setter is not None:
+                found.append(setter)
+    return found
 
 
 def transcript(entries: list[Entry]) -> str:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
+from gradsh.report.grad_modes import state_words
 from gradsh.report.model import (
     FAILED,
     NOT_RUN,
     PASSED,
     SKIPPED,
     ExampleResult,
-    GradMode,
     GradReport,
     RunResult,
     TensorLine,
@@ -49,16 +49,10 @@ def tensor_line(t: TensorLine) -> str:
     return " ".join(parts)
 
 
-def _mode(mode: GradMode) -> str:
-    if mode.inference_mode:
-        return "inference mode"
-    return "grad enabled" if mode.grad_enabled else "grad disabled"
-
-
 def report_lines(report: GradReport) -> list[str]:
     lines = [tensor_line(t) for t in report.tensors]
     if report.mode_before is not None and report.mode_after is not None:
-        lines.append(f"grad mode: {_mode(report.mode_before)} -> {_mode(report.mode_after)}")
+        lines.append(f"grad mode: {state_words(report.mode_before)} -> {state_words(report.mode_after)}")
     return lines
 
 

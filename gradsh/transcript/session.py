@@ -46,6 +46,7 @@ class Execution:
     timed_out: bool
     duration: float
     traceback: str = ""  # interactive runs only: the traceback as Python prints it, user frames only
+    mode_switches: int | None = None  # grad-mode changes while it ran, calls included (None: the backend cannot tell)
 
     @property
     def interrupted(self) -> bool:
@@ -186,6 +187,7 @@ class Session:
             caught.append(f"{category.__name__}: {message}")
 
         mode_before = gradreport.grad_mode(self.torch)
+        switches = self._mode_switches()
         scope = None
         if self.incremental and self._tensor_type is not None:
             callbacks = self._changes is None or self._changes.callbacks_possible()
@@ -226,9 +228,19 @@ class Session:
             exc_msg = _exc_msg(*exc_info)
             info = ExceptionInfo(_type_name(exc_info[0]), str(exc_info[1]))
         shown_tb = _user_traceback(exc_info[1]) if interactive and exc_info is not None else ""
+        after = self._mode_switches()
         return Execution(
-            out.getvalue(), exc_msg, info, displayed, caught, err.getvalue(), report, timed_out, duration, shown_tb
+            out.getvalue(), exc_msg, info, displayed, caught, err.getvalue(), report, timed_out, duration, shown_tb,
+            None if switches is None or after is None else after - switches,
         )
+
+    def _mode_switches(self) -> int | None:
+        """gradsh's engine counts grad-mode changes (gradsh.engine.grad_mode.switches); real PyTorch does not."""
+        if self._changes is None:
+            return None
+        from gradsh.engine.grad_mode import switches
+
+        return switches[0]
 
     def _arm(self) -> Any:
         """Start the --timeout alarm (main thread, POSIX only); returns the handler to restore, or None."""
