@@ -315,3 +315,15 @@ def test_graph_and_why_take_names(repl: Repl, arg: str) -> None:
         assert "%why takes a name" in said(repl, f"%why {arg}")
     assert "m.weight" in said(repl, "%graph m.weight") and "no name 'y'" in said(repl, "%graph y")
     assert "AccumulateGrad" not in said(repl, "%graph xs[0]")  # a leaf: no graph, but a name
+
+
+def test_report_full_lists_every_tensor_of_a_long_list(repl: Repl) -> None:
+    make = "ts = [torch.ones(2, requires_grad=True) for _ in range(7)]\n"
+    shown = said(repl, make)
+    assert "  ∇ ts (new): list of 7 tensors, all [2] float32 requires_grad=True is_leaf=True\n" in shown
+    assert "grad report on: every tensor" in said(repl, "%report full")
+    shown = said(repl, make)
+    assert all(f"  ∇ ts[{i}] (rebound): [2] float32" in shown for i in range(7)) and "list of" not in shown
+    said(repl, "%report short")
+    assert "ts (rebound): list of 7 tensors" in said(repl, make)
+    assert "%report: on, off, full or short" in said(repl, "%report loud")

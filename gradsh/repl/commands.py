@@ -12,7 +12,7 @@ from gradsh.repl import graph, why
 from gradsh.repl.history import Entry
 from gradsh.repl.loop import MAX_ENTRIES, Repl
 from gradsh.report.grad_modes import setter_of_node, state_words
-from gradsh.report.text import prompted
+from gradsh.report.text import SUMMARY_OVER, prompted
 
 HELP = [
     "%why NAME        why NAME's requires_grad, grad_fn and .grad are what they are",
@@ -21,7 +21,8 @@ HELP = [
     "%save FILE       write the session as a transcript with its outputs (`gradsh check FILE` passes it)",
     "%undo [N]        take back the last N inputs (default 1): the rest replays in a fresh session",
     "%reset           a fresh session: no names, default grad mode",
-    "%report [on|off] show or hide the grad report after each input",
+    "%report [on|off] show or hide the grad report after each input; %report full lists every tensor of a",
+    "                 long list (short: more than 5 in one summary line, the default)",
     "%help            this list",
     "Keys: Enter runs a complete input (a block ends at a blank line), Esc Enter runs any input, Tab completes,",
     "Ctrl-R searches history, Up/Down walk it by prefix, F4 switches emacs/vi, Ctrl-C clears, Ctrl-D leaves.",
@@ -179,9 +180,14 @@ def do_reset(repl: Repl, arg: str) -> bool:
 
 
 def do_report(repl: Repl, arg: str) -> bool:
-    if arg not in ("", "on", "off"):
-        repl.printer.error(f"%report: on or off, not {arg!r}")
+    if arg not in ("", "on", "off", "full", "short"):
+        repl.printer.error(f"%report: on, off, full or short, not {arg!r}")
         return False
+    if arg in ("full", "short"):
+        repl.report, repl.report_full = True, arg == "full"
+        what = "every tensor" if repl.report_full else f"lists of more than {SUMMARY_OVER} tensors in one line"
+        repl.printer.info(f"grad report on: {what}")
+        return True
     repl.report = {"on": True, "off": False, "": not repl.report}[arg]
     repl.printer.info(f"grad report {'on' if repl.report else 'off'}")
     return True

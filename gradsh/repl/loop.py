@@ -30,6 +30,7 @@ class Repl:
         self.backend = backend  # a module name: "gradsh.torch" or "torch"
         self.printer = printer
         self.report = report
+        self.report_full = False  # %report full: every tensor of a long list, not its summary line
         self.entries: list[Entry] = []
         self.mode: GradMode | None = GradMode(True, False)  # after the last input, for the toolbar
         self._session: Session | None = None
@@ -148,7 +149,7 @@ class Repl:
             run = session.run("\n" * (first_line + start - 2) + text, filename, interactive=True)
             entry.statements.append(Statement(text, run))
             if show:
-                self.printer.execution(run, self.report)
+                self.printer.execution(run, self.report, self.report_full)
             if run.exception is not None:
                 break
         entry.mode_after = self.mode = gradreport.grad_mode(session.torch)

@@ -25,6 +25,8 @@ class TensorLine:
     is_leaf: bool
     grad_fn: str | None  # e.g. "MulBackward0"
     grad: str | None  # a short value ("[2., 2.]") or its shape ("shape [3, 4]"); None when there is no .grad
+    holder: str | None = None  # "list", "tuple" or "dict" for an element of one (renderers summarise long runs)
+    inference: bool = False  # an inference tensor (made under inference_mode)
 
 
 @dataclasses.dataclass

@@ -219,10 +219,11 @@ class Tracker:
             self.layouts[name] = tuple((key, id(entry[0])) for key, entry in after.items())
             if self.log is not None:
                 self._file(name, after)
+        holder = _holder(value)
         for key, entry in after.items():
             changes = _changes(before.get(key), entry)
             if changes:
-                report.tensors.append(describe(key, entry[0], changes))
+                report.tensors.append(describe(key, entry[0], changes, holder if key != name else None))
 
     def _file(self, name: str, entries: Snapshot) -> None:
         """Index the name under the version counters of its tensors and their grads (the log names counters)."""
@@ -298,7 +299,14 @@ def _grad_fn_name(t: Any) -> str | None:
     return _read(lambda: fn.name(), type(fn).__name__)
 
 
-def describe(name: str, t: Any, changes: list[str]) -> TensorLine:
+def _holder(value: Any) -> str | None:
+    for kind in (list, tuple, dict):
+        if isinstance(value, kind):
+            return kind.__name__
+    return None
+
+
+def describe(name: str, t: Any, changes: list[str], holder: str | None = None) -> TensorLine:
     return TensorLine(
         name=name,
         changes=changes,
@@ -308,6 +316,8 @@ def describe(name: str, t: Any, changes: list[str]) -> TensorLine:
         is_leaf=bool(_read(lambda: t.is_leaf, True)),
         grad_fn=_grad_fn_name(t),
         grad=grad_summary(_grad(t)),
+        holder=holder,
+        inference=bool(_read(lambda: t.is_inference(), False)),
     )
 
 
