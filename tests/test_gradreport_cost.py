@@ -81,6 +81,10 @@ tensor([1., 1., 1.])
 >>> seen = []
 >>> h = w.register_hook(lambda grad: seen.append(grad))
 >>> (w * 3).sum().backward()
+>>> h.remove()
+>>> z = w * 2
+>>> hz = z.register_hook(lambda grad: grad)
+>>> w.register_post_accumulate_grad_hook(lambda t: None).remove()
 >>> def rebind():
 ...     global late
 ...     late = torch.zeros(2, requires_grad=True)

@@ -11,6 +11,7 @@ import pytest
 from gradsh.repl import commands
 from gradsh.repl.loop import Repl
 from gradsh.repl.printer import Printer
+from gradsh.report.model import GradMode
 
 
 @pytest.fixture
@@ -327,3 +328,53 @@ def test_report_full_lists_every_tensor_of_a_long_list(repl: Repl) -> None:
     said(repl, "%report short")
     assert "ts (rebound): list of 7 tensors" in said(repl, make)
     assert "%report: on, off, full or short" in said(repl, "%report loud")
+
+
+HOOKS_AND_DUALS = [
+    "import torch.autograd.forward_ad as fwAD\n",
+    "x = torch.ones(2, requires_grad=True)\n",
+    "h = x.register_hook(lambda g: g * 2)\n",
+    "y = x * 3\n",
+    "hn = y.grad_fn.register_prehook(lambda g: None)\n",
+    "torch.autograd.set_detect_anomaly(True)\n",
+    "lvl = fwAD.enter_dual_level()\n",
+    "d = fwAD.make_dual(torch.ones(2), torch.full((2,), 3.))\n",
+]
+
+
+def _hooks_and_duals(backend: str) -> tuple[str, dict[str, str], list[str]]:
+    r = Repl(backend, Printer(color=False, out=io.StringIO()))
+    r.start()
+    try:
+        shown = said(r, *HOOKS_AND_DUALS)
+        whys = {arg: said(r, arg) for arg in ("%why x", "%why d", "%graph y")}
+        flags = list(r.flags)
+        said(r, "fwAD.exit_dual_level()\n", "torch.autograd.set_detect_anomaly(False)\n")
+        return shown, whys, flags + ["after:", *r.flags]
+    finally:
+        r.close()
+
+
+def _check_hooks_and_duals(shown: str, whys: dict[str, str], flags: list[str]) -> None:
+    assert "  ∇ x (hooks): [2] float32 requires_grad=True is_leaf=True hooks=1\n" in shown
+    assert "  ∇ d (new): [2] float32 requires_grad=False is_leaf=True tangent=[3., 3.]\n" in shown
+    assert "1 hook is registered on it (register_hook" in whys["%why x"]
+    assert "It is a dual tensor of forward AD: tangent=[3., 3.]" in whys["%why d"]
+    assert flags == ["anomaly mode", "dual level open", "after:"]
+
+
+def test_the_report_why_and_toolbar_show_hooks_tangents_and_anomaly_mode() -> None:
+    from gradsh.repl.toolbar import toolbar
+
+    shown, whys, flags = _hooks_and_duals("gradsh.torch")
+    _check_hooks_and_duals(shown, whys, flags)
+    assert "└── MulBackward0 [1 prehook]\n" in whys["%graph y"]  # node hooks: listed on the engine only
+    text = "".join(part for _, part in toolbar(GradMode(True, False), "", "gradsh.torch", True, False, flags[:2]))
+    assert "grad mode: grad enabled │ anomaly mode │ dual level open │ backend" in text
+
+
+@pytest.mark.parity
+def test_hooks_tangents_and_anomaly_mode_on_real_torch() -> None:
+    pytest.importorskip("torch")
+    shown, whys, flags = _hooks_and_duals("torch")
+    _check_hooks_and_duals(shown, whys, flags)

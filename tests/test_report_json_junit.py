@@ -81,6 +81,8 @@ def test_json_document_follows_the_schema() -> None:
                 "grad": "[2., 2.]",
                 "holder": None,
                 "inference": False,
+                "hooks": 0,
+                "tangent": None,
             }
         ],
         "mode_before": {"grad_enabled": True, "inference_mode": False},

@@ -37,6 +37,12 @@ def note_counter(counter: list) -> None:
             seen.add(key)
 
 
+def note_everything() -> None:
+    """Something changed that cannot be tied to a tensor (a hook removed through its handle)."""
+    for seen in _listeners:
+        seen.add(-1)
+
+
 class Listener:
     """One observer's view of the log: the version-counter ids noted since its last take()."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 
 from gradsh.repl.inputs import grad_blocks
@@ -26,13 +28,22 @@ def status(mode: GradMode | None, text_before_cursor: str) -> tuple[str, str | N
     return grad_modes.state_words(mode), blocks[-1], len(blocks)
 
 
-def toolbar(mode: GradMode | None, text_before_cursor: str, backend: str, report: bool, vi: bool) -> StyleAndTextTuples:
+def toolbar(
+    mode: GradMode | None,
+    text_before_cursor: str,
+    backend: str,
+    report: bool,
+    vi: bool,
+    flags: Sequence[str] = (),
+) -> StyleAndTextTuples:
+    """`flags`: modes in force beyond the grad mode (autograd_state.flags: anomaly mode, an open dual level)."""
     words, setter, depth = status(mode, text_before_cursor)
     nested = f" ({setter}, depth {depth})" if setter else ""
     backend_words = "gradsh engine" if backend == "gradsh.torch" else "real PyTorch" if backend == "torch" else backend
     return [
         ("class:toolbar", " grad mode: "),
         (_STYLE.get(words, "class:toolbar"), words + nested),
+        *[("class:toolbar.flag", f" │ {flag}") for flag in flags],
         ("class:toolbar", f" │ backend: {backend_words} │ report {'on' if report else 'off'} │ "),
         ("class:toolbar", ("vi" if vi else "emacs") + " (F4) │ %help "),
     ]

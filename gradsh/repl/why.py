@@ -15,6 +15,7 @@ from typing import Any
 from gradsh.repl.history import Entry, Statement, changes_of, made_at
 from gradsh.repl.inputs import mode_of
 from gradsh.report import grad_modes
+from gradsh.transcript import autograd_state
 from gradsh.transcript.gradreport import grad_summary
 
 # fmt: off
@@ -104,6 +105,26 @@ def explain(name: str, t: Any, namespace: dict[str, Any], entries: list[Entry], 
         made[1] if made else None,
     )
     lines += _grad(name, rg, leaf, grad, t, entries)
+    lines += _extras(t)
+    return lines
+
+
+def _extras(t: Any) -> list[str]:
+    """Hooks registered on it, and its forward-AD tangent: what autograd holds beside grad_fn and .grad."""
+    lines = []
+    hooks = autograd_state.tensor_hooks(t)
+    if hooks:
+        lines.append(
+            f"{hooks} hook{'s are' if hooks != 1 else ' is'} registered on it (register_hook, "
+            "register_post_accumulate_grad_hook): backward() calls them with its gradient, and a hook's return "
+            "value replaces the gradient."
+        )
+    tangent = autograd_state.tangent(t)
+    if tangent is not None:
+        lines.append(
+            f"It is a dual tensor of forward AD: tangent={grad_summary(tangent)} (unpack_dual gives it while the "
+            "dual level is open)."
+        )
     return lines
 
 
@@ -186,9 +207,15 @@ def _lookup(node: ast.expr, namespace: dict[str, Any]) -> Any:
 
 
 def _inside_calls(
-    value: ast.expr | None, namespace: dict[str, Any], statement: Statement | None, tensor_type: type, at: str
+    value: ast.expr | None,
+    namespace: dict[str, Any],
+    statement: Statement | None,
+    tensor_type: type,
+    at: str,
+    inputs_required: bool,
 ) -> list[str]:
-    """Why a result that is a leaf despite inputs requiring grad: a call that ran under another grad mode."""
+    """Why a result is a leaf: a call that ran under a grad-mode decorator; else, when an input required grad,
+    the grad mode inside the calls (seen on the engine as mode switches; not visible on real PyTorch)."""
     calls = _called(value, namespace)
     for label, target in calls:
         setter = decorator_setter(target)
@@ -200,7 +227,7 @@ def _inside_calls(
                     "inputs do."
                 )
             ]
-    if not calls:
+    if not calls or not inputs_required:
         return []
     labels = ", ".join(label for label, _ in calls)
     if not tensor_type.__module__.startswith("gradsh."):
@@ -304,8 +331,8 @@ def _requires_grad(
                 f"requires_grad=True or call {name}.requires_grad_() to make autograd track it."
             )
         ]
-    inside = _inside_calls(value, namespace, statement, tensor_type, at)
-    if inside and (any(inputs.values()) or not inputs):
+    inside = _inside_calls(value, namespace, statement, tensor_type, at, any(inputs.values()))
+    if inside:
         return inside
     if inputs and not any(inputs.values()):
         return [f"No input required grad ({listed}), so autograd recorded nothing: it is a leaf."]

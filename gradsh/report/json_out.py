@@ -26,7 +26,8 @@ Schema "gradsh.results/1" (additions keep the version; a change of meaning bumps
                                   "requires_grad": bool, "is_leaf": bool,
                                   "grad_fn": str | null, "grad": str | null,
                                   "holder": "list" | "tuple" | "dict" | null,  # an element of one
-                                  "inference": bool}],        # every tensor, also where text summarises
+                                  "inference": bool,          # every tensor, also where text summarises
+                                  "hooks": int, "tangent": str | null}],  # forward AD's tangent, as grad
                      "mode_before": {"grad_enabled": bool, "inference_mode": bool} | null,
                      "mode_after": same | null},
           "diff": str, "reason": str, "duration": seconds

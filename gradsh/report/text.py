@@ -49,6 +49,8 @@ _FIELDS: list[tuple[str, Callable[[TensorLine], str]]] = [
     ("is_inference", lambda t: "is_inference=True" if t.inference else ""),
     ("grad_fn", lambda t: f"grad_fn=<{t.grad_fn}>" if t.grad_fn else ""),
     ("grad", lambda t: f"grad={t.grad}" if t.grad is not None else ""),
+    ("hooks", lambda t: f"hooks={t.hooks}" if t.hooks else ""),
+    ("tangent", lambda t: f"tangent={t.tangent}" if t.tangent is not None else ""),
 ]
 # More elements of one list, tuple or dict than this in a report are summarised in one line (unless full).
 SUMMARY_OVER = 5

@@ -13,6 +13,9 @@ from types import FunctionType, ModuleType
 from typing import Any
 
 from gradsh.report.model import GradMode, GradReport, TensorLine
+from gradsh.transcript import autograd_state
+
+EVERYTHING = -1  # in an engine change log: anything may have changed (gradsh.engine.changes.note_everything)
 
 _MAX_ITEMS = 64  # elements looked at in one list/tuple/dict: a report, not a dump
 _SHORT_GRAD = 6  # grads with at most this many elements are shown by value
@@ -42,6 +45,7 @@ def _state(t: Any) -> tuple:
         id(g) if g is not None else None,
         _read(lambda: g._version) if g is not None else None,
         _read(lambda: tuple(g.shape)) if g is not None else None,
+        autograd_state.tensor_hooks(t),
     )
 
 
@@ -159,7 +163,7 @@ class Tracker:
 
     def _to_read(self, reach: Any) -> set[str] | None:
         changed = self.log.take() if self.log is not None else ()
-        if reach is None:
+        if reach is None or EVERYTHING in changed:
             return None
         if isinstance(reach, (set, frozenset)):
             return set(reach)
@@ -262,7 +266,7 @@ def _changes(before: tuple[Any, tuple] | None, after: tuple[Any, tuple]) -> list
         return ["new"]
     if before[0] is not after[0]:
         return ["rebound"]
-    (v0, rg0, gid0, gv0, gs0), (v1, rg1, gid1, gv1, gs1) = before[1], after[1]
+    (v0, rg0, gid0, gv0, gs0, h0), (v1, rg1, gid1, gv1, gs1, h1) = before[1], after[1]
     changes = []
     if v0 != v1:
         changes.append("in-place")
@@ -270,6 +274,8 @@ def _changes(before: tuple[Any, tuple] | None, after: tuple[Any, tuple]) -> list
         changes.append("requires_grad")
     if (gid0, gv0, gs0) != (gid1, gv1, gs1):
         changes.append("grad")
+    if h0 != h1:
+        changes.append("hooks")
     return changes
 
 
@@ -318,6 +324,8 @@ def describe(name: str, t: Any, changes: list[str], holder: str | None = None) -
         grad=grad_summary(_grad(t)),
         holder=holder,
         inference=bool(_read(lambda: t.is_inference(), False)),
+        hooks=autograd_state.tensor_hooks(t),
+        tangent=grad_summary(autograd_state.tangent(t)),
     )
 
 

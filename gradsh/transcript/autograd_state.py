@@ -1,0 +1,82 @@
+"""What autograd holds beyond requires_grad, grad_fn and .grad: hooks, forward-AD tangents, anomaly mode.
+
+Read for the grad report, %why, %graph and the REPL's toolbar, on either backend: PyTorch keeps a tensor's
+hooks in `_backward_hooks` / `_post_accumulate_grad_hooks` and a tangent behind `forward_ad.unpack_dual`;
+gradsh's engine keeps hooks in its own tables (gradsh/engine/hooks.py). Node hooks are listed only on
+gradsh's engine (PyTorch's Node has no way to list them). Nothing here may fail or change the session.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from typing import Any
+
+
+def _read(fn: Any, default: Any = None) -> Any:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn()
+    except Exception:  # noqa: BLE001 - a report must never fail on an odd tensor
+        return default
+
+
+def _engine_hooks() -> Any:
+    return sys.modules.get("gradsh.engine.hooks")
+
+
+def tensor_hooks(t: Any) -> int:
+    """How many hooks are registered on the tensor: register_hook and register_post_accumulate_grad_hook."""
+    return _read(lambda: _tensor_hooks(t), 0)
+
+
+def _tensor_hooks(t: Any) -> int:
+    if hasattr(type(t), "_x"):  # gradsh's engine
+        tables = _engine_hooks()
+        extra = t._extra
+        count = 0
+        if extra is not None:
+            count += len(extra.hooks or {}) + len(extra.post_acc_hooks or {})
+        if t._grad_fn is not None and tables is not None:
+            count += len(tables.node_prehooks.get(t._grad_fn, {}).get(t._output_nr, {}))
+        return count
+    return len(getattr(t, "_backward_hooks", None) or {}) + len(getattr(t, "_post_accumulate_grad_hooks", None) or {})
+
+
+def node_hooks(node: Any) -> tuple[int, int]:
+    """(hooks, prehooks) registered on a backward node with register_hook/register_prehook; (0, 0) where unknown."""
+    tables = _engine_hooks()
+    if tables is None or not type(node).__module__.startswith("gradsh."):
+        return 0, 0
+    return (
+        _read(lambda: len(tables.node_posthooks.get(node, {})), 0),
+        _read(lambda: len(tables.node_fn_prehooks.get(node, {})), 0),
+    )
+
+
+def tangent(t: Any) -> Any:
+    """The forward-AD tangent of a dual tensor while its level is open, else None."""
+    fwad = sys.modules.get("torch.autograd.forward_ad")
+    if fwad is None:
+        return None
+    return _read(lambda: fwad.unpack_dual(t).tangent)
+
+
+def flags(torch: Any) -> list[str]:
+    """Modes in force beyond the grad mode, for the toolbar: anomaly mode, an open forward-AD level."""
+    found = []
+    if _read(lambda: bool(torch.is_anomaly_enabled()), False):
+        found.append("anomaly mode")
+    if _dual_level_open(torch):
+        found.append("dual level open")
+    return found
+
+
+def _dual_level_open(torch: Any) -> bool:
+    if torch.__name__.startswith("gradsh"):
+        engine = sys.modules.get("gradsh.engine.forward_ad")
+        return bool(engine is not None and _read(lambda: engine._level_open[0], False))
+    fwad = sys.modules.get("torch.autograd.forward_ad")
+    level = _read(lambda: fwad._current_level, -1) if fwad is not None else -1
+    return isinstance(level, int) and level >= 0
