@@ -378,3 +378,15 @@ def test_hooks_tangents_and_anomaly_mode_on_real_torch() -> None:
     pytest.importorskip("torch")
     shown, whys, flags = _hooks_and_duals("torch")
     _check_hooks_and_duals(shown, whys, flags)
+
+
+def test_graph_and_why_show_tensors_saved_through_saved_tensor_hooks(repl: Repl) -> None:
+    said(
+        repl,
+        "x = torch.ones(2, requires_grad=True)\n",
+        "with torch.autograd.graph.saved_tensors_hooks(lambda t: ('box', t), lambda p: p[1]):\n    y = x * x\n\n",
+        "z = x * x\n",
+    )
+    assert "└── MulBackward0 [2 saved through saved_tensors_hooks, packed as tuple]\n" in said(repl, "%graph y")
+    assert "Its grad_fn keeps 2 saved tensors through saved_tensors_hooks (packed as tuple)" in said(repl, "%why y")
+    assert "saved_tensors_hooks" not in said(repl, "%graph z") + said(repl, "%why z")

@@ -119,6 +119,13 @@ def _extras(t: Any) -> list[str]:
             "register_post_accumulate_grad_hook): backward() calls them with its gradient, and a hook's return "
             "value replaces the gradient."
         )
+    packed = autograd_state.saved_by_hooks(_read(lambda: t.grad_fn))
+    if packed:
+        lines.append(
+            f"Its grad_fn keeps {len(packed)} saved tensor{'s' if len(packed) != 1 else ''} through "
+            f"saved_tensors_hooks (packed as {', '.join(sorted(set(packed)))}): backward() unpacks "
+            f"{'them' if len(packed) != 1 else 'it'} with the unpack hook."
+        )
     tangent = autograd_state.tangent(t)
     if tangent is not None:
         lines.append(

@@ -55,6 +55,25 @@ def node_hooks(node: Any) -> tuple[int, int]:
     )
 
 
+def saved_by_hooks(node: Any) -> list[str]:
+    """The type names of what saved_tensors_hooks packed for a backward node's saved tensors (gradsh's engine
+    only: PyTorch does not tell whether a saved tensor went through hooks)."""
+    if not type(node).__module__.startswith("gradsh."):
+        return []
+    return _read(lambda: _packed(node), [])
+
+
+def _packed(node: Any) -> list[str]:
+    found = []
+    for cls in type(node).__mro__:
+        for slot in getattr(cls, "__slots__", ()):
+            saved = getattr(node, slot, None)
+            hooks = getattr(saved, "hooks", None) if type(saved).__name__ == "SavedTensor" else None
+            if hooks is not None:
+                found.append(type(hooks[1]).__name__)
+    return found
+
+
 def tangent(t: Any) -> Any:
     """The forward-AD tangent of a dual tensor while its level is open, else None."""
     fwad = sys.modules.get("torch.autograd.forward_ad")
