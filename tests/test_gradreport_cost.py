@@ -238,3 +238,26 @@ def test_check_over_the_child_process_gives_the_same_report(tmp_path) -> None:
     path.write_text(EXAMPLES)
     (outcome,) = run_files([str(path)], Options())
     assert [e.report for e in outcome.result.examples] == reports(path, incremental=False)
+
+
+@pytest.mark.parity
+def test_on_real_torch_writing_functions_are_told_by_signature_without_gradsh_engine() -> None:
+    pytest.importorskip("torch")
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from gradsh.transcript.session import Session\n"
+        "from gradsh.transcript import touched\n"
+        "with Session('torch') as s:\n"
+        "    for src in ['import torch', 'x = torch.ones(2)']:\n"
+        "        s.run(src + '\\n')\n"
+        "    reach = lambda src: touched.reach(src, s.namespace, s.torch.Tensor, callbacks=True)\n"
+        "    assert reach('torch.nn.functional.relu(x, True)').others\n"
+        "    assert reach('torch.nn.functional.dropout(x, 0.5, True, True)').others\n"
+        "    assert not reach('y = torch.nn.functional.softmax(x, 0)').others\n"
+        "    assert reach('x.add_(1)').others and not reach('y = x.add(1)').others\n"
+        "    assert 'gradsh.engine.registry' not in sys.modules, 'the torch backend imported the engine'\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=300)

@@ -163,9 +163,20 @@ def _registry_names() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(in_place), frozenset(writers | _UNREGISTERED_WRITERS | _AUTOGRAD_FUNCTIONS)
 
 
-def _in_place(name: str) -> bool:
+def _in_place(name: str, engine: bool) -> bool:
     # PyTorch's convention covers what gradsh's registry lacks (ops gradsh does not implement, on --backend torch)
-    return name in _registry_names()[0] or (name.endswith("_") and not name.endswith("__"))
+    return (engine and name in _registry_names()[0]) or (name.endswith("_") and not name.endswith("__"))
+
+
+@functools.lru_cache(maxsize=512)
+def _takes_inplace_switch(fn: Any) -> bool:
+    """Real PyTorch's functions say it in their signature too (`relu(input, inplace=False)`)."""
+    import inspect
+
+    try:
+        return "inplace" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 class _Reader:
@@ -173,6 +184,8 @@ class _Reader:
         self.namespace = namespace
         self.tensor_type = tensor_type
         self.callbacks = callbacks
+        # gradsh's engine: its op registry is loaded and tells in-place ops; real PyTorch is asked by signature
+        self.engine = tensor_type.__module__.startswith("gradsh.")
         self.stored: set[str] = set()
         self.others = False
 
@@ -229,6 +242,27 @@ class _Reader:
             node = node.value
         return node
 
+    def _writes_argument(self, func: ast.Attribute, name: str) -> bool:
+        if name in _AUTOGRAD_FUNCTIONS or name in _UNREGISTERED_WRITERS:
+            return True
+        if self.engine:
+            return name in _registry_names()[1]
+        target: Any = None
+        chain = func
+        names = []
+        while isinstance(chain, ast.Attribute):
+            names.append(chain.attr)
+            chain = chain.value
+        target = self.namespace.get(chain.id) if isinstance(chain, ast.Name) else None
+        for attr in reversed(names):
+            if not isinstance(target, ModuleType) and attr != names[0]:
+                return True  # not a plain module path: assume it may write
+            target = getattr(target, attr, None)
+        try:
+            return target is None or _takes_inplace_switch(target)
+        except TypeError:  # unhashable: cannot be cached, and is no torch function
+            return True
+
     def _store_into(self, node: ast.Attribute | ast.Subscript) -> None:
         """`x.grad = None`, `xs[0] = x`, `del d[k]`: the root name's contents change; a tensor's own state
         changes for every name holding it, and so may an item's (`xs[0][1] = 5`)."""
@@ -265,12 +299,12 @@ class _Reader:
             self.stored.add(root.id)  # a method may change its receiver's contents (xs.append(t))
         if name in ("register_hook", "register_post_accumulate_grad_hook"):
             raise _Loud  # the hook is user code that a backward (maybe in this very example) will run
-        if _in_place(name) or name in _AUTOGRAD_METHODS:
+        if _in_place(name, self.engine) or name in _AUTOGRAD_METHODS:
             self.others = True
             if name == "backward" and self.callbacks:
                 raise _Loud
             return
-        if on_module and name in _registry_names()[1]:
+        if on_module and self._writes_argument(func, name):
             self.others = True  # torch.autograd.backward(...), F.relu(x, True), ...
             if name in _AUTOGRAD_FUNCTIONS and self.callbacks:
                 raise _Loud
