@@ -12,10 +12,12 @@ garbage-collected stops listening.
 
 from __future__ import annotations
 
+import sys
 import weakref
 from typing import Any
 
 _listeners: list[set[int]] = []
+_NOTHING: frozenset[int] = frozenset()
 # set once the engine may call back into user code during backward (a tensor or node hook, a custom
 # autograd.Function, saved-tensor hooks): an observer then cannot tell what a backward() touched
 callbacks = [False]
@@ -51,11 +53,14 @@ class Listener:
         _listeners.append(self._seen)
         weakref.finalize(self, _forget, self._seen)
 
-    def take(self) -> set[int]:
+    def take(self) -> set[int] | frozenset[int]:
         """The ids noted since the last take (or since listening began); the log starts afresh."""
-        seen = set(self._seen)
-        self._seen.clear()
-        return seen
+        seen = self._seen
+        if not seen:
+            return _NOTHING
+        taken = set(seen)
+        seen.clear()
+        return taken
 
     def close(self) -> None:
         _forget(self._seen)
@@ -70,6 +75,12 @@ def _forget(seen: set[int]) -> None:
 
 def callbacks_possible() -> bool:
     """Whether backward may run user code (hooks, custom Functions, saved-tensor hooks)."""
-    from .hooks import any_registered  # cycle-free, but kept off import time of this small module
+    hooks = sys.modules.get("gradsh.engine.hooks")  # imported with the engine; not at this module's import
+    return callbacks[0] or bool(hooks is not None and hooks.any_registered[0])
 
-    return callbacks[0] or any_registered[0]
+
+def mode_switches() -> list[int]:
+    """The engine's count of grad-mode changes (a one-element list, read as it moves)."""
+    from .grad_mode import switches
+
+    return switches

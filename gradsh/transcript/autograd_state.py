@@ -9,15 +9,14 @@ gradsh's engine (PyTorch's Node has no way to list them). Nothing here may fail 
 from __future__ import annotations
 
 import sys
-import warnings
 from typing import Any
 
 
 def _read(fn: Any, default: Any = None) -> Any:
+    # (no catch_warnings here: it costs more than the reads; nothing read here warns, and the grad report
+    # already keeps any warning of the engine's from the user)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return fn()
+        return fn()
     except Exception:  # noqa: BLE001 - a report must never fail on an odd tensor
         return default
 
@@ -28,20 +27,19 @@ def _engine_hooks() -> Any:
 
 def tensor_hooks(t: Any) -> int:
     """How many hooks are registered on the tensor: register_hook and register_post_accumulate_grad_hook."""
-    return _read(lambda: _tensor_hooks(t), 0)
-
-
-def _tensor_hooks(t: Any) -> int:
-    if hasattr(type(t), "_x"):  # gradsh's engine
-        tables = _engine_hooks()
-        extra = t._extra
-        count = 0
-        if extra is not None:
-            count += len(extra.hooks or {}) + len(extra.post_acc_hooks or {})
-        if t._grad_fn is not None and tables is not None:
-            count += len(tables.node_prehooks.get(t._grad_fn, {}).get(t._output_nr, {}))
-        return count
-    return len(getattr(t, "_backward_hooks", None) or {}) + len(getattr(t, "_post_accumulate_grad_hooks", None) or {})
+    try:
+        if type(t).__module__.startswith("gradsh."):  # gradsh's engine (read on every report line: kept short)
+            tables = _engine_hooks()
+            if tables is None or not tables.any_registered[0]:
+                return 0
+            extra = t._extra
+            count = 0 if extra is None else len(extra.hooks or ()) + len(extra.post_acc_hooks or ())
+            if t._grad_fn is not None:
+                count += len(tables.node_prehooks.get(t._grad_fn, {}).get(t._output_nr, ()))
+            return count
+        return len(getattr(t, "_backward_hooks", None) or ()) + len(getattr(t, "_post_accumulate_grad_hooks", None) or ())
+    except Exception:  # noqa: BLE001 - a report must never fail on an odd tensor
+        return 0
 
 
 def node_hooks(node: Any) -> tuple[int, int]:
@@ -77,8 +75,8 @@ def _packed(node: Any) -> list[str]:
 def tangent(t: Any) -> Any:
     """The forward-AD tangent of a dual tensor while its level is open, else None."""
     fwad = sys.modules.get("torch.autograd.forward_ad")
-    if fwad is None:
-        return None
+    if fwad is None or not _level_open(type(t).__module__.startswith("gradsh."), fwad):
+        return None  # no level, no tangent: and unpack_dual is not free
     return _read(lambda: fwad.unpack_dual(t).tangent)
 
 
@@ -93,9 +91,12 @@ def flags(torch: Any) -> list[str]:
 
 
 def _dual_level_open(torch: Any) -> bool:
-    if torch.__name__.startswith("gradsh"):
-        engine = sys.modules.get("gradsh.engine.forward_ad")
-        return bool(engine is not None and _read(lambda: engine._level_open[0], False))
-    fwad = sys.modules.get("torch.autograd.forward_ad")
+    return _level_open(torch.__name__.startswith("gradsh"), sys.modules.get("torch.autograd.forward_ad"))
+
+
+def _level_open(engine: bool, fwad: Any) -> bool:
+    if engine:
+        module = sys.modules.get("gradsh.engine.forward_ad")
+        return bool(module is not None and _read(lambda: module._level_open[0], False))
     level = _read(lambda: fwad._current_level, -1) if fwad is not None else -1
     return isinstance(level, int) and level >= 0

@@ -215,7 +215,7 @@ class Tracker:
         self.values[name], self.ids[name] = value, id(value)
         if name.startswith("__"):
             return
-        if _has_members(value):
+        if not isinstance(value, self.tensor_type) and _has_members(value):  # type: ignore[arg-type]
             self.holders.add(name)
         after = _entries(name, value, self.tensor_type)  # type: ignore[arg-type]
         if after:

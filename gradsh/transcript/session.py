@@ -148,6 +148,7 @@ class Session:
         tensor_type = getattr(self.torch, "Tensor", None)
         self._tensor_type = tensor_type if grad_report and isinstance(tensor_type, type) else None
         self._changes = _change_log(self._tensor_type)
+        self._switches = None if self._changes is None else self._changes.mode_switches()
         self._tracker = gradreport.Tracker(self.namespace, self._tensor_type, self._changes and self._changes.Listener())
         self.incremental = True  # read after an example only the names it can change (touched.py)
 
@@ -236,11 +237,7 @@ class Session:
 
     def _mode_switches(self) -> int | None:
         """gradsh's engine counts grad-mode changes (gradsh.engine.grad_mode.switches); real PyTorch does not."""
-        if self._changes is None:
-            return None
-        from gradsh.engine.grad_mode import switches
-
-        return switches[0]
+        return None if self._switches is None else self._switches[0]
 
     def _arm(self) -> Any:
         """Start the --timeout alarm (main thread, POSIX only); returns the handler to restore, or None."""
