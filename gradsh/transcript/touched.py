@@ -64,11 +64,6 @@ _SAFE_BUILTINS = frozenset(
         "zip",
     ]
 )
-# Called on anything, these may change their receiver's contents (a list's, a dict's, a module's ...).
-_CONTAINER_METHODS = frozenset(
-    ["append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "popitem", "add", "discard",
-     "sort", "reverse"]
-)
 # Tensor methods that change autograd state without being ops (so not in the registry): they change their
 # receiver's or other tensors' grads, or set up hooks that backward will run.
 _AUTOGRAD_METHODS = frozenset(
