@@ -122,7 +122,7 @@ def test_layout_orders_a_layer_so_that_edges_do_not_cross() -> None:
         ),
         ("with torch.set_grad_enabled(is_train):\n    y = x", [("set_grad_enabled(is_train)",)]),
         ("with torch.inference_mode(False):\n    y = x", [("inference_mode(False)",)]),
-        ("@torch.no_grad()\ndef f(x):\n    return x * 2", [("no_grad (decorator on f)",)]),
+        ("@torch.no_grad()\ndef f(x):\n    return x * 2", [("no_grad (decorator)",)]),
         ("with open('f') as f:\n    pass", []),
     ],
 )
@@ -136,7 +136,7 @@ def test_which_contexts_turn_recording_off() -> None:
     assert contexts.disables_grad(("set_grad_enabled(False)",))
     assert contexts.disables_grad(("inference_mode",))
     assert not contexts.disables_grad(("inference_mode(False)",))
-    assert contexts.disables_grad(("no_grad (decorator on f)",))
+    assert contexts.disables_grad(("no_grad (decorator)",))
 
 
 # --- prose ---------------------------------------------------------------------------------------

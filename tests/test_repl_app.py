@@ -92,11 +92,16 @@ def test_completer_reads_the_live_namespace() -> None:
 
 def test_toolbar_shows_mode_depth_and_backend() -> None:
     on = GradMode(True, False)
-    assert status(on, "") == ("grad on", 0)
-    assert status(GradMode(False, False), "") == ("no_grad", 0)
-    assert status(on, "with torch.no_grad():\n    with torch.inference_mode():\n        ") == ("inference_mode", 2)
+    assert status(on, "") == ("grad enabled", None, 0)
+    assert status(GradMode(False, False), "") == ("grad disabled", None, 0)
+    nested = "with torch.no_grad():\n    with torch.inference_mode():\n        "
+    assert status(on, nested) == ("inference mode", "inference_mode", 2)
+    assert status(on, "with torch.set_grad_enabled(False):\n    ") == ("grad disabled", "set_grad_enabled(False)", 1)
+    # inference_mode(False) leaves inference mode and enables grad, as PyTorch does
+    inner = "with torch.no_grad():\n    with torch.inference_mode(False):\n        "
+    assert status(on, inner) == ("grad enabled", "inference_mode(False)", 2)
     text = "".join(part for _, part in toolbar(on, "with torch.no_grad():\n    ", "gradsh.torch", True, False))
-    assert "grad mode: no_grad (depth 1)" in text and "backend: gradsh engine" in text and "emacs" in text
+    assert "grad mode: grad disabled (no_grad, depth 1)" in text and "backend: gradsh engine" in text and "emacs" in text
 
 
 def test_run_prompt_reads_inputs_until_ctrl_d(repl: Repl) -> None:

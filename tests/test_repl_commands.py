@@ -13,6 +13,7 @@ import pytest
 from gradsh.repl import commands
 from gradsh.repl.loop import Repl
 from gradsh.repl.printer import Printer
+from gradsh.report.model import GradMode
 
 
 @pytest.fixture
@@ -94,9 +95,10 @@ def test_graph_names_the_leaves(repl: Repl) -> None:
 def test_mode_lists_the_inputs_that_changed_it(repl: Repl) -> None:
     said(repl, "torch.set_grad_enabled(False)\n")
     shown = said(repl, "%mode")
-    assert "grad mode now: no_grad" in shown and "input 1: `torch.set_grad_enabled(False)`  grad on -> no_grad" in shown
+    assert "grad mode now: grad disabled" in shown
+    assert "input 1: `torch.set_grad_enabled(False)`  grad enabled -> grad disabled, by set_grad_enabled(False)" in shown
     said(repl, "%reset")
-    assert "grad mode now: grad on (the default" in said(repl, "%mode")
+    assert "grad mode now: grad enabled (the default" in said(repl, "%mode")
 
 
 def test_undo_replays_the_rest_in_a_fresh_session(repl: Repl) -> None:
@@ -270,3 +272,135 @@ def test_save_html_needs_a_writable_file_name(repl: Repl, tmp_path: Path) -> Non
     assert 'data-label="MulBackward0"' not in (tmp_path / "p.html").read_text()  # a leaf has no graph
     shown_text = html.unescape(re.sub(r"<[^>]+>", "", (tmp_path / "p.html").read_text()))
     assert ">>> x = torch.ones(2, requires_grad=True)" in shown_text
+
+
+DECORATED = [
+    "x = torch.ones(2, requires_grad=True)\n",
+    "@torch.no_grad()\ndef f(v):\n    return v * 2\n\n",
+    "r = f(x)\n",
+    "@torch.inference_mode()\ndef h(v):\n    return v * 2\n\n",
+    "q = h(x)\n",
+    "@torch.set_grad_enabled(False)\ndef gen(v):\n    yield v * 2\n\n",
+    "g = gen(x)\n",
+    "s = next(g)\n",
+    "def k(v):\n    with torch.no_grad():\n        return v * 2\n\n",
+    "p = k(x)\n",
+]
+
+
+def _why_after_decorated(backend: str) -> dict[str, str]:
+    r = Repl(backend, Printer(color=False, out=io.StringIO()))
+    r.start()
+    try:
+        said(r, *DECORATED)
+        return {name: said(r, f"%why {name}") for name in "rqsp"}
+    finally:
+        r.close()
+
+
+def _check_decorated(shown: dict[str, str]) -> None:
+    assert "It was made inside `f` at input 3, which runs under no_grad (decorator)" in shown["r"]
+    assert "None of its inputs" not in shown["r"]
+    assert "inference tensor (made inside `h` at input 5, which runs under inference_mode (decorator))" in shown["q"]
+    assert "made inside the generator `g` at input 8, which runs under set_grad_enabled(False) (decorator)" in shown["s"]
+
+
+def test_why_knows_decorated_functions_and_modes_set_inside_calls() -> None:
+    shown = _why_after_decorated("gradsh.torch")
+    _check_decorated(shown)
+    # a mode set inside a call's body: gradsh's engine counts the switches
+    assert "The grad mode changed 2 times inside the calls it made (`k`) at input 10" in shown["p"]
+
+
+@pytest.mark.parity
+def test_why_on_real_torch_sees_decorators_and_says_the_mode_inside_calls_is_not_visible() -> None:
+    pytest.importorskip("torch")
+    shown = _why_after_decorated("torch")
+    _check_decorated(shown)
+    assert "on --backend torch the grad mode inside calls is not visible" in shown["p"]
+
+
+@pytest.mark.parametrize("arg", ["x.grad", "x * 2", "1+", "m.weight.grad", "xs[5]"])
+def test_graph_and_why_take_names(repl: Repl, arg: str) -> None:
+    said(repl, "x = torch.ones(2, requires_grad=True)\n", "m = torch.nn.Linear(2, 1)\n", "xs = [x]\n")
+    assert f"%graph takes a name: a variable, or what the grad report names (model.weight, xs[0]); {arg!r} is not one" in (
+        said(repl, f"%graph {arg}")
+    )
+    if " " not in arg:
+        assert "%why takes a name" in said(repl, f"%why {arg}")
+    assert "m.weight" in said(repl, "%graph m.weight") and "no name 'y'" in said(repl, "%graph y")
+    assert "AccumulateGrad" not in said(repl, "%graph xs[0]")  # a leaf: no graph, but a name
+
+
+def test_report_full_lists_every_tensor_of_a_long_list(repl: Repl) -> None:
+    make = "ts = [torch.ones(2, requires_grad=True) for _ in range(7)]\n"
+    shown = said(repl, make)
+    assert "  ∇ ts (new): list of 7 tensors, all [2] float32 requires_grad=True is_leaf=True\n" in shown
+    assert "grad report on: every tensor" in said(repl, "%report full")
+    shown = said(repl, make)
+    assert all(f"  ∇ ts[{i}] (rebound): [2] float32" in shown for i in range(7)) and "list of" not in shown
+    said(repl, "%report short")
+    assert "ts (rebound): list of 7 tensors" in said(repl, make)
+    assert "%report: on, off, full or short" in said(repl, "%report loud")
+
+
+HOOKS_AND_DUALS = [
+    "import torch.autograd.forward_ad as fwAD\n",
+    "x = torch.ones(2, requires_grad=True)\n",
+    "h = x.register_hook(lambda g: g * 2)\n",
+    "y = x * 3\n",
+    "hn = y.grad_fn.register_prehook(lambda g: None)\n",
+    "torch.autograd.set_detect_anomaly(True)\n",
+    "lvl = fwAD.enter_dual_level()\n",
+    "d = fwAD.make_dual(torch.ones(2), torch.full((2,), 3.))\n",
+]
+
+
+def _hooks_and_duals(backend: str) -> tuple[str, dict[str, str], list[str]]:
+    r = Repl(backend, Printer(color=False, out=io.StringIO()))
+    r.start()
+    try:
+        shown = said(r, *HOOKS_AND_DUALS)
+        whys = {arg: said(r, arg) for arg in ("%why x", "%why d", "%graph y")}
+        flags = list(r.flags)
+        said(r, "fwAD.exit_dual_level()\n", "torch.autograd.set_detect_anomaly(False)\n")
+        return shown, whys, flags + ["after:", *r.flags]
+    finally:
+        r.close()
+
+
+def _check_hooks_and_duals(shown: str, whys: dict[str, str], flags: list[str]) -> None:
+    assert "  ∇ x (hooks): [2] float32 requires_grad=True is_leaf=True hooks=1\n" in shown
+    assert "  ∇ d (new): [2] float32 requires_grad=False is_leaf=True tangent=[3., 3.]\n" in shown
+    assert "1 hook is registered on it (register_hook" in whys["%why x"]
+    assert "It is a dual tensor of forward AD: tangent=[3., 3.]" in whys["%why d"]
+    assert flags == ["anomaly mode", "dual level open", "after:"]
+
+
+def test_the_report_why_and_toolbar_show_hooks_tangents_and_anomaly_mode() -> None:
+    from gradsh.repl.toolbar import toolbar
+
+    shown, whys, flags = _hooks_and_duals("gradsh.torch")
+    _check_hooks_and_duals(shown, whys, flags)
+    assert "└── MulBackward0 [1 prehook]\n" in whys["%graph y"]  # node hooks: listed on the engine only
+    text = "".join(part for _, part in toolbar(GradMode(True, False), "", "gradsh.torch", True, False, flags[:2]))
+    assert "grad mode: grad enabled │ anomaly mode │ dual level open │ backend" in text
+
+
+@pytest.mark.parity
+def test_hooks_tangents_and_anomaly_mode_on_real_torch() -> None:
+    pytest.importorskip("torch")
+    shown, whys, flags = _hooks_and_duals("torch")
+    _check_hooks_and_duals(shown, whys, flags)
+
+
+def test_graph_and_why_show_tensors_saved_through_saved_tensor_hooks(repl: Repl) -> None:
+    said(
+        repl,
+        "x = torch.ones(2, requires_grad=True)\n",
+        "with torch.autograd.graph.saved_tensors_hooks(lambda t: ('box', t), lambda p: p[1]):\n    y = x * x\n\n",
+        "z = x * x\n",
+    )
+    assert "└── MulBackward0 [2 saved through saved_tensors_hooks, packed as tuple]\n" in said(repl, "%graph y")
+    assert "Its grad_fn keeps 2 saved tensors through saved_tensors_hooks (packed as tuple)" in said(repl, "%why y")
+    assert "saved_tensors_hooks" not in said(repl, "%graph z") + said(repl, "%why z")

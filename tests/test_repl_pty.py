@@ -99,7 +99,7 @@ def term(tmp_path: Path) -> Iterator[Terminal]:
     env.pop("NO_COLOR", None)
     t = Terminal([gradsh_command()], env)
     t.wait_for(">>>")
-    t.wait_for("grad mode: grad on")
+    t.wait_for("grad mode: grad enabled")
     yield t
     if t.child.isalive():
         t.child.terminate(force=True)
@@ -114,13 +114,13 @@ def test_a_no_grad_experiment_and_its_grad_report(term: Terminal) -> None:
     term.type("x = torch.ones(2, requires_grad=True)")
     term.wait_for("∇ x (new): [2] float32 requires_grad=True is_leaf=True")
     term.type("with torch.no_grad():")
-    term.wait_for("grad mode: no_grad (depth 1)")  # the toolbar follows the block being typed
+    term.wait_for("grad mode: grad disabled (no_grad, depth 1)")  # the toolbar follows the block being typed
     term.type("y = x * 2")
     term.type("")
     term.wait_for("∇ y (new): [2] float32 requires_grad=False is_leaf=True")
     term.type("(x * 3).sum().backward()")
     screen = term.wait_for("∇ x (grad): [2] float32 requires_grad=True is_leaf=True grad=[3., 3.]")
-    assert "grad mode: grad on" in screen
+    assert "grad mode: grad enabled" in screen
 
 
 def test_an_exception_and_a_syntax_error_do_not_end_the_session(term: Terminal) -> None:

@@ -80,6 +80,10 @@ def test_json_document_follows_the_schema() -> None:
                 "is_leaf": True,
                 "grad_fn": None,
                 "grad": "[2., 2.]",
+                "holder": None,
+                "inference": False,
+                "hooks": 0,
+                "tangent": None,
             }
         ],
         "mode_before": {"grad_enabled": True, "inference_mode": False},
@@ -137,3 +141,65 @@ def test_progress_bar_advances_once_per_file_and_is_a_no_op_when_off() -> None:
     with progress.bar(2, enabled=True) as advance:  # rich on stderr; transient, so nothing is left behind
         advance(None)
         advance(None)
+
+
+def _long_list_result(tmp_path) -> RunResult:
+    from gradsh.transcript.pool import run_files
+    from gradsh.transcript.runner import Options
+
+    path = tmp_path / "ts.txt"
+    path.write_text(
+        ">>> import torch\n"
+        ">>> ts = [torch.randn(2, requires_grad=True) for _ in range(30)]\n"
+        ">>> us = [torch.ones(2, requires_grad=True) for _ in range(8)] + [torch.ones(3, dtype=torch.float64)]\n"
+        ">>> few = (torch.ones(1), torch.zeros(1))\n"
+        ">>> with torch.inference_mode():\n"
+        "...     q = torch.ones(2)\n"
+    )
+    (outcome,) = run_files([str(path)], Options())
+    return RunResult([outcome.result], "gradsh.torch", "run")
+
+
+def test_a_long_list_is_one_summary_line_and_verbose_shows_every_tensor(tmp_path) -> None:
+    import io
+
+    result = _long_list_result(tmp_path)
+    out = io.StringIO()
+    plain.render(result, out)
+    shown = out.getvalue()
+    assert "  ts (new): list of 30 tensors, all [2] float32 requires_grad=True is_leaf=True\n" in shown
+    assert "ts[0]" not in shown
+    # what they share, and field by field how many differ from the most common value
+    assert (
+        "  us (new): list of 9 tensors, all is_leaf=True; [2] but 1 differs; float32 but 1 differs; "
+        "requires_grad=True but 1 differs\n"
+    ) in shown
+    assert "  few[1] (new): [1] float32" in shown  # five or fewer: a line each
+    assert "  q (new): [2] float32 requires_grad=False is_leaf=True is_inference=True\n" in shown
+    out = io.StringIO()
+    plain.render(result, out, verbose=True)
+    verbose = out.getvalue()
+    assert all(f"  ts[{i}] (new): [2] float32 requires_grad=True is_leaf=True\n" in verbose for i in range(30))
+    assert "list of 30 tensors" not in verbose
+    # JSON keeps every tensor, with its container and whether it is an inference tensor
+    doc = json.loads(json_out.render(result))
+    tensors = [t for e in doc["files"][0]["examples"] for t in e["report"]["tensors"]]
+    assert [t["name"] for t in tensors if t["name"].startswith("ts[")] == [f"ts[{i}]" for i in range(30)]
+    assert {t["holder"] for t in tensors if t["name"].startswith("ts[")} == {"list"}
+    assert [t["name"] for t in tensors if t["inference"]] == ["q"]
+
+
+def test_the_rich_renderer_summarises_too(tmp_path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from gradsh.report import terminal
+
+    result = _long_list_result(tmp_path)
+    out = io.StringIO()
+    terminal.render(result, Console(file=out, width=300, force_terminal=False))
+    assert "ts (new): list of 30 tensors, all [2] float32" in out.getvalue() and "ts[3]" not in out.getvalue()
+    out = io.StringIO()
+    terminal.render(result, Console(file=out, width=300, force_terminal=False), verbose=True)
+    assert "ts[3] (new)" in out.getvalue()

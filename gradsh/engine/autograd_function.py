@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from . import changes
+from .changes import note
 from .grad_mode import no_grad, state
 from .graph import FREED_MESSAGE, Node, SavedTensor, edge
 from .ops._core import attach, sum_to
@@ -140,6 +142,8 @@ class FunctionMeta(type):
     def __init__(cls, name: str, bases: tuple, attrs: dict) -> None:
         backward_cls = type(name + "Backward", (BackwardCFunction,), {"_function": cls, "__module__": cls.__module__})
         cls._backward_cls = backward_cls
+        if not cls.__module__.startswith("gradsh."):
+            changes.callbacks[0] = True  # its backward is user code that backward() will run
         super().__init__(name, bases, attrs)
 
 
@@ -207,6 +211,7 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
         dirty = {id(t) for t in ctx._dirty}
         for t in ctx._dirty:  # marked dirty: one more version, as PyTorch counts it
             t._vc[0] += 1
+            note(t)
         non_diff = {id(t) for t in ctx._non_differentiable}
         for i, o in enumerate(outputs):
             if isinstance(o, Tensor) and id(o) in inputs_by_id and id(o) not in dirty:

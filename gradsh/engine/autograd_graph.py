@@ -16,8 +16,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import dtypes
+from . import changes, dtypes
 from . import graph as graph_mod
+from .changes import note
 from .graph import FREED_MESSAGE, AccumulateGrad, Node, SavedTensor, accumulator
 from .hooks import RemovableHandle
 from .tensor import Tensor
@@ -272,6 +273,7 @@ class saved_tensors_hooks:  # PyTorch's name
         if _disabled_message[0] is not None:
             raise RuntimeError(_disabled_message[0])
         graph_mod.saved_tensor_hooks.append((self.pack_hook, self.unpack_hook))
+        changes.callbacks[0] = True  # unpack hooks run during backward
 
     def __exit__(self, *args: object) -> None:
         graph_mod.saved_tensor_hooks.pop()
@@ -350,6 +352,7 @@ def increment_version(tensor: Tensor | Iterable[Tensor]) -> None:
     for t in tensors:
         if not t._inference:
             t._vc[0] += 1
+            note(t)
 
 
 # ----- gradient edges and multi-tensor hooks ----------------------------------------------------------

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import anomaly
 from . import hooks as hooks_mod
+from .changes import note
 from .grad_mode import _set_grad, state
 from .graph import FREED_MESSAGE, AccumulateGrad, Node, accumulator, anomaly_mode
 from .ops._core import wrap
@@ -374,6 +375,7 @@ def _tensor_prehooks(node: Node, grads: list) -> list:
             if t._grad_fn is not node:
                 continue
             g = grads[nr]
+            note(t)
             if t._grad is None:
                 t._grad = _fresh_copy(g, t.dtype) if not state.grad_enabled else g
             else:
@@ -387,6 +389,7 @@ def _fresh_copy(g: Tensor, dtype: Any) -> Tensor:
 
 def _accumulate(var: Tensor, g: Tensor, create_graph: bool) -> None:
     old = var._grad
+    note(var)
     if g.dtype is not var.dtype:
         g = g.to(var.dtype)
     if old is None:
@@ -402,5 +405,6 @@ def _accumulate(var: Tensor, g: Tensor, create_graph: bool) -> None:
     if data.flags.writeable and data.shape == g._data.shape:
         np.add(data, g._data, out=data, casting="unsafe")
         old._vc[0] += 1
+        note(old)
     else:
         var._grad = old + g

@@ -25,6 +25,9 @@ class _ModeState(threading.local):
 
 
 state = _ModeState()
+# every change of either flag, in any thread: an observer (gradsh's %why) tells from it that the mode
+# changed while an input ran, inside calls it cannot see into
+switches = [0]
 
 
 def is_grad_enabled() -> bool:
@@ -36,11 +39,13 @@ def is_inference_mode_enabled() -> bool:
 
 
 def _set_grad(enabled: bool) -> None:
+    switches[0] += 1
     state.grad_enabled = enabled
     state.recording = enabled and not state.inference
 
 
 def _set_both(grad: bool, inference: bool) -> None:
+    switches[0] += 1
     state.grad_enabled = grad
     state.inference = inference
     state.recording = grad and not inference

@@ -11,6 +11,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any, Self
 
+from .changes import note, note_everything
 from .graph import Node
 
 _ids = itertools.count()
@@ -33,8 +34,8 @@ class RemovableHandle:
 
     def remove(self) -> None:
         table = self._table()
-        if table is not None:
-            table.pop(self.id, None)
+        if table is not None and table.pop(self.id, None) is not None:
+            note_everything()  # which tensor held the hook is not known here
 
     def __repr__(self) -> str:
         return f"<torch.utils.hooks.RemovableHandle object at {hex(id(self))}>"
@@ -57,6 +58,7 @@ def register_tensor_hook(t: Any, fn: Callable) -> RemovableHandle:
     else:
         table = node_prehooks.setdefault(t._grad_fn, {}).setdefault(t._output_nr, {})
     table[key] = fn
+    note(t)
     return RemovableHandle(table, key)
 
 
@@ -67,6 +69,7 @@ def register_post_accumulate_hook(t: Any, fn: Callable) -> RemovableHandle:
         extra.post_acc_hooks = {}
     key = next(_ids)
     extra.post_acc_hooks[key] = fn
+    note(t)
     return RemovableHandle(extra.post_acc_hooks, key)
 
 

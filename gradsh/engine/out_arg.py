@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .changes import note
 from .dtypes import from_numpy_dtype
 from .grad_mode import state
 from .tensor import Tensor
@@ -99,6 +100,7 @@ def write_out(out: Tensor, result: Any, stacklevel: int = 3, warn_resize: bool =
         out._data = np.empty(shape, out.dtype.np)
     out._data[...] = result._data
     out._vc[0] += 1
+    note(out)
     return out
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import dtypes
 from . import graph as _graph
+from .changes import note
 from .grad_mode import state
 from .graph import Node, edge, forward_name
 from .hooks import register_post_accumulate_hook, register_tensor_hook, retain_grad
@@ -270,6 +271,7 @@ class Tensor:
         if value and self._inference and not state.inference:
             raise RuntimeError(_INFERENCE_REQUIRES_GRAD)
         self._rg = value
+        note(self)
 
     def requires_grad_(self, requires_grad: Any = True) -> Tensor:
         if not isinstance(requires_grad, bool):
@@ -286,6 +288,7 @@ class Tensor:
         if requires_grad and self._inference and not state.inference:
             raise RuntimeError(_INFERENCE_REQUIRES_GRAD)
         self._rg = requires_grad
+        note(self)
         return self
 
     @property
@@ -317,6 +320,7 @@ class Tensor:
 
     @grad.setter
     def grad(self, value: Any) -> None:
+        note(self)
         if value is None:
             self._grad = None
             return

@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import ast
 
+from gradsh.report import grad_modes
+
 _CONTEXTS = {"no_grad", "enable_grad", "set_grad_enabled", "inference_mode"}
 
 
 def _label(call: ast.expr) -> str | None:
-    """`no_grad`, `set_grad_enabled(False)`, `inference_mode(False)`...; None when `call` is not one of them."""
+    """PyTorch's name for a grad-mode setter (grad_modes' vocabulary); one whose flag is not a literal is
+    shown as written (`set_grad_enabled(is_train)`); None when `call` is not a setter."""
+    setter = grad_modes.setter_of_node(call)
+    if setter is not None:
+        return setter
     target = call.func if isinstance(call, ast.Call) else call
     name = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else None
-    if name not in _CONTEXTS:
+    if name not in _CONTEXTS or not isinstance(call, ast.Call):
         return None
-    if not isinstance(call, ast.Call) or not (call.args or call.keywords):
-        return name
-    if name == "no_grad" or name == "enable_grad":
-        return name
-    argument = call.args[0] if call.args else call.keywords[0].value
-    return f"{name}({ast.unparse(argument)})"
+    return f"{name}({', '.join(ast.unparse(a) for a in [*call.args, *call.keywords])})"
 
 
 def _walk(node: ast.AST, path: tuple[str, ...], found: list[tuple[str, ...]]) -> None:
@@ -37,7 +38,7 @@ def _walk(node: ast.AST, path: tuple[str, ...], found: list[tuple[str, ...]]) ->
         for decorator in node.decorator_list:
             label = _label(decorator)
             if label:
-                found.append(path + (f"{label} (decorator on {node.name})",))
+                found.append(path + (label + grad_modes.DECORATOR,))
     for child in ast.iter_child_nodes(node):
         _walk(child, path, found)
 
@@ -55,5 +56,4 @@ def context_paths(source: str) -> list[tuple[str, ...]]:
 
 def disables_grad(path: tuple[str, ...]) -> bool:
     """Whether the innermost context of `path` turns recording off (what the page's band marks)."""
-    inner = path[-1].split(" (decorator")[0]
-    return inner in ("no_grad", "set_grad_enabled(False)", "inference_mode", "inference_mode(True)")
+    return grad_modes.disables_recording(path[-1])

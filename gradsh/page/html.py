@@ -13,8 +13,9 @@ from html import escape
 
 from gradsh.page import contexts, prose, svg
 from gradsh.page.style import stylesheet
+from gradsh.report import grad_modes
 from gradsh.report import text as words
-from gradsh.report.model import FAILED, ExampleResult, FileResult, GradMode, RunResult, TensorLine
+from gradsh.report.model import FAILED, ExampleResult, FileResult, RunResult, TensorLine
 
 _POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -33,13 +34,12 @@ def _highlight(source: str) -> str:
     return highlight(code, PythonLexer(), HtmlFormatter(nowrap=True)).rstrip("\n")  # pygments escapes what it writes
 
 
-def _mode_word(mode: GradMode) -> str:
-    if mode.inference_mode:
-        return "inference mode"
-    return "grad enabled" if mode.grad_enabled else "grad disabled"
-
-
-_MODE_CLASS = {"grad enabled": "on", "grad disabled": "off", "inference mode": "inference"}
+_MODE_CLASS = {
+    grad_modes.GRAD_ENABLED: "on",
+    grad_modes.GRAD_DISABLED: "off",
+    grad_modes.INFERENCE: "inference",
+    grad_modes.UNKNOWN: "unknown",
+}
 
 
 def _band(example: ExampleResult, state: str) -> tuple[str, str, str]:
@@ -48,8 +48,8 @@ def _band(example: ExampleResult, state: str) -> tuple[str, str, str]:
     after = state
     report = example.report
     if report.mode_before is not None and report.mode_after is not None:
-        after = _mode_word(report.mode_after)
-    off = state != "grad enabled" or any(contexts.disables_grad(p) for p in paths)
+        after = grad_modes.state_words(report.mode_after)
+    off = state != grad_modes.GRAD_ENABLED or any(contexts.disables_grad(p) for p in paths)
     badge = [f'<span class="state">{_e(state)}</span>']
     badge += [f'<span class="context">{" › ".join(_e(step) for step in path)}</span>' for path in paths]
     if after != state:
@@ -62,13 +62,22 @@ def _band(example: ExampleResult, state: str) -> tuple[str, str, str]:
     return attributes, band, after
 
 
+def _notes(t: TensorLine) -> str:
+    notes = ["inference tensor"] if t.inference else []
+    if t.hooks:
+        notes.append(f"hooks={t.hooks}")
+    if t.tangent is not None:
+        notes.append(f"tangent={t.tangent}")
+    return ", ".join(notes)
+
+
 def _row(t: TensorLine) -> str:
     cells = [t.name, ", ".join(t.changes), str(list(t.shape)), t.dtype.removeprefix("torch."),
-             t.requires_grad, t.is_leaf, t.grad_fn or "", "" if t.grad is None else t.grad]
+             t.requires_grad, t.is_leaf, t.grad_fn or "", "" if t.grad is None else t.grad, _notes(t)]
     return "<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>"
 
 
-_HEAD = ["name", "change", "shape", "dtype", "requires_grad", "is_leaf", "grad_fn", "grad"]
+_HEAD = ["name", "change", "shape", "dtype", "requires_grad", "is_leaf", "grad_fn", "grad", "notes"]
 
 
 def _report(example: ExampleResult) -> str:
@@ -128,7 +137,7 @@ def _file(f: FileResult, number: int, text: str | None) -> str:
     parts = [f'<section class="file" id="file-{number}"><h2>{_e(f.path)}</h2>']
     if f.error:
         parts.append(f'<pre class="error">{_e(f.error)}</pre>')
-    state = "grad enabled"  # every file runs in a fresh interpreter
+    state = grad_modes.GRAD_ENABLED  # every file runs in a fresh interpreter
     chunks = prose.interleave(text, f.examples) if text is not None else [([], e) for e in f.examples]
     for i, (paragraphs, example) in enumerate(chunks):
         parts += [f'<p class="prose">{_e(p)}</p>' for p in paragraphs]

@@ -28,6 +28,7 @@ STYLE = Style.from_dict(
         "toolbar.on": "bold #5fd75f",
         "toolbar.off": "bold #ff8787",
         "toolbar.inference": "bold #87afff",
+        "toolbar.flag": "bold #ffaf5f",
         "prompt": "bold #5f87d7",
     }
 )
@@ -88,7 +89,8 @@ def create_session(repl: Repl, vi: bool = False, history: History | None = None,
         key_bindings=bindings(switch),
         editing_mode=EditingMode.VI if vi else EditingMode.EMACS,
         bottom_toolbar=lambda: toolbar(
-            repl.mode, session.default_buffer.document.text_before_cursor, repl.backend, repl.report, flags["vi"]
+            repl.mode, session.default_buffer.document.text_before_cursor, repl.backend, repl.report, flags["vi"],
+            repl.flags,
         ),
         style=STYLE,
         **io,

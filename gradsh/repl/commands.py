@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from gradsh.repl import graph, why
-from gradsh.repl.history import Entry, mode_words
+from gradsh.repl.history import Entry
 from gradsh.repl.loop import MAX_ENTRIES, Repl
-from gradsh.report.text import prompted
+from gradsh.report.grad_modes import setter_of_node, state_words
+from gradsh.report.text import SUMMARY_OVER, prompted
 
 HELP = [
     "%why NAME        why NAME's requires_grad, grad_fn and .grad are what they are",
@@ -20,7 +22,8 @@ HELP = [
     "%save --html F   write the session as a replay page: code, outputs, grad reports and backward graphs",
     "%undo [N]        take back the last N inputs (default 1): the rest replays in a fresh session",
     "%reset           a fresh session: no names, default grad mode",
-    "%report [on|off] show or hide the grad report after each input",
+    "%report [on|off] show or hide the grad report after each input; %report full lists every tensor of a",
+    "                 long list (short: more than 5 in one summary line, the default)",
     "%help            this list",
     "Keys: Enter runs a complete input (a block ends at a blank line), Esc Enter runs any input, Tab completes,",
     "Ctrl-R searches history, Up/Down walk it by prefix, F4 switches emacs/vi, Ctrl-C clears, Ctrl-D leaves.",
@@ -28,33 +31,43 @@ HELP = [
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
-def _tensor(repl: Repl, name: str) -> tuple[Any, str | None]:
-    """The tensor a name holds: a top-level name, or one level in (`model.weight`, `xs[0]`) as the report names it."""
+def _tensor(repl: Repl, name: str, command: str) -> tuple[Any, str | None]:
+    """The tensor a name holds: a top-level name, or one level in (`model.weight`, `xs[0]`) as the report names it.
+
+    Anything else (`a.grad`, `x * 2`) is an expression, not a name: the commands explain names only."""
     if not name:
-        return None, "give a name, e.g. %why x"
+        return None, f"give a name, e.g. %{command} x"
     namespace = repl.namespace
     if name in namespace:
         return namespace[name], None
+    if name.isidentifier():
+        return None, f"no name {name!r} in this session"
     from gradsh.transcript.gradreport import snapshot
 
     found = snapshot(namespace, repl.tensor_type).get(name)
-    return (found[0], None) if found else (None, f"no name {name!r} in this session")
+    if found:
+        return found[0], None
+    return None, (
+        f"%{command} takes a name: a variable, or what the grad report names (model.weight, xs[0]); "
+        f"{name!r} is not one"
+    )
 
 
 def do_why(repl: Repl, arg: str) -> bool:
     for name in arg.split() or [""]:
-        value, error = _tensor(repl, name)
+        value, error = _tensor(repl, name, "why")
         if error:
-            repl.printer.error(f"%why: {error}")
+            repl.printer.error(error if error.startswith("%") else f"%why: {error}")
             return False
         repl.printer.lines(why.explain(name, value, repl.namespace, repl.entries, repl.tensor_type))
     return True
 
 
 def do_graph(repl: Repl, arg: str) -> bool:
-    value, error = _tensor(repl, arg)
+    value, error = _tensor(repl, arg, "graph")
     if error or not isinstance(value, repl.tensor_type):
-        repl.printer.error(f"%graph: {error or f'{arg} is a {type(value).__name__}, not a tensor'}")
+        error = error or f"{arg} is a {type(value).__name__}, not a tensor"
+        repl.printer.error(error if error.startswith("%") else f"%graph: {error}")
         return False
     repl.printer.lines(graph.draw(arg, value, graph.leaf_names(repl.namespace, repl.tensor_type)))
     return True
@@ -65,16 +78,34 @@ def do_mode(repl: Repl, arg: str) -> bool:
 
     now = grad_mode(repl.session.torch)
     changes = [e for e in repl.entries if e.mode_before != e.mode_after]
-    lines = [f"grad mode now: {mode_words(now)}" + ("" if changes else " (the default; no input changed it)")]
+    lines = [f"grad mode now: {state_words(now)}" + ("" if changes else " (the default; no input changed it)")]
     for depth, entry in enumerate(changes, start=1):
         first = entry.source.strip().split("\n")[0]
+        setters = _setters_called(entry.source)
+        by = f", by {setters[-1]}" if setters else ""
         lines.append(
-            f"{'  ' * depth}input {entry.number}: `{first}`  {mode_words(entry.mode_before)} -> "
-            f"{mode_words(entry.mode_after)}"
+            f"{'  ' * depth}input {entry.number}: `{first}`  {state_words(entry.mode_before)} -> "
+            f"{state_words(entry.mode_after)}{by}"
         )
     lines.append("(a `with` block's mode lasts for its input only; the toolbar shows the blocks you are typing in)")
     repl.printer.lines(lines)
     return True
+
+
+def _setters_called(source: str) -> list[str]:
+    """PyTorch's names of the grad-mode setters an input calls outside `with` items (`torch.set_grad_enabled(False)`)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    in_with = {id(item.context_expr) for node in ast.walk(tree) if isinstance(node, ast.With) for item in node.items}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and id(node) not in in_with:
+            setter = setter_of_node(node)
+            if setter is not None:
+                found.append(setter)
+    return found
 
 
 def transcript(entries: list[Entry]) -> str:
@@ -183,9 +214,14 @@ def do_reset(repl: Repl, arg: str) -> bool:
 
 
 def do_report(repl: Repl, arg: str) -> bool:
-    if arg not in ("", "on", "off"):
-        repl.printer.error(f"%report: on or off, not {arg!r}")
+    if arg not in ("", "on", "off", "full", "short"):
+        repl.printer.error(f"%report: on, off, full or short, not {arg!r}")
         return False
+    if arg in ("full", "short"):
+        repl.report, repl.report_full = True, arg == "full"
+        what = "every tensor" if repl.report_full else f"lists of more than {SUMMARY_OVER} tensors in one line"
+        repl.printer.info(f"grad report on: {what}")
+        return True
     repl.report = {"on": True, "off": False, "": not repl.report}[arg]
     repl.printer.info(f"grad report {'on' if repl.report else 'off'}")
     return True

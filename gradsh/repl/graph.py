@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from gradsh.transcript.autograd_state import node_hooks, saved_by_hooks
+
 _MAX_DEPTH = 40
 _MAX_NODES = 400
 
 
 def _label(node: Any, names: dict[int, str]) -> str:
     label = type(node).__name__
+    hooks, prehooks = node_hooks(node)
+    notes = [f"{n} {kind}{'s' if n != 1 else ''}" for n, kind in ((hooks, "hook"), (prehooks, "prehook")) if n]
+    packed = saved_by_hooks(node)
+    if packed:
+        notes.append(f"{len(packed)} saved through saved_tensors_hooks, packed as {', '.join(sorted(set(packed)))}")
+    if notes:
+        label += " [" + "; ".join(notes) + "]"
     variable = getattr(node, "variable", None)  # AccumulateGrad holds the leaf it accumulates into
     if variable is not None:
         label += f"  {names.get(id(variable), '(unnamed leaf)')}"

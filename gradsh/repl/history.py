@@ -34,14 +34,6 @@ class Entry:
         return any(s.run.interrupted for s in self.statements)
 
 
-def mode_words(mode: GradMode | None) -> str:
-    if mode is None:
-        return "unknown"
-    if mode.inference_mode:
-        return "inference_mode"
-    return "grad on" if mode.grad_enabled else "no_grad"
-
-
 def changes_of(entries: list[Entry], name: str) -> list[tuple[Entry, Statement, list[str]]]:
     """Each statement that changed the tensor held by `name`, with what changed (as the grad report says)."""
     found = []

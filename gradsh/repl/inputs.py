@@ -9,6 +9,8 @@ import ast
 import codeop
 import re
 
+from gradsh.report.grad_modes import setter_of_node
+
 INDENT = "    "
 _DEDENT_AFTER = re.compile(r"^\s*(return|pass|break|continue|raise)\b")
 _PROMPT = re.compile(r"^(>>>|\.\.\.)( |$)")
@@ -101,14 +103,14 @@ def grad_blocks(text_before_cursor: str) -> list[str]:
 
 
 def mode_of(context: str) -> str | None:
-    """The grad mode a context manager's text sets: 'no_grad', 'enable_grad', 'inference_mode'; None if none."""
-    compact = context.replace(" ", "")
-    if "no_grad" in compact or "set_grad_enabled(False)" in compact:
-        return "no_grad"
-    if "inference_mode(False)" in compact:
-        return "enable_grad"
-    if "inference_mode" in compact:
-        return "inference_mode"
-    if "enable_grad" in compact or "set_grad_enabled(True)" in compact:
-        return "enable_grad"
-    return None
+    """PyTorch's name for the grad-mode setter a `with` item's text is ('no_grad', 'set_grad_enabled(False)',
+    'inference_mode', ...: grad_modes.SETTERS); None if it sets none."""
+    text = context.strip()
+    try:
+        tree = ast.parse(f"with {text if text.endswith(':') else text + ':'}\n    pass")
+    except SyntaxError:
+        return None
+    found = None
+    for item in tree.body[0].items:  # type: ignore[attr-defined]
+        found = setter_of_node(item.context_expr) or found  # the last item is the innermost
+    return found

@@ -15,7 +15,7 @@ from gradsh.repl.history import Entry, Statement
 from gradsh.repl.printer import Printer
 from gradsh.report.model import GradMode
 from gradsh.report.text import prompted
-from gradsh.transcript import gradreport
+from gradsh.transcript import autograd_state, gradreport
 from gradsh.transcript.session import Session
 
 # The inputs kept for %undo, %save and %why (each holds its outputs and grad report, ~10 KB): a session
@@ -30,6 +30,8 @@ class Repl:
         self.backend = backend  # a module name: "gradsh.torch" or "torch"
         self.printer = printer
         self.report = report
+        self.flags: list[str] = []  # modes beyond the grad mode, for the toolbar: anomaly mode, a dual level
+        self.report_full = False  # %report full: every tensor of a long list, not its summary line
         self.entries: list[Entry] = []
         self.mode: GradMode | None = GradMode(True, False)  # after the last input, for the toolbar
         self._session: Session | None = None
@@ -100,6 +102,7 @@ class Repl:
         session.run("", "<start>")  # the snapshot now holds nothing: `torch` is not a tensor
         self._session = session
         self.mode = gradreport.grad_mode(torch)
+        self.flags = autograd_state.flags(torch)
 
     def close(self) -> None:
         if self._loader is not None:
@@ -148,10 +151,11 @@ class Repl:
             run = session.run("\n" * (first_line + start - 2) + text, filename, interactive=True)
             entry.statements.append(Statement(text, run))
             if show:
-                self.printer.execution(run, self.report)
+                self.printer.execution(run, self.report, self.report_full)
             if run.exception is not None:
                 break
         entry.mode_after = self.mode = gradreport.grad_mode(session.torch)
+        self.flags = autograd_state.flags(session.torch)
         self.entries.append(entry)
         if len(self.entries) > MAX_ENTRIES:
             gone = self.entries[: len(self.entries) - MAX_ENTRIES]

@@ -38,7 +38,7 @@ class Printer:
             self.out.write(body if body.endswith("\n") else body + "\n")
             self.out.flush()
 
-    def execution(self, run: Execution, report: bool = True) -> None:
+    def execution(self, run: Execution, report: bool = True, full: bool = False) -> None:
         """One statement's result: output and values, error, warnings, stderr, and (unless hidden) the grad report."""
         self.output(run.got, only_values=run.got == "".join(d + "\n" for d in run.displayed))
         if run.exception is not None:
@@ -47,7 +47,7 @@ class Printer:
             self._print(f"warning: {warning}", "yellow")
         self._print(run.stderr, "magenta")
         if report:
-            self.report_lines(text.report_lines(run.report))
+            self.report_lines(text.report_lines(run.report, full))
 
     def output(self, got: str, only_values: bool = False) -> None:
         if not got:

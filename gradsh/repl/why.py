@@ -12,8 +12,10 @@ import ast
 import warnings
 from typing import Any
 
-from gradsh.repl.history import Entry, changes_of, made_at, mode_words
+from gradsh.repl.history import Entry, Statement, changes_of, made_at
 from gradsh.repl.inputs import mode_of
+from gradsh.report import grad_modes
+from gradsh.transcript import autograd_state
 from gradsh.transcript.gradreport import grad_summary
 
 # fmt: off
@@ -92,24 +94,176 @@ def explain(name: str, t: Any, namespace: dict[str, Any], entries: list[Entry], 
     contexts, value = _assignment(made[1].source, name) if made else ([], None)
     if made is not None and entry is not None:
         first = made[1].source.strip().split("\n")[0]
-        where = f"made at input {entry.number} (`{first}`), grad mode at the prompt: {mode_words(entry.mode_before)}"
+        where = (
+            f"made at input {entry.number} (`{first}`), grad mode at the prompt: "
+            f"{grad_modes.state_words(entry.mode_before)}"
+        )
         blocks = [c for c in contexts if mode_of(c)]
         lines.append(where + (f"; assigned inside `with {blocks[-1]}:`" if blocks else ""))
-    lines += _requires_grad(name, t, rg, leaf, fn_name, dtype, entry, contexts, value, namespace, entries, tensor_type)
+    lines += _requires_grad(
+        name, t, rg, leaf, fn_name, dtype, entry, contexts, value, namespace, entries, tensor_type,
+        made[1] if made else None,
+    )
     lines += _grad(name, rg, leaf, grad, t, entries)
+    lines += _extras(t)
+    return lines
+
+
+def _extras(t: Any) -> list[str]:
+    """Hooks registered on it, and its forward-AD tangent: what autograd holds beside grad_fn and .grad."""
+    lines = []
+    hooks = autograd_state.tensor_hooks(t)
+    if hooks:
+        lines.append(
+            f"{hooks} hook{'s are' if hooks != 1 else ' is'} registered on it (register_hook, "
+            "register_post_accumulate_grad_hook): backward() calls them with its gradient, and a hook's return "
+            "value replaces the gradient."
+        )
+    packed = autograd_state.saved_by_hooks(_read(lambda: t.grad_fn))
+    if packed:
+        lines.append(
+            f"Its grad_fn keeps {len(packed)} saved tensor{'s' if len(packed) != 1 else ''} through "
+            f"saved_tensors_hooks (packed as {', '.join(sorted(set(packed)))}): backward() unpacks "
+            f"{'them' if len(packed) != 1 else 'it'} with the unpack hook."
+        )
+    tangent = autograd_state.tangent(t)
+    if tangent is not None:
+        lines.append(
+            f"It is a dual tensor of forward AD: tangent={grad_summary(tangent)} (unpack_dual gives it while the "
+            "dual level is open)."
+        )
     return lines
 
 
 def _made_mode(entry: Entry | None, contexts: list[str]) -> str | None:
-    """The grad mode at the assignment: the innermost grad-mode `with` around it, else the mode before the input."""
-    for context in reversed(contexts):
-        if mode_of(context):
-            return mode_of(context)
-    if entry is None or entry.mode_before is None:
+    """What turned recording off at the assignment, in the vocabulary of grad_modes: the innermost grad-mode
+    `with` around it (PyTorch's name), else the state at the prompt; None when operations were recorded."""
+    mode = entry.mode_before if entry is not None else None
+    setters = [s for s in (mode_of(c) for c in contexts) if s]
+    if mode is None:
+        return setters[-1] if setters and grad_modes.disables_recording(setters[-1]) else None
+    for setter in setters:
+        mode = grad_modes.under(mode, setter)
+    if mode.grad_enabled and not mode.inference_mode:
         return None
-    return (
-        "inference_mode" if entry.mode_before.inference_mode else None if entry.mode_before.grad_enabled else "no_grad"
-    )
+    return setters[-1] if setters else f"{grad_modes.state_words(mode)} (at the prompt)"
+
+
+def _manager_setter(value: Any) -> str | None:
+    """PyTorch's name for a grad-mode manager object (or a bound method of one, as decorators keep it)."""
+    manager = getattr(value, "__self__", value)
+    kind = type(manager).__name__
+    if "grad_mode" not in type(manager).__module__ or kind not in ("no_grad", "enable_grad", "set_grad_enabled",
+                                                                   "inference_mode"):
+        return None
+    mode = getattr(manager, "mode", True)
+    if kind == "set_grad_enabled":
+        return f"set_grad_enabled({bool(mode)})"
+    if kind == "inference_mode":
+        return "inference_mode" if mode else "inference_mode(False)"
+    return kind
+
+
+def decorator_setter(fn: Any) -> str | None:
+    """The grad-mode decorator a function (or a generator it made) runs under, by PyTorch's name, else None.
+
+    Both PyTorch and gradsh wrap a decorated function in a closure that keeps the manager's factory (a bound
+    `clone`): it is read from the closure, through `__wrapped__` layers, or from a generator's frame."""
+    frame = getattr(fn, "gi_frame", None)
+    if frame is not None:
+        for value in list(frame.f_locals.values()):
+            found = _manager_setter(value)
+            if found:
+                return found
+    layer, seen = fn, 0
+    while layer is not None and seen < 10:
+        for cell in getattr(layer, "__closure__", None) or ():
+            found = _read(lambda cell=cell: _manager_setter(cell.cell_contents))
+            if found:
+                return found
+        layer, seen = getattr(layer, "__wrapped__", None), seen + 1
+    return None
+
+
+def _called(value: ast.expr | None, namespace: dict[str, Any]) -> list[tuple[str, Any]]:
+    """What the assigned expression calls (by the text naming it), and the generators it reads from."""
+    found: list[tuple[str, Any]] = []
+    if value is None:
+        return found
+    for node in ast.walk(value):
+        if not isinstance(node, ast.Call):
+            continue
+        target = _lookup(node.func, namespace)
+        if target is not None:
+            found.append((f"`{ast.unparse(node.func)}`", target))
+        for arg in node.args:
+            held = _lookup(arg, namespace)
+            if held is not None and hasattr(held, "gi_frame"):
+                found.append((f"the generator `{ast.unparse(arg)}`", held))
+    return found
+
+
+def _lookup(node: ast.expr, namespace: dict[str, Any]) -> Any:
+    """The object a name or a dotted name refers to in the namespace (None for anything else)."""
+    if isinstance(node, ast.Name):
+        return namespace.get(node.id)
+    if isinstance(node, ast.Attribute):
+        owner = _lookup(node.value, namespace)
+        return None if owner is None else _read(lambda: getattr(owner, node.attr))
+    return None
+
+
+def _inside_calls(
+    value: ast.expr | None,
+    namespace: dict[str, Any],
+    statement: Statement | None,
+    tensor_type: type,
+    at: str,
+    inputs_required: bool,
+) -> list[str]:
+    """Why a result is a leaf: a call that ran under a grad-mode decorator; else, when an input required grad,
+    the grad mode inside the calls (seen on the engine as mode switches; not visible on real PyTorch)."""
+    calls = _called(value, namespace)
+    for label, target in calls:
+        setter = decorator_setter(target)
+        if setter and grad_modes.disables_recording(setter):
+            return [
+                (
+                    f"It was made inside {label}{at}, which runs under {setter}{grad_modes.DECORATOR}: operations "
+                    "there are not recorded, so the result is a leaf that does not require grad, whatever its "
+                    "inputs do."
+                )
+            ]
+    if not calls or not inputs_required:
+        return []
+    labels = ", ".join(label for label, _ in calls)
+    if not tensor_type.__module__.startswith("gradsh."):
+        return [
+            (
+                f"It was made by a call ({labels}){at}; on --backend torch the grad mode inside calls is not visible "
+                "(only grad-mode decorators are), so a `with torch.no_grad():` or set_grad_enabled(False) inside "
+                "may be the reason."
+            )
+        ]
+    switches = statement.run.mode_switches if statement is not None else None
+    own = [s for s in (mode_of(c) for c in _with_items(statement.source if statement else "")) if s]
+    if switches and not own:
+        return [
+            (
+                f"The grad mode changed {switches} time{'s' if switches != 1 else ''} inside the calls it made "
+                f"({labels}){at}, so it was probably made while grad was disabled there: operations then are not "
+                "recorded."
+            )
+        ]
+    return []
+
+
+def _with_items(source: str) -> list[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [ast.unparse(i.context_expr) for n in ast.walk(tree) if isinstance(n, ast.With) for i in n.items]
 
 
 def _requires_grad(
@@ -125,14 +279,19 @@ def _requires_grad(
     namespace: dict[str, Any],
     entries: list[Entry],
     tensor_type: type,
+    statement: Statement | None = None,
 ) -> list[str]:
     at = f" at input {entry.number}" if entry else ""
     mode = _made_mode(entry, contexts)
     if _read(lambda: t.is_inference(), False):
+        where = f"made under torch.inference_mode(){at}"
+        for label, target in _called(value, namespace):
+            if decorator_setter(target) == "inference_mode":
+                where = f"made inside {label}{at}, which runs under inference_mode{grad_modes.DECORATOR}"
         return [
             (
-                f"It is an inference tensor (made under torch.inference_mode(){at}): it never requires grad and "
-                "has no grad_fn; to use it with autograd, clone it outside inference mode."
+                f"It is an inference tensor ({where}): it never requires grad and has no grad_fn; to use it with "
+                "autograd, clone it outside inference mode."
             )
         ]
     if not _read(lambda: t.is_floating_point() or t.is_complex(), True):
@@ -157,7 +316,7 @@ def _requires_grad(
         return [f"It is a leaf that requires grad, made so with {how}: backward() accumulates into its .grad."]
     if not leaf:
         return [f"It has grad_fn=<{fn_name}> but does not require grad."]
-    if mode in ("no_grad", "inference_mode") and value is not None and _is_call_to(value, _FACTORIES, False) is None:
+    if mode is not None and value is not None and _is_call_to(value, _FACTORIES, False) is None:
         return [
             (
                 f"It was made under {mode}{at}: operations there are not recorded, so the result is a leaf "
@@ -179,6 +338,9 @@ def _requires_grad(
                 f"requires_grad=True or call {name}.requires_grad_() to make autograd track it."
             )
         ]
+    inside = _inside_calls(value, namespace, statement, tensor_type, at, any(inputs.values()))
+    if inside:
+        return inside
     if inputs and not any(inputs.values()):
         return [f"No input required grad ({listed}), so autograd recorded nothing: it is a leaf."]
     if inputs:

@@ -24,7 +24,10 @@ Schema "gradsh.results/1" (additions keep the version; a change of meaning bumps
           "warnings": [str], "stderr": str,
           "report": {"tensors": [{"name", "changes": [str], "shape": [int], "dtype": str,
                                   "requires_grad": bool, "is_leaf": bool,
-                                  "grad_fn": str | null, "grad": str | null}],
+                                  "grad_fn": str | null, "grad": str | null,
+                                  "holder": "list" | "tuple" | "dict" | null,  # an element of one
+                                  "inference": bool,          # every tensor, also where text summarises
+                                  "hooks": int, "tangent": str | null}],  # forward AD's tangent, as grad
                      "mode_before": {"grad_enabled": bool, "inference_mode": bool} | null,
                      "mode_after": same | null,
                      "graph": {"nodes": [{"label": str, "kind": "tensor" | "function" | "accumulate" | "leaf",

@@ -18,13 +18,17 @@ class TensorLine:
     """One tensor the example created or changed, by the name that holds it."""
 
     name: str
-    changes: list[str]  # any of: new, rebound, in-place, requires_grad, grad
+    changes: list[str]  # any of: new, rebound, in-place, requires_grad, grad, hooks
     shape: list[int]
     dtype: str
     requires_grad: bool
     is_leaf: bool
     grad_fn: str | None  # e.g. "MulBackward0"
     grad: str | None  # a short value ("[2., 2.]") or its shape ("shape [3, 4]"); None when there is no .grad
+    holder: str | None = None  # "list", "tuple" or "dict" for an element of one (renderers summarise long runs)
+    inference: bool = False  # an inference tensor (made under inference_mode)
+    hooks: int = 0  # hooks registered on it (register_hook, register_post_accumulate_grad_hook)
+    tangent: str | None = None  # a dual tensor's forward-AD tangent while its level is open (as `grad`)
 
 
 @dataclasses.dataclass

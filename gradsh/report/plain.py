@@ -10,7 +10,7 @@ from gradsh.report import text
 from gradsh.report.model import FAILED, NOT_RUN, SKIPPED, ExampleResult, FileResult, RunResult
 
 
-def _example(ex: ExampleResult, out: TextIO, replay: bool) -> None:
+def _example(ex: ExampleResult, out: TextIO, replay: bool, full: bool) -> None:
     where = f"{ex.path}:{ex.line}{text.owner(ex)}"
     if replay:
         mark = "" if ex.verdict != FAILED else "  <-- differs from the transcript"
@@ -29,7 +29,7 @@ def _example(ex: ExampleResult, out: TextIO, replay: bool) -> None:
     out.writelines(f"  warning: {warning}\n" for warning in ex.warnings)
     if ex.stderr:
         out.write(textwrap.indent(ex.stderr, "  stderr: "))
-    out.writelines(f"  {line}\n" for line in text.report_lines(ex.report))
+    out.writelines(f"  {line}\n" for line in text.report_lines(ex.report, full))
     out.write("\n")
 
 
@@ -53,7 +53,8 @@ class _Visible:
 
 
 def render(result: RunResult, out: TextIO, verbose: bool = False) -> None:
-    """`run` shows every example with its output; `check` shows failures (every example with verbose)."""
+    """`run` shows every example with its output; `check` shows failures. `verbose`: every example, and every
+    tensor of a long list in the grad report (not its summary line)."""
     out = cast(TextIO, _Visible(out))
     replay = result.command == "run"
     for f in result.files:
@@ -62,6 +63,6 @@ def render(result: RunResult, out: TextIO, verbose: bool = False) -> None:
             out.write(f"== {f.path} ==\n\n")
         for ex in f.examples:
             if replay or text.shown_in_check(ex, verbose):
-                _example(ex, out, replay)
+                _example(ex, out, replay, verbose)
         out.writelines(f"fix: {note}\n" for note in f.fix_notes)
     out.write(text.summary(result) + "\n")

@@ -19,7 +19,7 @@ def _source(ex: ExampleResult) -> Syntax:
     return Syntax(source, "pycon", theme="ansi_dark", background_color="default")
 
 
-def _example(ex: ExampleResult, console: Console, replay: bool) -> None:
+def _example(ex: ExampleResult, console: Console, replay: bool, full: bool) -> None:
     where = Text(f"{_v(ex.path)}:{ex.line}{_v(text.owner(ex))}", style="dim" if replay else "bold")
     if replay:
         head = Text.assemble(
@@ -43,7 +43,7 @@ def _example(ex: ExampleResult, console: Console, replay: bool) -> None:
         parts.append(Text(f"  warning: {_v(warning)}", style="yellow"))
     if ex.stderr:
         parts.append(Text(_v(ex.stderr.rstrip("\n")), style="magenta"))
-    for line in text.report_lines(ex.report):
+    for line in text.report_lines(ex.report, full):
         parts.append(Text(f"  ∇ {_v(line)}", style="cyan"))
     console.print(Group(*parts))
     console.print()
@@ -71,7 +71,7 @@ def render(result: RunResult, console: Console, verbose: bool = False) -> None:
             console.rule(Text(_v(f.path), style="bold"))
         for ex in f.examples:
             if replay or text.shown_in_check(ex, verbose):
-                _example(ex, console, replay)
+                _example(ex, console, replay, verbose)
         for note in f.fix_notes:
             console.print(Text(f"fix: {_v(note)}", style="yellow"))
     totals = result.totals()

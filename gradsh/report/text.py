@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Callable
 
+from gradsh.report.grad_modes import state_words
 from gradsh.report.model import (
     FAILED,
     NOT_RUN,
     PASSED,
     SKIPPED,
     ExampleResult,
-    GradMode,
     GradReport,
     RunResult,
     TensorLine,
@@ -43,28 +45,76 @@ def prompted(source: str) -> list[str]:
     return [(">>> " if i == 0 else "... ") + line for i, line in enumerate(lines)]
 
 
+# (field, its words for one tensor; "" when a line leaves it out)
+_FIELDS: list[tuple[str, Callable[[TensorLine], str]]] = [
+    ("shape", lambda t: str(list(t.shape))),
+    ("dtype", lambda t: t.dtype.removeprefix("torch.")),
+    ("requires_grad", lambda t: f"requires_grad={t.requires_grad}"),
+    ("is_leaf", lambda t: f"is_leaf={t.is_leaf}"),
+    ("is_inference", lambda t: "is_inference=True" if t.inference else ""),
+    ("grad_fn", lambda t: f"grad_fn=<{t.grad_fn}>" if t.grad_fn else ""),
+    ("grad", lambda t: f"grad={t.grad}" if t.grad is not None else ""),
+    ("hooks", lambda t: f"hooks={t.hooks}" if t.hooks else ""),
+    ("tangent", lambda t: f"tangent={t.tangent}" if t.tangent is not None else ""),
+]
+# More elements of one list, tuple or dict than this in a report are summarised in one line (unless full).
+SUMMARY_OVER = 5
+
+
 def tensor_line(t: TensorLine) -> str:
-    dtype = t.dtype.removeprefix("torch.")
-    parts = [f"{t.name} ({', '.join(t.changes)}):", f"{list(t.shape)} {dtype}", f"requires_grad={t.requires_grad}"]
-    parts.append(f"is_leaf={t.is_leaf}")
-    if t.grad_fn:
-        parts.append(f"grad_fn=<{t.grad_fn}>")
-    if t.grad is not None:
-        parts.append(f"grad={t.grad}")
-    return " ".join(parts)
+    words = [w for w in (fn(t) for _, fn in _FIELDS) if w]
+    return f"{t.name} ({', '.join(t.changes)}): " + " ".join(words)
 
 
-def _mode(mode: GradMode) -> str:
-    if mode.inference_mode:
-        return "inference mode"
-    return "grad enabled" if mode.grad_enabled else "grad disabled"
-
-
-def report_lines(report: GradReport) -> list[str]:
-    lines = [tensor_line(t) for t in report.tensors]
+def report_lines(report: GradReport, full: bool = False) -> list[str]:
+    """A line per tensor, and the grad mode's change; more than SUMMARY_OVER elements of one container in a
+    row become one summary line unless `full` (`-v`, `%report full`)."""
+    lines = []
+    for group in _runs(report.tensors):
+        if len(group) > SUMMARY_OVER and not full:
+            lines.append(summary_line(group))
+        else:
+            lines += [tensor_line(t) for t in group]
     if report.mode_before is not None and report.mode_after is not None:
-        lines.append(f"grad mode: {_mode(report.mode_before)} -> {_mode(report.mode_after)}")
+        lines.append(f"grad mode: {state_words(report.mode_before)} -> {state_words(report.mode_after)}")
     return lines
+
+
+def _runs(tensors: list[TensorLine]) -> list[list[TensorLine]]:
+    """Consecutive elements of one container together; every other line alone."""
+    runs: list[list[TensorLine]] = []
+    for t in tensors:
+        last = runs[-1][-1] if runs else None
+        if last is not None and t.holder and last.holder == t.holder and _container(last) == _container(t):
+            runs[-1].append(t)
+        else:
+            runs.append([t])
+    return runs
+
+
+def _container(t: TensorLine) -> str:
+    return t.name.split("[", 1)[0]
+
+
+def summary_line(group: list[TensorLine]) -> str:
+    """`ts (new): list of 30 tensors, all [2] float32 requires_grad=True is_leaf=True`, or what they share and,
+    field by field, the most common value and how many differ from it."""
+    changes: list[str] = []
+    for t in group:
+        changes += [c for c in t.changes if c not in changes]
+    shared, differing = [], []
+    for field, words_of in _FIELDS:
+        counts = Counter(words_of(t) for t in group)
+        common, n = counts.most_common(1)[0]
+        if n == len(group):
+            if common:
+                shared.append(common)
+            continue
+        others = len(group) - n
+        differing.append(f"{common or f'{field}=None'} but {others} differ{'s' if others == 1 else ''}")
+    head = f"{_container(group[0])} ({', '.join(changes)}): {group[0].holder} of {len(group)} tensors"
+    text = head + (", all " + " ".join(shared) if shared else "")
+    return text + ("; " + "; ".join(differing) if differing else "")
 
 
 def verdict_word(example: ExampleResult) -> str:

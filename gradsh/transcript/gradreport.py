@@ -13,6 +13,9 @@ from types import FunctionType, ModuleType
 from typing import Any
 
 from gradsh.report.model import GradMode, GradReport, TensorLine
+from gradsh.transcript import autograd_state
+
+EVERYTHING = -1  # in an engine change log: anything may have changed (gradsh.engine.changes.note_everything)
 
 _MAX_ITEMS = 64  # elements looked at in one list/tuple/dict: a report, not a dump
 _SHORT_GRAD = 6  # grads with at most this many elements are shown by value
@@ -42,6 +45,7 @@ def _state(t: Any) -> tuple:
         id(g) if g is not None else None,
         _read(lambda: g._version) if g is not None else None,
         _read(lambda: tuple(g.shape)) if g is not None else None,
+        autograd_state.tensor_hooks(t),
     )
 
 
@@ -102,25 +106,40 @@ def _entries(name: str, value: Any, tensor_type: type) -> Snapshot:
     return {sub: (item, _state(item)) for sub, item in _members(name, value, tensor_type)}
 
 
+_MISSING = object()
+
+
 class Tracker:
     """The grad report of one namespace, example after example, reading only what an example can have changed.
 
-    `update(names)` after an example that can change only `names` (touched.py) reads those alone;
-    `update(None)` reads every name. The report is the same either way; the cost of a file of examples
-    that only bind names is linear in the number of names, not quadratic."""
+    `update(reach)` after an example, with what touched.py told of it beforehand; `update(None)` reads every
+    name. With an engine change log (`log`: gradsh's engine, gradsh.engine.changes) it reads the names the
+    example can rebind or refill, and the names holding a tensor the engine says changed (in place, .grad,
+    requires_grad): a cost linear in what changed, not in the names held. An example that may run code of
+    the user's has every name's binding and one-level contents compared by identity (no tensor is read),
+    as that code can rebind or refill any. Without a log (real PyTorch) an example that can change tensors
+    of other names has every name read again. The report is the same either way."""
 
-    def __init__(self, namespace: dict[str, Any], tensor_type: type | None) -> None:
+    def __init__(self, namespace: dict[str, Any], tensor_type: type | None, log: Any = None) -> None:
         self.namespace = namespace
         self.tensor_type = tensor_type
+        self.log = log
         self.held: dict[str, Snapshot] = {}  # top-level name -> its tensors
         self.order: dict[str, int] = {}  # top-level name -> its place in the namespace's order
+        self.values: dict[str, Any] = {}  # top-level name -> the object it held when last read (kept alive, so ...
+        self.ids: dict[str, int] = {}  # ... its id here cannot be reused by a new object)
+        self.holders: set[str] = set()  # names holding a value with members (a list, a module, an object)
+        self.layouts: dict[str, tuple] = {}  # top-level name -> (member, id) of the tensors held one level in
+        self.by_counter: dict[int, set[str]] = {}  # id of a version counter -> names holding it (or a grad with it)
+        self.counters: dict[str, list[int]] = {}  # top-level name -> the counter ids it is filed under
         self._next = 0
         self.changed: list[tuple[str, Any]] = []  # (name, tensor) of the last update's report, in its order
         self.update(None)
 
     def update(
-        self, names: set[str] | None, modes: tuple[GradMode | None, GradMode | None] = (None, None)
+        self, reach: Any = None, modes: tuple[GradMode | None, GradMode | None] = (None, None)
     ) -> GradReport:
+        """`reach`: a touched.Reach, a set of names (what can change, no log needed), or None (read all)."""
         report = GradReport()
         self.changed = []
         if modes[0] != modes[1]:
@@ -129,8 +148,9 @@ class Tracker:
             return report
         show, warnings.showwarning = warnings.showwarning, _silent  # as in snapshot()
         try:
+            names = self._to_read(reach)
             if names is None:
-                names = set(self.held) | set(self.namespace)
+                names = set(self.held) | set(self.namespace) | set(self.values)
                 self.order = {}
                 for name in self.namespace:
                     self.order[name] = self._next
@@ -142,6 +162,29 @@ class Tracker:
         finally:
             warnings.showwarning = show
         return report
+
+    def _to_read(self, reach: Any) -> set[str] | None:
+        changed = self.log.take() if self.log is not None else ()
+        if reach is None or EVERYTHING in changed:
+            return None
+        if isinstance(reach, (set, frozenset)):
+            return set(reach)
+        if self.log is None:
+            return None if reach.names is None or reach.others else set(reach.names)
+        names = self._restructured() if reach.names is None else set(reach.names)
+        for counter in changed:
+            names.update(self.by_counter.get(counter, ()))
+        return names
+
+    def _restructured(self) -> set[str]:
+        """Names rebound, deleted or refilled (a list's items, an object's attributes), by identity alone."""
+        namespace = self.namespace
+        now = dict(zip(namespace, map(id, namespace.values())))  # no Python-level loop over the names
+        found = set() if now == self.ids else {name for name, _ in now.items() ^ self.ids.items()}
+        for name in self.holders:
+            if name not in found and _layout(name, namespace[name], self.tensor_type) != self.layouts.get(name, ()):  # type: ignore[arg-type]
+                found.add(name)
+        return found
 
     def _place(self, name: str) -> int:
         return self.order.get(name, self._next)
@@ -162,16 +205,31 @@ class Tracker:
 
     def _read(self, name: str, report: GradReport) -> None:
         before = self.held.pop(name, {})
-        if name not in self.namespace or name.startswith("__"):
+        self._unfile(name)
+        self.layouts.pop(name, None)
+        self.holders.discard(name)
+        if name not in self.namespace:
             self.order.pop(name, None)
+            self.values.pop(name, None)
+            self.ids.pop(name, None)
             return
-        after = _entries(name, self.namespace[name], self.tensor_type)  # type: ignore[arg-type]
+        value = self.namespace[name]
+        self.values[name], self.ids[name] = value, id(value)
+        if name.startswith("__"):
+            return
+        if not isinstance(value, self.tensor_type) and _has_members(value):  # type: ignore[arg-type]
+            self.holders.add(name)
+        after = _entries(name, value, self.tensor_type)  # type: ignore[arg-type]
         if after:
             self.held[name] = after
+            self.layouts[name] = tuple((key, id(entry[0])) for key, entry in after.items())
+            if self.log is not None:
+                self._file(name, after)
+        holder = _holder(value)
         for key, entry in after.items():
             changes = _changes(before.get(key), entry)
             if changes:
-                report.tensors.append(describe(key, entry[0], changes))
+                report.tensors.append(describe(key, entry[0], changes, holder if key != name else None))
                 self.changed.append((key, entry[0]))
 
     def graph_names(self) -> tuple[dict[int, str], dict[int, str]]:
@@ -187,13 +245,44 @@ class Tracker:
                     makers.setdefault(id(fn), key)
         return names, makers
 
+    def _file(self, name: str, entries: Snapshot) -> None:
+        """Index the name under the version counters of its tensors and their grads (the log names counters)."""
+        ids = []
+        for t, _state_now in entries.values():
+            ids.append(id(t._vc))
+            g = t._grad
+            if g is not None:
+                ids.append(id(g._vc))
+        for i in ids:
+            self.by_counter.setdefault(i, set()).add(name)
+        self.counters[name] = ids
+
+    def _unfile(self, name: str) -> None:
+        for i in self.counters.pop(name, ()):
+            names = self.by_counter.get(i)
+            if names is not None:
+                names.discard(name)
+                if not names:
+                    del self.by_counter[i]
+
+
+def _has_members(value: Any) -> bool:
+    """Whether _members() looks into the value: a container, a module, an object with attributes."""
+    if isinstance(value, (list, tuple, dict)) or callable(getattr(type(value), "named_parameters", None)):
+        return True
+    return not isinstance(value, (type, ModuleType, FunctionType)) and hasattr(value, "__dict__")
+
+
+def _layout(name: str, value: Any, tensor_type: type) -> tuple:
+    return tuple((key, id(item)) for key, item in _members(name, value, tensor_type))
+
 
 def _changes(before: tuple[Any, tuple] | None, after: tuple[Any, tuple]) -> list[str]:
     if before is None:
         return ["new"]
     if before[0] is not after[0]:
         return ["rebound"]
-    (v0, rg0, gid0, gv0, gs0), (v1, rg1, gid1, gv1, gs1) = before[1], after[1]
+    (v0, rg0, gid0, gv0, gs0, h0), (v1, rg1, gid1, gv1, gs1, h1) = before[1], after[1]
     changes = []
     if v0 != v1:
         changes.append("in-place")
@@ -201,6 +290,8 @@ def _changes(before: tuple[Any, tuple] | None, after: tuple[Any, tuple]) -> list
         changes.append("requires_grad")
     if (gid0, gv0, gs0) != (gid1, gv1, gs1):
         changes.append("grad")
+    if h0 != h1:
+        changes.append("hooks")
     return changes
 
 
@@ -230,7 +321,14 @@ def _grad_fn_name(t: Any) -> str | None:
     return _read(lambda: fn.name(), type(fn).__name__)
 
 
-def describe(name: str, t: Any, changes: list[str]) -> TensorLine:
+def _holder(value: Any) -> str | None:
+    for kind in (list, tuple, dict):
+        if isinstance(value, kind):
+            return kind.__name__
+    return None
+
+
+def describe(name: str, t: Any, changes: list[str], holder: str | None = None) -> TensorLine:
     return TensorLine(
         name=name,
         changes=changes,
@@ -240,6 +338,10 @@ def describe(name: str, t: Any, changes: list[str]) -> TensorLine:
         is_leaf=bool(_read(lambda: t.is_leaf, True)),
         grad_fn=_grad_fn_name(t),
         grad=grad_summary(_grad(t)),
+        holder=holder,
+        inference=bool(_read(lambda: t.is_inference(), False)),
+        hooks=autograd_state.tensor_hooks(t),
+        tangent=grad_summary(autograd_state.tangent(t)),
     )
 
 

@@ -47,6 +47,7 @@ class Execution:
     timed_out: bool
     duration: float
     traceback: str = ""  # interactive runs only: the traceback as Python prints it, user frames only
+    mode_switches: int | None = None  # grad-mode changes while it ran, calls included (None: the backend cannot tell)
 
     @property
     def interrupted(self) -> bool:
@@ -116,6 +117,15 @@ def _type_name(exc_type: type[BaseException]) -> str:
     return exc_type.__qualname__ if module in ("builtins", "__main__") else f"{module}.{exc_type.__qualname__}"
 
 
+def _change_log(tensor_type: type | None) -> Any:
+    """gradsh's engine logs which tensors change (gradsh.engine.changes); real PyTorch has no such log."""
+    if tensor_type is None or tensor_type.__module__ != "gradsh.engine.tensor":
+        return None
+    from gradsh.engine import changes
+
+    return changes
+
+
 class Session:
     """A namespace bound to a backend; `run` executes one example's source in it."""
 
@@ -139,7 +149,9 @@ class Session:
         self.timeout = timeout
         tensor_type = getattr(self.torch, "Tensor", None)
         self._tensor_type = tensor_type if grad_report and isinstance(tensor_type, type) else None
-        self._tracker = gradreport.Tracker(self.namespace, self._tensor_type)
+        self._changes = _change_log(self._tensor_type)
+        self._switches = None if self._changes is None else self._changes.mode_switches()
+        self._tracker = gradreport.Tracker(self.namespace, self._tensor_type, self._changes and self._changes.Listener())
         self.incremental = True  # read after an example only the names it can change (touched.py)
         self.graphs = graphs  # capture each example's backward graph (for the replay page)
 
@@ -184,9 +196,11 @@ class Session:
             caught.append(f"{category.__name__}: {message}")
 
         mode_before = gradreport.grad_mode(self.torch)
+        switches = self._mode_switches()
         scope = None
         if self.incremental and self._tensor_type is not None:
-            scope = touched.names_changed(source, self.namespace, self._tensor_type)
+            callbacks = self._changes is None or self._changes.callbacks_possible()
+            scope = touched.reach(source, self.namespace, self._tensor_type, callbacks)
         saved = sys.stdout, sys.stderr, sys.displayhook
         exc_info: tuple[type[BaseException], BaseException] | None = None
         timed_out = False
@@ -226,9 +240,15 @@ class Session:
             exc_msg = _exc_msg(*exc_info)
             info = ExceptionInfo(_type_name(exc_info[0]), str(exc_info[1]))
         shown_tb = _user_traceback(exc_info[1]) if interactive and exc_info is not None else ""
+        after = self._mode_switches()
         return Execution(
-            out.getvalue(), exc_msg, info, displayed, caught, err.getvalue(), report, timed_out, duration, shown_tb
+            out.getvalue(), exc_msg, info, displayed, caught, err.getvalue(), report, timed_out, duration, shown_tb,
+            None if switches is None or after is None else after - switches,
         )
+
+    def _mode_switches(self) -> int | None:
+        """gradsh's engine counts grad-mode changes (gradsh.engine.grad_mode.switches); real PyTorch does not."""
+        return None if self._switches is None else self._switches[0]
 
     def _arm(self) -> Any:
         """Start the --timeout alarm (main thread, POSIX only); returns the handler to restore, or None."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import dtypes
+from ..changes import note
 from ..grad_mode import state
 from ..graph import Node, edge
 from ..registry import op, tensor_property
@@ -137,6 +138,7 @@ def set_data(x: Tensor, other: Any) -> None:
         raise RuntimeError("data set to a tensor that requires gradients must be floating point or complex dtype")
     x._data = other._data
     x.dtype = other.dtype
+    note(x)
 
 
 @op("detach_", function=False)
@@ -151,6 +153,7 @@ def detach_(x: Tensor) -> Tensor:
     x._grad_fn = None
     x._rg = False
     x._output_nr = 0
+    note(x)
     return x
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
+from ..changes import note
 from ..grad_mode import no_grad, state
 from ..graph import NO_EDGE, Node, SavedTensor, SpecialNode, accumulator, edge
 from ..hooks import retain_grad
@@ -84,6 +85,7 @@ def _write(t: Tensor, out: Tensor) -> None:
         )
     t._data[...] = data
     t._vc[0] += 1
+    note(t)
 
 
 # the ops whose untracked in-place form numpy can write directly (ops/elementwise is imported at the top now)
@@ -140,6 +142,7 @@ def apply_inplace(t: Tensor, op: Callable, *args: Any, **kwargs: Any) -> Tensor:
         _write(t, out)
     else:
         t._vc[0] += 1
+        note(t)
     if inference_violation:
         raise RuntimeError(INFERENCE_MESSAGE)
     node = None if out is None else out._grad_fn

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import creation, dtypes
+from ..changes import note
 from ..graph import edge
 from ..registry import op, tensor_property
 from ..tensor import Size, Tensor
@@ -740,6 +741,7 @@ def _resize(t: Tensor, size: tuple) -> Tensor:
         flat = np.concatenate([flat, np.zeros(n - flat.size, flat.dtype)])
     t._data = np.ascontiguousarray(flat[:n]).reshape(size)
     t._vc[0] += 1
+    note(t)
     return t
 
 

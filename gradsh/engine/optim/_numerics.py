@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
+from ..changes import note
 from ..tensor import Tensor
 
 
@@ -85,6 +86,7 @@ def write(t: Tensor, value: np.ndarray) -> None:
     else:
         t._data = np.array(value, dtype=data.dtype)
     t._vc[0] += 1
+    note(t)
 
 
 def like(p: Tensor, value: np.ndarray | float = 0.0) -> Tensor:
