@@ -191,7 +191,13 @@ TABLE = (
         convert=_number(float, 0.0, "a number"),
         metavar="FLOAT",
     ),
-    Option("verbose", ("-v", "--verbose"), "Show passing examples too.", {"check": False}, FLAG),
+    Option(
+        "verbose",
+        ("-v", "--verbose"),
+        "check: show passing examples too; both: every tensor of a long list in the grad report.",
+        {"check": False, "run": False},
+        FLAG,
+    ),
     Option("vi", ("--vi",), "Vi key bindings instead of emacs (F4 switches).", {"repl": False}, FLAG),
     Option(
         "no_color",

@@ -233,3 +233,11 @@ def test_exit_codes_with_clirunner(tmp_path, args: list[str], code: int) -> None
 def test_help_lists_run_and_check() -> None:
     result = gradsh("--help")
     assert result.returncode == 0 and "run" in result.stdout and "check" in result.stdout
+
+
+def test_run_v_lists_every_tensor_of_a_long_list(tmp_path: Path) -> None:
+    (tmp_path / "t.txt").write_text(">>> import torch\n>>> ts = [torch.ones(2) for _ in range(7)]\n")
+    short = subprocess.run([sys.executable, "-m", "gradsh", "run", "t.txt", "--no-color"], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False).stdout
+    full = subprocess.run([sys.executable, "-m", "gradsh", "run", "-v", "t.txt", "--no-color"], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False).stdout
+    assert "ts (new): list of 7 tensors, all [2] float32" in short and "ts[6]" not in short
+    assert "ts[6] (new)" in full and "list of 7 tensors" not in full

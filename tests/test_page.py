@@ -267,3 +267,4 @@ def test_an_output_that_cannot_be_written_is_refused_before_anything_runs(tmp_pa
     assert done.returncode == 2 and "--html .: is a folder" in done.stderr
     assert "Traceback" not in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.txt"]
+
