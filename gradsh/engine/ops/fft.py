@@ -314,13 +314,13 @@ def _frequencies(data: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
     return out
 
 
-@op("fftfreq", namespace=_NS, method=False)
+@op("fftfreq", namespace=_NS, method=False, out=True)
 def fftfreq(n: int, d: float = 1.0, *, dtype: Any = None, layout: Any = None, device: Any = None,
             requires_grad: bool = False) -> Tensor:
     return _frequencies(np.fft.fftfreq(n, d), dtype, requires_grad)
 
 
-@op("rfftfreq", namespace=_NS, method=False)
+@op("rfftfreq", namespace=_NS, method=False, out=True)
 def rfftfreq(n: int, d: float = 1.0, *, dtype: Any = None, layout: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
     return _frequencies(np.fft.rfftfreq(n, d), dtype, requires_grad)

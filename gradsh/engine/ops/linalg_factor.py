@@ -8,6 +8,7 @@ diagonal parts are taken with constant masks (a product, itself differentiable).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -272,7 +273,7 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoin
                   left=left, adjoint=adjoint)
 
 
-@op("lu_solve")
+@op("lu_solve", out=True)
 def torch_lu_solve(input: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
     return lu_solve(LU_data, LU_pivots, input)
 
@@ -318,10 +319,55 @@ def _no_grad() -> Any:
     return no_grad()
 
 
-@op("lu", method=True)
-def lu(A: Tensor, pivot: bool = True, get_infos: bool = False) -> tuple:
+_LU_DEPRECATED = (
+    "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and will be removed in "
+    "a future PyTorch release.\nLU, pivots = torch.lu(A, compute_pivots)\nshould be replaced with\n"
+    "LU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\n"
+    "LU, pivots, info = torch.lu(A, compute_pivots, get_infos=True)\nshould be replaced with\n"
+    "LU, pivots, info = torch.linalg.lu_factor_ex(A, compute_pivots) (Triggered internally at "
+    "/__w/pytorch/pytorch/aten/src/ATen/native/BatchLinearAlgebra.cpp:2073.)"
+)
+_lu_warned = [False]
+
+
+def _lu_with_info(A: Tensor, pivot: bool, get_infos: bool) -> tuple:
+    if not _lu_warned[0]:  # PyTorch's TORCH_WARN_ONCE: once a process
+        _lu_warned[0] = True
+        warnings.warn(_LU_DEPRECATED, UserWarning, stacklevel=4)
     LU, piv, info = lu_factor_ex(A, pivot=pivot)
     return (LU, piv, info) if get_infos else (LU, piv)
+
+
+def _lu_impl(A: Tensor, pivot: bool = True, get_infos: bool = False, out: Any = None) -> tuple:
+    factors = _lu_with_info(A, pivot, get_infos)
+    if out is None:
+        return factors
+    if len(out) - int(bool(get_infos)) != 2:
+        raise TypeError(f"expected tuple of {2 + int(bool(get_infos))} elements but got {len(out)}")
+    if not isinstance(out, (tuple, list)):
+        raise TypeError(f"argument 'out' must be tuple of Tensors, not {type(out).__name__}")
+    for target, value in zip(out, factors):
+        target.resize_as_(value).copy_(value)
+    return out
+
+
+def _lu_no_infos(A: Tensor, pivot: bool = True, get_infos: bool = False, out: Any = None) -> tuple:
+    return _lu_impl(A, pivot, get_infos, out)
+
+
+def _lu_with_infos(A: Tensor, pivot: bool = True, get_infos: bool = False, out: Any = None) -> tuple:
+    return _lu_impl(A, pivot, get_infos, out)
+
+
+def _torch_lu(*args: Any, **kwargs: Any) -> tuple:
+    """torch.lu: PyTorch's Python function dispatching on get_infos (the third argument) to two functions."""
+    get_infos = kwargs["get_infos"] if "get_infos" in kwargs else (len(args) > 2 and args[2])
+    return (_lu_with_infos if get_infos else _lu_no_infos)(*args, **kwargs)
+
+
+@op("lu", function=_torch_lu)
+def lu(self: Tensor, pivot: bool = True, get_infos: bool = False) -> tuple:
+    return _lu_with_info(self, pivot, get_infos)
 
 
 # ----- householder_product, geqrf, ldl ----------------------------------------------------------------------
@@ -360,9 +406,9 @@ LinalgHouseholderProductBackward0 = node_class("LinalgHouseholderProductBackward
 
 
 @op("householder_product", namespace=_NS, method=False, out=True)
-def householder_product(A: Tensor, tau: Tensor) -> Tensor:
-    _check_matrix(A, "torch.linalg.householder_product")
-    m, n = A.shape[-2], A.shape[-1]
+def householder_product(input: Tensor, tau: Tensor) -> Tensor:
+    _check_matrix(input, "torch.linalg.householder_product")
+    m, n = input.shape[-2], input.shape[-1]
     if m < n:
         raise RuntimeError("torch.linalg.householder_product: input.shape[-2] must be greater than or equal to "
                            "input.shape[-1]")
@@ -371,9 +417,9 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:
                            "tau.shape[-1]")
 
     with no_grad():
-        Q = _householder_composite(A.detach(), tau.detach())
-    out = result(Q._data.copy(), A.dtype)
-    return record(out, LinalgHouseholderProductBackward0, (A, tau), (A, tau))
+        Q = _householder_composite(input.detach(), tau.detach())
+    out = result(Q._data.copy(), input.dtype)
+    return record(out, LinalgHouseholderProductBackward0, (input, tau), (input, tau))
 
 
 def _lapack(name: str, dtype: np.dtype) -> Any:
@@ -382,7 +428,7 @@ def _lapack(name: str, dtype: np.dtype) -> Any:
     return getattr(lapack, ("s" if dtype == np.float32 else "d") + name)
 
 
-@op("geqrf")
+@op("geqrf", out=True)
 def geqrf(input: Tensor) -> tuple:
     _check_matrix(input, "geqrf")
     a = input._data
@@ -412,13 +458,13 @@ def _ldl(A: Tensor, hermitian: bool, check: bool) -> tuple:
 
 
 @op("ldl_factor_ex", namespace=_NS, method=False, out=True)
-def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False) -> tuple:
-    return structured("linalg_ldl_factor_ex", ("LD", "pivots", "info"), _ldl(A, hermitian, check_errors))
+def ldl_factor_ex(input: Tensor, *, hermitian: bool = False, check_errors: bool = False) -> tuple:
+    return structured("linalg_ldl_factor_ex", ("LD", "pivots", "info"), _ldl(input, hermitian, check_errors))
 
 
 @op("ldl_factor", namespace=_NS, method=False, out=True)
-def ldl_factor(A: Tensor, *, hermitian: bool = False) -> tuple:
-    LD, piv, _ = _ldl(A, hermitian, True)
+def ldl_factor(input: Tensor, *, hermitian: bool = False) -> tuple:
+    LD, piv, _ = _ldl(input, hermitian, True)
     return structured("linalg_ldl_factor", ("LD", "pivots"), (LD, piv))
 
 

@@ -54,8 +54,8 @@ LinalgMatrixExpBackward0 = node_class("LinalgMatrixExpBackward0", _matrix_exp_gr
 
 
 @op("matrix_exp", namespace=_NS, method=False)
-def linalg_matrix_exp(A: Tensor) -> Tensor:
-    return matrix_exp(A)
+def linalg_matrix_exp(input: Tensor) -> Tensor:
+    return matrix_exp(input)
 
 
 @op("matrix_exp")
@@ -108,11 +108,11 @@ def _copy_node(out: Tensor, A: Tensor) -> Tensor:
 
 
 @op("matrix_power", namespace=_NS, method=False, out=True)
-def linalg_matrix_power(A: Tensor, n: int) -> Tensor:
-    _check_square(A, "linalg.matrix_power")
-    return _matrix_power_number(A, n)
+def linalg_matrix_power(input: Tensor, n: int) -> Tensor:
+    _check_square(input, "linalg.matrix_power")
+    return _matrix_power_number(input, n)
 
 
-@op("matrix_power")
+@op("matrix_power", out=True)
 def matrix_power(input: Tensor, n: int) -> Tensor:
     return linalg_matrix_power(input, n)

@@ -30,11 +30,11 @@ _NS = "torch.linalg"
 # ----- norms ---------------------------------------------------------------------------------------------
 
 @op("vector_norm", namespace=_NS, method=False, out=True)
-def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+def vector_norm(input: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
 
     if isinstance(dim, (tuple, list)) and len(dim) == 0:
         dim = None
-    return norm(x, ord, dim, keepdim, dtype)
+    return norm(input, ord, dim, keepdim, dtype)
 
 
 def _matrix_dims(A: Tensor, dim: Any) -> tuple:
@@ -48,16 +48,16 @@ def _matrix_dims(A: Tensor, dim: Any) -> tuple:
 
 
 @op("matrix_norm", namespace=_NS, method=False, out=True)
-def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *,
+def matrix_norm(input: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
-    d0, d1 = _matrix_dims(A, dim)
-    _check_float(A, "linalg.matrix_norm")
+    d0, d1 = _matrix_dims(input, dim)
+    _check_float(input, "linalg.matrix_norm")
     if dtype is not None:
-        A = A.to(dtype)
+        input = input.to(dtype)
     if ord == "fro":
-        return vector_norm(A, 2, (d0, d1), keepdim)
+        return vector_norm(input, 2, (d0, d1), keepdim)
     if ord in ("nuc", 2, -2, 2.0, -2.0):
-        s = svdvals(A.movedim((d0, d1), (-2, -1)))
+        s = svdvals(input.movedim((d0, d1), (-2, -1)))
         r = s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord > 0 else s.amin(-1))
         if keepdim:  # PyTorch puts the two kept dims back with a movedim (PermuteBackward0)
             r = r.unsqueeze(-1).unsqueeze(-1).movedim((-2, -1), (d0, d1))
@@ -67,33 +67,36 @@ def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool 
             d0, d1 = d1, d0
         if not keepdim and d0 < d1:
             d1 -= 1
-        col = vector_norm(A, 1, (d0,), keepdim)
+        col = vector_norm(input, 1, (d0,), keepdim)
         return col.amax(d1, keepdim) if ord > 0 else col.amin(d1, keepdim)
     raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
 
 
 @op("norm", namespace=_NS, method=False, out=True)
-def linalg_norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+def linalg_norm(input: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     if dim is not None:
         dims = (dim,) if isinstance(dim, int) else tuple(dim)
         if len(dims) == 1:
-            return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
-        return matrix_norm(A, "fro" if ord is None else ord, dims, keepdim, dtype=dtype)
+            return vector_norm(input, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
+        return matrix_norm(input, "fro" if ord is None else ord, dims, keepdim, dtype=dtype)
     if ord is not None:
-        if A._data.ndim == 1:
-            return vector_norm(A, ord, None, keepdim, dtype=dtype)
-        if A._data.ndim == 2:
-            return matrix_norm(A, ord, (0, 1), keepdim, dtype=dtype)
+        if input._data.ndim == 1:
+            return vector_norm(input, ord, None, keepdim, dtype=dtype)
+        if input._data.ndim == 2:
+            return matrix_norm(input, ord, (0, 1), keepdim, dtype=dtype)
         raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. "
-                           f"Got {A._data.ndim}D.")
-    return vector_norm(A, 2, None, keepdim, dtype=dtype)
+                           f"Got {input._data.ndim}D.")
+    return vector_norm(input, 2, None, keepdim, dtype=dtype)
 
 
 @op("matrix_rank", namespace=_NS, method=False, out=True)
-def matrix_rank(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
-    _check_matrix(A, "torch.linalg.matrix_rank")
-    _check_float(A, "linalg.matrix_rank")
-    a = A._data
+def matrix_rank(input: Tensor, tol: Any = None, hermitian: bool = False, *, atol: Any = None,
+                rtol: Any = None) -> Tensor:
+    if tol is not None:  # the older overload: tol is the absolute tolerance, with no relative one
+        atol, rtol = tol, 0.0
+    _check_matrix(input, "torch.linalg.matrix_rank")
+    _check_float(input, "linalg.matrix_rank")
+    a = input._data
     m, n = a.shape[-2:]
     if a.size == 0:
         return result(np.zeros(a.shape[:-2], np.int64), dtypes.int64)
@@ -110,13 +113,13 @@ def matrix_rank(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: boo
 
 
 @op("cond", namespace=_NS, method=False, out=True)
-def cond(A: Tensor, p: Any = None) -> Tensor:
-    _check_matrix(A, "linalg.cond")
+def cond(input: Tensor, p: Any = None) -> Tensor:
+    _check_matrix(input, "linalg.cond")
     if p is None or p in (2, -2):
-        s = svdvals(A)
+        s = svdvals(input)
         top, bottom = s.narrow(-1, 0, 1), s.narrow(-1, s.shape[-1] - 1, 1)
         return (bottom / top if p == -2 else top / bottom).squeeze(-1)
-    _check_square(A, f"linalg.cond(ord={p if isinstance(p, str) else int(p)})")
-    inverse, _ = inv_ex(A)
+    _check_square(input, f"linalg.cond(ord={p if isinstance(p, str) else int(p)})")
+    inverse, _ = inv_ex(input)
 
-    return nan_to_num(matrix_norm(A, p) * matrix_norm(inverse, p), float("inf"), float("inf"))
+    return nan_to_num(matrix_norm(input, p) * matrix_norm(inverse, p), float("inf"), float("inf"))

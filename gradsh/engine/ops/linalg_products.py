@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
+from ..out_arg import with_out
 from ..registry import op
 from ..tensor import Tensor
 from ._core import result
@@ -248,7 +249,14 @@ def kron(input: Tensor, other: Tensor) -> Tensor:
     return _unsafe_view(prod, tuple(sa * sb for sa, sb in zip(a.shape, b.shape)))
 
 
-@op("tensordot", out=True)
+def _tensordot_function(a: Tensor, b: Tensor, dims: Any = 2, out: Tensor | None = None) -> Tensor:
+    """torch.tensordot: PyTorch's Python function, whose out= may be given positionally."""
+    if out is None:
+        return tensordot(a, b, dims)
+    return _tensordot_out(a, b, dims, out=out)
+
+
+@op("tensordot", function=_tensordot_function, method=False)
 def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
     if isinstance(dims, Tensor):
         dims = dims.tolist()
@@ -275,6 +283,9 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
     tb = b.permute(tuple(db + free_b)).reshape(csize, size_b)
 
     return mm(ta, tb).reshape(tuple([a.shape[d] for d in free_a] + [b.shape[d] for d in free_b]))
+
+
+_tensordot_out = with_out("tensordot", tensordot)
 
 
 @op("inner", out=True)
@@ -322,7 +333,7 @@ def linalg_diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -
 
 
 @op("vander", namespace=_NS, method=False)
-def vander(x: Tensor, N: int | None = None) -> Tensor:
+def vander(x: Tensor, *, N: int | None = None) -> Tensor:
 
     if x.dim() < 1:
         x = x.reshape(1)

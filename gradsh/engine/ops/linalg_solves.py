@@ -264,20 +264,20 @@ def _cholesky_order(M: np.ndarray) -> int:
 
 
 @op("cholesky_ex", namespace=_NS, method=False, out=True)
-def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> tuple:
-    _square_float(A, "linalg.cholesky")
-    L, info = _cholesky_data(A._data, upper, check_errors, "linalg.cholesky")
-    out, info_t = result(L, A.dtype), result(info, _int32)
-    record((out, info_t), LinalgCholeskyExBackward0, (A,), (OUTPUT,), upper=upper)
+def cholesky_ex(input: Tensor, *, upper: bool = False, check_errors: bool = False) -> tuple:
+    _square_float(input, "linalg.cholesky")
+    L, info = _cholesky_data(input._data, upper, check_errors, "linalg.cholesky")
+    out, info_t = result(L, input.dtype), result(info, _int32)
+    record((out, info_t), LinalgCholeskyExBackward0, (input,), (OUTPUT,), upper=upper)
     return structured("linalg_cholesky_ex", ("L", "info"), (out, info_t))
 
 
 @op("cholesky", namespace=_NS, method=False, out=True)
-def linalg_cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
-    _square_float(A, "linalg.cholesky")
-    L, info = _cholesky_data(A._data, upper, True, "linalg.cholesky")
-    out = result(L, A.dtype)
-    record((out, result(info, _int32)), LinalgCholeskyExBackward0, (A,), (OUTPUT,), upper=upper)
+def linalg_cholesky(input: Tensor, *, upper: bool = False) -> Tensor:
+    _square_float(input, "linalg.cholesky")
+    L, info = _cholesky_data(input._data, upper, True, "linalg.cholesky")
+    out = result(L, input.dtype)
+    record((out, result(info, _int32)), LinalgCholeskyExBackward0, (input,), (OUTPUT,), upper=upper)
     return out
 
 
@@ -338,11 +338,11 @@ def _tri_solve_batched(T: np.ndarray, B: np.ndarray) -> np.ndarray:
 
 
 @op("solve_triangular", namespace=_NS, method=False, out=True)
-def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False) -> Tensor:
-    _check_float(A, "linalg.solve_triangular")
-    data = _solve_tri_data(A._data, B._data, upper, left, unitriangular)
-    out = result(data, A.dtype)
-    return record(out, LinalgSolveTriangularBackward0, (A, B), (A, OUTPUT), upper=upper, left=left,
+def solve_triangular(input: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False) -> Tensor:
+    _check_float(input, "linalg.solve_triangular")
+    data = _solve_tri_data(input._data, B._data, upper, left, unitriangular)
+    out = result(data, input.dtype)
+    return record(out, LinalgSolveTriangularBackward0, (input, B), (input, OUTPUT), upper=upper, left=left,
                   unitriangular=unitriangular)
 
 
@@ -364,7 +364,7 @@ TriangularSolveBackward0 = node_class("TriangularSolveBackward0", _triangular_so
                                       module=__name__)
 
 
-@op("triangular_solve")
+@op("triangular_solve", out=True)
 def triangular_solve(input: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,
                      unitriangular: bool = False) -> tuple:
     a = _triangular(A._data, upper, unitriangular)
@@ -454,10 +454,10 @@ def _pinv_data(A: np.ndarray, atol: Any, rtol: Any, hermitian: bool) -> np.ndarr
         U, s, Vh = np.linalg.svd(A, full_matrices=False)
     atol = 0.0 if atol is None else np.asarray(_tolerance(atol))
     if rtol is None:
-        rtol = np.finfo(A.dtype).eps * max(m, n) if (atol is None or np.all(atol == 0)) else 0.0
+        rtol = np.finfo(A.dtype).eps * max(m, n) if np.all(atol == 0) else 0.0
+    rtol = np.asarray(_tolerance(rtol))
     smax = s.max(axis=-1, keepdims=True)
-    cutoff = np.maximum(np.asarray(atol)[..., None] if np.ndim(atol) else atol,
-                        (np.asarray(_tolerance(rtol))[..., None] if np.ndim(_tolerance(rtol)) else rtol) * smax)
+    cutoff = np.maximum(atol[..., None] if np.ndim(atol) else atol, (rtol[..., None] if rtol.ndim else rtol) * smax)
     keep = s > cutoff
     with np.errstate(all="ignore"):
         if hermitian:
@@ -468,7 +468,9 @@ def _pinv_data(A: np.ndarray, atol: Any, rtol: Any, hermitian: bool) -> np.ndarr
 
 
 @op("pinv", namespace=_NS, method=False, out=True)
-def pinv(input: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
+def pinv(input: Tensor, rcond: Any = None, hermitian: bool = False, *, atol: Any = None, rtol: Any = None) -> Tensor:
+    if rcond is not None:  # the older overload: rcond is the relative tolerance
+        rtol = rcond
     _check_matrix(input, "linalg.pinv")
     _check_float(input, "linalg.pinv")
     data = _pinv_data(input._data, atol, rtol, hermitian)
@@ -488,28 +490,28 @@ ReshapeAliasBackward0 = node_class("ReshapeAliasBackward0", _reshape_alias_grad,
 
 
 @op("tensorinv", namespace=_NS, method=False, out=True)
-def tensorinv(A: Tensor, ind: int = 2) -> Tensor:
+def tensorinv(input: Tensor, ind: int = 2) -> Tensor:
     if ind <= 0:
         raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
-    front, back = A.shape[:ind], A.shape[ind:]
+    front, back = input.shape[:ind], input.shape[ind:]
     rows, cols = int(np.prod(front)), int(np.prod(back))
     if rows != cols:
         raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
                            f"prod(self.shape[:ind]), but got {cols} != {rows}")
-    Ainv = inv(A.reshape(rows, cols))
+    Ainv = inv(input.reshape(rows, cols))
     out = Tensor._wrap(Ainv._data.reshape(tuple(back) + tuple(front)), Ainv.dtype)
     return record(out, ReshapeAliasBackward0, (Ainv,), shape=(rows, cols))
 
 
 @op("tensorsolve", namespace=_NS, method=False, out=True)
-def tensorsolve(A: Tensor, B: Tensor, dims: Any = None) -> Tensor:
+def tensorsolve(input: Tensor, other: Tensor, dims: Any = None) -> Tensor:
     if dims is not None:
-        nd = A.dim()
+        nd = input.dim()
         dims = [d % nd for d in dims]
-        A = A.permute(tuple([d for d in range(nd) if d not in dims] + dims))
-    res_shape = A.shape[B.dim():]
+        input = input.permute(tuple([d for d in range(nd) if d not in dims] + dims))
+    res_shape = input.shape[other.dim():]
     n = int(np.prod(res_shape))
-    X = linalg_solve(A.reshape(-1, n), B.reshape(-1))
+    X = linalg_solve(input.reshape(-1, n), other.reshape(-1))
     return X.view(tuple(res_shape))
 
 
@@ -543,7 +545,8 @@ LinalgLstsqBackward0 = node_class("LinalgLstsqBackward0", _lstsq_grad, n_outputs
 
 
 @op("lstsq", namespace=_NS, method=False, out=True)
-def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None) -> tuple:
+def lstsq(input: Tensor, b: Tensor, rcond: float | None = None, *, driver: str | None = None) -> tuple:
+    A, B = input, b  # PyTorch's parameter names; the body keeps the maths' A and B
     _check_matrix(A, "torch.linalg.lstsq")
     drivers = ("gels", "gelsy", "gelsd", "gelss")
     if driver is not None and driver not in drivers:

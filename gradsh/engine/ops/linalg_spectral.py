@@ -56,13 +56,13 @@ def _eigh(A: Tensor, UPLO: str, vectors: bool, name: str) -> tuple:
 
 
 @op("eigh", namespace=_NS, method=False, out=True)
-def eigh(A: Tensor, UPLO: str = "L") -> tuple:
-    return structured("linalg_eigh", ("eigenvalues", "eigenvectors"), _eigh(A, UPLO, True, "linalg.eigh"))
+def eigh(input: Tensor, UPLO: str = "L") -> tuple:
+    return structured("linalg_eigh", ("eigenvalues", "eigenvectors"), _eigh(input, UPLO, True, "linalg.eigh"))
 
 
 @op("eigvalsh", namespace=_NS, method=False, out=True)
-def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
-    return _eigh(A, UPLO, False, "linalg.eigvalsh")[0]
+def eigvalsh(input: Tensor, UPLO: str = "L") -> Tensor:
+    return _eigh(input, UPLO, False, "linalg.eigvalsh")[0]
 
 
 def _svd_grad(node: Any, grads: list, U: Tensor, S: Tensor, Vh: Tensor) -> tuple:
