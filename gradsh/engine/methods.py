@@ -10,6 +10,7 @@ from .ops import (  # noqa: F401
     activations,
     attention,
     binary_math,
+    complex_ops,
     conv,
     conversion,
     distance,
