@@ -132,3 +132,52 @@ def test_gradcheck_real_to_complex_paths(name: str) -> None:
     to_real = (lambda *xs: gtorch.view_as_real(fn(gtorch, *xs))) if name != "real_through_complex" else \
         (lambda *xs: fn(gtorch, *xs))
     assert gtorch.autograd.gradcheck(to_real, tuple(inputs))
+
+
+# ----- linalg.eig / eigvals: eigenvalues exactly, eigenvectors through phase-invariant quantities -----------------
+
+EIG_A = RNG.standard_normal((2, 5, 5))
+
+
+def _eig_invariants(T: Any) -> tuple:
+    A = T.tensor(EIG_A, requires_grad=True)
+    L, V = T.linalg.eig(A)
+    # |V| and the eigenvalues do not depend on each eigenvector's phase (LAPACK builds may pick another sign)
+    loss = (L * T.tensor(np.arange(1, 6) + 0.5j)).real.sum() + (V.abs() ** 2 * T.tensor(np.arange(5.0))).sum()
+    (grad,) = T.autograd.grad(loss, A)
+    return L.detach().numpy(), V.abs().detach().numpy(), grad.numpy(), type(L.grad_fn).__name__, str(V.dtype)
+
+
+def test_eig_invariants_and_their_gradient_as_pytorch() -> None:
+    ref, got = _eig_invariants(torch_real), _eig_invariants(gtorch)
+    for r, g in zip(ref[:3], got[:3]):
+        np.testing.assert_allclose(g, r, rtol=1e-9, atol=1e-10)
+    assert got[3:] == ref[3:] == ("LinalgEigBackward0", "torch.complex128")
+
+
+def test_eigvals_float32_as_pytorch() -> None:
+    ref = torch_real.linalg.eigvals(torch_real.tensor(EIG_A, dtype=torch_real.float32))
+    got = gtorch.linalg.eigvals(gtorch.tensor(EIG_A, dtype=gtorch.float32))
+    assert str(got.dtype) == str(ref.dtype) == "torch.complex64"
+    np.testing.assert_allclose(got.numpy(), ref.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_eig_phase_dependent_loss_raises_as_pytorch() -> None:
+    texts = []
+    for T in (torch_real, gtorch):
+        A = T.tensor(EIG_A[0], requires_grad=True)
+        _, V = T.linalg.eig(A)
+        with pytest.raises(RuntimeError) as info:
+            V.real.sum().backward()
+        texts.append(str(info.value))
+    assert texts[1] == texts[0]
+
+
+def test_eig_errors_as_pytorch() -> None:
+    for make in (lambda T: T.ones(2, 3), lambda T: T.ones(2, 2, dtype=T.int64)):
+        texts = []
+        for T in (torch_real, gtorch):
+            with pytest.raises(RuntimeError) as info:
+                T.linalg.eig(make(T))
+            texts.append(str(info.value))
+        assert texts[1] == texts[0]

@@ -1,4 +1,4 @@
-"""Spectral decompositions: eigh, eigvalsh, svd, svdvals.
+"""Spectral decompositions: eigh, eigvalsh, svd, svdvals, eig, eigvals.
 
 Forwards run numpy's LAPACK (scipy.linalg where numpy lacks a routine, imported inside the op); each output
 carries PyTorch's node (LinalgDetBackward0, LinalgInvExBackward0, ...). Backward formulas are PyTorch's
@@ -15,9 +15,11 @@ import numpy as np
 from ..registry import op
 from ..tensor import Tensor
 from ._core import result, save_output
+from .complex_ops import conj, real
 from .formula_node import OUTPUT, node_class, record, structured
 from .linalg import matmul
-from .linalg_common import _check_float, _check_matrix, _const, _diag_embed, _eye, _mT, _square_float
+from .linalg_common import _check_float, _check_matrix, _check_square, _const, _diag_embed, _eye, _mT, _square_float
+from .linalg_solves import linalg_solve
 
 _NS = "torch.linalg"
 
@@ -145,3 +147,62 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> tuple:
     if not compute_uv:
         U, Vh = U.detach() * 0, Vh.detach() * 0
     return structured("svd", ("U", "S", "V"), (U, S, _mT(Vh)))
+
+
+# ----- eig, eigvals: complex results, also for a real matrix ----------------------------------------------------
+
+_EIG_PHASE = ("linalg_eig_backward: The eigenvectors in the complex case are specified up to multiplication by "
+              "e^{i phi}. The specified loss function depends on this quantity, so it is ill-defined.")
+
+
+def _eig_grad(node: Any, grads: Any, L: Tensor, V: Tensor) -> tuple:
+    """PyTorch's linalg_eig_backward: V^-H (diag(gL) + (V^H gV, projected) / conj(L_j - L_i)) V^H."""
+    gL, gV = grads if isinstance(grads, list) else (grads, None)
+    if gL is None and gV is None:
+        return (None,)
+    Vh = _mT(conj(V))
+    n = L.shape[-1]
+    if gV is None:
+        inner = _diag_embed(gL)
+    else:
+        VhgV = matmul(Vh, gV)
+        diag = VhgV.diagonal(0, -2, -1)
+        imag_diag = diag._data.imag
+        if not np.allclose(imag_diag, 0, rtol=1e-2, atol=1e-2):
+            raise RuntimeError(_EIG_PHASE)
+        VhgV = VhgV - matmul(Vh, V * real(diag).unsqueeze(-2))
+        Lc = conj(L)
+        E = Lc.unsqueeze(-2) - Lc.unsqueeze(-1)
+        E = E + _eye(n, n, E)
+        inner = VhgV / E * _const(1 - np.eye(n), VhgV)
+        if gL is not None:
+            inner = inner + _diag_embed(gL)
+    return (linalg_solve(Vh, matmul(inner, Vh)),)
+
+
+LinalgEigBackward0 = node_class("LinalgEigBackward0", _eig_grad, n_outputs=2, module=__name__)
+
+
+def _eig(A: Tensor, name: str) -> tuple:
+    _check_square(A, name)
+    if not (A.dtype.is_floating_point or A.dtype.is_complex):
+        raise RuntimeError(f"Unknown Complex ScalarType for {A.dtype.scalar_name}")
+    cdt = A.dtype if A.dtype.is_complex else A.dtype.to_complex()
+    a = A._data
+    if a.size:
+        w, V = np.linalg.eig(a)  # LAPACK geev, as PyTorch: unit eigenvectors, the largest component real
+    else:
+        w, V = np.zeros(a.shape[:-1], cdt.np), np.zeros(a.shape, cdt.np)
+    L_t, V_t = result(w.astype(cdt.np), cdt), result(V.astype(cdt.np), cdt)
+    record((L_t, V_t), LinalgEigBackward0, (A,), (OUTPUT, V_t))
+    return L_t, V_t
+
+
+@op("eig", namespace=_NS, method=False, out=True)
+def eig(input: Tensor) -> tuple:
+    return structured("linalg_eig", ("eigenvalues", "eigenvectors"), _eig(input, "linalg.eig"))
+
+
+@op("eigvals", namespace=_NS, method=False, out=True)
+def eigvals(input: Tensor) -> Tensor:
+    return _eig(input, "linalg.eigvals")[0]
