@@ -60,8 +60,9 @@ def evaluate(node: Node, formula: Callable, g: Tensor, *saved: Any) -> Tensor:
         else:
             return result(formula(gd, *arrays, NUMPY_MATH), g.dtype)
     values = [s.unpack(node) if type(s) is SavedTensor else s for s in saved]
-    if g.dtype.is_complex:
+    if g.dtype.is_complex and getattr(formula, "holomorphic", True):
         # a formula g * f'(x) written for real numbers, given PyTorch's complex convention g * conj(f'(x)):
-        # conj(formula(conj(g))) (every formula here is linear in g, and its ops holomorphic)
+        # conj(formula(conj(g))) (every formula is linear in g; one marked `holomorphic = False` is written
+        # for complex numbers itself)
         return TENSOR_MATH.conj(formula(TENSOR_MATH.conj(g), *values, TENSOR_MATH))
     return formula(g, *values, TENSOR_MATH)

@@ -207,7 +207,7 @@ ceil = unary("ceil", "CeilBackward0", np.ceil, None, _zero, keeps_dtype=True)
 trunc = unary("trunc", "TruncBackward0", np.trunc, None, _zero, keeps_dtype=True, aliases=("fix",))
 sign = unary("sign", "SignBackward0", np.sign, None, _zero, keeps_dtype=True)
 relu = unary("relu", "ReluBackward0", _relu, RESULT, lambda g, y, m: g * (y > 0), keeps_dtype=True, out=False)
-abs = unary("abs", "AbsBackward0", np.abs, INPUT, lambda g, x, m: g * m.sign(x), keeps_dtype=True,
+abs = unary("abs", "AbsBackward0", np.abs, INPUT, lambda g, x, m: g * m.sgn(x), keeps_dtype=True,
             aliases=("absolute",), dunders={"__abs__": DIRECT})
 
 
@@ -320,7 +320,18 @@ deg2rad = unary("deg2rad", "Deg2RadBackward0", _deg2rad, None, lambda g, s, m: g
 rad2deg = unary("rad2deg", "Rad2DegBackward0", _rad2deg, None, lambda g, s, m: g * (180 / np.pi))
 frac = unary("frac", "FracBackward0", lambda a: a - np.trunc(a), None, lambda g, s, m: g, keeps_dtype=True,
              integral=_no_float_kernel("frac_cpu", "int"))
-sgn = unary("sgn", "SgnBackward0", lambda a: a.copy() if a.dtype == np.bool_ else np.sign(a), None, _zero, keeps_dtype=True)
+def _sgn_grad(g: Any, x: Any, m: Any) -> Any:
+    if x.dtype.kind != "c" if isinstance(x, np.ndarray) else not x.dtype.is_complex:
+        return g * 0
+    # z/|z| is not holomorphic: for PyTorch's convention its gradient is (g - sgn^2 conj(g)) / (2|z|), 0 at z = 0
+    a = x.abs()
+    s = x / a
+    return ((g - s * s * g.conj()) / (a * 2)).masked_fill(a == 0, 0)
+
+
+_sgn_grad.holomorphic = False  # type: ignore[attr-defined]
+sgn = unary("sgn", "SgnBackward0", lambda a: a.copy() if a.dtype == np.bool_ else np.sign(a), INPUT, _sgn_grad,
+            keeps_dtype=True)
 angle = unary("angle", "AngleBackward0", _angle, INPUT, _angle_grad)
 
 
