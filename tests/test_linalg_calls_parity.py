@@ -126,3 +126,34 @@ def test_torch_lu_warns_once_as_pytorch() -> None:
         gtorch.lu(gtorch.tensor(SQUARE))
     messages = [str(w.message) for w in caught]
     assert len(messages) == 1 and messages[0].startswith("torch.lu is deprecated in favor of torch.linalg.lu_factor")
+
+
+# ----- matrix_exp: aten's Taylor approximants in the input's precision -------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("scale", [1e-8, 1e-4, 0.01, 0.1, 0.5, 1.0, 2.0])
+@pytest.mark.parametrize("shape", [(4, 4), (3, 4, 4)])
+def test_matrix_exp_degree_by_norm_as_pytorch(dtype: str, scale: float, shape: tuple) -> None:
+    a = np.random.default_rng(int(scale * 1000) + len(shape)).standard_normal(shape) * scale
+    ref = torch_real.linalg.matrix_exp(torch_real.tensor(a, dtype=getattr(torch_real, dtype))).numpy()
+    got = gtorch.linalg.matrix_exp(gtorch.tensor(a, dtype=getattr(gtorch, dtype))).numpy()
+    assert got.dtype == ref.dtype
+    # the same approximant as PyTorch's: equal up to the BLAS's rounding (float32 products differ in the last bit)
+    tol = 1e-6 if dtype == "float32" else 1e-14
+    assert np.abs(got - ref).max() <= tol * np.abs(ref).max()
+
+
+def test_matrix_exp_float32_gradient_as_pytorch() -> None:
+    a = np.random.default_rng(2).standard_normal((5, 5)) * 0.6
+    outs = []
+    for T in (torch_real, gtorch):
+        x = T.tensor(a, dtype=T.float32, requires_grad=True)
+        g = T.tensor(np.cos(np.arange(25.0)).reshape(5, 5), dtype=T.float32)
+        outs.append(T.autograd.grad(T.linalg.matrix_exp(x), x, g)[0].numpy())
+    np.testing.assert_allclose(outs[1], outs[0], rtol=2e-6, atol=2e-6)
+
+
+def test_matrix_exp_nan_as_pytorch() -> None:
+    a = np.full((3, 3), np.nan)
+    assert np.isnan(gtorch.linalg.matrix_exp(gtorch.tensor(a)).numpy()).all()
+    assert np.isnan(torch_real.linalg.matrix_exp(torch_real.tensor(a)).numpy()).all()

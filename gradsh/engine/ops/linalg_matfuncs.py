@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ..grad_mode import no_grad
 from ..registry import op
 from ..tensor import Tensor
@@ -21,6 +19,7 @@ from .joining import cat
 from .linalg import matmul
 from .linalg_common import _check_square, _eye, _mT, _square_float
 from .linalg_solves import inv
+from .matrix_exp_kernel import matrix_exp as mexp
 
 _NS = "torch.linalg"
 
@@ -60,11 +59,9 @@ def linalg_matrix_exp(input: Tensor) -> Tensor:
 
 @op("matrix_exp")
 def matrix_exp(input: Tensor) -> Tensor:
-    from scipy.linalg import expm  # startup: scipy is imported when first needed
-
     _square_float(input, "linalg.matrix_exp")
     a = input._data
-    data = expm(a.astype(np.float64)) if a.shape[-1] else a.copy()
+    data = mexp(a) if a.shape[-1] else a.copy()
     return record(result(data, input.dtype), LinalgMatrixExpBackward0, (input,), (input,))
 
 
