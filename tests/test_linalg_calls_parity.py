@@ -157,3 +157,23 @@ def test_matrix_exp_nan_as_pytorch() -> None:
     a = np.full((3, 3), np.nan)
     assert np.isnan(gtorch.linalg.matrix_exp(gtorch.tensor(a)).numpy()).all()
     assert np.isnan(torch_real.linalg.matrix_exp(torch_real.tensor(a)).numpy()).all()
+
+
+# ----- multi_dot: the products in aten's order (it decides float32 rounding) ---------------------------------------
+
+def _graph_shape(fn: Any) -> Any:
+    if fn is None:
+        return None
+    return (type(fn).__name__, tuple(_graph_shape(f) for f, _ in fn.next_functions))
+
+
+@pytest.mark.parametrize("shapes", [[(2, 30), (30, 3), (3, 40)], [(20, 2), (2, 30), (30, 3)],
+                                    [(5, 10), (10, 2), (2, 8), (8, 30)], [(30, 4), (4, 20), (20, 2), (2, 9), (9, 1)]])
+def test_multi_dot_order_as_pytorch(shapes: list) -> None:
+    rng = np.random.default_rng(len(shapes))
+    arrays = [rng.standard_normal(s) for s in shapes]
+    graphs = []
+    for T in (torch_real, gtorch):
+        out = T.linalg.multi_dot([T.tensor(a, dtype=T.float32, requires_grad=True) for a in arrays])
+        graphs.append(_graph_shape(out.grad_fn))
+    assert graphs[1] == graphs[0]

@@ -298,6 +298,43 @@ def inner(input: Tensor, other: Tensor) -> Tensor:
     return tensordot(input, other, ([-1], [-1]))
 
 
+def _chain_order(mats: list) -> list:
+    """The cheapest parenthesization (Cormen's matrix_chain_order, as aten's): split[i][j] for mats i..j."""
+    n = len(mats)
+    p = [t.shape[0] for t in mats] + [mats[-1].shape[1]]
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for span in range(1, n):
+        for i in range(n - span):
+            j = i + span
+            cost[i][j] = None
+            for k in range(i, j):
+                q = cost[i][k] + cost[k + 1][j] + p[i] * p[k + 1] * p[j + 1]
+                if cost[i][j] is None or q < cost[i][j]:
+                    cost[i][j], split[i][j] = q, k
+    return split
+
+
+def _chain_product(mats: list) -> Tensor:
+    """The product in aten's order: left to right for two, by cost for three, by the chain order beyond."""
+    if len(mats) == 2:
+        return mm(mats[0], mats[1])
+    if len(mats) == 3:
+        a, b = mats[0].shape[0], mats[1].shape[0]
+        c, d = mats[2].shape[0], mats[2].shape[1]
+        if (a * c) * (b + d) > (b * d) * (a + c):
+            return mm(mats[0], mm(mats[1], mats[2]))
+        return mm(mm(mats[0], mats[1]), mats[2])
+    split = _chain_order(mats)
+
+    def product(i: int, j: int) -> Tensor:
+        if i == j:
+            return mats[i]
+        return mm(product(i, split[i][j]), product(split[i][j] + 1, j))
+
+    return product(0, len(mats) - 1)
+
+
 @op("multi_dot", namespace=_NS, method=False, out=True)
 def multi_dot(tensors: Any) -> Tensor:
 
@@ -313,9 +350,7 @@ def multi_dot(tensors: Any) -> Tensor:
     for i, t in enumerate(mats):
         if t.dim() != 2:
             raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {tensors[i].dim()}D")
-    out = mats[0]
-    for t in mats[1:]:
-        out = mm(out, t)
+    out = _chain_product(mats)
     shape = [s for s, keep in ((out.shape[0], not first_vec), (out.shape[1], not last_vec)) if keep]
     return out.view(tuple(shape))
 
