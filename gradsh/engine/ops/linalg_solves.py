@@ -311,30 +311,23 @@ LinalgSolveTriangularBackward0 = node_class("LinalgSolveTriangularBackward0", _s
                                             module=__name__)
 
 
-def _solve_tri_data(A: np.ndarray, B: np.ndarray, upper: bool, left: bool, unit: bool) -> np.ndarray:
+def _solve_tri_data(A: np.ndarray, B: np.ndarray, upper: bool, left: bool, unit: bool,
+                    trans: bool = False) -> np.ndarray:
+    """op(T) X = B (left) or X op(T) = B with BLAS trsm, the routine PyTorch calls (op: transpose or not)."""
     T = _triangular(A, upper, unit)
-    with np.errstate(all="ignore"):
-        if left:
-            batch = np.broadcast_shapes(T.shape[:-2], B.shape[:-2])
-            Tb, Bb = np.broadcast_to(T, batch + T.shape[-2:]), np.broadcast_to(B, batch + B.shape[-2:])
-            return _tri_solve_batched(Tb, Bb)
-        return np.swapaxes(_solve_tri_data(np.swapaxes(A, -1, -2), np.swapaxes(B, -1, -2), not upper, True, unit),
-                           -1, -2)
+    batch = np.broadcast_shapes(T.shape[:-2], B.shape[:-2])
+    Tb, Bb = np.broadcast_to(T, batch + T.shape[-2:]), np.broadcast_to(B, batch + B.shape[-2:])
+    dt = np.result_type(Tb, Bb)
+    out = np.empty(Bb.shape, dt)
+    if T.shape[-1] == 0 or Bb.size == 0:
+        return np.zeros(Bb.shape, dt)
+    from scipy.linalg import blas  # startup: scipy is imported when first needed
 
-
-def _tri_solve_batched(T: np.ndarray, B: np.ndarray) -> np.ndarray:
-    if T.shape[-1] == 0 or B.size == 0:
-        return np.zeros(B.shape, B.dtype)
-    try:
-        return np.linalg.solve(T, B)
-    except np.linalg.LinAlgError:  # a zero on the diagonal: LAPACK's trtrs gives inf/nan, not an error
-        out = np.empty(B.shape, B.dtype)
-        from scipy.linalg import solve_triangular as scipy_solve  # startup: scipy is imported when first needed
-
-        for idx in np.ndindex(*T.shape[:-2]):
-            lower = np.allclose(T[idx], np.tril(T[idx]))
-            out[idx] = scipy_solve(T[idx], B[idx], lower=lower, check_finite=False)
-        return out
+    trsm = blas.get_blas_funcs("trsm", (Tb.astype(dt, copy=False),))
+    for idx in np.ndindex(*batch):
+        out[idx] = trsm(1.0, Tb[idx].astype(dt, copy=False), Bb[idx].astype(dt, copy=False), side=0 if left else 1,
+                        lower=0 if upper else 1, trans_a=1 if trans else 0, diag=1 if unit else 0)
+    return out
 
 
 @op("solve_triangular", namespace=_NS, method=False, out=True)
@@ -351,11 +344,9 @@ def _triangular_solve_grad(node: Any, grads: list, A: Tensor, X: Tensor) -> tupl
     if g is None:
         return None, gM
     upper, trans, unit = node.upper, node.transpose, node.unitriangular
-    At = _mT(A) if trans else A
-    gB = solve_triangular(_mT(At), g, upper=(not upper) != trans, unitriangular=unit)
-    gA = -matmul(gB, _mT(X))
-    if trans:
-        gA = _mT(gA)
+    # PyTorch's triangular_solve_backward: the same trsm with the other transpose flag
+    gB = triangular_solve(g, A, upper, not trans, unit)[0]
+    gA = -matmul(X, _mT(gB)) if trans else -matmul(gB, _mT(X))
     gA = _triu(gA, 1 if unit else 0) if upper else _tril(gA, -1 if unit else 0)
     return gB, gA if gM is None else gA + gM  # the cloned coefficient's gradient goes to A as it is
 
@@ -367,10 +358,7 @@ TriangularSolveBackward0 = node_class("TriangularSolveBackward0", _triangular_so
 @op("triangular_solve", out=True)
 def triangular_solve(input: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,
                      unitriangular: bool = False) -> tuple:
-    a = _triangular(A._data, upper, unitriangular)
-    if transpose:
-        a = np.swapaxes(a, -1, -2)
-    data = _solve_tri_data(a, input._data, upper != transpose, True, False)
+    data = _solve_tri_data(A._data, input._data, upper, True, unitriangular, trans=transpose)
     X = result(data, input.dtype)
     M = result(np.broadcast_to(A._data, np.broadcast_shapes(A._data.shape[:-2], input._data.shape[:-2])
                                + A._data.shape[-2:]).copy(), A.dtype)
