@@ -33,6 +33,7 @@ from .ops import (  # noqa: F401
     linalg_solves,
     linalg_spectral,
     losses,
+    lowrank,
     mha,
     nn_functional,
     normalization,
