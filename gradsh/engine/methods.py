@@ -46,6 +46,7 @@ from .ops import (  # noqa: F401
     sorting,
     special,
     statistics,
+    stft,
     unary,
     views,
 )
