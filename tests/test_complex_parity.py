@@ -60,6 +60,13 @@ CASES = {
     "sin": (lambda T, z: z.sin(), (Z,)),
     "abs": (lambda T, z: z.abs(), (Z,)),
     "angle": (lambda T, z: z.angle(), (Z,)),
+    "pow": (lambda T, z: z ** 3, (Z,)),
+    "square": (lambda T, z: z.square(), (Z,)),
+    "sgn": (lambda T, z: z.sgn(), (Z,)),
+    "det": (lambda T, z: T.linalg.det(z), (Z,)),
+    "inv": (lambda T, z: T.linalg.inv(z), (Z,)),
+    "solve": (lambda T, z, w: T.linalg.solve(z, w), (Z, W)),
+    "matrix_exp": (lambda T, z: T.linalg.matrix_exp(z * 0.3), (Z,)),
     "real_through_complex": (lambda T, a, b: (T.complex(a, b) * T.complex(b, a)).abs(), (R, R * 3)),
     "fft_of_complex": (lambda T, a, b: T.fft.fft(T.complex(a, b)), (R, R * 3)),
 }

@@ -49,7 +49,7 @@ def _cat_rows(a: Tensor, b: Tensor) -> Tensor:
     return cat([a, b], -2)
 
 
-LinalgMatrixExpBackward0 = node_class("LinalgMatrixExpBackward0", _matrix_exp_grad, module=__name__)
+LinalgMatrixExpBackward0 = node_class("LinalgMatrixExpBackward0", _matrix_exp_grad, module=__name__, holomorphic=True)
 
 
 @op("matrix_exp", namespace=_NS, method=False)

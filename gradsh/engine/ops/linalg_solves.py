@@ -35,7 +35,7 @@ def _det_grad(node: Any, g: Tensor, A: Tensor, det: Tensor) -> tuple:
     return ((g * det).unsqueeze(-1).unsqueeze(-1) * _mT(inv(A)),)
 
 
-LinalgDetBackward0 = node_class("LinalgDetBackward0", _det_grad, module=__name__)
+LinalgDetBackward0 = node_class("LinalgDetBackward0", _det_grad, module=__name__, holomorphic=True)
 
 
 @op("det", namespace=_NS, method=False, out=True)
@@ -128,7 +128,7 @@ def _inv_grad(node: Any, grads: list, Ainv: Tensor) -> tuple:
     return (-matmul(matmul(t, g), t),)
 
 
-LinalgInvExBackward0 = node_class("LinalgInvExBackward0", _inv_grad, n_outputs=2, module=__name__)
+LinalgInvExBackward0 = node_class("LinalgInvExBackward0", _inv_grad, n_outputs=2, module=__name__, holomorphic=True)
 
 
 @op("inv_ex", namespace=_NS, method=False, out=True)
@@ -169,7 +169,7 @@ def _solve_grad(node: Any, grads: list, A: Tensor, X: Tensor) -> tuple:
     return gA, gB
 
 
-LinalgSolveExBackward0 = node_class("LinalgSolveExBackward0", _solve_grad, n_outputs=2, module=__name__)
+LinalgSolveExBackward0 = node_class("LinalgSolveExBackward0", _solve_grad, n_outputs=2, module=__name__, holomorphic=True)
 
 
 def _solve_data(A: np.ndarray, B: np.ndarray, vector: bool, left: bool) -> np.ndarray:
