@@ -17,7 +17,6 @@ from .. import dtypes
 from ..registry import op, tensor_property
 from ..tensor import Tensor
 from ._core import result
-from .formula import TENSOR_MATH
 from .formula_node import OUTPUT, node_class, record
 from .views import select
 
@@ -113,9 +112,6 @@ def conj(input: Tensor) -> Tensor:
     if not input.dtype.is_complex:
         return input
     return _conjugated(input, ConjBackward0)
-
-
-TENSOR_MATH.conj = conj  # the complex gradients of the formulas written once (formula.evaluate)
 
 
 @op("conj_physical", inplace=True, out=True)

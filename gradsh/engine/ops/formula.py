@@ -64,5 +64,5 @@ def evaluate(node: Node, formula: Callable, g: Tensor, *saved: Any) -> Tensor:
         # a formula g * f'(x) written for real numbers, given PyTorch's complex convention g * conj(f'(x)):
         # conj(formula(conj(g))) (every formula is linear in g; one marked `holomorphic = False` is written
         # for complex numbers itself)
-        return TENSOR_MATH.conj(formula(TENSOR_MATH.conj(g), *values, TENSOR_MATH))
+        return formula(g.conj(), *values, TENSOR_MATH).conj()
     return formula(g, *values, TENSOR_MATH)
