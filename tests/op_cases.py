@@ -614,7 +614,7 @@ case("special_entr", lambda T, x: T.special.entr(x), POS, gradgrad=True)
 case("special_xlog1py", lambda T, x, y: T.special.xlog1py(x, y), (2, 3), POS, gradgrad=True)
 case("special_zeta_other", lambda T, q: T.special.zeta(T.tensor([2.5, 3.0, 4.0], dtype=q.dtype), q), POS)
 
-# ----- ops-math branch: torch.linalg (ops/linalg_ext.py) ----------------------------------------------------
+# ----- ops-math branch: torch.linalg (ops/linalg_*.py) ------------------------------------------------------
 
 
 def _well(T: Any, x: Any) -> Any:

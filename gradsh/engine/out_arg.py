@@ -83,7 +83,11 @@ def write_out(out: Tensor, result: Any, stacklevel: int = 3, warn_resize: bool =
     if isinstance(result, tuple):
         if not isinstance(out, tuple) or len(out) != len(result):
             raise TypeError(f"out= needs a tuple of {len(result)} tensors here, got {type(out).__name__}")
-        return type(result)(*(write_out(o, r, stacklevel + 1, warn_resize) for o, r in zip(out, result)))
+        written = tuple(write_out(o, r, stacklevel + 1, warn_resize) for o, r in zip(out, result))
+        kind = type(result)
+        if kind is tuple or (hasattr(kind, "_fields") and not hasattr(kind, "_make")):
+            return kind(written)  # a plain tuple or a torch.return_types result: built from one sequence
+        return kind(*written)
     if isinstance(out, tuple):
         raise TypeError("out= is a tuple of tensors, but this op has one tensor result")
     if not isinstance(result, Tensor):

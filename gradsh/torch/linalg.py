@@ -1,4 +1,4 @@
-"""torch.linalg: the functions declared in gradsh.engine.ops.linalg_ext (and matmul, shared with torch.*)."""
+"""torch.linalg: the functions declared in gradsh.engine.ops.linalg_* (and matmul, shared with torch.*)."""
 
 from gradsh.engine import methods as _methods  # noqa: F401 - completes Tensor and runs every declaration
 from gradsh.engine import registry as _registry

@@ -569,7 +569,7 @@ def _frexp_grad(node: Any, grads: list, exponent: Tensor) -> tuple:
 FrexpBackward0 = node_class("FrexpBackward0", _frexp_grad, n_outputs=2, module=__name__)
 
 
-@op("frexp", out=False)
+@op("frexp", out=True)
 def frexp(input: Tensor) -> tuple:
     if not input.dtype.is_floating_point:
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")

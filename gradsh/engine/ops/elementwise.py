@@ -322,6 +322,8 @@ class PowBackward0(Node):
         x = unpack(self.x, self)
         if s == 0:
             return (grads[0] * 0,)
+        if x.dtype.is_complex or isinstance(s, complex):  # PyTorch's complex convention: the conjugated derivative
+            return (grads[0] * (x.pow(s - 1) * s).conj(),)
         return (grads[0] * s * x.pow(s - 1),)
 
 

@@ -3,8 +3,8 @@
 Every transform is linear over the reals, so its gradient is its adjoint: the transform in the other direction
 with the dual normalization ("backward" <-> "forward", "ortho" stays), the zero-padding or trimming of `n`/`s`
 undone, a one-sided half spectrum padded back (r2c) or its doubled bins counted twice (c2r), and a real
-input's gradient made real. The adjoints are computed on numpy arrays; a create_graph through them is refused
-with a clear error rather than silently giving a gradient with no graph.
+input's gradient made real. The adjoints are computed on numpy arrays; under create_graph the same adjoints are composed of the fft
+ops themselves (and conj, real, narrow, cat), so a second derivative flows through them.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from ..grad_mode import state
 from ..registry import op
 from ..tensor import Tensor
 from ._core import result
+from .complex_ops import conj, real
 from .formula_node import node_class, record
+from .joining import cat
 
 _NS = "torch.fft"
 _DUAL = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
@@ -122,10 +124,51 @@ def _c2r_adjoint(g: np.ndarray, axes: tuple, norm: str, half: int) -> np.ndarray
     return _fit(gi, (last,), (half,))
 
 
+def _fit_tensor(t: Tensor, axes: tuple, sizes: tuple) -> Tensor:
+    """_fit with differentiable ops: narrow to trim, a concatenated zero block to pad."""
+    for ax, n in zip(axes, sizes):
+        have = t.shape[ax]
+        if have > n:
+            t = t.narrow(ax, 0, n)
+        elif have < n:
+            shape = list(t.shape)
+            shape[ax] = n - have
+            t = cat([t, Tensor._wrap(np.zeros(shape, t.dtype.np), t.dtype)], ax)
+    return t
+
+
+def _grad_differentiable(node: Any, g: Tensor) -> Tensor:
+    """The adjoint of _grad written with the fft ops themselves, for create_graph (a graph of their nodes)."""
+    kind, axes, sizes, norm = node.kind, node.axes, node.sizes, node.norm
+    dims = list(axes)
+    if node.conj_out:
+        g = conj(g)
+    if kind == "c2c":
+        gx = (ifftn if node.forward else fftn)(g, dim=dims, norm=_DUAL[norm])
+    elif kind == "r2c":
+        gx = real(ifftn(_fit_tensor(g, axes[-1:], sizes[-1:]), dim=dims, norm=_DUAL[norm]))
+    else:
+        gi = rfftn(g, dim=dims, norm=_DUAL[norm])
+        last = axes[-1]
+        double = g.shape[last] - gi.shape[last]
+        if double > 0:  # the mirrored bins, counted twice
+            scale = np.ones(gi.shape[last])
+            scale[1:1 + double] = 2
+            shape = [1] * gi.dim()
+            shape[last] = gi.shape[last]
+            gi = gi * Tensor._wrap(scale.reshape(shape).astype(_real_of(gi.dtype).np), _real_of(gi.dtype))
+        gx = _fit_tensor(gi, (last,), (sizes[-1] // 2 + 1,))
+    if node.conj_in:
+        gx = conj(gx)
+    gx = _fit_tensor(gx, axes, tuple(node.in_shape[a] for a in axes))
+    if node.real and gx.dtype.is_complex:
+        gx = real(gx)
+    return gx
+
+
 def _grad(node: Any, g: Tensor) -> tuple:
     if state.grad_enabled:
-        raise RuntimeError(f"gradsh does not support create_graph through torch.fft.{node.op_name} yet; run the "
-                           "transcript with --backend torch to use real PyTorch")
+        return (_grad_differentiable(node, g),)
     kind, axes, sizes, norm, in_shape, real_in = node.kind, node.axes, node.sizes, node.norm, node.in_shape, node.real
     gd = g._data
     if node.conj_out:
@@ -314,13 +357,13 @@ def _frequencies(data: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
     return out
 
 
-@op("fftfreq", namespace=_NS, method=False)
+@op("fftfreq", namespace=_NS, method=False, out=True)
 def fftfreq(n: int, d: float = 1.0, *, dtype: Any = None, layout: Any = None, device: Any = None,
             requires_grad: bool = False) -> Tensor:
     return _frequencies(np.fft.fftfreq(n, d), dtype, requires_grad)
 
 
-@op("rfftfreq", namespace=_NS, method=False)
+@op("rfftfreq", namespace=_NS, method=False, out=True)
 def rfftfreq(n: int, d: float = 1.0, *, dtype: Any = None, layout: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
     return _frequencies(np.fft.rfftfreq(n, d), dtype, requires_grad)

@@ -59,4 +59,10 @@ def evaluate(node: Node, formula: Callable, g: Tensor, *saved: Any) -> Tensor:
             arrays.append(s)
         else:
             return result(formula(gd, *arrays, NUMPY_MATH), g.dtype)
-    return formula(g, *(s.unpack(node) if type(s) is SavedTensor else s for s in saved), TENSOR_MATH)
+    values = [s.unpack(node) if type(s) is SavedTensor else s for s in saved]
+    if g.dtype.is_complex and getattr(formula, "holomorphic", True):
+        # a formula g * f'(x) written for real numbers, given PyTorch's complex convention g * conj(f'(x)):
+        # conj(formula(conj(g))) (every formula is linear in g; one marked `holomorphic = False` is written
+        # for complex numbers itself)
+        return formula(g.conj(), *values, TENSOR_MATH).conj()
+    return formula(g, *values, TENSOR_MATH)

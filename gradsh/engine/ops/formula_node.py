@@ -27,14 +27,19 @@ class FormulaNode(Node):
     __slots__ = ("attrs", "metas", "positions", "values")
     saved = ("values",)
     formula: Callable = staticmethod(lambda node, grads: ())
+    holomorphic = False  # a formula written with real derivatives of a holomorphic function (det, inv, ...)
 
     def apply(self, grads: list) -> tuple:
         values = [unpack(v, self) for v in self.values]
-        if self.n_outputs == 1:
-            g = grads[0]
+        if self.holomorphic and any(isinstance(g, Tensor) and g.dtype.is_complex for g in grads):
+            # PyTorch's complex convention for a formula written with real derivatives: conj(formula(conj(g)))
+            grads = [g.conj() if isinstance(g, Tensor) and g.dtype.is_complex else g for g in grads]
+            out = self.formula(self, grads[0] if self.n_outputs == 1 else list(grads), *values)
+            out = [o.conj() if isinstance(o, Tensor) and o.dtype.is_complex else o for o in out]
+        elif self.n_outputs == 1:
+            out = self.formula(self, grads[0], *values)
         else:
-            g = list(grads)
-        out = self.formula(self, g, *values)
+            out = self.formula(self, list(grads), *values)
         out = [out[i] for i in self.positions]  # the tensor inputs' gradients (numbers have no edge)
         fitted = []
         for (fn, _), gi, meta in zip(self.next_functions, out, self.metas):
@@ -61,10 +66,11 @@ class FormulaNode(Node):
             raise AttributeError(name) from None
 
 
-def node_class(name: str, formula: Callable, n_outputs: int = 1, module: str = __name__) -> type:
-    """PyTorch's node `name` with this backward formula."""
+def node_class(name: str, formula: Callable, n_outputs: int = 1, module: str = __name__,
+               holomorphic: bool = False) -> type:
+    """PyTorch's node `name` with this backward formula (`holomorphic`: see FormulaNode.holomorphic)."""
     return type(name, (FormulaNode,), {"__slots__": (), "formula": staticmethod(formula), "n_outputs": n_outputs,
-                                       "__module__": module})
+                                       "__module__": module, "holomorphic": holomorphic})
 
 
 def differentiable(t: Any) -> bool:

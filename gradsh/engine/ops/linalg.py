@@ -12,8 +12,14 @@ from ..registry import BINARY, REFLECTED, op
 from ..tensor import Tensor
 from ..unsupported import unsupported
 from ._core import attach, promote2, result, save, unpack
+from .complex_ops import conj
 from .elementwise import fit
 from .views import UnsafeViewBackward0
+
+
+def _c(t: Tensor) -> Tensor:
+    """The conjugate of a complex factor (PyTorch's complex gradients: grad @ B^H, A^H @ grad); a real one as is."""
+    return conj(t) if t.dtype.is_complex else t
 
 
 class MmBackward0(Node):
@@ -23,8 +29,8 @@ class MmBackward0(Node):
     def apply(self, grads: list) -> tuple:
         g = grads[0]
         (fa, _), (fb, _) = self.next_functions
-        ga = mm(g, unpack(self.b, self).t()) if fa is not None else None
-        gb = mm(unpack(self.a, self).t(), g) if fb is not None else None
+        ga = mm(g, _c(unpack(self.b, self)).t()) if fa is not None else None
+        gb = mm(_c(unpack(self.a, self)).t(), g) if fb is not None else None
         return ga, gb
 
 
@@ -70,8 +76,8 @@ class MvBackward0(Node):
     def apply(self, grads: list) -> tuple:
         g = grads[0]
         (fa, _), (fv, _) = self.next_functions
-        ga = outer(g, unpack(self.v, self)) if fa is not None else None
-        gv = mv(unpack(self.a, self).t(), g) if fv is not None else None
+        ga = outer(g, _c(unpack(self.v, self))) if fa is not None else None
+        gv = mv(_c(unpack(self.a, self)).t(), g) if fv is not None else None
         return ga, gv
 
 
@@ -103,8 +109,8 @@ class DotBackward0(Node):
     def apply(self, grads: list) -> tuple:
         g = grads[0]
         (fa, _), (fb, _) = self.next_functions
-        ga = g * unpack(self.b, self) if fa is not None else None
-        gb = g * unpack(self.a, self) if fb is not None else None
+        ga = g * _c(unpack(self.b, self)) if fa is not None else None
+        gb = g * _c(unpack(self.a, self)) if fb is not None else None
         return ga, gb
 
 
@@ -133,8 +139,8 @@ class BmmBackward0(Node):
     def apply(self, grads: list) -> tuple:
         g = grads[0]
         (fa, _), (fb, _) = self.next_functions
-        ga = bmm(g, unpack(self.b, self).transpose(1, 2)) if fa is not None else None
-        gb = bmm(unpack(self.a, self).transpose(1, 2), g) if fb is not None else None
+        ga = bmm(g, _c(unpack(self.b, self)).transpose(1, 2)) if fa is not None else None
+        gb = bmm(_c(unpack(self.a, self)).transpose(1, 2), g) if fb is not None else None
         return ga, gb
 
 
@@ -270,8 +276,8 @@ class AddmmBackward0(Node):
         g = grads[0]
         (fb, _), (f1, _), (f2, _) = self.next_functions
         gb = fit(g * self.beta if self.beta != 1 else g, self.bias_shape) if fb is not None else None
-        g1 = mm(g, unpack(self.m2, self).t()) if f1 is not None else None
-        g2 = mm(unpack(self.m1, self).t(), g) if f2 is not None else None
+        g1 = mm(g, _c(unpack(self.m2, self)).t()) if f1 is not None else None
+        g2 = mm(_c(unpack(self.m1, self)).t(), g) if f2 is not None else None
         if self.alpha != 1:
             g1 = None if g1 is None else g1 * self.alpha
             g2 = None if g2 is None else g2 * self.alpha

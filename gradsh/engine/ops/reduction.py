@@ -481,7 +481,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
     if p in ("fro", None):
         p = 2
     if p == "nuc":
-        from .linalg_ext import matrix_norm  # cycle: linalg_ext uses this norm for its vector norms
+        from .linalg_norms import matrix_norm  # cycle: linalg_norms uses this norm for its vector norms
 
         return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
     if isinstance(p, str):

@@ -40,16 +40,24 @@ def _values(input: Tensor, kernel: Callable) -> Tensor:
     return result(kernel(input._data.astype(np.float64)), dt)
 
 
-def _unary(name: str, kernel: Callable, node: type | None = None, saves: tuple = ()) -> Callable:
-    """A torch.special function of one tensor; recorded as `node` when given (saving the input and/or output)."""
+def _unary(name: str, kernel: Callable, node: type | None = None, saves: tuple = (), *,
+           param: str = "input") -> Callable:
+    """A torch.special function of one tensor; recorded as `node` when given (saving the input and/or output).
 
-    def forward(input: Tensor) -> Tensor:
+    `param`: the tensor's parameter name in PyTorch's signature (the newer functions call it `x`).
+    """
+
+    def compute(input: Tensor) -> Tensor:
         out = _values(input, kernel)
         if node is None:
             return out
         saved = tuple(OUTPUT if s == "result" else input for s in saves)
         return record(out, node, (input,), saved)
 
+    def forward_x(x: Tensor) -> Tensor:
+        return compute(x)
+
+    forward = forward_x if param == "x" else compute
     forward.__name__ = forward.__qualname__ = name
     return op(name, namespace=_NS, method=False, out=True)(forward)
 
@@ -129,7 +137,7 @@ i1e = _unary("i1e", _scipy("i1e"), SpecialI1EBackward0, ("input", "result"))
 entr = _unary("entr", _entr, SpecialEntrBackward0, ("input",))
 
 # ----- not differentiable in PyTorch ------------------------------------------------------------------
-airy_ai = _unary("airy_ai", _airy_ai)
+airy_ai = _unary("airy_ai", _airy_ai, param="x")
 bessel_j0 = _unary("bessel_j0", _scipy("j0"))
 bessel_j1 = _unary("bessel_j1", _scipy("j1"))
 bessel_y0 = _unary("bessel_y0", _scipy("y0"))
@@ -138,9 +146,9 @@ modified_bessel_i0 = _unary("modified_bessel_i0", _scipy("i0"))
 modified_bessel_i1 = _unary("modified_bessel_i1", _scipy("i1"))
 modified_bessel_k0 = _unary("modified_bessel_k0", _scipy("k0"))
 modified_bessel_k1 = _unary("modified_bessel_k1", _scipy("k1"))
-scaled_modified_bessel_k0 = _unary("scaled_modified_bessel_k0", _scipy("k0e"))
-scaled_modified_bessel_k1 = _unary("scaled_modified_bessel_k1", _scipy("k1e"))
-spherical_bessel_j0 = _unary("spherical_bessel_j0", _spherical_j0)
+scaled_modified_bessel_k0 = _unary("scaled_modified_bessel_k0", _scipy("k0e"), param="x")
+scaled_modified_bessel_k1 = _unary("scaled_modified_bessel_k1", _scipy("k1e"), param="x")
+spherical_bessel_j0 = _unary("spherical_bessel_j0", _spherical_j0, param="x")
 
 
 # ----- xlog1py, zeta: two operands, either may be a number ----------------------------------------------
@@ -232,12 +240,12 @@ def _recurrence(x: np.ndarray, n: np.ndarray, p0: Any, p1: Any, step: Callable) 
 
 
 def _polynomial(name: str, evaluate: Callable) -> Callable:
-    def forward(input: Any, n: Any) -> Tensor:
-        x, nd, dt = _two(input, n)
-        x, nd = np.broadcast_arrays(x, nd)
+    def forward(x: Any, n: Any) -> Tensor:
+        xs, nd, dt = _two(x, n)
+        xs, nd = np.broadcast_arrays(xs, nd)
         nd = np.where(np.isfinite(nd), nd, -1).astype(np.int64)
         with np.errstate(all="ignore"):
-            data = np.where(nd < 0, 0.0, evaluate(x, nd))
+            data = np.where(nd < 0, 0.0, evaluate(xs, nd))
         return result(data, dt)
 
     forward.__name__ = forward.__qualname__ = name

@@ -137,7 +137,8 @@ def unary(
         def forward(input: Tensor) -> Tensor:
             if integral is not None and not (input.dtype.is_floating_point or input.dtype.is_complex):
                 integral(input)
-            out = result(fn(input._data), input.dtype)
+            data = fn(input._data)
+            out = result(data, _real_of(input.dtype) if input.dtype.is_complex and data.dtype.kind != "c" else input.dtype)
             if state.recording and input._rg:
                 return _record(input, out, node_cls, saves)
             return out
@@ -154,7 +155,10 @@ def unary(
                 out = _wrap(data, _FLOAT32)
             else:
                 dt = _floating(input.dtype)
-                out = result(fn(x if dt is input.dtype else x.astype(dt.np)), dt)
+                data = fn(x if dt is input.dtype else x.astype(dt.np))
+                if dt.is_complex and data.dtype.kind != "c":  # abs, angle of a complex number: real
+                    dt = _real_of(dt)
+                out = result(data, dt)
             if state.recording and input._rg:
                 return _record(input, out, node_cls, saves)
             return out
@@ -248,7 +252,7 @@ ceil = unary("ceil", "CeilBackward0", np.ceil, None, _zero, keeps_dtype=True)
 trunc = unary("trunc", "TruncBackward0", np.trunc, None, _zero, keeps_dtype=True, aliases=("fix",))
 sign = unary("sign", "SignBackward0", np.sign, None, _zero, keeps_dtype=True)
 relu = unary("relu", "ReluBackward0", _relu, RESULT, lambda g, y, m: g * (y > 0), keeps_dtype=True, out=False)
-abs = unary("abs", "AbsBackward0", np.abs, INPUT, lambda g, x, m: g * m.sign(x), keeps_dtype=True,
+abs = unary("abs", "AbsBackward0", np.abs, INPUT, lambda g, x, m: g * m.sgn(x), keeps_dtype=True,
             aliases=("absolute",), dunders={"__abs__": DIRECT})
 
 
@@ -308,8 +312,21 @@ def _sinc(a: np.ndarray) -> np.ndarray:
 
 
 def _angle(a: np.ndarray) -> np.ndarray:
-    """The phase of a real number: pi for negatives, 0 otherwise, NaN kept."""
+    """The phase of a real number: pi for negatives, 0 otherwise, NaN kept; a complex one's argument."""
+    if a.dtype.kind == "c":
+        return np.angle(a)
     return np.where(a < 0, np.asarray(np.pi, a.dtype), np.asarray(0, a.dtype)) + a * 0
+
+
+def _angle_grad(g: Any, x: Any, m: Any) -> Any:
+    if x.dtype.kind != "c" if isinstance(x, np.ndarray) else not x.dtype.is_complex:
+        return g * 0
+    # PyTorch's angle_backward for complex z: grad * z / |z|^2 * i, zero at z = 0
+    return (g * x / (x.abs() ** 2) * 1j).masked_fill(x == 0, 0)
+
+
+def _real_of(dt: dtypes.dtype) -> dtypes.dtype:
+    return dtypes.float64 if dt is dtypes.complex128 else dtypes.float32
 
 
 def _sinc_grad(g: Any, x: Any, m: Any) -> Any:
@@ -359,8 +376,19 @@ deg2rad = unary("deg2rad", "Deg2RadBackward0", _deg2rad, None, lambda g, s, m: g
 rad2deg = unary("rad2deg", "Rad2DegBackward0", _rad2deg, None, lambda g, s, m: g * (180 / np.pi))
 frac = unary("frac", "FracBackward0", lambda a: a - np.trunc(a), None, lambda g, s, m: g, keeps_dtype=True,
              integral=_no_float_kernel("frac_cpu", "int"))
-sgn = unary("sgn", "SgnBackward0", lambda a: a.copy() if a.dtype == np.bool_ else np.sign(a), None, _zero, keeps_dtype=True)
-angle = unary("angle", "AngleBackward0", _angle, None, _zero)
+def _sgn_grad(g: Any, x: Any, m: Any) -> Any:
+    if x.dtype.kind != "c" if isinstance(x, np.ndarray) else not x.dtype.is_complex:
+        return g * 0
+    # z/|z| is not holomorphic: for PyTorch's convention its gradient is (g - sgn^2 conj(g)) / (2|z|), 0 at z = 0
+    a = x.abs()
+    s = x / a
+    return ((g - s * s * g.conj()) / (a * 2)).masked_fill(a == 0, 0)
+
+
+_sgn_grad.holomorphic = False  # type: ignore[attr-defined]
+sgn = unary("sgn", "SgnBackward0", lambda a: a.copy() if a.dtype == np.bool_ else np.sign(a), INPUT, _sgn_grad,
+            keeps_dtype=True)
+angle = unary("angle", "AngleBackward0", _angle, INPUT, _angle_grad)
 
 
 # ----- digamma and trigamma as ATen computes them in float32 (its own series, not a library's) ----------
