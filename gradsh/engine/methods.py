@@ -27,6 +27,7 @@ from .ops import (  # noqa: F401
     losses,
     mha,
     nn_functional,
+    nn_kernels,
     normalization,
     padding,
     pooling,
