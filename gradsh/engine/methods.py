@@ -24,6 +24,7 @@ from .ops import (  # noqa: F401
     joining,
     linalg,
     linalg_ext,
+    linear_cross_entropy,
     losses,
     mha,
     nn_functional,
