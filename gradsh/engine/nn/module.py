@@ -459,6 +459,9 @@ class Module:
         expected: set = set()
 
         def load(module: Module, prefix: str) -> None:
+            lazy_hook = getattr(type(module), "_lazy_load_hook", None)
+            if lazy_hook is not None:  # lazy modules materialise to the shapes being loaded
+                lazy_hook(module, state_dict, prefix)
             local = {**{k: v for k, v in module._parameters.items() if v is not None},
                      **{k: v for k, v in module._buffers.items()
                         if v is not None and k not in module._non_persistent_buffers_set}}
