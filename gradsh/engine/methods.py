@@ -18,6 +18,7 @@ from .ops import (  # noqa: F401
     extra,
     fft,
     fold,
+    grid_sample,
     indexing,
     inplace,
     interpolate,
