@@ -18,6 +18,7 @@ from .ops import (  # noqa: F401
     extra,
     fft,
     fold,
+    fractional_pool,
     grid_sample,
     indexing,
     inplace,
