@@ -12,6 +12,7 @@ from .ops import (  # noqa: F401
     binary_math,
     conv,
     conversion,
+    ctc_loss,
     distance,
     elementwise,
     embedding,
