@@ -13,7 +13,7 @@ import numbers
 import warnings
 from typing import Any
 
-from .. import creation
+from .. import creation, dtypes
 from ..ops import rnn as R
 from ..parameter import Parameter
 from ..tensor import Tensor
@@ -21,6 +21,7 @@ from . import init
 from .module import Module
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+_warned = {"projections": False}
 
 
 class RNNBase(Module):
@@ -188,6 +189,11 @@ class RNNBase(Module):
             if c0 is not None:
                 self._check_hidden(c0, (self.num_layers * dirs, batch, self.hidden_size),
                                    "Expected hidden[1] size {}, got {}")
+        if lstm and self.proj_size > 0 and input.dtype is dtypes.float32 and not _warned["projections"]:
+            _warned["projections"] = True  # PyTorch's TORCH_WARN_ONCE: once a process
+            warnings.warn("LSTM with projections is not supported with oneDNN. Using default implementation. "
+                          "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/RNN.cpp:1512.)",
+                          UserWarning, stacklevel=4)
         out, h_n, c_n = R.rnn_stack(self.mode, seq, h0, c0, self._layer_params(), self.num_layers, self.dropout,
                                     self.training, self.bidirectional)
         if self.batch_first:  # ATen's LSTM transposes, its GRU and RNN transpose_ in place

@@ -1,10 +1,10 @@
-"""A node whose backward differentiates a Tensor-op composition of the op, recomputed from the saved inputs.
+"""A node whose backward differentiates a Tensor-op composition of the op, run again from its inputs.
 
-For kernels that PyTorch records as one node (GridSampler2DBackward0, ...) but whose gradient is most
-clearly stated as the forward written with differentiable Tensor ops: the forward values come from
-that composition run without recording; backward runs it again on the saved inputs under grad mode
-and takes `autograd.grad` of it. Under create_graph the recomputed graph hangs from the inputs' own
-graph, so the gradients differentiate again.
+For kernels that PyTorch records as one node (GridSampler2DBackward0, MkldnnRnnLayerBackward0, ...) but
+whose gradient is most clearly stated as the forward written with differentiable Tensor ops: the
+forward builds that composition on detached copies of the inputs, and the node's backward takes
+`autograd.grad` of it. Under create_graph the composition is run again on the inputs themselves, so
+the gradients hang from the inputs' own graph and differentiate again.
 """
 
 from __future__ import annotations
@@ -18,8 +18,12 @@ from ._core import attach, save, unpack
 
 
 class RecomputedNode(Node):
-    __slots__ = ("compose", "inner", "inputs", "leaves")
+    __slots__ = ("compose", "inner", "inputs", "leaves", "n_out")
     saved = ("inputs", "inner", "leaves")
+
+    @property
+    def n_outputs(self) -> int:  # type: ignore[override]
+        return self.n_out
 
     def apply(self, grads: list) -> tuple:
         from ..backward import grad  # cycle: backward imports the ops through tensor
@@ -28,13 +32,15 @@ class RecomputedNode(Node):
         inputs = [unpack(t, self) for t in self.inputs]
         wanted = [i for i, (fn, _) in enumerate(self.next_functions) if fn is not None]
         if create:  # differentiate a graph hanging from the inputs' own graph
-            leaves = [t if i in wanted else t.detach() for i, t in enumerate(inputs)]
+            leaves = [t if i in wanted or t is None else t.detach() for i, t in enumerate(inputs)]
             with enable_grad():
-                out = self.compose(*leaves)
+                outs = self.compose(*leaves)
         else:  # the forward's own graph, on detached leaves
-            leaves, out = self.leaves, self.inner
-        found = grad(out, [leaves[i] for i in wanted], grads[0], retain_graph=True, create_graph=create,
-                     allow_unused=True)
+            leaves, outs = self.leaves, self.inner
+        outs = outs if isinstance(outs, tuple) else (outs,)
+        pairs = [(o, g) for o, g in zip(outs, grads) if g is not None and o is not None and o.requires_grad]
+        found = grad([o for o, _ in pairs], [leaves[i] for i in wanted], [g for _, g in pairs], retain_graph=True,
+                     create_graph=create, allow_unused=True)
         result: list = [None] * len(inputs)
         for i, g in zip(wanted, found):  # an input the composition does not differentiate gets zeros, as in PyTorch
             result[i] = g if g is not None else inputs[i].detach() * 0
@@ -44,22 +50,32 @@ class RecomputedNode(Node):
 _classes: dict[str, type] = {}
 
 
-def recomputed(name: str, compose: Callable[..., Tensor], inputs: Sequence[Tensor]) -> Tensor:
-    """compose(*inputs)'s value, recorded as one node `name` when an input requires grad."""
-    if not (state.recording and any(t._rg for t in inputs)):
+def _needs_grad(t: Tensor | None) -> bool:
+    return t is not None and t._rg
+
+
+def recomputed(name: str, compose: Callable[..., Tensor | tuple], inputs: Sequence[Tensor | None]) -> Tensor | tuple:
+    """compose(*inputs)'s value(s), recorded as one node `name` when an input requires grad (None: no input)."""
+    if not (state.recording and any(_needs_grad(t) for t in inputs)):
         with no_grad():
             return compose(*inputs)
-    leaves = [t.detach().requires_grad_(t._rg) for t in inputs]
+    leaves = [t.detach().requires_grad_(t._rg) if t is not None else None for t in inputs]
     with enable_grad():
         inner = compose(*leaves)
     cls = _classes.get(name)
     if cls is None:
         cls = _classes[name] = type(name, (RecomputedNode,), {"__slots__": ()})
-    node = cls(tuple(edge(t) if t._rg else (None, 0) for t in inputs))
+    node = cls(tuple(edge(t) if _needs_grad(t) else (None, 0) for t in inputs))
     node.compose, node.inputs, node.inner, node.leaves = compose, tuple(save(t) for t in inputs), inner, leaves
-    out = Tensor._wrap(inner._data, inner.dtype)
-    attach(out, node)
-    return out
+    many = isinstance(inner, tuple)
+    node.n_out = len(inner) if many else 1
+    outs = []
+    for i, o in enumerate(inner if many else (inner,)):
+        out = Tensor._wrap(o._data, o.dtype)
+        if o.requires_grad:
+            attach(out, node, i)
+        outs.append(out)
+    return tuple(outs) if many else outs[0]
 
 
 __all__ = ["RecomputedNode", "recomputed"]

@@ -4,8 +4,8 @@ Each step is made of Tensor ops in ATen's order (the input projection of the who
 computed once, then per step `linear(h, w_hh, b_hh) + projected input`, the gates chunked and
 squashed), so the graph and its nodes are PyTorch's: a layer's outputs are stacked (StackBackward0),
 the directions concatenated (CatBackward0), the final hidden states stacked; dropout between layers
-is F.dropout's. Only the top node differs from PyTorch's float32 LSTM, which calls oneDNN
-(MkldnnRnnLayerBackward0); the values are the same.
+is F.dropout's. A float32 LSTM without projections is one MkldnnRnnLayerBackward0 node per layer and
+direction, as PyTorch's oneDNN path records it.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .. import dtypes
 from ..grad_mode import state
 from ..graph import Node, edge
 from ..tensor import Tensor
@@ -21,6 +22,7 @@ from ._core import attach, result
 from .joining import cat, stack
 from .nn_functional import linear
 from .random_ops import dropout
+from .recomputed_node import recomputed
 
 
 class TransposeBackward1(Node):
@@ -83,7 +85,22 @@ def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor
 
 
 def _layer(mode: str, x: Tensor, h0: Tensor, c0: Tensor | None, params: list, reverse: bool) -> tuple:
-    """One direction of one layer over a (T, B, in) sequence: (stacked outputs, last h, last c)."""
+    """One direction of one layer over a (T, B, in) sequence: (stacked outputs, last h, last c).
+
+    PyTorch runs a float32 LSTM without projections through oneDNN: one MkldnnRnnLayerBackward0 node per
+    layer and direction, whose outputs are the sequence, h and c; its gradients are this composition's.
+    """
+    w_ih, w_hh, b_ih, b_hh, w_hr = params
+    if mode == "LSTM" and w_hr is None and x.dtype is dtypes.float32:
+        def compose(x: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None, h0: Tensor,
+                    c0: Tensor) -> tuple:
+            return _layer_steps(mode, x, h0, c0, [w_ih, w_hh, b_ih, b_hh, None], reverse)
+
+        return recomputed("MkldnnRnnLayerBackward0", compose, (x, w_ih, w_hh, b_ih, b_hh, h0, c0))
+    return _layer_steps(mode, x, h0, c0, params, reverse)
+
+
+def _layer_steps(mode: str, x: Tensor, h0: Tensor, c0: Tensor | None, params: list, reverse: bool) -> tuple:
     w_ih, w_hh, b_ih, b_hh, w_hr = params
     steps = linear(x, w_ih, b_ih).unbind(0)
     order = range(len(steps) - 1, -1, -1) if reverse else range(len(steps))
