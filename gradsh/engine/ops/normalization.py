@@ -46,7 +46,7 @@ def _xhat(x: Tensor, dims: list[int], eps: float) -> Tensor:
 # ----- batch norm ------------------------------------------------------------------------------------------
 
 class NativeBatchNormBackward0(Node):
-    __slots__ = ("eps", "input", "invstd_eval", "mean_eval", "training", "weight")
+    __slots__ = ("eps", "input", "running", "training", "weight")
     saved = ("input", "weight")
 
     def apply(self, grads: list) -> tuple:
@@ -64,8 +64,11 @@ class NativeBatchNormBackward0(Node):
                 gx = _normalized_grad(gxhat, x, dims, self.eps)
             xhat = _xhat(x, dims, self.eps) if fw is not None else None
         else:
-            invstd = Tensor._wrap(self.invstd_eval.astype(x.dtype.np).reshape(shape), x.dtype)
-            mean = Tensor._wrap(self.mean_eval.astype(x.dtype.np).reshape(shape), x.dtype)
+            # PyTorch saves the running statistics themselves: in-place updates after the forward show here
+            running_mean, running_var = self.running
+            invstd_eval = 1.0 / np.sqrt(_acc(running_var._data) + self.eps)
+            invstd = Tensor._wrap(invstd_eval.astype(x.dtype.np).reshape(shape), x.dtype)
+            mean = Tensor._wrap(_acc(running_mean._data).astype(x.dtype.np).reshape(shape), x.dtype)
             if fx is not None:
                 gx = gxhat * invstd
             xhat = (x - mean) * invstd if fw is not None else None
@@ -139,7 +142,7 @@ def batch_norm_stats(input: Tensor, running_mean: Tensor | None, running_var: Te
         )
         node.input, node.weight = save(input), save(weight) if weight is not None else None
         node.eps, node.training = eps, use_batch
-        node.invstd_eval, node.mean_eval = invstd, mean
+        node.running = None if use_batch else (running_mean, running_var)
         attach(res, node)
     return res, mean, invstd
 
