@@ -282,6 +282,19 @@ for kw in (dict(), dict(num_layers=2, bidirectional=True), dict(batch_first=True
         print(out.grad_fn, [type(f).__name__ for f, _ in out.grad_fn.next_functions], h.grad_fn, c.grad_fn)
         print(torch.autograd.grad(out.sum() + h.sum(), m.weight_hh_l0)[0].sum())
 """,
+    "antialiased_interpolation": """
+torch.manual_seed(0)
+x = torch.randn(1, 2, 10, 20, requires_grad=True)
+for mode in ("bilinear", "bicubic"):
+    for size in ((3, 3), (14, 7), (10, 25)):
+        y = torch.nn.functional.interpolate(x, size=size, mode=mode, antialias=True, align_corners=size[0] == 3)
+        print(mode, size, y.grad_fn, y[0, 0, :2], torch.autograd.grad(y.pow(2).sum(), x)[0][0, 0, :2])
+print(torch.ops.aten._upsample_bilinear2d_aa(x, [4, 6], False, None, None)[0, 1])
+try:
+    torch.nn.functional.interpolate(x[0], size=3, mode="linear", antialias=True)
+except Exception as e:
+    print(type(e).__name__, e)
+""",
     "signatures": """
 x = torch.randn(1, 4, 4)
 print(torch.adaptive_max_pool1d(x, 2)[1])
