@@ -18,6 +18,7 @@ from .. import dtypes
 from ..grad_mode import no_grad
 from ..parameter import Parameter
 from ..tensor import Tensor
+from .backward_hook import BackwardHook
 
 _hook_ids = itertools.count()
 
@@ -233,8 +234,6 @@ class Module:
                     args = res if isinstance(res, tuple) else (res,)
         bw_hook = None
         if self._backward_hooks or self._backward_pre_hooks:
-            from .backward_hook import BackwardHook  # only modules with backward hooks need it
-
             bw_hook = BackwardHook(self, list(self._backward_hooks.values()), list(self._backward_pre_hooks.values()))
             args = bw_hook.setup_input_hook(args)
         result = self.forward(*args, **kwargs)

@@ -19,6 +19,7 @@ from ..parameter import Parameter
 from ..tensor import Tensor
 from . import init
 from .module import Module
+from .rnn_utils import PackedSequence
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 _warned = {"projections": False}
@@ -122,8 +123,6 @@ class RNNBase(Module):
 
     def _run_packed(self, packed: Any, hx: Any) -> tuple:
         """A PackedSequence through the layers: (PackedSequence output, h_n, c_n or None), PyTorch's permutations."""
-        from .rnn_utils import PackedSequence  # rnn_utils builds on the ops this module imports
-
         lstm = self.mode == "LSTM"
         data, batch_sizes, sorted_indices, unsorted_indices = packed
         sizes = [int(v) for v in batch_sizes._data]

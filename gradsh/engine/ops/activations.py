@@ -11,12 +11,14 @@ from typing import Any
 
 import numpy as np
 
+from .. import random as rng
 from ..grad_mode import state
 from ..graph import Node, edge
 from ..registry import op
 from ..tensor import Tensor
 from ._core import attach, result, save, unpack
 from .elementwise import _SavesInput, fit, where
+from .inplace import apply_inplace
 from .joining import cat
 from .nn_functional import _activation, _f64, _implicit_dim
 from .reduction import softmax as _softmax
@@ -259,8 +261,6 @@ class RreluWithNoiseBackward1(RreluWithNoiseBackward0):
 def _rrelu(input: Tensor, lower: float, upper: float, training: bool, generator: Any = None,
            node_class: type = RreluWithNoiseBackward0) -> Tensor:
     """PyTorch's CPU kernel: in memory order, each x <= 0 draws U53 * (upper - lower) + lower in double."""
-    from .. import random as rng  # the engine's generators; imported here as random_ops does
-
     x = np.array(input._data, order="C")  # memory order (ascontiguousarray would make 0-d 1-d)
     dt = input.dtype
     noise = np.ones(x.shape, dtype=x.dtype)
@@ -291,8 +291,6 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
 @op("rrelu_", method=False)
 def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
            generator: Any = None) -> Tensor:
-    from .inplace import apply_inplace  # cycle: inplace imports the elementwise ops
-
     return apply_inplace(input, _rrelu, lower, upper, training, generator, RreluWithNoiseBackward1)
 
 
@@ -300,3 +298,5 @@ def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, traini
 def rrelu_functional(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
                      inplace: bool = False) -> Tensor:
     return (rrelu_ if inplace else rrelu)(input, lower, upper, training)
+
+rrelu_functional.__name__ = rrelu_functional.__qualname__ = "rrelu"  # PyTorch's name in reprs and TypeErrors

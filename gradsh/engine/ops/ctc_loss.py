@@ -192,3 +192,5 @@ def ctc_loss_functional(log_probs: Tensor, targets: Tensor, input_lengths: Any, 
 
 
 __all__ = ["ctc_loss"]
+
+ctc_loss_functional.__name__ = ctc_loss_functional.__qualname__ = "ctc_loss"  # PyTorch's name in reprs and errors

@@ -21,6 +21,7 @@ from ..graph import Node, edge
 from ..registry import op
 from ..tensor import Tensor
 from ._core import attach, result
+from .aten import OVERLOADS
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 _CUBIC_A = -0.75
@@ -256,8 +257,6 @@ def _upsample_aa(mode: str) -> Any:
 
 
 def _register_aa_kernels() -> None:
-    from .aten import OVERLOADS  # the aten namespace's table; these kernels are reachable only there
-
     for mode in ("bilinear", "bicubic"):
         kernel = _upsample_aa(mode)
         OVERLOADS[f"_upsample_{mode}2d_aa"] = {"Tensor": kernel, "vec": kernel}
