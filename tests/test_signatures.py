@@ -45,16 +45,14 @@ KNOWN: dict[str, str] = {
     "torch.linalg.lu_factor": "PyTorch takes pivot= here (checked on 2.13); its recorded signature omits it",
     "torch.linalg.solve_triangular": "PyTorch takes left=, unitriangular= and out= here (checked on 2.13); its "
                                      "recorded signature omits them",
+    "torch.rrelu": "PyTorch takes generator here (checked on 2.13); its recorded signature omits it",
+    "torch.rrelu_": "PyTorch takes generator here (checked on 2.13); its recorded signature omits it",
+    "torch.nn.functional.scaled_dot_product_attention": "PyTorch takes scale and enable_gqa keyword-only here "
+    "(checked on 2.13); its recorded signature omits them",
     **{f"torch.{name}": _RECORDED_WITHOUT_PIN_MEMORY
        for name in ("zeros", "ones", "full", "zeros_like", "ones_like", "empty_like", "full_like")},
 }
 
-# ops that came with the breadth work (linalg, special, fft, nn) before this check existed: to be brought
-# to PyTorch's signatures (the next step of the breadth work); strict like KNOWN, so the list only shrinks
-PENDING: dict[str, str] = {name: "landed before the signature check" for name in (
-    "torch.adaptive_max_pool1d", "torch.max_pool1d", "torch.max_pool2d", "torch.max_pool3d",
-    "torch.nn.functional.one_hot", "torch.nn.functional.scaled_dot_product_attention",
-)}
 
 
 def pytorch_overloads(qualname: str) -> list[list[tuple[str, str, str]]] | None:
@@ -117,8 +115,8 @@ def test_signature_as_pytorchs(qualname: str, fn: Any, method: bool) -> None:
     found = differences(qualname, fn, method)
     if found is None:
         pytest.skip("PyTorch has no recorded signature for it (a C function without a documented one)")
-    if qualname in KNOWN or qualname in PENDING:
-        assert found, f"{qualname} now matches PyTorch: take it off KNOWN / PENDING"
+    if qualname in KNOWN:
+        assert found, f"{qualname} now matches PyTorch: take it off KNOWN"
     else:
         assert found == [], found
 
@@ -129,4 +127,4 @@ def test_most_names_have_a_recorded_signature() -> None:
 
 
 def test_known_deviations_are_registered_names() -> None:
-    assert set(KNOWN) | set(PENDING) <= {q for q, _, _ in REGISTERED}
+    assert set(KNOWN) <= {q for q, _, _ in REGISTERED}

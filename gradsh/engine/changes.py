@@ -16,6 +16,8 @@ import sys
 import weakref
 from typing import Any
 
+from .grad_mode import switches
+
 _listeners: list[set[int]] = []
 _NOTHING: frozenset[int] = frozenset()
 # set once the engine may call back into user code during backward (a tensor or node hook, a custom
@@ -81,6 +83,4 @@ def callbacks_possible() -> bool:
 
 def mode_switches() -> list[int]:
     """The engine's count of grad-mode changes (a one-element list, read as it moves)."""
-    from .grad_mode import switches
-
     return switches

@@ -5,6 +5,8 @@ from . import conv as _conv
 from . import dropout_embedding as _dropout_embedding
 from . import init
 from . import layers as _layers
+from . import lazy as _lazy
+from . import linear_cross_entropy as _linear_cross_entropy
 from . import loss as _loss
 from . import normalization as _normalization
 from . import padding as _padding
@@ -38,6 +40,8 @@ from .layers import (
     Softplus,
     Tanh,
 )
+from .lazy import *
+from .linear_cross_entropy import *
 from .loss import *
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
 from .module import Module
@@ -84,4 +88,4 @@ __all__ = [
 ]
 __all__ += [n for n in _layers.__all__ + _loss.__all__ if n not in __all__]
 __all__ += _conv.__all__ + _pooling.__all__ + _normalization.__all__ + _dropout_embedding.__all__ + _rnn.__all__ + _padding.__all__
-__all__ += _shape_distance.__all__ + _transformer.__all__
+__all__ += _shape_distance.__all__ + _transformer.__all__ + _linear_cross_entropy.__all__ + _lazy.__all__

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..ops import ctc_loss as CTC
 from ..ops import losses as L
 from ..ops import nn_functional as F
 from ..tensor import Tensor
@@ -190,3 +191,16 @@ class GaussianNLLLoss(_Loss):
 __all__ += ["CosineEmbeddingLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "KLDivLoss", "MarginRankingLoss",
             "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "PoissonNLLLoss",
             "SoftMarginLoss"]
+
+
+class CTCLoss(_Loss):
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> None:
+        super().__init__(reduction=reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any) -> Tensor:
+        return CTC.ctc_loss_functional(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+                                       self.zero_infinity)
+
+
+__all__ += ["CTCLoss"]

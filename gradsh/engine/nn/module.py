@@ -9,6 +9,7 @@ the same text.
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -17,6 +18,7 @@ from .. import dtypes
 from ..grad_mode import no_grad
 from ..parameter import Parameter
 from ..tensor import Tensor
+from .backward_hook import BackwardHook
 
 _hook_ids = itertools.count()
 
@@ -83,6 +85,11 @@ class Module:
         setattr_(self, "_forward_pre_hooks", {})
         setattr_(self, "_forward_pre_hooks_with_kwargs", {})
         setattr_(self, "_backward_hooks", {})
+        setattr_(self, "_backward_pre_hooks", {})
+        setattr_(self, "_state_dict_hooks", {})
+        setattr_(self, "_state_dict_pre_hooks", {})
+        setattr_(self, "_load_state_dict_pre_hooks", {})
+        setattr_(self, "_load_state_dict_post_hooks", {})
 
     forward: Callable[..., Any]
 
@@ -225,6 +232,10 @@ class Module:
                 res = hook(self, args)
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
+        bw_hook = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            bw_hook = BackwardHook(self, list(self._backward_hooks.values()), list(self._backward_pre_hooks.values()))
+            args = bw_hook.setup_input_hook(args)
         result = self.forward(*args, **kwargs)
         for key, hook in list(self._forward_hooks.items()):
             if key in self._forward_hooks_with_kwargs:
@@ -233,7 +244,51 @@ class Module:
                 res = hook(self, args, result)
             if res is not None:
                 result = res
+        if bw_hook is not None:
+            if not isinstance(result, (Tensor, tuple)):
+                warnings.warn("For backward hooks to be called, module output should be a Tensor or a tuple of "
+                              f"Tensors but received {type(result)}", UserWarning, stacklevel=2)
+            result = bw_hook.setup_output_hook(result)
         return result
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> _ModuleHookHandle:
+        key = next(_hook_ids)
+        self._backward_hooks[key] = hook
+        if prepend:
+            self._move_first(self._backward_hooks, key)
+        return _ModuleHookHandle(self._backward_hooks, key)
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> _ModuleHookHandle:
+        key = next(_hook_ids)
+        self._backward_pre_hooks[key] = hook
+        if prepend:
+            self._move_first(self._backward_pre_hooks, key)
+        return _ModuleHookHandle(self._backward_pre_hooks, key)
+
+    def register_state_dict_pre_hook(self, hook: Callable) -> _ModuleHookHandle:
+        key = next(_hook_ids)
+        self._state_dict_pre_hooks[key] = hook
+        return _ModuleHookHandle(self._state_dict_pre_hooks, key)
+
+    def register_state_dict_post_hook(self, hook: Callable) -> _ModuleHookHandle:
+        key = next(_hook_ids)
+        self._state_dict_hooks[key] = (hook, True)  # public API: the hook must return None
+        return _ModuleHookHandle(self._state_dict_hooks, key)
+
+    def _register_state_dict_hook(self, hook: Callable) -> _ModuleHookHandle:
+        key = next(_hook_ids)
+        self._state_dict_hooks[key] = (hook, False)  # private API: a returned dict replaces the state dict
+        return _ModuleHookHandle(self._state_dict_hooks, key)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable) -> _ModuleHookHandle:
+        key = next(_hook_ids)
+        self._load_state_dict_pre_hooks[key] = hook
+        return _ModuleHookHandle(self._load_state_dict_pre_hooks, key)
+
+    def register_load_state_dict_post_hook(self, hook: Callable) -> _ModuleHookHandle:
+        key = next(_hook_ids)
+        self._load_state_dict_post_hooks[key] = hook
+        return _ModuleHookHandle(self._load_state_dict_post_hooks, key)
 
     def register_forward_hook(self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False,
                               always_call: bool = False) -> _ModuleHookHandle:
@@ -444,10 +499,22 @@ class Module:
             keep_vars = args[2] if len(args) > 2 else keep_vars
         if destination is None:
             destination = OrderedDict()
+            destination._metadata = OrderedDict()  # type: ignore[attr-defined]
+        local_metadata = {"version": self._version}
+        if hasattr(destination, "_metadata"):
+            destination._metadata[prefix[:-1]] = local_metadata
+        for hook in list(self._state_dict_pre_hooks.values()):
+            hook(self, prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, module in self._modules.items():
             if module is not None:
                 module.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
+        for hook, public in list(self._state_dict_hooks.values()):
+            hook_result = hook(self, destination, prefix, local_metadata)
+            if hook_result is not None:
+                if public:
+                    raise RuntimeError("state_dict post-hook must return None")
+                destination = hook_result
         return destination
 
     def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False) -> _IncompatibleKeys:
@@ -456,15 +523,23 @@ class Module:
         missing: list[str] = []
         unexpected: list[str] = []
         errors: list[str] = []
-        expected: set = set()
+
+        metadata = getattr(state_dict, "_metadata", None)
 
         def load(module: Module, prefix: str) -> None:
+            lazy_hook = getattr(type(module), "_lazy_load_hook", None)
+            if lazy_hook is not None:  # lazy modules materialise to the shapes being loaded
+                lazy_hook(module, state_dict, prefix)
+            local_metadata = {} if metadata is None else metadata.get(prefix[:-1], {})
+            if assign:
+                local_metadata["assign_to_params_buffers"] = assign
+            for hook in list(module._load_state_dict_pre_hooks.values()):
+                hook(module, state_dict, prefix, local_metadata, True, missing, unexpected, errors)
             local = {**{k: v for k, v in module._parameters.items() if v is not None},
                      **{k: v for k, v in module._buffers.items()
                         if v is not None and k not in module._non_persistent_buffers_set}}
             for name, param in local.items():
                 key = prefix + name
-                expected.add(key)
                 if key not in state_dict:
                     missing.append(key)
                     continue
@@ -483,14 +558,22 @@ class Module:
                                 else Parameter(value, requires_grad=param.requires_grad))
                     else:
                         param.copy_(value)
+            for key in state_dict.keys():  # noqa: SIM118 - PyTorch's per-module rule, in the state dict's order
+                if key.startswith(prefix):
+                    parts = key[len(prefix):].split(".", 1)
+                    if (parts[0] not in module._modules) if len(parts) > 1 else (parts[0] not in local):
+                        unexpected.append(key)
             for name, child in module._modules.items():
                 if child is not None:
                     load(child, prefix + name + ".")
+            incompatible = _IncompatibleKeys(missing, unexpected)
+            for hook in list(module._load_state_dict_post_hooks.values()):
+                if hook(module, incompatible) is not None:
+                    raise AssertionError(
+                        "Hooks registered with ``register_load_state_dict_post_hook`` are not expected to return new "
+                        "values, if incompatible_keys need to be modified, it should be done inplace.")
 
         load(self, "")
-        for key in state_dict.keys():  # noqa: SIM118 - any mapping with keys(), as PyTorch accepts
-            if key not in expected:
-                unexpected.append(key)
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(

@@ -40,6 +40,8 @@ def _reset_affine(module: Module, affine: bool) -> None:
 
 
 class _NormBase(Module):
+    _version = 2  # PyTorch's: num_batches_tracked came in version 2 (state_dict metadata shows it)
+
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, device: Any = None, dtype: Any = None, *,
                  bias: bool = True) -> None:

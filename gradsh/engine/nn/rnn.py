@@ -13,14 +13,16 @@ import numbers
 import warnings
 from typing import Any
 
-from .. import creation
+from .. import creation, dtypes
 from ..ops import rnn as R
 from ..parameter import Parameter
 from ..tensor import Tensor
 from . import init
 from .module import Module
+from .rnn_utils import PackedSequence
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+_warned = {"projections": False}
 
 
 class RNNBase(Module):
@@ -119,9 +121,37 @@ class RNNBase(Module):
         if tuple(hx.shape) != expected:
             raise RuntimeError(msg.format(list(expected), list(hx.shape)))
 
-    def _run(self, input: Tensor, hx: Any) -> tuple:
+    def _run_packed(self, packed: Any, hx: Any) -> tuple:
+        """A PackedSequence through the layers: (PackedSequence output, h_n, c_n or None), PyTorch's permutations."""
+        lstm = self.mode == "LSTM"
+        data, batch_sizes, sorted_indices, unsorted_indices = packed
+        sizes = [int(v) for v in batch_sizes._data]
+        dirs = 2 if self.bidirectional else 1
+        real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
+        if hx is None:
+            h0 = creation.zeros((self.num_layers * dirs, sizes[0], real_hidden), dtype=data.dtype)
+            c0 = creation.zeros((self.num_layers * dirs, sizes[0], self.hidden_size), dtype=data.dtype) if lstm else None
+        else:
+            h0, c0 = (hx[0], hx[1]) if lstm else (hx, None)
+            if sorted_indices is not None:
+                h0 = h0.index_select(1, sorted_indices)
+                c0 = c0.index_select(1, sorted_indices) if c0 is not None else None
+            self._check_hidden(h0, (self.num_layers * dirs, sizes[0], real_hidden))
+            if c0 is not None:
+                self._check_hidden(c0, (self.num_layers * dirs, sizes[0], self.hidden_size),
+                                   "Expected hidden[1] size {}, got {}")
+        out, h_n, c_n = R.rnn_packed_stack(self.mode, data, sizes, h0, c0, self._layer_params(), self.num_layers,
+                                           self.dropout, self.training, self.bidirectional)
+        if unsorted_indices is not None:
+            h_n = h_n.index_select(1, unsorted_indices)
+            c_n = c_n.index_select(1, unsorted_indices) if c_n is not None else None
+        return PackedSequence(out, batch_sizes, sorted_indices, unsorted_indices), h_n, c_n
+
+    def _run(self, input: Any, hx: Any) -> tuple:
         """(output, h_n, c_n or None) for the module's mode; hx is None, a Tensor or an (h, c) pair."""
         lstm = self.mode == "LSTM"
+        if isinstance(input, tuple):  # a PackedSequence
+            return self._run_packed(input, hx)
         if input.dim() not in (2, 3):
             raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got {input.dim()}D instead")
         batched = input.dim() == 3
@@ -158,6 +188,11 @@ class RNNBase(Module):
             if c0 is not None:
                 self._check_hidden(c0, (self.num_layers * dirs, batch, self.hidden_size),
                                    "Expected hidden[1] size {}, got {}")
+        if lstm and self.proj_size > 0 and input.dtype is dtypes.float32 and not _warned["projections"]:
+            _warned["projections"] = True  # PyTorch's TORCH_WARN_ONCE: once a process
+            warnings.warn("LSTM with projections is not supported with oneDNN. Using default implementation. "
+                          "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/RNN.cpp:1512.)",
+                          UserWarning, stacklevel=4)
         out, h_n, c_n = R.rnn_stack(self.mode, seq, h0, c0, self._layer_params(), self.num_layers, self.dropout,
                                     self.training, self.bidirectional)
         if self.batch_first:  # ATen's LSTM transposes, its GRU and RNN transpose_ in place

@@ -11,12 +11,14 @@ from typing import Any
 
 import numpy as np
 
+from .. import random as rng
 from ..grad_mode import state
 from ..graph import Node, edge
 from ..registry import op
 from ..tensor import Tensor
 from ._core import attach, result, save, unpack
 from .elementwise import _SavesInput, fit, where
+from .inplace import apply_inplace
 from .joining import cat
 from .nn_functional import _activation, _f64, _implicit_dim
 from .reduction import softmax as _softmax
@@ -235,3 +237,66 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: 
 
 __all__ = ["celu", "glu", "hardshrink", "hardsigmoid", "hardswish", "mish", "prelu", "selu", "softmin",
            "softshrink", "softsign", "tanhshrink", "threshold"]
+
+
+# ----- rrelu: a random slope per non-positive element ------------------------------------------------------
+
+class RreluWithNoiseBackward0(_SavesInput):
+    """grad * noise in training (noise is the slope drawn, 1 where x > 0), leaky_relu's backward otherwise."""
+
+    __slots__ = ("lower", "noise", "training", "upper")
+
+    def apply(self, grads: list) -> tuple:
+        g = grads[0]
+        if self.training and self.upper - self.lower > 1e-6:
+            return (g * Tensor._wrap(self.noise, g.dtype),)
+        x = unpack(self.x, self)
+        return (where(x > 0, g, g * ((self.lower + self.upper) / 2)),)
+
+
+class RreluWithNoiseBackward1(RreluWithNoiseBackward0):
+    __slots__ = ()
+
+
+def _rrelu(input: Tensor, lower: float, upper: float, training: bool, generator: Any = None,
+           node_class: type = RreluWithNoiseBackward0) -> Tensor:
+    """PyTorch's CPU kernel: in memory order, each x <= 0 draws U53 * (upper - lower) + lower in double."""
+    x = np.array(input._data, order="C")  # memory order (ascontiguousarray would make 0-d 1-d)
+    dt = input.dtype
+    noise = np.ones(x.shape, dtype=x.dtype)
+    if training:
+        flat = x.reshape(-1)
+        negative = np.flatnonzero(~(flat > 0))
+        slopes = rng._gen(generator)._u53(negative.size) * (float(upper) - float(lower)) + float(lower)
+        noise.reshape(-1)[negative] = slopes.astype(x.dtype)
+        data = x * noise
+    else:
+        slope = np.asarray((float(lower) + float(upper)) / 2).astype(x.dtype)
+        data = np.where(x > 0, x, x * slope)
+    out = result(data, dt)
+    if state.recording and input._rg:
+        node = node_class((edge(input),))
+        node.x, node.noise, node.training = save(input), noise, training
+        node.lower, node.upper = float(lower), float(upper)
+        attach(out, node)
+    return out
+
+
+@op("rrelu", method=False)
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          generator: Any = None) -> Tensor:
+    return _rrelu(input, lower, upper, training, generator)
+
+
+@op("rrelu_", method=False)
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+           generator: Any = None) -> Tensor:
+    return apply_inplace(input, _rrelu, lower, upper, training, generator, RreluWithNoiseBackward1)
+
+
+@op("rrelu", method=False, namespace="torch.nn.functional")
+def rrelu_functional(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+                     inplace: bool = False) -> Tensor:
+    return (rrelu_ if inplace else rrelu)(input, lower, upper, training)
+
+rrelu_functional.__name__ = rrelu_functional.__qualname__ = "rrelu"  # PyTorch's name in reprs and TypeErrors

@@ -87,10 +87,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
 
 
 @op("one_hot", method=False, namespace="torch.nn.functional")
-def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
-    if tensor.dtype is not dtypes.int64:
+def one_hot(input: Tensor, num_classes: int = -1) -> Tensor:
+    if input.dtype is not dtypes.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    x = tensor._data
+    x = input._data
     if num_classes == -1:
         if x.size == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")

@@ -21,6 +21,7 @@ from ..graph import Node, edge
 from ..registry import op
 from ..tensor import Tensor
 from ._core import attach, result
+from .aten import OVERLOADS
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 _CUBIC_A = -0.75
@@ -87,6 +88,41 @@ def _cubic_matrix(n_in: int, n_out: int, scale: float | None, align_corners: boo
     return m
 
 
+def _aa_filter(x: Any, bicubic: bool) -> Any:
+    """PyTorch's antialias filters: the triangle, or Keys' cubic with a = -0.5 (PIL's)."""
+    x = abs(x)
+    if not bicubic:
+        return 1.0 - x if x < 1.0 else 0.0
+    a = -0.5
+    if x < 1.0:
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+    if x < 2.0:
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return 0.0
+
+
+def _aa_matrix(n_in: int, n_out: int, scale: float | None, align_corners: bool, ct: Any, bicubic: bool) -> np.ndarray:
+    """_compute_indices_min_size_weights_aa: a filter widened by the scale when downsampling, weights normalised."""
+    interp_size = 4 if bicubic else 2
+    sc = _scale(n_in, n_out, scale, align_corners, ct)
+    support = ct(interp_size * 0.5 * sc) if sc >= 1.0 else ct(interp_size * 0.5)
+    invscale = ct(1.0 / sc) if sc >= 1.0 else ct(1.0)
+    max_size = int(np.ceil(float(support))) * 2 + 1
+    m = np.zeros((n_out, n_in))
+    for i in range(n_out):
+        center = ct(float(sc) * (i + 0.5))
+        xmin = max(int(float(center - support) + 0.5), 0)
+        xsize = max(min(min(int(float(center + support) + 0.5), n_in) - xmin, max_size), 0)
+        weights = [ct(_aa_filter(ct((float(ct(j + xmin) - center) + 0.5) * float(invscale)), bicubic))
+                   for j in range(xsize)]
+        total = ct(0.0)
+        for w in weights:
+            total = ct(total + w)
+        for j, w in enumerate(weights):
+            m[i, xmin + j] = float(ct(w / total)) if total != 0 else float(w)
+    return m
+
+
 class _UpsampleBackward(Node):
     __slots__ = ("mats",)
 
@@ -113,7 +149,7 @@ _KERNEL_NAMES = {"nearest": "Nearest", "nearest-exact": "NearestExact", "linear"
 
 
 def _separable(input: Tensor, mode: str, sizes: list[int], scales: list[float | None],
-               align_corners: bool) -> Tensor:
+               align_corners: bool, antialias: bool = False) -> Tensor:
     x = input._data
     nd = len(sizes)
     data = x.astype(np.float64)
@@ -121,7 +157,9 @@ def _separable(input: Tensor, mode: str, sizes: list[int], scales: list[float | 
     mats = []
     for i in range(nd):
         n_in = x.shape[x.ndim - nd + i]
-        if mode in ("nearest", "nearest-exact"):
+        if antialias:
+            m = _aa_matrix(n_in, sizes[i], scales[i], align_corners, ct, mode == "bicubic")
+        elif mode in ("nearest", "nearest-exact"):
             m = _nearest_matrix(n_in, sizes[i], scales[i], mode == "nearest-exact")
         elif mode == "bicubic":
             m = _cubic_matrix(n_in, sizes[i], scales[i], align_corners, ct)
@@ -132,7 +170,7 @@ def _separable(input: Tensor, mode: str, sizes: list[int], scales: list[float | 
         data = np.moveaxis(np.moveaxis(data, axis, -1) @ m.T, -1, axis)
     out = result(data, input.dtype)
     if state.recording and input._rg:
-        node = _node(f"Upsample{_KERNEL_NAMES[mode]}{nd}DBackward0")((edge(input),))
+        node = _node(f"Upsample{_KERNEL_NAMES[mode]}{nd}D{'Aa' if antialias else ''}Backward0")((edge(input),))
         node.mats = mats
         attach(out, node)
     return out
@@ -185,10 +223,8 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
     else:
         raise ValueError("either size or scale_factor should be defined")
     if antialias and not (mode in ("bilinear", "bicubic") and input.dim() == 4):
-        raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor "
-                         "as input")
-    if antialias:
-        raise NotImplementedError("gradsh does not implement antialiased interpolation yet")
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D "
+                         "tensor as input")
     if mode == "area":
         pool = (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[dim - 1]
         return pool(input, output_size if dim > 1 else output_size[0])
@@ -204,7 +240,29 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
                            f"({', '.join(f'{d}: {s}' for d, s in zip('DHW'[-dim:], input.shape[2:]))}) output "
                            f"({', '.join(f'{d}: {s}' for d, s in zip('DHW'[-dim:], output_size))})")
-    return _separable(input, mode, output_size, scales, bool(align_corners))
+    return _separable(input, mode, output_size, scales, bool(align_corners), antialias)
+
+
+def _upsample_aa(mode: str) -> Any:
+    def kernel(input: Tensor, output_size: Any, align_corners: bool, scale_factors: Any = None,
+               scales_h: float | None = None, scales_w: float | None = None) -> Tensor:
+        if scale_factors is not None:  # the .vec overload: (input, output_size, align_corners, scale_factors)
+            scales_h, scales_w = scale_factors
+        if output_size is None:
+            output_size = [math.floor(input.shape[2 + i] * s) for i, s in enumerate((scales_h, scales_w))]
+        return _separable(input, mode, [int(v) for v in output_size], [scales_h, scales_w], bool(align_corners),
+                          True)
+
+    return kernel
+
+
+def _register_aa_kernels() -> None:
+    for mode in ("bilinear", "bicubic"):
+        kernel = _upsample_aa(mode)
+        OVERLOADS[f"_upsample_{mode}2d_aa"] = {"Tensor": kernel, "vec": kernel}
+
+
+_register_aa_kernels()
 
 
 @op("upsample", method=False, namespace="torch.nn.functional")

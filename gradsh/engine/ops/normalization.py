@@ -46,7 +46,7 @@ def _xhat(x: Tensor, dims: list[int], eps: float) -> Tensor:
 # ----- batch norm ------------------------------------------------------------------------------------------
 
 class NativeBatchNormBackward0(Node):
-    __slots__ = ("eps", "input", "invstd_eval", "mean_eval", "training", "weight")
+    __slots__ = ("eps", "input", "running", "training", "weight")
     saved = ("input", "weight")
 
     def apply(self, grads: list) -> tuple:
@@ -64,8 +64,11 @@ class NativeBatchNormBackward0(Node):
                 gx = _normalized_grad(gxhat, x, dims, self.eps)
             xhat = _xhat(x, dims, self.eps) if fw is not None else None
         else:
-            invstd = Tensor._wrap(self.invstd_eval.astype(x.dtype.np).reshape(shape), x.dtype)
-            mean = Tensor._wrap(self.mean_eval.astype(x.dtype.np).reshape(shape), x.dtype)
+            # PyTorch saves the running statistics themselves: in-place updates after the forward show here
+            running_mean, running_var = self.running
+            invstd_eval = 1.0 / np.sqrt(_acc(running_var._data) + self.eps)
+            invstd = Tensor._wrap(invstd_eval.astype(x.dtype.np).reshape(shape), x.dtype)
+            mean = Tensor._wrap(_acc(running_mean._data).astype(x.dtype.np).reshape(shape), x.dtype)
             if fx is not None:
                 gx = gxhat * invstd
             xhat = (x - mean) * invstd if fw is not None else None
@@ -97,6 +100,14 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         return out + bias[0] if bias is not None else out
     if x.ndim < 2:
         raise ValueError(f"expected 2D or 3D input (got {x.ndim}D input)")
+    return batch_norm_stats(input, running_mean, running_var, weight, bias, training, momentum, eps)[0]
+
+
+def batch_norm_stats(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None,
+                     bias: Tensor | None, training: bool, momentum: float | None, eps: float,
+                     node_class: type | None = None) -> tuple:
+    """(output, mean, 1/std) of aten's batch norm kernels; the running statistics are updated in place."""
+    x = input._data
     c = x.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
@@ -126,14 +137,14 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         out = out + _acc(bias._data).reshape(shape)
     res = result(out, input.dtype)
     if state.recording and any(t is not None and t._rg for t in (input, weight, bias)):
-        node = NativeBatchNormBackward0(
+        node = (node_class or NativeBatchNormBackward0)(
             (edge(input), edge(weight) if weight is not None else (None, 0), edge(bias) if bias is not None else (None, 0))
         )
         node.input, node.weight = save(input), save(weight) if weight is not None else None
         node.eps, node.training = eps, use_batch
-        node.invstd_eval, node.mean_eval = invstd, mean
+        node.running = None if use_batch else (running_mean, running_var)
         attach(res, node)
-    return res
+    return res, mean, invstd
 
 
 # ----- layer norm and group norm -----------------------------------------------------------------------------
@@ -159,15 +170,28 @@ class _AffineNormBackward(Node):
         if fx is not None:
             gx = _normalized_grad(self._grouped(gxhat), self._grouped(x), dims, self.eps).reshape(x.shape)
         if fw is not None:
-            xhat = _xhat(self._grouped(x), dims, self.eps).reshape(x.shape)
+            xhat = self._xhat_for_weight(self._grouped(x), dims).reshape(x.shape)
             gw = (g * xhat).sum(reduce_dims).reshape(self.weight_shape) if reduce_dims else (g * xhat)
         if fb is not None:
             gb = g.sum(reduce_dims).reshape(self.weight_shape) if reduce_dims else g
         return gx, gw, gb
 
 
+    def _xhat_for_weight(self, x: Tensor, dims: list[int]) -> Tensor:
+        return _xhat(x, dims, self.eps)
+
+
 class NativeLayerNormBackward0(_AffineNormBackward):
     __slots__ = ("k", "weight_shape")
+
+    def _xhat_for_weight(self, x: Tensor, dims: list[int]) -> Tensor:
+        """PyTorch's kernel forms x-hat as fma(x, rstd, -rstd * mean) in the input's dtype, for weight's gradient."""
+        mean = x.mean(dims, keepdim=True)
+        centered = x - mean
+        rstd = ((centered * centered).mean(dims, keepdim=True) + self.eps).rsqrt()
+        shift = -(rstd * mean)
+        wide = x.double() * rstd.double() + shift.double()  # exact product, one rounding: an fma
+        return wide.to(x.dtype)
 
     def _dims(self, x: Tensor) -> list[int]:
         return list(range(x.dim() - self.k, x.dim()))
@@ -178,6 +202,25 @@ class NativeLayerNormBackward0(_AffineNormBackward):
 
 class NativeGroupNormBackward0(_AffineNormBackward):
     __slots__ = ("weight_shape",)
+    n_outputs = 3  # aten::native_group_norm's mean and 1/std are differentiable outputs too
+
+    def apply(self, grads: list) -> tuple:
+        gx, gw, gb = super().apply(grads) if grads[0] is not None else (None, None, None)
+        gmean, grstd = grads[1], grads[2]
+        if (gmean is None and grstd is None) or self.next_functions[0][0] is None:
+            return gx, gw, gb
+        x = self._grouped(unpack(self.input, self))
+        n = x.shape[2]
+        part = None
+        if gmean is not None:
+            part = gmean.unsqueeze(2).expand(x.shape) / n
+        if grstd is not None:
+            centered = x - x.mean([2], keepdim=True)
+            rstd = ((centered * centered).mean([2], keepdim=True) + self.eps).rsqrt()
+            term = -(grstd.unsqueeze(2) * rstd * rstd * rstd) * centered / n
+            part = term if part is None else part + term
+        part = part.reshape(unpack(self.input, self).shape)
+        return (part if gx is None else gx + part), gw, gb
 
     def _dims(self, x: Tensor) -> list[int]:
         return [2]
@@ -202,6 +245,12 @@ def _edges(input: Tensor, weight: Tensor | None, bias: Tensor | None) -> tuple:
 @op("layer_norm", method=False, namespace="torch.nn.functional")
 def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    return layer_norm_stats(input, normalized_shape, weight, bias, eps)[0]
+
+
+def layer_norm_stats(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None, bias: Tensor | None,
+                     eps: float) -> tuple:
+    """(output, mean, 1/std) as aten::native_layer_norm, the statistics keeping the normalised dimensions."""
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     x = input._data
     k = len(normalized_shape)
@@ -224,12 +273,18 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
         node.eps, node.k, node.group_shape = eps, k, None
         node.affine_shape = node.weight_shape = normalized_shape
         attach(res, node)
-    return res
+    return res, mean, invstd
 
 
 @op("group_norm", method=False, namespace="torch.nn.functional")
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
+    return group_norm_stats(input, num_groups, weight, bias, eps)[0]
+
+
+def group_norm_stats(input: Tensor, num_groups: int, weight: Tensor | None, bias: Tensor | None, eps: float,
+                     node_class: type | None = None) -> tuple:
+    """(output, mean, 1/std) as aten::native_group_norm, the statistics shaped (N, num_groups, 1)."""
     x = input._data
     if x.ndim < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {x.ndim}")
@@ -248,12 +303,12 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     out = _affine(((a - mean) * invstd).reshape(x.shape), weight, bias, shape)
     res = result(out, input.dtype)
     if state.recording and any(t is not None and t._rg for t in (input, weight, bias)):
-        node = NativeGroupNormBackward0(_edges(input, weight, bias))
+        node = (node_class or NativeGroupNormBackward0)(_edges(input, weight, bias))
         node.input, node.weight = save(input), save(weight) if weight is not None else None
         node.eps, node.group_shape = eps, (n, num_groups, -1)
         node.affine_shape, node.weight_shape = shape, (c,)
         attach(res, node)
-    return res
+    return res, mean, invstd
 
 
 # ----- compositions ---------------------------------------------------------------------------------------

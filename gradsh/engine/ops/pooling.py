@@ -168,21 +168,21 @@ def _max_pool1d(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dila
     return out.squeeze(-2), idx.squeeze(-2)
 
 
-@op("max_pool1d", method=False)
+@op("max_pool1d", method=False, namespace="torch.nn.functional")
 def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
                ceil_mode: bool = False, return_indices: bool = False) -> Any:
     out, idx = _max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode)
     return (out, idx) if return_indices else out
 
 
-@op("max_pool2d", method=False)
+@op("max_pool2d", method=False, namespace="torch.nn.functional")
 def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
                ceil_mode: bool = False, return_indices: bool = False) -> Any:
     out, idx = _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
     return (out, idx) if return_indices else out
 
 
-@op("max_pool3d", method=False)
+@op("max_pool3d", method=False, namespace="torch.nn.functional")
 def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
                ceil_mode: bool = False, return_indices: bool = False) -> Any:
     out, idx = _max_pool(input, 3, kernel_size, stride, padding, dilation, ceil_mode, "max_pool3d")
@@ -403,7 +403,7 @@ def _adaptive_max(input: Tensor, nd: int, output_size: Any, fn: str) -> tuple[Te
     return res, Tensor._wrap(indices, dtypes.int64)
 
 
-@op("adaptive_max_pool1d", method=False)
+@op("adaptive_max_pool1d", method=False, namespace="torch.nn.functional")
 def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
     size = _first(output_size)
     if input._data.ndim not in (2, 3):
@@ -458,11 +458,37 @@ def _declare_functional(names: Sequence[str]) -> None:
         op(name, method=False, namespace="torch.nn.functional")(globals()[name])
 
 
-_declare_functional(["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
-                     "adaptive_avg_pool1d", "adaptive_max_pool1d"])
+_declare_functional(["avg_pool1d", "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d"])
+
+
+# torch.max_pool*d take no return_indices (the functional forms do); torch.adaptive_max_pool1d returns both
+@op("max_pool1d", method=False)
+def torch_max_pool1d(input: Tensor, kernel_size: Any, stride: Any = (), padding: Any = 0, dilation: Any = 1,
+                     ceil_mode: bool = False) -> Tensor:
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+@op("max_pool2d", method=False)
+def torch_max_pool2d(input: Tensor, kernel_size: Any, stride: Any = (), padding: Any = 0, dilation: Any = 1,
+                     ceil_mode: bool = False) -> Tensor:
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+@op("max_pool3d", method=False)
+def torch_max_pool3d(input: Tensor, kernel_size: Any, stride: Any = (), padding: Any = 0, dilation: Any = 1,
+                     ceil_mode: bool = False) -> Tensor:
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+@op("adaptive_max_pool1d", method=False)
+def torch_adaptive_max_pool1d(input: Tensor, output_size: Any) -> tuple:
+    return adaptive_max_pool1d(input, output_size, True)
 
 __all__ = [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
     "adaptive_max_pool2d", "adaptive_max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d", "lp_pool1d",
     "lp_pool2d", "lp_pool3d", "max_pool1d", "max_pool2d", "max_pool3d",
 ]
+
+for _fn in (torch_max_pool1d, torch_max_pool2d, torch_max_pool3d, torch_adaptive_max_pool1d):
+    _fn.__name__ = _fn.__qualname__ = _fn.__name__.removeprefix("torch_")  # PyTorch's name in TypeErrors

@@ -36,6 +36,8 @@ from gradsh.engine.nn import (  # noqa: F401
 from gradsh.engine.nn.conv import *
 from gradsh.engine.nn.dropout_embedding import *
 from gradsh.engine.nn.layers import *
+from gradsh.engine.nn.lazy import *
+from gradsh.engine.nn.linear_cross_entropy import *
 from gradsh.engine.nn.loss import *
 from gradsh.engine.nn.normalization import *
 from gradsh.engine.nn.padding import *

@@ -10,6 +10,6 @@ from gradsh.engine.nn.utils import (  # noqa: F401
     vector_to_parameters,
 )
 
-from . import clip_grad, convert_parameters  # noqa: F401
+from . import clip_grad, convert_parameters, rnn  # noqa: F401
 
 __getattr__ = _unsupported.module_getattr("torch.nn.utils")
