@@ -9,65 +9,72 @@ reproduced here bit for bit, with numpy doing the lane arithmetic (a few vector 
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 GRAIN = 32768  # at::internal::GRAIN_SIZE: below it one thread sums everything
 THREADS = 2  # torch.get_num_threads() of the reference machine (2 cores)
 _f32 = np.float32
+_ZERO = _f32(0)
+_ZERO_ROW = np.zeros(1, _f32)
+_ACCUMULATE_MAX = 4096  # elements: below it one accumulate call beats a Python loop of row adds
 
 
 def _sequential(rows: np.ndarray) -> np.ndarray:
     """+0 then each row added in order (rows: (m, W) -> (W,)).
 
-    numpy's accumulate is strictly sequential (its add.reduce is pairwise along a contiguous axis);
-    the final `+ 0` turns the -0.0 of an all -0.0 column into the +0.0 that starting from +0 gives.
+    Small blocks go through np.add.accumulate (one call; it is sequential by definition), large ones
+    one whole-row float32 add a row (accumulate over a strided axis is 10x slower there). Both start
+    from row 0 and add +0 last: that gives the +0.0 where an all -0.0 column, summed from PyTorch's
+    +0 accumulator, gives +0.0, and changes nothing else.
     """
-    if rows.shape[0] == 0:
-        return np.zeros(rows.shape[1:], _f32)
-    return np.add.accumulate(rows, axis=0)[-1] + _f32(0)
+    m = rows.shape[0]
+    if m < 2:
+        return rows[0] + _ZERO if m else np.zeros(rows.shape[1:], _f32)
+    if rows.size <= _ACCUMULATE_MAX:
+        return np.add.accumulate(rows, axis=0)[-1] + _ZERO
+    acc = rows[0] + _ZERO
+    for i in range(1, m):
+        np.add(acc, rows[i], out=acc)
+    return acc
 
 
 def _chunk_sums(rows: np.ndarray, s: int) -> np.ndarray:
-    """Sequential sums of consecutive groups of s rows: (k*s, W) -> (k, W)."""
+    """Sequential sums of consecutive groups of s rows: (k*s, W) -> (k, W) (k >= 1)."""
     k = rows.shape[0] // s
-    if k == 0:
-        return np.zeros((0, rows.shape[1]), _f32)
-    grouped = rows[: k * s].reshape(k, s, rows.shape[1])
-    return np.add.accumulate(grouped, axis=1)[:, -1] + _f32(0)
+    return _sequential(rows[: k * s].reshape(k, s, rows.shape[1]).swapaxes(0, 1))
 
 
 def cascade(rows: np.ndarray) -> np.ndarray:
     """CASCADE of n lane-vector rows (n, W) -> (W,)."""
     n = rows.shape[0]
-    ceillog2 = 1 if n <= 2 else math.ceil(math.log2(n))
-    s = 2 ** max(4, ceillog2 // 4)
+    ceillog2 = 1 if n <= 2 else (n - 1).bit_length()
+    s = 1 << max(4, ceillog2 // 4)
     chunks = n // s
     if chunks == 0:  # no full chunk: the rows are all tail
         return _sequential(rows)
-    c = _chunk_sums(rows, s)
-    g1 = _chunk_sums(c, s)
-    a1 = _sequential(c[g1.shape[0] * s:])
-    g2 = _chunk_sums(g1, s)
-    a2 = _sequential(g1[g2.shape[0] * s:])
-    a3 = _sequential(g2)
     tail = _sequential(rows[chunks * s:])
-    return ((tail + a1) + a2) + a3
+    c = _chunk_sums(rows, s)
+    g1n = chunks // s
+    out = tail + _sequential(c[g1n * s:])
+    if g1n:  # (otherwise a2 and a3 are +0, and adding +0 to a sum that is not -0.0 changes nothing)
+        g1 = _chunk_sums(c, s)
+        g2n = g1n // s
+        out = out + _sequential(g1[g2n * s:])
+        if g2n:
+            out = out + _sequential(_chunk_sums(g1, s))
+    return out
 
 
 def rowsum(rows: np.ndarray) -> np.ndarray:
     """ROWSUM: four interleaved accumulators over a cascade, then the leftover rows (n, W) -> (W,)."""
     n, width = rows.shape
     q = n // 4
-    if q:
-        parts = cascade(rows[: 4 * q].reshape(q, 4 * width)).reshape(4, width)
-    else:
-        parts = np.zeros((4, width), _f32)
-    first = parts[0]
-    if n > 4 * q:
-        first = np.add.accumulate(np.concatenate([first[None], rows[4 * q:]]), axis=0)[-1]
-    return ((first + parts[1]) + parts[2]) + parts[3]
+    if not q:
+        return _sequential(rows)  # (the four accumulators are +0: P0 takes the rows, P1..P3 add nothing)
+    parts = cascade(rows[: 4 * q].reshape(q, 4 * width)).reshape(4, width)
+    # P0, then the leftover rows, then P1, P2, P3: one float32 addition after another, in one call
+    chain = np.concatenate([parts[:1], rows[4 * q:], parts[1:]]) if n > 4 * q else parts
+    return np.add.accumulate(chain, axis=0)[-1]
 
 
 def _contiguous_sum(x: np.ndarray) -> np.float32:
@@ -78,7 +85,7 @@ def _contiguous_sum(x: np.ndarray) -> np.float32:
     nv = n // 8
     lanes = rowsum(x[: 8 * nv].reshape(nv, 8))
     # +0, then the scalar tail, then the 8 lanes in lane order, one float32 addition at a time
-    return np.add.accumulate(np.concatenate([np.zeros(1, _f32), x[8 * nv:], lanes]))[-1]
+    return np.add.accumulate(np.concatenate([_ZERO_ROW, x[8 * nv:], lanes]))[-1]
 
 
 def sum_all(data: np.ndarray, threads: int = THREADS) -> np.float32:
