@@ -234,11 +234,33 @@ def run(outputs: list, grads: list, retain_graph: bool, create_graph: bool, targ
     _set_grad(create_graph)
     heappop, heappush = heapq.heappop, heapq.heappush
     _tasks.append(GraphTask(roots, deps, needed))
+    # no hooks, no anomaly mode, no inputs= / autograd.grad: _execute's common path inlined below (one read
+    # of each flag a node, so a hook registered while the pass runs is still honoured from the next node)
+    plain = targets is None and accumulate
+    registered = hooks_mod.any_registered
+    release = not retain_graph
     try:
         while ready:
             node = heappop(ready)[1]
             grads_in = buffers.pop(node, None) or [None]
-            outs = _execute(node, grads_in, retain_graph, create_graph, capture_at, accumulate, needed, targets)
+            if plain and not registered[0] and not anomaly_mode[0]:
+                if type(node) is AccumulateGrad:
+                    g = grads_in[0]
+                    if g is not None:
+                        _accumulate(node.variable, g, create_graph)
+                    continue
+                if node._freed:
+                    raise RuntimeError(FREED_MESSAGE)
+                for g in grads_in:  # (not list.count: that would compare tensors with ==)
+                    if g is not None:
+                        outs = node.apply(grads_in)
+                        if release and node.saved:
+                            node.release()
+                        break
+                else:
+                    outs = (None,) * len(node.next_functions)
+            else:
+                outs = _execute(node, grads_in, retain_graph, create_graph, capture_at, accumulate, needed, targets)
             for (nxt, nr), g in zip(node.next_functions, outs):
                 if nxt is None:
                     continue

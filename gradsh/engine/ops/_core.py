@@ -14,6 +14,7 @@ from .. import creation, dtypes
 from ..dtypes import bfloat16, round_bfloat16
 from ..grad_mode import state
 from ..graph import Node, SavedTensor, edge, pending_output_packs
+from ..hooks import any_registered as hooks_registered
 from ..tensor import Tensor
 
 wrap = Tensor._wrap
@@ -22,6 +23,7 @@ _asarray = np.asarray
 _SCALARS = (int, float, bool, complex)
 _INT_CATEGORY = dtypes.scalar_category(1)
 _FLOAT_CATEGORY = dtypes.scalar_category(1.0)
+_NUMPY_SUM_DTYPES = frozenset((dtypes.float32, dtypes.float64))
 
 
 def result(data: Any, dtype: dtypes.dtype) -> Tensor:
@@ -158,6 +160,11 @@ def sum_to(g: Tensor, shape: tuple) -> Tensor:
     for i, s in enumerate(shape):
         if s == 1 and gshape[lead + i] != 1:
             dims.append(lead + i)
+    if not state.grad_enabled and g.dtype in _NUMPY_SUM_DTYPES and not hooks_registered[0]:
+        # a plain backward (nothing records, no hook can see the gradient): the same numpy sum as
+        # Tensor.sum's, without the Tensor ops and the reshape's view between them (bias gradients)
+        data = g._data.sum(axis=tuple(dims), keepdims=True, dtype=g._data.dtype) if dims else g._data
+        return wrap(data.reshape(shape), g.dtype)
     if dims:
         g = g.sum(dim=tuple(dims), keepdim=True)
     if lead or g._data.shape != shape:
