@@ -8,6 +8,7 @@ so it is freed by reference counting as soon as the last output goes.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import weakref
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,15 @@ anomaly_mode: list = [False, True]
 # saved outputs whose pack hook waits for the op to attach its node (ops/_core.attach flushes them)
 pending_output_packs: list = []
 NO_EDGE = (None, 0)
+
+# Nodes, tensors and saved tensors are objects the cyclic GC tracks, though the graph makes no cycles
+# (freed by reference counting): at Python's default young-generation threshold of 700 allocations a
+# forward of a few hundred ops sets off collections that walk the whole live graph (a tenth of a small-op
+# chain's time, growing with the graph). A process that kept the default gets a larger one while the
+# engine is loaded; one that chose its own threshold keeps it.
+GC_THRESHOLD0 = 10000
+if gc.get_threshold()[0] == 700:
+    gc.set_threshold(GC_THRESHOLD0, *gc.get_threshold()[1:])
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they have "

@@ -90,10 +90,12 @@ def _contiguous_sum(x: np.ndarray) -> np.float32:
 
 def sum_all(data: np.ndarray, threads: int = THREADS) -> np.float32:
     """PyTorch's float32 sum of every element, read in memory order (contiguous or permuted input)."""
-    flat = np.ravel(data, order="K").astype(_f32, copy=False)
+    flat = data.reshape(-1) if data.flags.c_contiguous else np.ravel(data, order="K")
+    if flat.dtype != _f32:
+        flat = flat.astype(_f32)
     n = flat.shape[0]
     if n <= GRAIN or threads == 1:
-        return _f32(_f32(0) + _contiguous_sum(flat))
+        return _contiguous_sum(flat) + _ZERO
     k = min(threads, -(-n // GRAIN))
     chunk = -(-n // k)
     partials = np.zeros(threads, _f32)
@@ -114,6 +116,6 @@ def in_memory_order(data: np.ndarray) -> bool:
 
 def exact_sum(data: np.ndarray) -> np.float32 | None:
     """PyTorch's bits for a float32 whole-tensor sum, or None where the order is not modelled here."""
-    if data.dtype != np.float32 or not in_memory_order(data):
+    if data.dtype != _f32 or not (data.flags.c_contiguous or in_memory_order(data)):
         return None
     return sum_all(data)
