@@ -239,9 +239,13 @@ def run(outputs: list, grads: list, retain_graph: bool, create_graph: bool, targ
     plain = targets is None and accumulate
     registered = hooks_mod.any_registered
     release = not retain_graph
+    single = None  # the one node made ready by the last one while the heap is empty: no heap round trip
     try:
-        while ready:
-            node = heappop(ready)[1]
+        while single is not None or ready:
+            if single is not None:
+                node, single = single, None
+            else:
+                node = heappop(ready)[1]
             grads_in = buffers.pop(node, None) or [None]
             if plain and not registered[0] and not anomaly_mode[0]:
                 if type(node) is AccumulateGrad:
@@ -275,7 +279,13 @@ def run(outputs: list, grads: list, retain_graph: bool, create_graph: bool, targ
                 left = deps[nxt] - 1
                 deps[nxt] = left
                 if left == 0 and nxt in buffers:
-                    heappush(ready, (-nxt._seq, nxt))
+                    if single is None:
+                        single = nxt
+                    else:
+                        heappush(ready, (-nxt._seq, nxt))
+            if single is not None and ready:  # others wait too: the heap orders them (latest first)
+                heappush(ready, (-single._seq, single))
+                single = None
     finally:
         _tasks.pop()
         _set_grad(prev_grad)
