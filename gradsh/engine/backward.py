@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
+from sys import getrefcount
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,10 @@ from .graph import FREED_MESSAGE, AccumulateGrad, Node, accumulator, anomaly_mod
 from .ops._core import wrap
 from .ops.inplace import copy_backwards
 from .tensor import Size, Tensor
+
+# reference counts of a gradient that is only the backward loop's (see run: grads_in, g, the call's argument)
+_UNSHARED_TENSOR = 3
+_UNSHARED_ARRAY = 2
 
 
 def _no_graph_error(i: int) -> RuntimeError:
@@ -251,7 +256,17 @@ def run(outputs: list, grads: list, retain_graph: bool, create_graph: bool, targ
                 if type(node) is AccumulateGrad:
                     g = grads_in[0]
                     if g is not None:
-                        _accumulate(node.variable, g, create_graph)
+                        var = node.variable
+                        # PyTorch's AccumulateGrad steals a gradient nothing else holds instead of copying
+                        # it: here only `grads_in`, `g` and getrefcount's argument refer to the Tensor, and
+                        # only its own slot to its array (no view, no other tensor shares the memory)
+                        if (var._grad is None and g.dtype is var.dtype and getrefcount(g) == _UNSHARED_TENSOR
+                                and g._base is None and not g._rg and g._extra is None
+                                and getrefcount(g._data) == _UNSHARED_ARRAY and g._data.base is None
+                                and g._data.flags.writeable):
+                            var._grad = g
+                        else:
+                            _accumulate(var, g, create_graph)
                     continue
                 if node._freed:
                     raise RuntimeError(FREED_MESSAGE)
@@ -286,6 +301,7 @@ def run(outputs: list, grads: list, retain_graph: bool, create_graph: bool, targ
             if single is not None and ready:  # others wait too: the heap orders them (latest first)
                 heappush(ready, (-single._seq, single))
                 single = None
+            outs = g = None  # (so the loop holds no gradient an accumulator may steal)
     finally:
         _tasks.pop()
         _set_grad(prev_grad)
