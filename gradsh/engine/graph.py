@@ -31,13 +31,14 @@ pending_output_packs: list = []
 NO_EDGE = (None, 0)
 
 # Nodes, tensors and saved tensors are objects the cyclic GC tracks, though the graph makes no cycles
-# (freed by reference counting): at Python's default young-generation threshold of 700 allocations a
-# forward of a few hundred ops sets off collections that walk the whole live graph (a tenth of a small-op
-# chain's time, growing with the graph). A process that kept the default gets a larger one while the
-# engine is loaded; one that chose its own threshold keeps it.
-GC_THRESHOLD0 = 10000
-if gc.get_threshold()[0] == 700:
-    gc.set_threshold(GC_THRESHOLD0, *gc.get_threshold()[1:])
+# (freed by reference counting). At Python's default thresholds (700, 10, 10) a forward of a few hundred
+# ops sets off young collections (a tenth of a small-op chain's time), and as the graph grows, full
+# collections that walk all of it (a 10^6-op forward cost 1.9x per op what a 10^3-op one did; 1.15x with
+# these). A process that kept the defaults gets larger ones while the engine is loaded; one that chose
+# its own keeps them.
+GC_THRESHOLDS = (10000, 10, 100)
+if gc.get_threshold() == (700, 10, 10):
+    gc.set_threshold(*GC_THRESHOLDS)
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they have "
