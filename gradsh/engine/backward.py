@@ -149,19 +149,20 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
 def _discover(roots: list) -> dict:
     """Count, for every node reachable from the roots, how many edges lead into it."""
     deps: dict = {}
-    seen = set()
     # each root once: two outputs of one multi-output node must not count its edges twice
     stack = list(dict.fromkeys(fn for fn, _ in roots))
-    seen.update(stack)
+    roots_set = set(stack)
     while stack:
         node = stack.pop()
         for nxt, _ in node.next_functions:
             if nxt is None:
                 continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
+            if nxt in deps:
+                deps[nxt] += 1
+            else:  # first edge into it: its own edges are walked once (deps doubles as the seen set)
+                deps[nxt] = 1
+                if nxt not in roots_set:
+                    stack.append(nxt)
     return deps
 
 
