@@ -15,25 +15,24 @@ GRAIN = 32768  # at::internal::GRAIN_SIZE: below it one thread sums everything
 THREADS = 2  # torch.get_num_threads() of the reference machine (2 cores)
 _f32 = np.float32
 _ZERO = _f32(0)
-_ZERO_ROW = np.zeros(1, _f32)
 _ACCUMULATE_MAX = 4096  # elements: below it one accumulate call beats a Python loop of row adds
 
 
 def _sequential(rows: np.ndarray) -> np.ndarray:
-    """+0 then each row added in order (rows: (m, W) -> (W,)).
+    """+0 then each row added in order (rows: (m, W) -> (W,)), up to the sign of a zero result.
 
     Small blocks go through np.add.accumulate (one call; it is sequential by definition), large ones
-    one whole-row float32 add a row (accumulate over a strided axis is 10x slower there). Both start
-    from row 0 and add +0 last: that gives the +0.0 where an all -0.0 column, summed from PyTorch's
-    +0 accumulator, gives +0.0, and changes nothing else.
+    one whole-row float32 add a row (accumulate over a strided axis is 10x slower there). Starting from
+    row 0 instead of +0 can only turn a +0.0 into -0.0: a chain of float32 additions has the same value
+    whatever the signs of its zeros, only a zero result's sign differs, so sum_all fixes that once, last.
     """
     m = rows.shape[0]
     if m < 2:
-        return rows[0] + _ZERO if m else np.zeros(rows.shape[1:], _f32)
+        return rows[0] if m else np.zeros(rows.shape[1:], _f32)
     if rows.size <= _ACCUMULATE_MAX:
-        return np.add.accumulate(rows, axis=0)[-1] + _ZERO
-    acc = rows[0] + _ZERO
-    for i in range(1, m):
+        return np.add.accumulate(rows, axis=0)[-1]
+    acc = rows[0] + rows[1]
+    for i in range(2, m):
         np.add(acc, rows[i], out=acc)
     return acc
 
@@ -56,7 +55,7 @@ def cascade(rows: np.ndarray) -> np.ndarray:
     c = _chunk_sums(rows, s)
     g1n = chunks // s
     out = tail + _sequential(c[g1n * s:])
-    if g1n:  # (otherwise a2 and a3 are +0, and adding +0 to a sum that is not -0.0 changes nothing)
+    if g1n:  # (otherwise a2 and a3 are +0, and adding +0 changes no value)
         g1 = _chunk_sums(c, s)
         g2n = g1n // s
         out = out + _sequential(g1[g2n * s:])
@@ -84,8 +83,8 @@ def _contiguous_sum(x: np.ndarray) -> np.float32:
         return rowsum(x.reshape(n, 1))[0]
     nv = n // 8
     lanes = rowsum(x[: 8 * nv].reshape(nv, 8))
-    # +0, then the scalar tail, then the 8 lanes in lane order, one float32 addition at a time
-    return np.add.accumulate(np.concatenate([_ZERO_ROW, x[8 * nv:], lanes]))[-1]
+    # the scalar tail, then the 8 lanes in lane order, one float32 addition at a time
+    return np.add.accumulate(np.concatenate([x[8 * nv:], lanes]))[-1]
 
 
 def sum_all(data: np.ndarray, threads: int = THREADS) -> np.float32:
