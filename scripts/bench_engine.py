@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Benchmark gradsh's engine against real PyTorch, side by side in one run (spec/performance.md a-d, randn, printing).
+"""Benchmark gradsh's engine against real PyTorch, side by side in one run (workloads a-f, training, randn, printing).
 
-usage: python scripts/bench_engine.py [--pairs N] [--quick] [--only a,b,c,d]
+usage: python scripts/bench_engine.py [--pairs N] [--quick] [--only abcdef]
+
+(a) a chain of 1,000 small ops, (b) an MLP step (relu, tanh), (c) matmul 1024^2 with numpy alone as its
+floor, (d) memory, (e) the chain on 10^5 elements, (f) the chain grown to 10^6 ops (its per-op cost against
+(a)'s, when both run: flat means the cost does not grow with the graph).
 
 Each workload runs on gradsh.torch and on torch alternately (A B A B ...), one thread each,
 and the report gives the median of the per-pair ratios gradsh / torch of CPU time (lower is
@@ -45,10 +49,13 @@ def load_backends() -> dict:
 
 # ----- workloads: each returns a callable that runs once, built with the same inputs on both -----
 
-def tiny_ops(T, mode: str, n_ops: int = 1000):
+F_OPS = 999_999  # (f): the (a) chain grown to 10^6 ops (a multiple of its 3 ops)
+
+def tiny_ops(T, mode: str, n_ops: int = 1000, size: int = 4):
+    """A chain of add / mul-by-scalar / tanh on `size`-element float32 tensors, summed at the end."""
     T.manual_seed(0)
-    base = T.randn(4)
-    w = T.tensor([0.5, -0.25, 0.75, 1.0])
+    base = T.randn(size)
+    w = T.tensor([0.5, -0.25, 0.75, 1.0]) if size == 4 else T.rand(size) - 0.5
 
     def chain(x):
         for i in range(n_ops // 3):
@@ -70,7 +77,7 @@ def tiny_ops(T, mode: str, n_ops: int = 1000):
     return run
 
 
-def mlp_step(T):
+def mlp_step(T, activation: str = "relu"):
     T.manual_seed(0)
     w1 = (T.randn(256, 256) * 0.05).requires_grad_()
     b1 = T.zeros(256, requires_grad=True)
@@ -80,7 +87,7 @@ def mlp_step(T):
     params = [w1, b1, w2, b2]
 
     def run() -> None:
-        h = (x @ w1 + b1).relu()
+        h = getattr(x @ w1 + b1, activation)()
         loss = ((h @ w2 + b2 - y) ** 2).mean()
         loss.backward()
         with T.no_grad():
@@ -103,6 +110,28 @@ def matmul(T, backward: bool):
             out.sum().backward()
             a.grad = None
             b.grad = None
+
+    return run
+
+
+def matmul_numpy(T):
+    """(c)'s floor: numpy alone doing matmul 1024^2 forward + backward (a @ b, then g @ b.T and a.T @ g).
+
+    On the gradsh side it runs bare numpy; on the torch side torch's own matmul forward + backward, so the
+    ratio says how far numpy alone is from PyTorch (gradsh's (c) should be within 5% of it)."""
+    if "gradsh" not in T.__name__:
+        return matmul(T, True)
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((1024, 1024), dtype=np.float32)
+    b = rng.standard_normal((1024, 1024), dtype=np.float32)
+
+    def run() -> None:
+        out = a @ b
+        g = np.ones_like(out)
+        g @ b.T
+        a.T @ g
 
     return run
 
@@ -146,17 +175,24 @@ def print_big(T):
 
 
 WORKLOADS = {
-    "a. tiny ops, forward with grad (per op)": (lambda T: tiny_ops(T, "forward"), 1000),
-    "a. tiny ops, forward + backward (per op)": (lambda T: tiny_ops(T, "backward"), 1000),
-    "a. tiny ops, forward under no_grad (per op)": (lambda T: tiny_ops(T, "no_grad"), 1000),
-    "b. MLP training step 256-256-10, batch 64": (mlp_step, 1),
-    "c. matmul 1024^2 forward": (lambda T: matmul(T, False), 1),
-    "c. matmul 1024^2 forward + backward": (lambda T: matmul(T, True), 1),
-    "t. training: MLP 16-32-1, 100 steps, SGD (momentum)": (lambda T: training(T, "sgd"), 1),
-    "t. training: MLP 16-32-1, 100 steps, Adam": (lambda T: training(T, "adam"), 1),
-    "r. randn(1000, 1000) float32 after manual_seed": (randn_big, 1),
-    "p. repr of a 1000x1000 float32 tensor (summarised)": (print_big, 1),
+    # name: (make(T) -> run, ops per run (figures are per op), reps per sample)
+    "a. tiny ops, forward with grad (per op)": (lambda T: tiny_ops(T, "forward"), 1000, 10),
+    "a. tiny ops, forward + backward (per op)": (lambda T: tiny_ops(T, "backward"), 1000, 10),
+    "a. tiny ops, forward under no_grad (per op)": (lambda T: tiny_ops(T, "no_grad"), 1000, 10),
+    "b. MLP training step 256-256-10, batch 64": (mlp_step, 1, 10),
+    "b. MLP training step 256-256-10, batch 64, tanh": (lambda T: mlp_step(T, "tanh"), 1, 10),
+    "c. matmul 1024^2 forward": (lambda T: matmul(T, False), 1, 3),
+    "c. matmul 1024^2 forward + backward": (lambda T: matmul(T, True), 1, 3),
+    "c. numpy alone: matmul 1024^2 forward + backward": (matmul_numpy, 1, 3),
+    "e. 30 ops on 10^5 elements, under no_grad (per op)": (lambda T: tiny_ops(T, "no_grad", 30, 10**5), 30, 5),
+    "e. 30 ops on 10^5 elements, forward + backward (per op)": (lambda T: tiny_ops(T, "backward", 30, 10**5), 30, 5),
+    "f. tiny ops, forward with grad, 10^6 ops (per op)": (lambda T: tiny_ops(T, "forward", F_OPS), F_OPS, 1),
+    "t. training: MLP 16-32-1, 100 steps, SGD (momentum)": (lambda T: training(T, "sgd"), 1, 3),
+    "t. training: MLP 16-32-1, 100 steps, Adam": (lambda T: training(T, "adam"), 1, 3),
+    "r. randn(1000, 1000) float32 after manual_seed": (randn_big, 1, 10),
+    "p. repr of a 1000x1000 float32 tensor (summarised)": (print_big, 1, 10),
 }
+F_FIRST = "a. tiny ops, forward with grad (per op)"  # (f) compares its per-op cost with this one's (10^3 ops)
 
 
 def cpu_time(fn, reps: int) -> tuple:
@@ -169,14 +205,13 @@ def cpu_time(fn, reps: int) -> tuple:
 
 def measure(backends: dict, pairs: int, only: str) -> list:
     rows = []
-    for name, (make, per) in WORKLOADS.items():
+    for name, (make, per, reps) in WORKLOADS.items():
         if name[0] not in only:
             continue
         runs = {k: make(T) for k, T in backends.items()}
-        reps = 3 if name[0] in "crt" else 10
         samples: dict = {k: [] for k in backends}
         walls: dict = {k: [] for k in backends}
-        for _ in range(pairs):
+        for _ in range(min(pairs, 3) if name[0] == "f" else pairs):  # (f) takes seconds a run
             for k in backends:  # interleaved: gradsh, torch, gradsh, torch ...
                 c, w = cpu_time(runs[k], reps)
                 samples[k].append(c / per)
@@ -255,7 +290,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pairs", type=int, default=7, help="interleaved gradsh/torch pairs per workload")
     ap.add_argument("--quick", action="store_true", help="3 pairs, 2 memory samples")
-    ap.add_argument("--only", default="abcdtrp", help="which workloads: a-d engine, t training, r randn, p printing")
+    ap.add_argument("--only", default="abcdeftrp",
+                    help="which workloads: a-f engine (issue 17's), t training, r randn, p printing")
     ap.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = ap.parse_args()
     pairs = 3 if args.quick else args.pairs
@@ -277,6 +313,14 @@ def main() -> int:
             if "torch_s" in r:
                 line += (f"   torch {r['torch_s'] * 1e6:10.2f} us   ratio {r['ratio']:.2f}x "
                          f"(spread {r['ratio_lo']:.2f}-{r['ratio_hi']:.2f})")
+        print(line)
+    by_name = {r["workload"]: r for r in rows}
+    grown = next((r for r in rows if r["workload"].startswith("f.")), None)
+    if grown is not None and F_FIRST in by_name:
+        first = by_name[F_FIRST]
+        line = f"{'f. forward cost per op, 10^6 ops / 10^3 ops':<58} gradsh {grown['gradsh_s'] / first['gradsh_s']:10.2f}x"
+        if "torch_s" in grown:
+            line += f"   torch {grown['torch_s'] / first['torch_s']:10.2f}x"
         print(line)
     return 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
+from sys import getrefcount
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,10 @@ from .graph import FREED_MESSAGE, AccumulateGrad, Node, accumulator, anomaly_mod
 from .ops._core import wrap
 from .ops.inplace import copy_backwards
 from .tensor import Size, Tensor
+
+# reference counts of a gradient that is only the backward loop's (see run: grads_in, g, the call's argument)
+_UNSHARED_TENSOR = 3
+_UNSHARED_ARRAY = 2
 
 
 def _no_graph_error(i: int) -> RuntimeError:
@@ -145,19 +150,20 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
 def _discover(roots: list) -> dict:
     """Count, for every node reachable from the roots, how many edges lead into it."""
     deps: dict = {}
-    seen = set()
     # each root once: two outputs of one multi-output node must not count its edges twice
     stack = list(dict.fromkeys(fn for fn, _ in roots))
-    seen.update(stack)
+    roots_set = set(stack)
     while stack:
         node = stack.pop()
         for nxt, _ in node.next_functions:
             if nxt is None:
                 continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
+            if nxt in deps:
+                deps[nxt] += 1
+            else:  # first edge into it: its own edges are walked once (deps doubles as the seen set)
+                deps[nxt] = 1
+                if nxt not in roots_set:
+                    stack.append(nxt)
     return deps
 
 
@@ -235,11 +241,47 @@ def run(outputs: list, grads: list, retain_graph: bool, create_graph: bool, targ
     _set_grad(create_graph)
     heappop, heappush = heapq.heappop, heapq.heappush
     _tasks.append(GraphTask(roots, deps, needed))
+    # no hooks, no anomaly mode, no inputs= / autograd.grad: _execute's common path inlined below (one read
+    # of each flag a node, so a hook registered while the pass runs is still honoured from the next node)
+    plain = targets is None and accumulate
+    registered = hooks_mod.any_registered
+    release = not retain_graph
+    single = None  # the one node made ready by the last one while the heap is empty: no heap round trip
     try:
-        while ready:
-            node = heappop(ready)[1]
+        while single is not None or ready:
+            if single is not None:
+                node, single = single, None
+            else:
+                node = heappop(ready)[1]
             grads_in = buffers.pop(node, None) or [None]
-            outs = _execute(node, grads_in, retain_graph, create_graph, capture_at, accumulate, needed, targets)
+            if plain and not registered[0] and not anomaly_mode[0]:
+                if type(node) is AccumulateGrad:
+                    g = grads_in[0]
+                    if g is not None:
+                        var = node.variable
+                        # PyTorch's AccumulateGrad steals a gradient nothing else holds instead of copying
+                        # it: here only `grads_in`, `g` and getrefcount's argument refer to the Tensor, and
+                        # only its own slot to its array (no view, no other tensor shares the memory)
+                        if (var._grad is None and g.dtype is var.dtype and getrefcount(g) == _UNSHARED_TENSOR
+                                and g._base is None and not g._rg and g._extra is None
+                                and getrefcount(g._data) == _UNSHARED_ARRAY and g._data.base is None
+                                and g._data.flags.writeable):
+                            var._grad = g
+                        else:
+                            _accumulate(var, g, create_graph)
+                    continue
+                if node._freed:
+                    raise RuntimeError(FREED_MESSAGE)
+                for g in grads_in:  # (not list.count: that would compare tensors with ==)
+                    if g is not None:
+                        outs = node.apply(grads_in)
+                        if release and node.saved:
+                            node.release()
+                        break
+                else:
+                    outs = (None,) * len(node.next_functions)
+            else:
+                outs = _execute(node, grads_in, retain_graph, create_graph, capture_at, accumulate, needed, targets)
             for (nxt, nr), g in zip(node.next_functions, outs):
                 if nxt is None:
                     continue
@@ -254,7 +296,14 @@ def run(outputs: list, grads: list, retain_graph: bool, create_graph: bool, targ
                 left = deps[nxt] - 1
                 deps[nxt] = left
                 if left == 0 and nxt in buffers:
-                    heappush(ready, (-nxt._seq, nxt))
+                    if single is None:
+                        single = nxt
+                    else:
+                        heappush(ready, (-nxt._seq, nxt))
+            if single is not None and ready:  # others wait too: the heap orders them (latest first)
+                heappush(ready, (-single._seq, single))
+                single = None
+            outs = g = None  # (so the loop holds no gradient an accumulator may steal)
     finally:
         _tasks.pop()
         _set_grad(prev_grad)

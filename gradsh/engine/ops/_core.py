@@ -14,6 +14,7 @@ from .. import creation, dtypes
 from ..dtypes import bfloat16, round_bfloat16
 from ..grad_mode import state
 from ..graph import Node, SavedTensor, edge, pending_output_packs
+from ..hooks import any_registered as hooks_registered
 from ..tensor import Tensor
 
 wrap = Tensor._wrap
@@ -22,6 +23,7 @@ _asarray = np.asarray
 _SCALARS = (int, float, bool, complex)
 _INT_CATEGORY = dtypes.scalar_category(1)
 _FLOAT_CATEGORY = dtypes.scalar_category(1.0)
+_NUMPY_SUM_DTYPES = frozenset((dtypes.float32, dtypes.float64))
 
 
 def result(data: Any, dtype: dtypes.dtype) -> Tensor:
@@ -148,6 +150,20 @@ INFERENCE_SAVE_MESSAGE = (
 )
 
 
+def plain_backward(g: Tensor) -> bool:
+    """Whether a backward formula may work on g's numpy array directly: nothing records (no create_graph),
+    float32/float64 (where a Tensor op is that same numpy operation) and no hook that could see a view."""
+    return not state.grad_enabled and g.dtype in _NUMPY_SUM_DTYPES and not hooks_registered[0]
+
+
+def expand_to(g: Tensor, shape: tuple, divisor: int = 1) -> Tensor:
+    """sum's and mean's gradient: `(g / divisor).expand(shape)`, in numpy in a plain backward."""
+    if plain_backward(g):
+        data = g._data if divisor == 1 else g._data / _scalar_array(divisor, g._data.dtype)
+        return wrap(np.broadcast_to(data, shape), g.dtype)
+    return (g if divisor == 1 else g / divisor).expand(shape)
+
+
 def sum_to(g: Tensor, shape: tuple) -> Tensor:
     """Reduce a broadcast gradient back to an input's shape (only when the shapes differ)."""
     gshape = g._data.shape
@@ -158,6 +174,11 @@ def sum_to(g: Tensor, shape: tuple) -> Tensor:
     for i, s in enumerate(shape):
         if s == 1 and gshape[lead + i] != 1:
             dims.append(lead + i)
+    if plain_backward(g):
+        # a plain backward (nothing records, no hook can see the gradient): the same numpy sum as
+        # Tensor.sum's, without the Tensor ops and the reshape's view between them (bias gradients)
+        data = g._data.sum(axis=tuple(dims), keepdims=True, dtype=g._data.dtype) if dims else g._data
+        return wrap(data.reshape(shape), g.dtype)
     if dims:
         g = g.sum(dim=tuple(dims), keepdim=True)
     if lead or g._data.shape != shape:

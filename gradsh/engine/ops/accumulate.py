@@ -9,65 +9,71 @@ reproduced here bit for bit, with numpy doing the lane arithmetic (a few vector 
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 GRAIN = 32768  # at::internal::GRAIN_SIZE: below it one thread sums everything
 THREADS = 2  # torch.get_num_threads() of the reference machine (2 cores)
 _f32 = np.float32
+_ZERO = _f32(0)
+_ACCUMULATE_MAX = 4096  # elements: below it one accumulate call beats a Python loop of row adds
 
 
 def _sequential(rows: np.ndarray) -> np.ndarray:
-    """+0 then each row added in order (rows: (m, W) -> (W,)).
+    """+0 then each row added in order (rows: (m, W) -> (W,)), up to the sign of a zero result.
 
-    numpy's accumulate is strictly sequential (its add.reduce is pairwise along a contiguous axis);
-    the final `+ 0` turns the -0.0 of an all -0.0 column into the +0.0 that starting from +0 gives.
+    Small blocks go through np.add.accumulate (one call; it is sequential by definition), large ones
+    one whole-row float32 add a row (accumulate over a strided axis is 10x slower there). Starting from
+    row 0 instead of +0 can only turn a +0.0 into -0.0: a chain of float32 additions has the same value
+    whatever the signs of its zeros, only a zero result's sign differs, so sum_all fixes that once, last.
     """
-    if rows.shape[0] == 0:
-        return np.zeros(rows.shape[1:], _f32)
-    return np.add.accumulate(rows, axis=0)[-1] + _f32(0)
+    m = rows.shape[0]
+    if m < 2:
+        return rows[0] if m else np.zeros(rows.shape[1:], _f32)
+    if rows.size <= _ACCUMULATE_MAX:
+        return np.add.accumulate(rows, axis=0)[-1]
+    acc = rows[0] + rows[1]
+    for i in range(2, m):
+        np.add(acc, rows[i], out=acc)
+    return acc
 
 
 def _chunk_sums(rows: np.ndarray, s: int) -> np.ndarray:
-    """Sequential sums of consecutive groups of s rows: (k*s, W) -> (k, W)."""
+    """Sequential sums of consecutive groups of s rows: (k*s, W) -> (k, W) (k >= 1)."""
     k = rows.shape[0] // s
-    if k == 0:
-        return np.zeros((0, rows.shape[1]), _f32)
-    grouped = rows[: k * s].reshape(k, s, rows.shape[1])
-    return np.add.accumulate(grouped, axis=1)[:, -1] + _f32(0)
+    return _sequential(rows[: k * s].reshape(k, s, rows.shape[1]).swapaxes(0, 1))
 
 
 def cascade(rows: np.ndarray) -> np.ndarray:
     """CASCADE of n lane-vector rows (n, W) -> (W,)."""
     n = rows.shape[0]
-    ceillog2 = 1 if n <= 2 else math.ceil(math.log2(n))
-    s = 2 ** max(4, ceillog2 // 4)
+    ceillog2 = 1 if n <= 2 else (n - 1).bit_length()
+    s = 1 << max(4, ceillog2 // 4)
     chunks = n // s
     if chunks == 0:  # no full chunk: the rows are all tail
         return _sequential(rows)
-    c = _chunk_sums(rows, s)
-    g1 = _chunk_sums(c, s)
-    a1 = _sequential(c[g1.shape[0] * s:])
-    g2 = _chunk_sums(g1, s)
-    a2 = _sequential(g1[g2.shape[0] * s:])
-    a3 = _sequential(g2)
     tail = _sequential(rows[chunks * s:])
-    return ((tail + a1) + a2) + a3
+    c = _chunk_sums(rows, s)
+    g1n = chunks // s
+    out = tail + _sequential(c[g1n * s:])
+    if g1n:  # (otherwise a2 and a3 are +0, and adding +0 changes no value)
+        g1 = _chunk_sums(c, s)
+        g2n = g1n // s
+        out = out + _sequential(g1[g2n * s:])
+        if g2n:
+            out = out + _sequential(_chunk_sums(g1, s))
+    return out
 
 
 def rowsum(rows: np.ndarray) -> np.ndarray:
     """ROWSUM: four interleaved accumulators over a cascade, then the leftover rows (n, W) -> (W,)."""
     n, width = rows.shape
     q = n // 4
-    if q:
-        parts = cascade(rows[: 4 * q].reshape(q, 4 * width)).reshape(4, width)
-    else:
-        parts = np.zeros((4, width), _f32)
-    first = parts[0]
-    if n > 4 * q:
-        first = np.add.accumulate(np.concatenate([first[None], rows[4 * q:]]), axis=0)[-1]
-    return ((first + parts[1]) + parts[2]) + parts[3]
+    if not q:
+        return _sequential(rows)  # (the four accumulators are +0: P0 takes the rows, P1..P3 add nothing)
+    parts = cascade(rows[: 4 * q].reshape(q, 4 * width)).reshape(4, width)
+    # P0, then the leftover rows, then P1, P2, P3: one float32 addition after another, in one call
+    chain = np.concatenate([parts[:1], rows[4 * q:], parts[1:]]) if n > 4 * q else parts
+    return np.add.accumulate(chain, axis=0)[-1]
 
 
 def _contiguous_sum(x: np.ndarray) -> np.float32:
@@ -77,16 +83,18 @@ def _contiguous_sum(x: np.ndarray) -> np.float32:
         return rowsum(x.reshape(n, 1))[0]
     nv = n // 8
     lanes = rowsum(x[: 8 * nv].reshape(nv, 8))
-    # +0, then the scalar tail, then the 8 lanes in lane order, one float32 addition at a time
-    return np.add.accumulate(np.concatenate([np.zeros(1, _f32), x[8 * nv:], lanes]))[-1]
+    # the scalar tail, then the 8 lanes in lane order, one float32 addition at a time
+    return np.add.accumulate(np.concatenate([x[8 * nv:], lanes]))[-1]
 
 
 def sum_all(data: np.ndarray, threads: int = THREADS) -> np.float32:
     """PyTorch's float32 sum of every element, read in memory order (contiguous or permuted input)."""
-    flat = np.ravel(data, order="K").astype(_f32, copy=False)
+    flat = data.reshape(-1) if data.flags.c_contiguous else np.ravel(data, order="K")
+    if flat.dtype != _f32:
+        flat = flat.astype(_f32)
     n = flat.shape[0]
     if n <= GRAIN or threads == 1:
-        return _f32(_f32(0) + _contiguous_sum(flat))
+        return _contiguous_sum(flat) + _ZERO
     k = min(threads, -(-n // GRAIN))
     chunk = -(-n // k)
     partials = np.zeros(threads, _f32)
@@ -107,6 +115,6 @@ def in_memory_order(data: np.ndarray) -> bool:
 
 def exact_sum(data: np.ndarray) -> np.float32 | None:
     """PyTorch's bits for a float32 whole-tensor sum, or None where the order is not modelled here."""
-    if data.dtype != np.float32 or not in_memory_order(data):
+    if data.dtype != _f32 or not (data.flags.c_contiguous or in_memory_order(data)):
         return None
     return sum_all(data)

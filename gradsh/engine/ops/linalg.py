@@ -11,7 +11,7 @@ from ..graph import Node, edge
 from ..registry import BINARY, REFLECTED, op
 from ..tensor import Tensor
 from ..unsupported import unsupported
-from ._core import attach, promote2, result, save, unpack
+from ._core import attach, plain_backward, promote2, result, save, unpack, wrap
 from .complex_ops import conj
 from .elementwise import fit
 from .views import UnsafeViewBackward0
@@ -29,6 +29,10 @@ class MmBackward0(Node):
     def apply(self, grads: list) -> tuple:
         g = grads[0]
         (fa, _), (fb, _) = self.next_functions
+        flags = g._data.flags
+        if not (flags.c_contiguous or flags.f_contiguous) and plain_backward(g):
+            # (sum's broadcast gradient): numpy would copy it for each product; once is enough, same bits
+            g = wrap(np.ascontiguousarray(g._data), g.dtype)
         ga = mm(g, _c(unpack(self.b, self)).t()) if fa is not None else None
         gb = mm(_c(unpack(self.a, self)).t(), g) if fb is not None else None
         return ga, gb

@@ -15,7 +15,7 @@ from ..out_arg import check_out, write_out
 from ..registry import op
 from ..tensor import Tensor, _wrap_dim
 from ..unsupported import unsupported
-from ._core import attach, result, save, save_output, sum_to, unpack
+from ._core import attach, expand_to, result, save, save_output, sum_to, unpack
 from .accumulate import exact_sum
 from .elementwise import maximum, minimum
 from .indexing import _gather_key, embed
@@ -46,7 +46,7 @@ class SumBackward0(Node):
     __slots__ = ("shape",)
 
     def apply(self, grads: list) -> tuple:
-        return (grads[0].expand(self.shape),)
+        return (expand_to(grads[0], self.shape),)
 
 
 class SumBackward1(Node):
@@ -88,7 +88,7 @@ class MeanBackward0(Node):
     __slots__ = ("n", "shape")
 
     def apply(self, grads: list) -> tuple:
-        return ((grads[0] / self.n).expand(self.shape),)
+        return (expand_to(grads[0], self.shape, self.n),)
 
 
 class MeanBackward1(Node):
