@@ -25,6 +25,7 @@ from .ops import (  # noqa: F401
     linalg,
     linalg_ext,
     losses,
+    masked,
     mha,
     nn_functional,
     normalization,

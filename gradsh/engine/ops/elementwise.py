@@ -618,9 +618,9 @@ class WhereBackward0(Node):
         g = grads[0]
         cond = unpack(self.cond, self)
         (fa, _), (fb, _) = self.next_functions
-        zero = g * 0
-        ga = fit(where(cond, g, zero), self.metas[0]) if fa is not None else None
-        gb = fit(where(cond, zero, g), self.metas[1]) if fb is not None else None
+        # a literal 0, not g * 0: a nan or inf gradient must not leak into the side not taken
+        ga = fit(where(cond, g, 0), self.metas[0]) if fa is not None else None
+        gb = fit(where(cond, 0, g), self.metas[1]) if fb is not None else None
         return ga, gb
 
 
