@@ -40,6 +40,7 @@ from .ops import (  # noqa: F401
     statistics,
     unary,
     views,
+    windows,
 )
 
 registry.install()
