@@ -722,13 +722,13 @@ def scalar_tensor(s: Any, **options: Any) -> Tensor:  # dtype, requires_grad, ..
 @op("empty_strided", method=False)
 def empty_strided(size: Any, stride: Any, *, dtype: Any = None, layout: Any = None, device: Any = None,
                   requires_grad: bool = False, pin_memory: Any = None) -> Tensor:
-    return creation.zeros(*tuple(size), dtype=dtype, requires_grad=requires_grad)
+    return creation.zeros(tuple(size), dtype=dtype, requires_grad=requires_grad)
 
 
 @op("new_empty_strided", function=False)
 def new_empty_strided(input: Tensor, size: Any, stride: Any, *, dtype: Any = None, layout: Any = None,
                       device: Any = None, requires_grad: bool = False, pin_memory: Any = None) -> Tensor:
-    return creation.zeros(*tuple(size), dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return creation.zeros(tuple(size), dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def _resize(t: Tensor, size: tuple) -> Tensor:
