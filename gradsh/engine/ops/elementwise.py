@@ -337,10 +337,10 @@ class PowBackward1(Node):
         x, y = unpack(self.x, self), unpack(self.y, self)
         ga = gb = None
         if fa is not None:
-            ga = fit(where(y == 0, 0.0, g * y * x.pow(y - 1)), self.a_meta)
+            ga = fit(where(y == 0, 0.0, g * (y * x.pow(y - 1))), self.a_meta)  # PyTorch's grouping: same float32 rounding
         if fb is not None:
             out = unpack(self.out, self)
-            gb = fit(where((x == 0) & (y >= 0), 0.0, g * out * x.log()), self.b_meta)
+            gb = fit(g * where((x == 0) & (y >= 0), 0.0, out * x.log()), self.b_meta)
         return ga, gb
 
 
@@ -359,7 +359,10 @@ class PowBackward2(Node):
 def pow(input: Tensor, exponent: Any) -> Tensor:
     if isinstance(exponent, Tensor):
         x, y, dt = promote2(input, exponent)
-        out = result(np.power(x, y), dt)
+        if dt is dtypes.float32:  # sleef's powf is faithful: float64 pow rounded agrees far more often than powf
+            out = result(np.power(x.astype(np.float64), y).astype(np.float32), dt)
+        else:
+            out = result(np.power(x, y), dt)
         if state.recording and (input._rg or exponent._rg):
             node = PowBackward1((edge(input), edge(exponent)))
             node.x, node.y = save(input), save(exponent)
