@@ -16,6 +16,7 @@ from .ops import (  # noqa: F401
     elementwise,
     embedding,
     extra,
+    factories,
     fft,
     fold,
     indexing,
