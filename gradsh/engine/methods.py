@@ -8,6 +8,7 @@ from __future__ import annotations
 from . import creation, registry  # noqa: F401 - importing a module runs its declarations
 from .ops import (  # noqa: F401
     activations,
+    aten_internal,
     attention,
     binary_math,
     conv,
