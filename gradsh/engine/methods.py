@@ -20,6 +20,7 @@ from .ops import (  # noqa: F401
     factories,
     fft,
     fold,
+    gradient,
     indexing,
     inplace,
     interpolate,
