@@ -11,6 +11,7 @@ from .ops import (  # noqa: F401
     aten_internal,
     attention,
     binary_math,
+    cdist,
     chunk_cat,
     conv,
     conversion,
