@@ -23,6 +23,7 @@ from .ops import (  # noqa: F401
     fft,
     fold,
     gradient,
+    histogramdd,
     indexing,
     inplace,
     interpolate,
