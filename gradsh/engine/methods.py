@@ -40,6 +40,7 @@ from .ops import (  # noqa: F401
     random_ops,
     reduction,
     scatter_ops,
+    segment_reduce,
     shapes,
     sorting,
     special,
