@@ -355,6 +355,19 @@ class PowBackward2(Node):
         return (grads[0] * out * math.log(self.base),)
 
 
+def int_safe_power(x: Any, y: Any) -> np.ndarray:
+    """np.power, but an integer to a negative integer power is PyTorch's: 1 for base 1, +-1 for base -1, else 0."""
+    y_arr = np.asarray(y)
+    if y_arr.dtype.kind not in "iu" or np.asarray(x).dtype.kind not in "iu" or not (y_arr < 0).any():
+        return np.power(x, y)
+    x_arr = np.asarray(x)
+    negative = y_arr < 0
+    safe = np.power(x_arr, np.where(negative, 0, y_arr))
+    odd = (y_arr % 2) != 0
+    special = np.where(x_arr == 1, 1, np.where(x_arr == -1, np.where(odd, -1, 1), 0)).astype(safe.dtype)
+    return np.where(negative, special, safe)
+
+
 @op("pow", out=True, function=_pow_function, inplace=True, dunders={"__pow__": BINARY, "__ipow__": INPLACE})
 def pow(input: Tensor, exponent: Any) -> Tensor:
     if isinstance(exponent, Tensor):
@@ -362,7 +375,7 @@ def pow(input: Tensor, exponent: Any) -> Tensor:
         if dt is dtypes.float32:  # sleef's powf is faithful: float64 pow rounded agrees far more often than powf
             out = result(np.power(x.astype(np.float64), y).astype(np.float32), dt)
         else:
-            out = result(np.power(x, y), dt)
+            out = result(int_safe_power(x, y), dt)
         if state.recording and (input._rg or exponent._rg):
             node = PowBackward1((edge(input), edge(exponent)))
             node.x, node.y = save(input), save(exponent)
@@ -391,7 +404,7 @@ def rpow(a: Tensor, s: Any) -> Tensor:
     base = to_tensor(s)
     x, y, dt = promote2(a, s)
     dt = _floating(dt) if isinstance(s, float) else dt
-    out = result(np.power(np.asarray(y, dtype=dt.np), x.astype(dt.np)), dt)
+    out = result(int_safe_power(np.asarray(y, dtype=dt.np), x.astype(dt.np)), dt)
     del base
     if state.recording and a._rg:
         node = PowBackward2((edge(a),))
