@@ -26,6 +26,7 @@ from .ops import (  # noqa: F401
     histogramdd,
     indexing,
     inplace,
+    integer_ops,
     interpolate,
     joining,
     linalg,
