@@ -75,7 +75,7 @@ def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None, devi
 def unravel_index(indices: Tensor, shape: Any) -> tuple:
     """The coordinates of flat `indices` in `shape` (Python's floor division and modulo: -1 is the last)."""
     if not isinstance(indices, Tensor):
-        raise AttributeError(f"'{type(indices).__name__}' object has no attribute 'is_complex'")
+        raise AttributeError(f"'{type(indices).__name__}' object has no attribute 'is_complex'")  # noqa: TRY004 - as PyTorch
     if indices.dtype.is_floating_point or indices.dtype.is_complex or indices.dtype is dtypes.bool_:
         raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
     dims = [int(shape)] if isinstance(shape, int) else [int(s) for s in shape]
