@@ -13,6 +13,7 @@ from typing import Any
 
 from ..registry import op
 from ..tensor import Tensor, _wrap_dim
+from .aten import div_scalar, mul_scalar
 from .aten_internal import aten_slice as _slice
 from .joining import cat
 
@@ -43,15 +44,19 @@ def _check(input: Tensor, spacing_size: int | None, dim: Sequence[int] | None, e
 
 
 def _by_step(x: Tensor, d: int, dx: Any, edge_order: int) -> Tensor:
-    """One direction with a uniform step dx (gradient_helper_float)."""
-    center = (_slice(x, d, 2) - _slice(x, d, 0, -2)) / dx
+    """One direction with a uniform step dx (gradient_helper_float). The step and the constants are
+    C++ Scalars there: the Scalar overloads (MulBackward1, DivBackward1) are the nodes."""
+    def s(lo: int, hi: int | None = None) -> Tensor:
+        return _slice(x, d, lo, hi)
+
+    center = div_scalar(s(2) - s(0, -2), dx)
     if edge_order == 1:
-        first = (_slice(x, d, 1, 2) - _slice(x, d, 0, 1)) / dx
-        last = (_slice(x, d, -1) - _slice(x, d, -2, -1)) / dx
+        first = div_scalar(s(1, 2) - s(0, 1), dx)
+        last = div_scalar(s(-1) - s(-2, -1), dx)
     else:
-        first = (-1.5 * _slice(x, d, 0, 1) + 2 * _slice(x, d, 1, 2) - 0.5 * _slice(x, d, 2, 3)) / dx
-        last = (0.5 * _slice(x, d, -3, -2) - 2 * _slice(x, d, -2, -1) + 1.5 * _slice(x, d, -1)) / dx
-    return cat([first, center / 2, last], d)
+        first = div_scalar(mul_scalar(s(0, 1), -1.5) + mul_scalar(s(1, 2), 2) - mul_scalar(s(2, 3), 0.5), dx)
+        last = div_scalar(mul_scalar(s(-3, -2), 0.5) - mul_scalar(s(-2, -1), 2) + mul_scalar(s(-1), 1.5), dx)
+    return cat([first, div_scalar(center, 2), last], d)
 
 
 def _by_coordinates(x: Tensor, d: int, coordinates: Tensor, edge_order: int) -> Tensor:
