@@ -72,6 +72,9 @@ def segment_reduce(data: Tensor, reduce: str, *, lengths: Tensor | None = None, 
     if indices is not None:
         raise NotImplementedError("segment_reduce(): indices based reduction is not supported yet.")
     ax = _wrap_dim(axis, max(data._data.ndim, 1))
+    given, which = (lengths, "lengths") if lengths is not None else (offsets, "offsets")
+    if given is not None and ax != given._data.ndim - 1:
+        raise RuntimeError(f"segment_reduce(): Expected axis to be the last dimension of {which} but got {ax}.")
     bounds = _bounds(lengths, offsets)
     x = np.moveaxis(data._data, ax, 0)
     if not unsafe and bounds[-1] != x.shape[0]:
