@@ -452,7 +452,8 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
 # ----- scans: cumprod / cummax / cummin / logcumsumexp / diff ---------------------------------------
 
 def _reverse_cumsum(t: Tensor, d: int) -> Tensor:
-    return t.sum(d, keepdim=True) - t.cumsum(d) + t
+    """PyTorch's reversed_cumsum: flip, cumsum, flip (a total minus a cumsum would round otherwise)."""
+    return t.flip(d).cumsum(d).flip(d)
 
 
 def _cumprod_with_zeros(x: np.ndarray, g: np.ndarray, d: int) -> np.ndarray:
@@ -479,8 +480,10 @@ def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
             g = grads[0]
             if not x._data.ndim:
                 return (g,)
+            if x._data.shape[d] == 1:
+                return (g,)
             if not (x._data == 0).any():
-                return (_reverse_cumsum(g * y, d) / x,)
+                return (_reverse_cumsum(y * g, d) / x,)
             exact = _cumprod_with_zeros(x._data, g._data.astype(x._data.dtype), d)
             return (Tensor._wrap(exact, x.dtype),)
 
