@@ -299,3 +299,20 @@ def test_masked_fill_with_a_tensor_value() -> None:
     ref, got = both(run)
     same(ref, got)
     assert type(got[0].grad_fn).__name__ == ref[0].grad_fn.name() == "MaskedFillBackward1"
+
+
+# ----- ties: which of equal values PyTorch's sort and mode put where --------------------------------
+
+def test_sort_argsort_and_mode_place_equal_values_as_pytorch() -> None:
+    """PyTorch's non-stable CPU sort and its mode use libstdc++'s std::sort (ops/stdsort.py)."""
+    rng = np.random.default_rng(4)
+    for n in (3, 17, 100, 1000, 8000):
+        ints = rng.integers(0, 6, (2, n))
+        floats = np.where(ints == 5, np.nan, ints).astype(np.float32)
+        for desc in (False, True):
+            same(*both(lambda T, f=floats, d=desc: T.sort(T.tensor(f), 1, descending=d)), exact=True)
+            same(*both(lambda T, i=ints, d=desc: T.argsort(T.tensor(i), 0, descending=d)), exact=True)
+        same(*both(lambda T, i=ints: T.sort(T.tensor(i[0] > 2))), exact=True)
+        same(*both(lambda T, i=ints: T.sort(T.tensor(i[0] > 2), stable=True)), exact=True)
+        same(*both(lambda T, i=ints: T.mode(T.tensor(i), 1)), exact=True)
+        same(*both(lambda T, i=ints: T.msort(T.tensor(i.T))), exact=True)
