@@ -316,3 +316,14 @@ def test_sort_argsort_and_mode_place_equal_values_as_pytorch() -> None:
         same(*both(lambda T, i=ints: T.sort(T.tensor(i[0] > 2), stable=True)), exact=True)
         same(*both(lambda T, i=ints: T.mode(T.tensor(i), 1)), exact=True)
         same(*both(lambda T, i=ints: T.msort(T.tensor(i.T))), exact=True)
+
+
+def test_kthvalue_picks_among_equal_values_as_pytorch() -> None:
+    """ATen's quickselect decides which equal element's index kthvalue reports (ops/quickselect.py)."""
+    rng = np.random.default_rng(6)
+    for n in (1, 2, 5, 31, 200):
+        x = rng.integers(0, 4, (3, n)).astype(np.float64)
+        x[x == 3] = np.nan
+        for k in sorted({1, (n + 1) // 2, n}):
+            same(*both(lambda T, x=x, k=k: T.kthvalue(T.tensor(x), k, 1)), exact=True)
+            same(*both(lambda T, x=x, k=k: T.kthvalue(T.tensor(x.astype(np.int64) * 0 + 1), k, 1)), exact=True)

@@ -18,6 +18,7 @@ from ..registry import op
 from ..tensor import Tensor
 from ._core import to_tensor
 from ._struct import long, wrap_dim
+from .quickselect import quick_select_index
 from .reduction import return_type
 from .statistics import values_indices
 from .stdsort import std_sort_order
@@ -105,6 +106,11 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     order = sort_order(data, d, False)
     idx = np.take(order, [k - 1], axis=d)
+    if data.size <= _EMULATED and len(np.unique(data)) < data.size:  # ties: ATen's quickselect picks
+        moved = np.moveaxis(data, d, -1)
+        rows = moved.reshape(-1, moved.shape[-1])
+        picked = np.array([quick_select_index(row.tolist(), k - 1) for row in rows], np.int64)
+        idx = np.moveaxis(picked.reshape(*moved.shape[:-1], 1), -1, d)
     values = np.take_along_axis(data, idx, axis=d)
     return values_indices(input, values, idx, d, keepdim, "KthvalueBackward0", _kth_type)
 
