@@ -33,7 +33,7 @@ def _edges(column: np.ndarray, bins: Any, lo_hi: tuple | None) -> np.ndarray:
 
 
 @op("histogramdd", method=False)
-def histogramdd(input: Tensor, bins: Any = 10, *, range: Any = None, weight: Tensor | None = None,
+def histogramdd(input: Tensor, bins: Any = 10, range: Any = None, weight: Tensor | None = None,
                 density: bool = False) -> Any:
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"\"histogramdd\" not implemented for '{input.dtype.scalar_name}'")

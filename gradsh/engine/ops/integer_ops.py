@@ -61,13 +61,13 @@ def _triangle(row: int, col: int, offset: int, lower: bool, dtype: Any) -> Tenso
 
 @op("tril_indices", method=False)
 def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None,
-                 layout: Any = None, pin_memory: bool = False) -> Tensor:
+                 layout: Any = None) -> Tensor:
     return _triangle(row, col, offset, True, dtype)
 
 
 @op("triu_indices", method=False)
 def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None,
-                 layout: Any = None, pin_memory: bool = False) -> Tensor:
+                 layout: Any = None) -> Tensor:
     return _triangle(row, col, offset, False, dtype)
 
 
