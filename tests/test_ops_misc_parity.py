@@ -327,3 +327,14 @@ def test_kthvalue_picks_among_equal_values_as_pytorch() -> None:
         for k in sorted({1, (n + 1) // 2, n}):
             same(*both(lambda T, x=x, k=k: T.kthvalue(T.tensor(x), k, 1)), exact=True)
             same(*both(lambda T, x=x, k=k: T.kthvalue(T.tensor(x.astype(np.int64) * 0 + 1), k, 1)), exact=True)
+
+
+def test_as_strided_scatter_gradient_is_pytorchs() -> None:
+    """PyTorch 2.13 gives the input the slice's gradient (zeros elsewhere), and src the slice's too."""
+    def run(T: Any) -> Any:
+        x = T.zeros(2, 3, dtype=T.float64, requires_grad=True)
+        s = T.zeros(2, dtype=T.float64, requires_grad=True)
+        out = T.as_strided_scatter(x, s, (2,), (3,), 1)
+        return T.autograd.grad(out, (x, s), T.arange(1.0, 7.0, dtype=T.float64).reshape(2, 3))
+
+    same(*both(run), exact=True)
