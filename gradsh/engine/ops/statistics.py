@@ -200,7 +200,7 @@ def nanmedian(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     return _median_dim(input, dim, keepdim, True, "NanmedianBackward1", _nanmedian_type)
 
 
-_MODE_EMULATED = 200_000  # a longer row takes the mode's last position (the emulation is pure Python)
+_MODE_EMULATED = 200_000  # elements: a larger input takes the mode's last position (the emulation is pure Python)
 
 
 def _mode_index(row: np.ndarray, hits: np.ndarray) -> int:
@@ -224,7 +224,7 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:
         hits = row == best
         if data.dtype.kind == "f" and np.isnan(best):
             hits = np.isnan(row)
-        indices[i] = _mode_index(row, hits) if row.size <= _MODE_EMULATED else np.flatnonzero(hits)[-1]
+        indices[i] = _mode_index(row, hits) if rows.size <= _MODE_EMULATED else np.flatnonzero(hits)[-1]
     shape = moved.shape[:-1]
     values = np.expand_dims(values.reshape(shape), d)
     indices = np.expand_dims(indices.reshape(shape), d)
