@@ -38,7 +38,8 @@ PLANNED = [
     "torch.nn.utils.rnn", "torch.optim.lr_scheduler", "torch.utils", "torch.utils.data", "torch.testing",
     "torch.cuda", "torch.backends", "torch.distributions", "torch.nn.modules", "torch.nn.parameter",
 ]
-SIGNATURE_MODULES = ["torch", "torch.nn.functional", "torch.linalg", "torch.special", "torch.fft"]
+SIGNATURE_MODULES = ["torch", "torch.nn.functional", "torch.linalg", "torch.special", "torch.fft", "torch.masked",
+                     "torch.signal.windows"]
 PROBE_ARGS = 40  # more positional arguments than any PyTorch signature takes: no overload can match
 
 INVALID = re.compile(

@@ -31,6 +31,8 @@ KNOWN: dict[str, str] = {
     "torch.Tensor.random_": "`from` and `to` are Python keywords: taken through *args/**kwargs",
     "torch.Tensor.uniform_": "`from` and `to` are Python keywords: taken as a, b",
     "torch.randint": "randint's three overloads (high, size) / (low, high, size) go through *args",
+    "torch.masked.var": "the docstring line recorded omits `correction`, which the Python signature has",
+    "torch.masked.std": "the docstring line recorded omits `correction`, which the Python signature has",
     "torch.Tensor.view": "view(dtype) is taken positionally only (size may be separate ints)",
     "torch.Tensor.gather": "PyTorch takes sparse_grad here (checked on 2.13); its recorded signature omits it",
     "torch.Tensor.bernoulli": _OUT_ON_METHOD,

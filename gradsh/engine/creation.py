@@ -244,6 +244,12 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     if dtype is None:
         dtype = dtypes.get_default_dtype() if any(isinstance(v, float) for v in vals) else dtypes.int64
     n = max(0, math.ceil((end - start) / step))
+    if dtype.category <= 1:  # integer output: ATen computes in int64 from the truncated bounds and step
+        start, end, step = int(start), int(end), int(step)
+        if dtype is dtypes.int64:  # the size too (other integer types size it in double, above)
+            if step == 0:  # a Python ValueError here in PyTorch (a float step that truncates to 0)
+                raise ValueError("step must be nonzero")
+            n = max(0, math.ceil((end - start) / step))
     data = (start + np.arange(n, dtype=np.float64) * step) if dtype.category >= 2 else \
         start + np.arange(n, dtype=np.int64) * step
     if isinstance(out, Tensor) and out._data.size not in (0, n):

@@ -166,7 +166,7 @@ def result_type(dims: list[dtype], zero_dims: list[dtype], scalar_categories: li
 
 def round_bfloat16(a: np.ndarray) -> np.ndarray:
     """Round float32 storage to bfloat16 precision (round half to even), as bfloat16 tensors hold."""
-    a = np.ascontiguousarray(a, dtype=np.float32)
+    a = np.asarray(a, dtype=np.float32, order="C")  # not ascontiguousarray: it makes a 0-d array 1-d
     bits = a.view(np.uint32)
     rounded = (bits + (0x7FFF + ((bits >> 16) & 1))) & 0xFFFF0000
     out = np.where(np.isnan(a), a, rounded.view(np.float32))

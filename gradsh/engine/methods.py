@@ -8,8 +8,11 @@ from __future__ import annotations
 from . import creation, registry  # noqa: F401 - importing a module runs its declarations
 from .ops import (  # noqa: F401
     activations,
+    aten_internal,
     attention,
     binary_math,
+    cdist,
+    chunk_cat,
     complex_ops,
     conv,
     conversion,
@@ -18,12 +21,16 @@ from .ops import (  # noqa: F401
     elementwise,
     embedding,
     extra,
+    factories,
     fft,
     fold,
     fractional_pool,
+    gradient,
     grid_sample,
+    histogramdd,
     indexing,
     inplace,
+    integer_ops,
     interpolate,
     joining,
     linalg,
@@ -38,6 +45,7 @@ from .ops import (  # noqa: F401
     linear_cross_entropy,
     losses,
     lowrank,
+    masked,
     mha,
     nn_functional,
     nn_kernels,
@@ -47,6 +55,7 @@ from .ops import (  # noqa: F401
     random_ops,
     reduction,
     scatter_ops,
+    segment_reduce,
     shapes,
     sorting,
     special,
@@ -54,6 +63,7 @@ from .ops import (  # noqa: F401
     stft,
     unary,
     views,
+    windows,
 )
 
 registry.install()

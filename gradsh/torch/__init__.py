@@ -80,7 +80,22 @@ def is_complex(t: Tensor) -> bool:
     return t.dtype.is_complex
 
 
-from . import autograd, backends, cuda, fft, func, linalg, nn, optim, serialization, special, testing, utils  # noqa: F401
+from . import (  # noqa: F401
+    autograd,
+    backends,
+    cuda,
+    fft,
+    func,
+    linalg,
+    masked,
+    nn,
+    optim,
+    serialization,
+    signal,
+    special,
+    testing,
+    utils,
+)
 from ._devices import get_default_device, set_default_device  # noqa: F401
 from ._legacy import TYPED_TENSORS as _TYPED_TENSORS
 from ._legacy import VERSION as __version__  # noqa: F401 - PyTorch's version, whose behaviour gradsh reproduces

@@ -111,6 +111,11 @@ OVERLOADS: dict[str, dict[str, Callable]] = {
 }
 
 
+def register(name: str, overload: str, fn: Callable) -> None:
+    """Make `fn` torch.ops.aten.<name>.<overload> (a module of ops/ that owns the op calls this)."""
+    OVERLOADS.setdefault(name, {})[overload] = fn
+
+
 def _unsupported(qualname: str) -> AttributeError:
     return unsupported(qualname)
 
@@ -153,13 +158,13 @@ class OpOverloadPacket:
     def __getattr__(self, overload: str) -> OpOverload:
         if overload.startswith("_"):
             raise AttributeError(overload)
-        fn = self._table.get("Tensor" if overload == "default" else overload)
+        fn = self._table.get(overload) or (self._table.get("Tensor") if overload == "default" else None)
         if fn is None:
             raise _unsupported(f"torch.ops.aten.{self._name}.{overload}")
         return OpOverload(self, overload, fn)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._table["Tensor"](*args, **kwargs)
+        return (self._table.get("Tensor") or self._table["default"])(*args, **kwargs)
 
     def __repr__(self) -> str:
         return f"<OpOverloadPacket(op='aten.{self._name}')>"

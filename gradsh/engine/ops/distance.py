@@ -33,7 +33,8 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
 @op("cosine_similarity", method=False)
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """ATen's cosine_similarity: each input divided by its (clamped) norm, then the sum of their product."""
-    a, b = (x1.expand(*np.broadcast_shapes(x1.shape, x2.shape)), x2.expand(*np.broadcast_shapes(x1.shape, x2.shape)))
+    shape = np.broadcast_shapes(x1.shape, x2.shape)
+    a, b = x1.expand(shape), x2.expand(shape)  # a tuple: expand(*()) of two 0-d inputs would name no size
     n1 = a.norm(2, dim, keepdim=True).clamp_min(eps)
     n2 = b.norm(2, dim, keepdim=True).clamp_min(eps)
     return ((a / n1) * (b / n2)).sum(dim)

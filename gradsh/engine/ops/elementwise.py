@@ -344,10 +344,10 @@ class PowBackward1(Node):
         x, y = unpack(self.x, self), unpack(self.y, self)
         ga = gb = None
         if fa is not None:
-            ga = fit(where(y == 0, 0.0, g * y * x.pow(y - 1)), self.a_meta)
+            ga = fit(where(y == 0, 0.0, g * (y * x.pow(y - 1))), self.a_meta)  # PyTorch's grouping: same float32 rounding
         if fb is not None:
             out = unpack(self.out, self)
-            gb = fit(where((x == 0) & (y >= 0), 0.0, g * out * x.log()), self.b_meta)
+            gb = fit(g * where((x == 0) & (y >= 0), 0.0, out * x.log()), self.b_meta)
         return ga, gb
 
 
@@ -362,11 +362,27 @@ class PowBackward2(Node):
         return (grads[0] * out * math.log(self.base),)
 
 
+def int_safe_power(x: Any, y: Any) -> np.ndarray:
+    """np.power, but an integer to a negative integer power is PyTorch's: 1 for base 1, +-1 for base -1, else 0."""
+    y_arr = np.asarray(y)
+    if y_arr.dtype.kind not in "iu" or np.asarray(x).dtype.kind not in "iu" or not (y_arr < 0).any():
+        return np.power(x, y)
+    x_arr = np.asarray(x)
+    negative = y_arr < 0
+    safe = np.power(x_arr, np.where(negative, 0, y_arr))
+    odd = (y_arr % 2) != 0
+    special = np.where(x_arr == 1, 1, np.where(x_arr == -1, np.where(odd, -1, 1), 0)).astype(safe.dtype)
+    return np.where(negative, special, safe)
+
+
 @op("pow", out=True, function=_pow_function, inplace=True, dunders={"__pow__": BINARY, "__ipow__": INPLACE})
 def pow(input: Tensor, exponent: Any) -> Tensor:
     if isinstance(exponent, Tensor):
         x, y, dt = promote2(input, exponent)
-        out = result(np.power(x, y), dt)
+        if dt is dtypes.float32:  # sleef's powf is faithful: float64 pow rounded agrees far more often than powf
+            out = result(np.power(x.astype(np.float64), y).astype(np.float32), dt)
+        else:
+            out = result(int_safe_power(x, y), dt)
         if state.recording and (input._rg or exponent._rg):
             node = PowBackward1((edge(input), edge(exponent)))
             node.x, node.y = save(input), save(exponent)
@@ -395,7 +411,7 @@ def rpow(a: Tensor, s: Any) -> Tensor:
     base = to_tensor(s)
     x, y, dt = promote2(a, s)
     dt = _floating(dt) if isinstance(s, float) else dt
-    out = result(np.power(np.asarray(y, dtype=dt.np), x.astype(dt.np)), dt)
+    out = result(int_safe_power(np.asarray(y, dtype=dt.np), x.astype(dt.np)), dt)
     del base
     if state.recording and a._rg:
         node = PowBackward2((edge(a),))
@@ -625,9 +641,9 @@ class WhereBackward0(Node):
         g = grads[0]
         cond = unpack(self.cond, self)
         (fa, _), (fb, _) = self.next_functions
-        zero = g * 0
-        ga = fit(where(cond, g, zero), self.metas[0]) if fa is not None else None
-        gb = fit(where(cond, zero, g), self.metas[1]) if fb is not None else None
+        # a literal 0, not g * 0: a nan or inf gradient must not leak into the side not taken
+        ga = fit(where(cond, g, 0), self.metas[0]) if fa is not None else None
+        gb = fit(where(cond, 0, g), self.metas[1]) if fb is not None else None
         return ga, gb
 
 

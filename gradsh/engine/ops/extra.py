@@ -110,6 +110,9 @@ def allclose(input: Tensor, other: Any, rtol: float = 1e-05, atol: float = 1e-08
 # ----- scatter / index_add --------------------------------------------------------------------------
 
 def _scatter_data(base: np.ndarray, d: int, index: np.ndarray, src: Any, reduce: str | None = None) -> np.ndarray:
+    if base.ndim == 0:  # a 0-d tensor scatters as one of shape (1,)
+        src = src.reshape(1) if isinstance(src, np.ndarray) else src
+        return _scatter_data(base.reshape(1), 0, index.reshape(1), src, reduce).reshape(())
     out = base.copy()
     idx = np.indices(index.shape)
     key = list(idx)

@@ -14,7 +14,7 @@ from ..registry import DIRECT, op
 from ..tensor import Tensor
 from ..unsupported import unsupported
 from . import views
-from ._core import attach, result, save, unpack
+from ._core import attach, result, save, sum_to, unpack
 from .elementwise import where
 
 
@@ -273,21 +273,36 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
 
 
 class MaskedFillBackward0(Node):
-    __slots__ = ("mask",)
+    __slots__ = ("mask", "shape")
     saved = ("mask",)
 
     def apply(self, grads: list) -> tuple:
         mask = unpack(self.mask, self)
-        return (where(mask, 0.0, grads[0]),)
+        return (sum_to(where(mask, 0.0, grads[0]), self.shape),)
+
+
+class MaskedFillBackward1(MaskedFillBackward0):
+    """masked_fill with a 0-d tensor value: the value's gradient is the sum of the filled places'."""
+
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        mask = unpack(self.mask, self)
+        (fi, _), (fv, _) = self.next_functions
+        g = grads[0]
+        gi = sum_to(where(mask, 0.0, g), self.shape) if fi is not None else None
+        gv = where(mask, g, 0.0).sum() if fv is not None else None
+        return gi, gv
 
 
 @op("masked_fill", inplace=True)
 def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
-    v = value._data if isinstance(value, Tensor) else value
+    is_tensor = isinstance(value, Tensor)
+    v = value._data if is_tensor else value
     out = result(np.where(mask._data, v, input._data), input.dtype)
-    if state.recording and input._rg:
-        node = MaskedFillBackward0((edge(input), edge(value) if isinstance(value, Tensor) else (None, 0))[:1])
-        node.mask = save(mask)
+    if state.recording and (input._rg or is_tensor and value._rg):
+        node = MaskedFillBackward1((edge(input), edge(value))) if is_tensor else MaskedFillBackward0((edge(input),))
+        node.mask, node.shape = save(mask), input._data.shape  # a larger mask broadcasts the input
         attach(out, node)
     return out
 

@@ -31,7 +31,10 @@ class CatBackward0(Node):
         for (fn, _), n, (shape, dt) in zip(self.next_functions, self.sizes, self.metas):
             piece = None
             if fn is not None:
-                piece = g.reshape(shape) if not shape or shape == (0,) and n == 0 else slice_dim(g, self.dim, lo, lo + n, 1)
+                if shape == (0,):  # a legacy empty tensor cat skipped: its gradient is empty too, whatever dim
+                    piece = g.new_zeros((0,))
+                else:
+                    piece = g.reshape(shape) if not shape else slice_dim(g, self.dim, lo, lo + n, 1)
                 if piece.dtype is not dt:
                     piece = piece.to(dt)
             out.append(piece)
@@ -55,7 +58,7 @@ def cat(tensors: Any, dim: int = 0) -> Tensor:
     if state.recording and any(t._rg for t in ts):
         node = CatBackward0(tuple(edge(t) for t in ts))
         node.dim = d
-        node.sizes = [t._data.shape[d] if t._data.ndim else 0 for t in ts]
+        node.sizes = [t._data.shape[d] if t._data.ndim > d else 0 for t in ts]
         node.metas = [(t._data.shape, t.dtype) for t in ts]
         attach(out, node)
     return out

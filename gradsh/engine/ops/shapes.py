@@ -604,7 +604,7 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
 
 # ----- the *_scatter ops: src written into a copy of input at a view's place -----------------------
 
-def _scatter_into(input: Tensor, src: Tensor, place: Callable, name: str) -> Tensor:
+def _scatter_into(input: Tensor, src: Tensor, place: Callable, name: str, keep_slice: bool = False) -> Tensor:
     data = input._data.copy()
     positions = np.arange(data.size).reshape(data.shape)
     where = place(Tensor._wrap(positions, dtypes.int64))._data
@@ -617,8 +617,11 @@ def _scatter_into(input: Tensor, src: Tensor, place: Callable, name: str) -> Ten
 
     def backward(grads: list) -> tuple:
         g = grads[0]
-        g_input = _scatter_into(g, src.new_zeros(src._data.shape).to(g.dtype), place, name)
         g_src = place(g)
+        if keep_slice:  # PyTorch 2.13's as_strided_scatter_backward: the slice's gradient, zeros elsewhere
+            g_input = _scatter_into(g.new_zeros(g._data.shape), g_src.contiguous(), place, name)
+        else:
+            g_input = _scatter_into(g, src.new_zeros(src._data.shape).to(g.dtype), place, name)
         return g_input, (g_src.contiguous() if g_src._data.shape == src._data.shape else g_src)
 
     record(out, name, (input, src), backward)
@@ -644,7 +647,7 @@ def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,
 @op("as_strided_scatter")
 def as_strided_scatter(input: Tensor, src: Tensor, size: Any, stride: Any, storage_offset: Any = None) -> Tensor:
     return _scatter_into(input, src, lambda b: as_strided(b, size, stride, storage_offset),
-                         "AsStridedScatterBackward0")
+                         "AsStridedScatterBackward0", keep_slice=True)
 
 
 # ----- repeat_interleave / sum_to_size (constant_pad_nd: ops/padding.py) ------------------------------------------
@@ -723,13 +726,13 @@ def scalar_tensor(s: Any, **options: Any) -> Tensor:  # dtype, requires_grad, ..
 @op("empty_strided", method=False)
 def empty_strided(size: Any, stride: Any, *, dtype: Any = None, layout: Any = None, device: Any = None,
                   requires_grad: bool = False, pin_memory: Any = None) -> Tensor:
-    return creation.zeros(*tuple(size), dtype=dtype, requires_grad=requires_grad)
+    return creation.zeros(tuple(size), dtype=dtype, requires_grad=requires_grad)
 
 
 @op("new_empty_strided", function=False)
 def new_empty_strided(input: Tensor, size: Any, stride: Any, *, dtype: Any = None, layout: Any = None,
                       device: Any = None, requires_grad: bool = False, pin_memory: Any = None) -> Tensor:
-    return creation.zeros(*tuple(size), dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return creation.zeros(tuple(size), dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def _resize(t: Tensor, size: tuple) -> Tensor:

@@ -1,12 +1,14 @@
 """Sorting and searching: sort, argsort, msort, kthvalue, searchsorted, bucketize.
 
-Orders are PyTorch's: NaN sorts above every number (first when descending), equal values keep their
-input order (PyTorch's CPU sort is stable), and a descending sort is the stable ascending sort of the
-reversed input, read backwards.
+Orders are PyTorch's: NaN sorts above every number (first when descending). With stable=True equal
+values keep their input order (a descending sort is the stable ascending sort of the reversed input,
+read backwards); without it PyTorch's CPU sort is libstdc++'s std::sort, whose placement of equal
+values ops/stdsort.py reproduces.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -16,25 +18,63 @@ from ..registry import op
 from ..tensor import Tensor
 from ._core import to_tensor
 from ._struct import long, wrap_dim
+from .quickselect import quick_select_index
 from .reduction import return_type
 from .statistics import values_indices
+from .stdsort import std_sort_order
 
 _sort_type, _kth_type = return_type("sort"), return_type("kthvalue")
 
 
-def sort_order(data: np.ndarray, d: int, descending: bool) -> np.ndarray:
-    """The stable sort permutation along d (NaN largest)."""
+def sort_order(data: np.ndarray, d: int, descending: bool, stable: bool = True) -> np.ndarray:
+    """The sort permutation along d (NaN largest): stable, or libstdc++'s std::sort's as PyTorch's
+    non-stable CPU sort leaves equal values (see ops/stdsort.py)."""
     if not descending:
-        return np.argsort(data, axis=d, kind="stable")
-    n = data.shape[d]
-    flipped = np.flip(data, axis=d)
-    return np.flip(n - 1 - np.argsort(flipped, axis=d, kind="stable"), axis=d)
+        order = np.argsort(data, axis=d, kind="stable")
+    else:
+        n = data.shape[d]
+        flipped = np.flip(data, axis=d)
+        order = np.flip(n - 1 - np.argsort(flipped, axis=d, kind="stable"), axis=d)
+    if not stable:
+        order = _std_sort_ties(data, order, d, descending)
+    return order
 
 
-def _sort(x: Tensor, dim: int, descending: bool, node: str) -> Any:
+_EMULATED = 200_000  # elements: above this, equal values keep the stable order (pure Python is slow)
+
+
+def _less(descending: bool) -> Any:
+    """PyTorch's KeyValueCompAsc / KeyValueCompDesc on keys (NaN above every number)."""
+    isnan = math.isnan
+    if descending:
+        return lambda a, b: (isnan(a) and not isnan(b)) or a > b
+    return lambda a, b: (not isnan(a) and isnan(b)) or a < b
+
+
+def _std_sort_ties(data: np.ndarray, order: np.ndarray, d: int, descending: bool) -> np.ndarray:
+    """Re-orders the slices that hold equal values as std::sort would (distinct values: any sort agrees)."""
+    if data.size == 0 or data.size > _EMULATED or data.shape[d] < 2:
+        return order
+    values = np.take_along_axis(data, order, axis=d)
+    same = values[(slice(None),) * d + (slice(1, None),)] == values[(slice(None),) * d + (slice(None, -1),)]
+    if data.dtype.kind in "fc":
+        nan = np.isnan(values)
+        same |= nan[(slice(None),) * d + (slice(1, None),)] & nan[(slice(None),) * d + (slice(None, -1),)]
+    if not same.any():
+        return order
+    moved = np.moveaxis(data, d, -1)
+    out = np.moveaxis(order, d, -1).copy()
+    rows, orders = moved.reshape(-1, moved.shape[-1]), out.reshape(-1, out.shape[-1])
+    less = _less(descending)
+    for r in range(rows.shape[0]):
+        orders[r] = std_sort_order(rows[r].tolist(), less)
+    return np.moveaxis(orders.reshape(out.shape), -1, d)
+
+
+def _sort(x: Tensor, dim: int, descending: bool, node: str, stable: bool = False) -> Any:
     data = x._data if x._data.ndim else x._data.reshape(1)
     d = wrap_dim(dim, x._data.ndim)
-    order = sort_order(data, d, descending)
+    order = sort_order(data, d, descending, stable)
     values = np.take_along_axis(data, order, axis=d)
     return values_indices(x, values, order, d, True, node, _sort_type) if x._data.ndim else \
         values_indices(x, values, order, 0, False, node, _sort_type)
@@ -43,13 +83,13 @@ def _sort(x: Tensor, dim: int, descending: bool, node: str) -> Any:
 @op("sort", out=True)
 def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: Any = None) -> Any:
     # torch.sort(x, stable=...) is the `sort.stable` overload, whose node is SortBackward1
-    return _sort(input, dim, descending, "SortBackward0" if stable is None else "SortBackward1")
+    return _sort(input, dim, descending, "SortBackward0" if stable is None else "SortBackward1", bool(stable))
 
 
 @op("argsort", out=True)
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
     data = input._data if input._data.ndim else input._data.reshape(1)
-    order = sort_order(data, wrap_dim(dim, input._data.ndim), descending)
+    order = sort_order(data, wrap_dim(dim, input._data.ndim), descending, stable)
     return long(order.reshape(input._data.shape))
 
 
@@ -66,6 +106,11 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     order = sort_order(data, d, False)
     idx = np.take(order, [k - 1], axis=d)
+    if data.size <= _EMULATED and len(np.unique(data)) < data.size:  # ties: ATen's quickselect picks
+        moved = np.moveaxis(data, d, -1)
+        rows = moved.reshape(-1, moved.shape[-1])
+        picked = np.array([quick_select_index(row.tolist(), k - 1) for row in rows], np.int64)
+        idx = np.moveaxis(picked.reshape(*moved.shape[:-1], 1), -1, d)
     values = np.take_along_axis(data, idx, axis=d)
     return values_indices(input, values, idx, d, keepdim, "KthvalueBackward0", _kth_type)
 

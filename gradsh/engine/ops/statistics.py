@@ -5,6 +5,7 @@ logcumsumexp, diff."""
 from __future__ import annotations
 
 import builtins
+import operator
 import warnings
 from typing import Any
 
@@ -20,6 +21,7 @@ from .aten import div_scalar, mul_scalar
 from .indexing import _gather_key, embed
 from .joining import cat
 from .reduction import _dims, _restore, _var, return_type
+from .stdsort import std_sort_order
 
 _median_type, _mode_type = return_type("median"), return_type("mode")
 _nanmedian_type = return_type("nanmedian")
@@ -198,6 +200,15 @@ def nanmedian(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     return _median_dim(input, dim, keepdim, True, "NanmedianBackward1", _nanmedian_type)
 
 
+_MODE_EMULATED = 200_000  # elements: a larger input takes the mode's last position (the emulation is pure Python)
+
+
+def _mode_index(row: np.ndarray, hits: np.ndarray) -> int:
+    """The position std::sort (comparing values with <) leaves last among the mode's elements."""
+    order = std_sort_order(row.tolist(), operator.lt)
+    return order[max(k for k, j in enumerate(order) if hits[j])]
+
+
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:
     data, d = _along(input, dim)
     moved = np.moveaxis(data, d, -1)
@@ -205,14 +216,15 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:
     values = np.empty(rows.shape[0], data.dtype)
     indices = np.empty(rows.shape[0], np.int64)
     for i, row in enumerate(rows):
-        # the most frequent value, the smallest among equally frequent ones, at its last position
+        # the most frequent value, the smallest among equally frequent ones; its index is the one
+        # libstdc++'s std::sort of (value, index) pairs leaves last in the value's run (ATen's mode)
         uniq, counts = np.unique(row, return_counts=True)
         best = uniq[np.argmax(counts)]
         values[i] = best
         hits = row == best
         if data.dtype.kind == "f" and np.isnan(best):
             hits = np.isnan(row)
-        indices[i] = np.flatnonzero(hits)[-1]
+        indices[i] = _mode_index(row, hits) if rows.size <= _MODE_EMULATED else np.flatnonzero(hits)[-1]
     shape = moved.shape[:-1]
     values = np.expand_dims(values.reshape(shape), d)
     indices = np.expand_dims(indices.reshape(shape), d)
@@ -452,7 +464,8 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
 # ----- scans: cumprod / cummax / cummin / logcumsumexp / diff ---------------------------------------
 
 def _reverse_cumsum(t: Tensor, d: int) -> Tensor:
-    return t.sum(d, keepdim=True) - t.cumsum(d) + t
+    """PyTorch's reversed_cumsum: flip, cumsum, flip (a total minus a cumsum would round otherwise)."""
+    return t.flip(d).cumsum(d).flip(d)
 
 
 def _cumprod_with_zeros(x: np.ndarray, g: np.ndarray, d: int) -> np.ndarray:
@@ -479,8 +492,10 @@ def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
             g = grads[0]
             if not x._data.ndim:
                 return (g,)
+            if x._data.shape[d] == 1:
+                return (g,)
             if not (x._data == 0).any():
-                return (_reverse_cumsum(g * y, d) / x,)
+                return (_reverse_cumsum(y * g, d) / x,)
             exact = _cumprod_with_zeros(x._data, g._data.astype(x._data.dtype), d)
             return (Tensor._wrap(exact, x.dtype),)
 

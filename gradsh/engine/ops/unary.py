@@ -250,7 +250,11 @@ reciprocal = unary("reciprocal", "ReciprocalBackward0", np.reciprocal, RESULT, l
 floor = unary("floor", "FloorBackward0", np.floor, None, _zero, keeps_dtype=True)
 ceil = unary("ceil", "CeilBackward0", np.ceil, None, _zero, keeps_dtype=True)
 trunc = unary("trunc", "TruncBackward0", np.trunc, None, _zero, keeps_dtype=True, aliases=("fix",))
-sign = unary("sign", "SignBackward0", np.sign, None, _zero, keeps_dtype=True)
+def _sign(a: np.ndarray) -> np.ndarray:
+    return a.copy() if a.dtype == np.bool_ else np.sign(a)  # numpy has no sign for bool; PyTorch's is identity
+
+
+sign = unary("sign", "SignBackward0", _sign, None, _zero, keeps_dtype=True)
 relu = unary("relu", "ReluBackward0", _relu, RESULT, lambda g, y, m: g * (y > 0), keeps_dtype=True, out=False)
 abs = unary("abs", "AbsBackward0", np.abs, INPUT, lambda g, x, m: g * m.sgn(x), keeps_dtype=True,
             aliases=("absolute",), dunders={"__abs__": DIRECT})

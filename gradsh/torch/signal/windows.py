@@ -1,0 +1,9 @@
+"""torch.signal.windows: the window functions declared in gradsh.engine.ops.windows."""
+
+from gradsh.engine import methods as _methods  # noqa: F401 - completes Tensor and runs every declaration
+from gradsh.engine import registry as _registry
+from gradsh.engine import unsupported as _unsupported
+
+globals().update(_registry.functions("torch.signal.windows"))
+
+__getattr__ = _unsupported.module_getattr("torch.signal.windows")
