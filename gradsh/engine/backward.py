@@ -267,6 +267,7 @@ def run(outputs: list, grads: list, retain_graph: bool, create_graph: bool, targ
                                 and getrefcount(g._data) == _UNSHARED_ARRAY and g._data.base is None
                                 and g._data.flags.writeable):
                             var._grad = g
+                            note(var)  # the grad report's change log, as _accumulate does
                         else:
                             _accumulate(var, g, create_graph)
                     continue
