@@ -79,3 +79,14 @@ def test_gc_thresholds_raised_only_from_python_defaults() -> None:
 
     assert _thresholds_after_import("pass") == str(GC_THRESHOLDS)
     assert _thresholds_after_import("gc.set_threshold(500, 5, 5)") == "(500, 5, 5)"
+
+
+def test_a_bias_gradient_sums_in_the_same_order_as_tensor_sum() -> None:
+    # a plain backward reduces the broadcast gradient in numpy; it must use Tensor.sum's order over the
+    # leading dims (PyTorch's, ops/sum_orders.py), which differs from numpy's pairwise sum for long columns
+    rng = np.random.default_rng(7)
+    grad = torch.tensor(rng.standard_normal((5000, 3)).astype(np.float32))
+    b = torch.zeros(3, requires_grad=True)
+    (torch.zeros(5000, 3) + b).backward(grad)
+    assert b.grad.numpy().tobytes() == grad.sum(dim=0).numpy().tobytes()
+    assert b.grad.numpy().tobytes() != grad.numpy().sum(axis=0).tobytes()  # the case tells the orders apart

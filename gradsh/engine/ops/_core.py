@@ -16,6 +16,7 @@ from ..grad_mode import state
 from ..graph import Node, SavedTensor, edge, pending_output_packs
 from ..hooks import any_registered as hooks_registered
 from ..tensor import Tensor
+from .sum_orders import exact_sum_leading
 
 wrap = Tensor._wrap
 _ndarray = np.ndarray
@@ -175,9 +176,13 @@ def sum_to(g: Tensor, shape: tuple) -> Tensor:
         if s == 1 and gshape[lead + i] != 1:
             dims.append(lead + i)
     if plain_backward(g):
-        # a plain backward (nothing records, no hook can see the gradient): the same numpy sum as
-        # Tensor.sum's, without the Tensor ops and the reshape's view between them (bias gradients)
-        data = g._data.sum(axis=tuple(dims), keepdims=True, dtype=g._data.dtype) if dims else g._data
+        # a plain backward (nothing records, no hook can see the gradient): the same sum as Tensor.sum's
+        # (PyTorch's order over leading dims, as a bias's gradient has them, else numpy's), without the
+        # Tensor ops and the reshape's view between them
+        data = g._data
+        if dims:
+            leading = exact_sum_leading(data, tuple(dims))
+            data = leading if leading is not None else data.sum(axis=tuple(dims), keepdims=True, dtype=data.dtype)
         return wrap(data.reshape(shape), g.dtype)
     if dims:
         g = g.sum(dim=tuple(dims), keepdim=True)
