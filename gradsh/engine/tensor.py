@@ -204,7 +204,7 @@ class Tensor:
         return id(self)
 
     def _to_python_scalar(self, kind: type, warn: bool) -> Any:
-        if warn and self._rg and not _scalar_warned[0]:
+        if warn and self._rg and state.grad_enabled and not _scalar_warned[0]:  # as PyTorch: not under no_grad
             _scalar_warned[0] = True
             warnings.warn(_SCALAR_WARNING, UserWarning, stacklevel=3)
         if self._data.size != 1:
