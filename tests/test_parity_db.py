@@ -16,6 +16,7 @@ import pytest
 from parity.entries import Entry, read_list, run_entry
 
 from gradsh import torch as gtorch
+from gradsh.engine import exact_math
 
 pytest.importorskip("torch")
 pytest.importorskip("expecttest")  # PyTorch's test databases import it
@@ -23,10 +24,14 @@ pytest.importorskip("expecttest")  # PyTorch's test databases import it
 pytestmark = pytest.mark.parity
 
 LISTED = read_list()
+# LBFGS amplifies the last bits of tanh and of sums: it matches PyTorch only with MKL's math (the `exact` extra)
+NEEDS_EXACT = {"LBFGS"}
 
 
 @pytest.mark.parametrize(("where", "entry"), LISTED, ids=[entry.test_id for _, entry in LISTED])
 def test_listed_entry_passes(where: str, entry: Entry) -> None:
+    if entry.name in NEEDS_EXACT and not exact_math.available():
+        pytest.skip(f"{entry.name} matches PyTorch with the exact extra only: {exact_math.why_not()}")
     try:
         verdict = run_entry(entry, gtorch)
     except LookupError as e:
