@@ -94,18 +94,23 @@ def op(
     return declare
 
 
+# what each name is taken by: ("function", namespace, name) or ("method", name) -> its declaration
+_TAKEN: dict[tuple[str, ...], OpDecl] = {}
+
+
 def _refuse_a_second_declaration(new: OpDecl) -> None:
     """One declaration per name: a second one would silently replace the first's function or method."""
-    for decl in _DECLS:
-        for kind, mine, theirs in (("function", new.function, decl.function), ("method", new.method, decl.method)):
-            if mine is None or theirs is None:
-                continue
-            if kind == "function" and decl.namespace != new.namespace:
-                continue
-            clash = set(new.names) & set(decl.names)
-            if clash:
-                where = f"{new.namespace}.{min(clash)}" if kind == "function" else f"Tensor.{min(clash)}"
-                raise ValueError(f"{where} is declared twice ({decl.forward.__module__} and {new.forward.__module__})")
+    keys = []
+    if new.function is not None:
+        keys += [(("function", new.namespace, n), f"{new.namespace}.{n}") for n in sorted(new.names)]
+    if new.method is not None:
+        keys += [(("method", n), f"Tensor.{n}") for n in sorted(new.names)]
+    for key, where in keys:  # a clash of functions is named before one of methods, as a reader looks for it
+        first = _TAKEN.get(key)
+        if first is not None and first is not new:
+            raise ValueError(f"{where} is declared twice ({first.forward.__module__} and {new.forward.__module__})")
+    for key, _ in keys:
+        _TAKEN[key] = new
 
 
 def tensor_property(name: str, getter: Callable, setter: Callable | None = None) -> None:
