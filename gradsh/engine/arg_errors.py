@@ -75,7 +75,15 @@ def invalid_combination(
     keywords = _ordered_kwargs(kwargs)
     head = f"{fname}() received an invalid combination of arguments - got "
     if len(texts) == 1:
-        return head + _formatted_arg_desc(_parse_option(texts[0]), args, keywords) + f", but expected {texts[0]}"
+        option = _parse_option(texts[0])
+        unmatched = _unmatched_keywords(option, keywords)
+        if unmatched:
+            return f"{fname}() received an invalid combination of arguments - got unrecognized keyword arguments: " + (
+                ", ".join(unmatched)
+            )
+        counts_match = len(args) + len(keywords) == len(option)
+        desc = _formatted_arg_desc(option, args, keywords) if counts_match else _arg_desc(args, keywords)
+        return head + desc + f", but expected {texts[0]}"
     lines = [head + _arg_desc(args, keywords) + ", but expected one of:"]
     for text in texts:
         option = _parse_option(text)

@@ -18,8 +18,9 @@ from __future__ import annotations
 import builtins
 import dis
 import re
+import sysconfig
 import types
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import arg_errors, registry, torch_api
 from .tensor import Tensor
@@ -48,104 +49,187 @@ def pytorch_call_error(exc: BaseException) -> TypeError | None:
     match = _BINDING_MESSAGE.match(str(exc))
     if match is None:
         return None
-    tb = exc.__traceback__
-    while tb.tb_next is not None:
-        tb = tb.tb_next
-    frame = tb.tb_frame
-    if str(frame.f_globals.get("__name__", "")).startswith("gradsh."):
-        return None  # gradsh calling itself wrongly is gradsh's bug: keep Python's words
+    caller = _last_user_entry(exc.__traceback__)
+    if caller is None:
+        return None
     try:
-        fn, args, kwargs, direct = _failed_call(frame, tb.tb_lasti)
+        fn, attr, args, kwargs, direct = _failed_call(caller.tb_frame, caller.tb_lasti)
     except _NotRecoverable:
         return None
-    qualname = _pytorch_name(fn)
-    if qualname is None or _python_name(fn) != match["name"]:
+    found = _registered(fn, attr)
+    if found is None:
         return None
+    qualname, python_names = found
+    if match["name"] not in python_names:
+        return None  # the TypeError came from another call than the user's
     message = _message(qualname, args, kwargs, direct)
+    if message is None:
+        message = _renamed(str(exc), match["name"], qualname)
     if message is None:
         return None
     return TypeError(message).with_traceback(exc.__traceback__)
 
 
-def _python_name(fn: Any) -> str:
-    return getattr(getattr(fn, "__func__", fn), "__qualname__", "")
+def _last_user_entry(tb: types.TracebackType) -> types.TracebackType | None:
+    """The traceback entry of the user's frame that made the failed call: the last one, if only
+    gradsh's frames follow it (an in-place method's `apply_inplace` passing the arguments on)."""
+    found = None
+    while tb is not None:
+        if not _library_frame(tb.tb_frame):
+            found = tb
+        elif not str(tb.tb_frame.f_globals.get("__name__", "")).startswith("gradsh."):
+            found = None  # numpy or the standard library raised it, under gradsh: not a call of the user's
+        tb = tb.tb_next
+    return found
+
+
+_LIBRARY_DIRS = tuple({sysconfig.get_path(key) for key in ("stdlib", "platstdlib", "purelib", "platlib")})
+
+
+def _library_frame(frame: types.FrameType) -> bool:
+    """gradsh's own frames, and those of installed libraries: none of them is the user's call."""
+    if str(frame.f_globals.get("__name__", "")).startswith("gradsh."):
+        return True
+    return frame.f_code.co_filename.startswith(_LIBRARY_DIRS)
 
 
 # ----- which op was called ------------------------------------------------------------------------
 
 
-def _pytorch_name(fn: Any) -> str | None:
-    """"torch.Tensor.add" for a registered method bound to a tensor, "torch.nn.functional.relu" for a
-    registered function; None for anything the registry did not install."""
+def _registered(fn: Any, attr: str | None) -> tuple[str, set[str]] | None:
+    """("torch.Tensor.abs_", {Python's names for it}) for a registered method bound to a tensor,
+    ("torch.nn.functional.relu", ...) for a registered function; None for anything else. `attr` is the
+    name the user called it by (PyTorch's errors name an alias by itself: `absolute()`)."""
+    decls = registry.declarations()
     if isinstance(fn, types.MethodType) and isinstance(fn.__self__, Tensor):
-        for name, installed in registry.tensor_names().items():
-            if installed is fn.__func__ and getattr(Tensor, name, None) is installed:
-                return "torch.Tensor." + _canonical(fn.__func__, name)
+        installed = registry.tensor_names()
+        names = [attr] if attr in installed else [n for n, f in installed.items() if f is fn.__func__]
+        for name in names:
+            if installed[name] is not fn.__func__:
+                continue
+            base = name[:-1] if name.endswith("_") and not name.startswith("__") else name
+            for decl in decls:
+                if base in decl.names and (decl.method or decl.forward) is not None:
+                    return "torch.Tensor." + name, _python_names(fn.__func__, decl)
         return None
-    for decl in registry.declarations():
-        if decl.function is fn:
-            return f"{decl.namespace}.{decl.name}"
+    for decl in decls:
+        if decl.function is fn and decl.function is not None:
+            name = attr if attr in decl.names else decl.name
+            return f"{decl.namespace}.{name}", _python_names(fn, decl)
     return None
 
 
-def _canonical(func: Any, name: str) -> str:
-    """The declared name of a method reached by an alias (PyTorch's parser names the op itself)."""
-    for decl in registry.declarations():
-        if name in decl.names and (decl.method is func or decl.forward is func):
-            return decl.name
-    return name
+def _python_names(fn: Any, decl: registry.OpDecl) -> set[str]:
+    """The names Python's message may give: the called function's, or its forward's when a wrapper
+    (an in-place method) passed the arguments on."""
+    return {getattr(f, "__qualname__", "") for f in (fn, decl.forward, decl.method, decl.function) if f is not None}
+
+
+def _renamed(text: str, python_name: str, qualname: str) -> str | None:
+    """Python's own text, naming the op as PyTorch does (torch.norm is a Python function there, and
+    gradsh's is `_norm_function`): where PyTorch's op is a Python function too, the rest is the same."""
+    short = qualname.rpartition(".")[2]
+    if python_name == short or torch_api.parser_info(qualname) is not None or not torch_api.signatures(qualname):
+        return None
+    return short + text[len(python_name) :]
 
 
 # ----- the message PyTorch's argument parser gives ------------------------------------------------
 
 
+class _Param(NamedTuple):
+    type: str
+    name: str
+    keyword_only: bool
+    optional: bool
+
+
 def _message(qualname: str, args: tuple, kwargs: dict[str, Any], direct: bool) -> str | None:
-    """`direct`: a method called as `x.tanh(1)`, which CPython reports by its C descriptor's name
-    ("TensorBase.tanh"); a bound method taken first (`f = x.tanh; f(1)`) is named "Tensor.tanh"."""
+    """PyTorch's PythonArgParser on this call: a method taking no arguments has CPython's own words;
+    with several overloads, the one that the argument count makes plausible (if only one) reports its
+    own error, else "invalid combination". `direct`: a method called as `x.tanh(1)`, which CPython names
+    by its C descriptor ("TensorBase.tanh"); a bound method taken first (`f = x.tanh`) is "Tensor.tanh"."""
     info = torch_api.parser_info(qualname)
     if info is None or info.name is None:
         return None  # a Python function in PyTorch too: Python's own text is PyTorch's
+    name = info.name
     if info.noargs:
-        method = info.name if direct else "Tensor." + info.name.rpartition(".")[2]
+        method = name if direct else "Tensor." + name.rpartition(".")[2]
         if kwargs:
             return f"{method}() takes no keyword arguments"
         return f"{method}() takes no arguments ({len(args)} given)"
     if info.overloads:
-        return arg_errors.invalid_combination(info.name, args, kwargs, info.overloads)
+        count = len(args) + len(kwargs)
+        options = [
+            [_Param(p.type, p.name, p.keyword_only, p.default is not None) for p in o.params] for o in info.overloads
+        ]
+        plausible = [o for o in options if sum(not p.optional for p in o) <= count <= len(o)]
+        if len(plausible) == 1:
+            message = _parse_error(name, plausible[0], args, kwargs)
+            if message is not None:
+                return message
+        return arg_errors.invalid_combination(name, args, kwargs, info.overloads)
     if info.positional is None:
         return None
-    return _single_overload(info, args, kwargs)
+    params = [_Param(p.type, p.name, p.keyword_only, p.name not in info.required) for p in info.params]
+    return _parse_error(name, params, args, kwargs, info.positional)
 
 
-def _single_overload(info: torch_api.ParserInfo, args: tuple, kwargs: dict[str, Any]) -> str | None:
-    """PyTorch's FunctionSignature::parse order: too many positional, then each parameter in turn
-    (given twice, missing), then the first keyword no parameter takes."""
-    least, most = info.positional
-    name = info.name
-    if len(args) > most:
-        return arg_errors.too_many_positional(name, least, most, len(args))
-    positional = [p.name for p in info.params if not p.keyword_only]
-    for i, param in enumerate(positional):
-        if i < len(args) and param in kwargs:
-            return arg_errors.multiple_values(name, param)
-    missing = [r for r in info.required if r not in kwargs and (r not in positional or positional.index(r) >= len(args))]
-    if missing:
-        return arg_errors.missing_arguments(name, missing)
-    known = {p.name for p in info.params}
+def _parse_error(
+    name: str, params: list[_Param], args: tuple, kwargs: dict[str, Any], positional: tuple[int, int] | None = None
+) -> str | None:
+    """The error FunctionSignature::parse raises, in its order: too many positional arguments, then
+    each parameter in turn (a keyword-only one reached by position, missing, of a wrong type), then the
+    first keyword that names no parameter or one given by position. None where it would accept the
+    call (or where gradsh cannot tell a type PyTorch would refuse)."""
+    # PyTorch's min_args counts required keyword-only parameters too ("takes from 2 to 1", nonzero_static)
+    least, most = positional or (sum(not p.optional for p in params), sum(not p.keyword_only for p in params))
+    nargs = len(args)
+    too_many = arg_errors.too_many_positional(name, least, most, nargs)
+    if nargs > most:
+        return too_many
+    position = 0
+    for i, param in enumerate(params):
+        by_keyword = position >= nargs
+        if not by_keyword and param.keyword_only:
+            return too_many
+        value = kwargs.get(param.name, _NULL) if by_keyword else args[position]
+        if value is _NULL:
+            if param.optional:
+                continue
+            return arg_errors.missing_arguments(name, [p.name for p in params[i:] if not p.optional])
+        if _refused(param.type, value) and not (value is None and param.optional):
+            return arg_errors.wrong_type(name, param.name, None if by_keyword else position + 1, param.type, value)
+        position += not by_keyword
+    names = [p.name for p in params]
     for key in kwargs:
-        if key not in known:
+        if key not in names:
             return arg_errors.unexpected_keyword(name, key)
+        if names.index(key) < nargs:
+            return arg_errors.multiple_values(name, key)
     return None
+
+
+def _refused(type_: str, value: Any) -> bool:
+    """Whether PyTorch's parser surely refuses `value` for a parameter of `type_`; False when unsure."""
+    if type_ == "Tensor":
+        return isinstance(value, (str, list, tuple, dict)) or value is None
+    if type_.startswith(("tuple of Tensors", "List[Tensor]")):
+        return isinstance(value, Tensor)
+    if type_ in ("int", "SymInt", "tuple of ints", "tuple of SymInts") and isinstance(value, Tensor):
+        return value.is_floating_point() or value.is_complex() or value.numel() != 1  # not an index
+    return False
 
 
 # ----- the call, read back from the caller's bytecode ---------------------------------------------
 
 
-def _failed_call(frame: types.FrameType, lasti: int) -> tuple[Any, tuple, dict[str, Any], bool]:
-    """The callable, arguments, and whether it was a method loaded by LOAD_METHOD, of the call
-    instruction at `lasti` in `frame`."""
+def _failed_call(frame: types.FrameType, lasti: int) -> tuple[Any, str | None, tuple, dict[str, Any], bool]:
+    """The call instruction at `lasti` in `frame`: its callable, the name it was loaded by, its
+    arguments, and whether it is a method loaded by LOAD_METHOD."""
     instructions = [i for i in dis.get_instructions(frame.f_code) if i.opname != "CACHE"]
-    at = next((n for n, i in enumerate(instructions) if i.offset == lasti), None)
+    # a frame whose callee raised has its lasti past the CALL, in the CALL's inline cache
+    at = max((n for n, i in enumerate(instructions) if i.offset <= lasti), default=None)
     if at is None or instructions[at].opname not in _CALLS:
         raise _NotRecoverable
     count = instructions[at].arg or 0
@@ -157,36 +241,37 @@ def _failed_call(frame: types.FrameType, lasti: int) -> tuple[Any, tuple, dict[s
             stack = _loaded(instructions[start:at], frame)
         except IndexError:  # starts inside the call's operands: look further back
             continue
-        if len(stack) == count + 2 and (stack[0] is _NULL or stack[0] is _METHOD):
-            fn, values = stack[1], stack[2:]
+        if len(stack) == count + 2 and (stack[0][0] is _NULL or stack[0][0] is _METHOD):
+            (fn, attr), values = stack[1], [v for v, _ in stack[2:]]
             split = len(values) - len(kwnames)
-            direct = stack[0] is _METHOD and isinstance(fn, types.MethodType)
-            return fn, tuple(values[:split]), dict(zip(kwnames, values[split:], strict=True)), direct
+            direct = stack[0][0] is _METHOD and isinstance(fn, types.MethodType)
+            return fn, attr, tuple(values[:split]), dict(zip(kwnames, values[split:], strict=True)), direct
         if len(stack) > count + 2:
             break
     raise _NotRecoverable
 
 
-def _loaded(instructions: list[dis.Instruction], frame: types.FrameType) -> list[Any]:
-    """The values a run of load instructions leaves on the stack; IndexError when it pops what it did
-    not push, _NotRecoverable at any instruction that does more than load."""
-    stack: list[Any] = []
+def _loaded(instructions: list[dis.Instruction], frame: types.FrameType) -> list[tuple[Any, str | None]]:
+    """The values a run of load instructions leaves on the stack, each with the name it was loaded by;
+    IndexError when it pops what it did not push, _NotRecoverable at any instruction that does more
+    than load."""
+    stack: list[tuple[Any, str | None]] = []
     for ins in instructions:
         op = ins.opname
         if op in _SKIPPED or op == "KW_NAMES":
             continue
         if op == "PUSH_NULL":
-            stack.append(_NULL)
+            stack.append((_NULL, None))
         elif op == "LOAD_CONST":
-            stack.append(ins.argval)
+            stack.append((ins.argval, None))
         elif op in ("LOAD_NAME", "LOAD_FAST", "LOAD_DEREF", "LOAD_CLASSDEREF"):
-            stack.append(_lookup(frame, ins.argval, local=True))
+            stack.append((_lookup(frame, ins.argval, local=True), ins.argval))
         elif op == "LOAD_GLOBAL":
             if ins.arg is not None and ins.arg & 1:
-                stack.append(_NULL)
-            stack.append(_lookup(frame, ins.argval, local=False))
+                stack.append((_NULL, None))
+            stack.append((_lookup(frame, ins.argval, local=False), ins.argval))
         elif op in ("LOAD_ATTR", "LOAD_METHOD"):
-            owner = stack.pop()
+            owner = stack.pop()[0]
             if not isinstance(owner, (types.ModuleType, type, Tensor)):
                 raise _NotRecoverable  # a property of the user's own class could do anything
             try:
@@ -194,15 +279,15 @@ def _loaded(instructions: list[dis.Instruction], frame: types.FrameType) -> list
             except Exception as exc:  # the original call could not have been made either
                 raise _NotRecoverable from exc
             if op == "LOAD_METHOD":
-                stack.append(_METHOD)
-            stack.append(value)
+                stack.append((_METHOD, None))
+            stack.append((value, ins.argval))
         elif op in ("BUILD_TUPLE", "BUILD_LIST"):
             n = ins.arg or 0
             if n > len(stack):
                 raise IndexError
-            items = stack[len(stack) - n :]
+            items = [v for v, _ in stack[len(stack) - n :]]
             del stack[len(stack) - n :]
-            stack.append(tuple(items) if op == "BUILD_TUPLE" else list(items))
+            stack.append((tuple(items) if op == "BUILD_TUPLE" else items, None))
         else:
             raise _NotRecoverable
     return stack
