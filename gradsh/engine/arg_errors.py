@@ -28,7 +28,8 @@ def too_many_positional(fname: str, least: int, most: int, given: int) -> str:
     """`tanh() takes 1 positional argument but 3 were given`; `linear() takes from 2 to 3 ...` for a range."""
     if least != most:
         return f"{fname}() takes from {least} to {most} positional arguments but {given} were given"
-    return f"{fname}() takes {most} positional argument{'' if most == 1 else 's'} but {given} were given"
+    verb = "was" if given == 1 else "were"
+    return f"{fname}() takes {most} positional argument{'' if most == 1 else 's'} but {given} {verb} given"
 
 
 def multiple_values(fname: str, name: str) -> str:

@@ -27,7 +27,7 @@ from .tensor import Tensor
 
 # the messages CPython's argument binding raises, naming the function by its __qualname__
 _BINDING_MESSAGE = re.compile(
-    r"^(?P<name>[\w.]+)\(\) (missing \d+ required (positional|keyword-only) argument"
+    r"^(?P<name>[\w.<>]+)\(\) (missing \d+ required (positional|keyword-only) argument"
     r"|got an unexpected keyword argument '|takes (from )?\d+ (to \d+ )?positional argument"
     r"|got multiple values for argument '|got some positional-only arguments passed as keyword)"
 )
@@ -102,11 +102,9 @@ def _registered(fn: Any, attr: str | None) -> tuple[str, set[str]] | None:
     name the user called it by (PyTorch's errors name an alias by itself: `absolute()`)."""
     decls = registry.declarations()
     if isinstance(fn, types.MethodType) and isinstance(fn.__self__, Tensor):
-        installed = registry.tensor_names()
-        names = [attr] if attr in installed else [n for n, f in installed.items() if f is fn.__func__]
-        for name in names:
-            if installed[name] is not fn.__func__:
-                continue
+        # Tensor's attributes, not tensor_names()'s: that builds each in-place method afresh
+        installed = [n for n in registry.tensor_names() if vars(Tensor).get(n) is fn.__func__]
+        for name in [attr] if attr in installed else installed:
             base = name[:-1] if name.endswith("_") and not name.startswith("__") else name
             for decl in decls:
                 if base in decl.names and (decl.method or decl.forward) is not None:
@@ -129,8 +127,13 @@ def _renamed(text: str, python_name: str, qualname: str) -> str | None:
     """Python's own text, naming the op as PyTorch does (torch.norm is a Python function there, and
     gradsh's is `_norm_function`): where PyTorch's op is a Python function too, the rest is the same."""
     short = qualname.rpartition(".")[2]
-    if python_name == short or torch_api.parser_info(qualname) is not None or not torch_api.signatures(qualname):
+    if qualname.startswith("torch.Tensor."):
+        short = "Tensor." + short  # a Python method: Python names it by its qualname
+    if python_name == short or torch_api.parser_info(qualname) is not None:
         return None
+    signatures = torch_api.signatures(qualname)
+    if not signatures or any(p.kind in ("var_positional", "var_keyword") for p in signatures[0].params):
+        return None  # a dispatcher taking anything: its error comes from a function named otherwise
     return short + text[len(python_name) :]
 
 
@@ -218,7 +221,12 @@ def _refused(type_: str, value: Any) -> bool:
         return isinstance(value, Tensor)
     if type_ in ("int", "SymInt", "tuple of ints", "tuple of SymInts") and isinstance(value, Tensor):
         return value.is_floating_point() or value.is_complex() or value.numel() != 1  # not an index
+    if type_ in _NOT_A_TENSOR and isinstance(value, Tensor):
+        return value.numel() != 1  # a one-element tensor may pass as a number
     return False
+
+
+_NOT_A_TENSOR = frozenset(("float", "double", "bool", "Number", "Scalar", "str", "torch.device", "torch.dtype"))
 
 
 # ----- the call, read back from the caller's bytecode ---------------------------------------------
