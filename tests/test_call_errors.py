@@ -46,7 +46,10 @@ CASES = [
     ("x.view()", ("view() received an invalid combination of arguments - got (), but expected one of:\n"
      " * (torch.dtype dtype)\n * (tuple of ints size)\n")),
     ("def f(t):\n    return torch.matmul(t)\n\nf(x)", 'matmul() missing 1 required positional arguments: "other"'),
+    ("torch.add(x, foo=1)", 'add() missing 1 required positional arguments: "other"'),  # the one plausible overload
     # an unexpected keyword
+    ("torch.addbmm(x, foo=1)",
+     "addbmm() received an invalid combination of arguments - got unrecognized keyword arguments: foo"),
     ("torch.tanh(x, foo=1)", "tanh() got an unexpected keyword argument 'foo'"),
     ("torch.tanh(x, bar=1, foo=2)", "tanh() got an unexpected keyword argument 'bar'"),
     ("x.unsqueeze(1, foo=2)", "unsqueeze() got an unexpected keyword argument 'foo'"),
@@ -59,6 +62,12 @@ CASES = [
      " * (Tensor input, Number min = None, Number max = None, *, Tensor out = None)\n")),
     # too many positional arguments
     ("torch.tanh(x, x, x)", "tanh() takes 1 positional argument but 3 were given"),
+    ("torch.add(x, x, x, x, x)", ("add() received an invalid combination of arguments - got (Tensor, Tensor, "
+     "!Tensor!, !Tensor!, !Tensor!), but expected (Tensor input, Tensor other, *, Number alpha = 1, Tensor out = None)")),
+    ("torch.tanh(x.grad, x.shape, x)", "tanh() takes 1 positional argument but 3 were given"),
+    ("torch.absolute()", 'absolute() missing 1 required positional arguments: "input"'),
+    ("x.mul_(x, x)", "mul_() takes 1 positional argument but 2 were given"),
+    ("x.clone(x)", "clone() takes 0 positional arguments but 1 was given"),
     ("torch.matmul(x, x, x)", "matmul() takes 2 positional arguments but 3 were given"),
     ("x.matmul(x, x)", "matmul() takes 1 positional argument but 2 were given"),
     ("x.unsqueeze(1, 2)", "unsqueeze() takes 1 positional argument but 2 were given"),
@@ -117,6 +126,8 @@ def test_pinned_text_is_real_torchs(source, expected):
 KEPT = [
     # an argument that is itself a call: reading it back would run it again
     ("torch.matmul(x.sum())", "matmul() missing 1 required positional argument: 'other'"),
+    # a property that computes (reading x.T again would record a node)
+    ("torch.matmul(x.T)", "matmul() missing 1 required positional argument: 'other'"),
     # the user's code caught the error before the session saw it
     ("try:\n    torch.matmul(x)\nexcept TypeError as e:\n    print(e)", None),
     # the user's own function named like an op

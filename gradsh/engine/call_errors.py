@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import builtins
 import dis
+import inspect
 import re
 import sysconfig
 import types
@@ -282,6 +283,8 @@ def _loaded(instructions: list[dis.Instruction], frame: types.FrameType) -> list
             owner = stack.pop()[0]
             if not isinstance(owner, (types.ModuleType, type, Tensor)):
                 raise _NotRecoverable  # a property of the user's own class could do anything
+            if isinstance(owner, Tensor) and _computed(ins.argval):
+                raise _NotRecoverable  # `x.T` would record a node in the graph again
             try:
                 value = getattr(owner, ins.argval)
             except Exception as exc:  # the original call could not have been made either
@@ -299,6 +302,15 @@ def _loaded(instructions: list[dis.Instruction], frame: types.FrameType) -> list
         else:
             raise _NotRecoverable
     return stack
+
+
+# the Tensor properties that only read what the tensor holds
+_PLAIN_PROPERTIES = frozenset(("grad", "shape", "dtype", "device", "requires_grad", "is_leaf", "ndim", "grad_fn", "layout"))
+
+
+def _computed(name: str) -> bool:
+    """A Tensor property that computes (x.T, x.real): reading it again is not free of effects."""
+    return isinstance(inspect.getattr_static(Tensor, name, None), property) and name not in _PLAIN_PROPERTIES
 
 
 def _lookup(frame: types.FrameType, name: str, local: bool) -> Any:
