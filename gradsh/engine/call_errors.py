@@ -107,9 +107,10 @@ def _registered(fn: Any, attr: str | None) -> tuple[str, set[str]] | None:
         installed = [n for n in registry.tensor_names() if vars(Tensor).get(n) is fn.__func__]
         for name in [attr] if attr in installed else installed:
             base = name[:-1] if name.endswith("_") and not name.startswith("__") else name
-            for decl in decls:
-                if base in decl.names and (decl.method or decl.forward) is not None:
-                    return "torch.Tensor." + name, _python_names(fn.__func__, decl)
+            for key in dict.fromkeys((name, base)):  # `zero_` is declared as itself, `add_` through `add`
+                for decl in decls:
+                    if key in decl.names and (decl.method or decl.forward) is not None:
+                        return "torch.Tensor." + name, _python_names(fn.__func__, decl)
         return None
     for decl in decls:
         if decl.function is fn and decl.function is not None:
@@ -176,11 +177,20 @@ def _message(qualname: str, args: tuple, kwargs: dict[str, Any], direct: bool) -
     if info.positional is None:
         return None
     params = [_Param(p.type, p.name, p.keyword_only, p.name not in info.required) for p in info.params]
-    return _parse_error(name, params, args, kwargs, info.positional)
+    if params:
+        return _parse_error(name, params, args, kwargs, info.positional)
+    # no parameter list was recorded (torch.tensor): the required ones, enough to tell what is missing
+    required = [_Param("", r, False, False) for r in info.required]
+    return _parse_error(name, required, args, kwargs, info.positional, keywords_known=False)
 
 
 def _parse_error(
-    name: str, params: list[_Param], args: tuple, kwargs: dict[str, Any], positional: tuple[int, int] | None = None
+    name: str,
+    params: list[_Param],
+    args: tuple,
+    kwargs: dict[str, Any],
+    positional: tuple[int, int] | None = None,
+    keywords_known: bool = True,
 ) -> str | None:
     """The error FunctionSignature::parse raises, in its order: too many positional arguments, then
     each parameter in turn (a keyword-only one reached by position, missing, of a wrong type), then the
@@ -205,6 +215,8 @@ def _parse_error(
         if _refused(param.type, value) and not (value is None and param.optional):
             return arg_errors.wrong_type(name, param.name, None if by_keyword else position + 1, param.type, value)
         position += not by_keyword
+    if not keywords_known:
+        return None
     names = [p.name for p in params]
     for key in kwargs:
         if key not in names:
