@@ -28,7 +28,8 @@ def too_many_positional(fname: str, least: int, most: int, given: int) -> str:
     """`tanh() takes 1 positional argument but 3 were given`; `linear() takes from 2 to 3 ...` for a range."""
     if least != most:
         return f"{fname}() takes from {least} to {most} positional arguments but {given} were given"
-    return f"{fname}() takes {most} positional argument{'' if most == 1 else 's'} but {given} were given"
+    verb = "was" if given == 1 else "were"
+    return f"{fname}() takes {most} positional argument{'' if most == 1 else 's'} but {given} {verb} given"
 
 
 def multiple_values(fname: str, name: str) -> str:
@@ -75,7 +76,15 @@ def invalid_combination(
     keywords = _ordered_kwargs(kwargs)
     head = f"{fname}() received an invalid combination of arguments - got "
     if len(texts) == 1:
-        return head + _formatted_arg_desc(_parse_option(texts[0]), args, keywords) + f", but expected {texts[0]}"
+        option = _parse_option(texts[0])
+        unmatched = _unmatched_keywords(option, keywords)
+        if unmatched:
+            return f"{fname}() received an invalid combination of arguments - got unrecognized keyword arguments: " + (
+                ", ".join(unmatched)
+            )
+        counts_match = len(args) + len(keywords) == len(option)
+        desc = _formatted_arg_desc(option, args, keywords) if counts_match else _arg_desc(args, keywords)
+        return head + desc + f", but expected {texts[0]}"
     lines = [head + _arg_desc(args, keywords) + ", but expected one of:"]
     for text in texts:
         option = _parse_option(text)

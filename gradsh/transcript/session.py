@@ -117,6 +117,13 @@ def _type_name(exc_type: type[BaseException]) -> str:
     return exc_type.__qualname__ if module in ("builtins", "__main__") else f"{module}.{exc_type.__qualname__}"
 
 
+def _pytorch_call_error(exc: TypeError) -> TypeError | None:
+    """gradsh's ops leave argument binding to Python; the engine rewords its TypeError as PyTorch's."""
+    from gradsh.engine.call_errors import pytorch_call_error
+
+    return pytorch_call_error(exc)
+
+
 def _change_log(tensor_type: type | None) -> Any:
     """gradsh's engine logs which tensors change (gradsh.engine.changes); real PyTorch has no such log."""
     if tensor_type is None or tensor_type.__module__ != "gradsh.engine.tensor":
@@ -150,6 +157,7 @@ class Session:
         tensor_type = getattr(self.torch, "Tensor", None)
         self._tensor_type = tensor_type if grad_report and isinstance(tensor_type, type) else None
         self._changes = _change_log(self._tensor_type)
+        self._gradsh_engine = getattr(tensor_type, "__module__", None) == "gradsh.engine.tensor"
         self._switches = None if self._changes is None else self._changes.mode_switches()
         self._tracker = gradreport.Tracker(self.namespace, self._tensor_type, self._changes and self._changes.Listener())
         self.incremental = True  # read after an example only the names it can change (touched.py)
@@ -219,6 +227,8 @@ class Session:
                         raise
                     exc_info = (type(exc), exc)
                 except BaseException as exc:  # noqa: BLE001 - doctest catches everything the example raises, SystemExit too
+                    if type(exc) is TypeError and self._gradsh_engine:
+                        exc = _pytorch_call_error(exc) or exc  # PyTorch's words for a call Python rejected
                     exc_info = (type(exc), exc)
                 finally:
                     if alarm:
