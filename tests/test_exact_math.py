@@ -193,3 +193,19 @@ def test_empty_and_read_only_inputs() -> None:
     assert gtorch.exp(gtorch.zeros(0)).shape == (0,)
     scalar = kernel(np.float32(1.5))  # a numpy scalar, as a backward formula on a 0-d value passes it
     assert scalar.shape == () and scalar.dtype == np.float32 and abs(float(scalar) - np.exp(1.5)) < 1e-6
+
+
+def test_the_fast_float32_one_minus_square_is_the_checked_fma() -> None:
+    # unary._one_minus_square32 is 1 - y*y in double, rounded once to float32: the same bits as a checked fma
+    from gradsh.engine.ops.unary import _one_minus_square32
+    from gradsh.engine.random import _fma32
+
+    rng = np.random.default_rng(3)
+    cases = [np.tanh(rng.standard_normal(100_000) * scale).astype(np.float32) for scale in (1e-3, 1e-2, 1.0, 4.0)]
+    # every float32 around 2**-12.5, where 1 - y*y comes nearest the float32 midpoint 1 - 2**-25
+    low, high = np.float32(2**-12.6).view(np.uint32), np.float32(2**-12.4).view(np.uint32)
+    cases.append(np.arange(low, high, dtype=np.uint32).view(np.float32))
+    cases.append(np.array([0.0, -0.0, 1.0, -1.0, 2**-126, 2**-149], dtype=np.float32))
+    for y in cases:
+        expected = _fma32(-y, y, np.float32(1)).reshape(y.shape)
+        assert _one_minus_square32(y).view(np.uint32).tolist() == expected.view(np.uint32).tolist()
