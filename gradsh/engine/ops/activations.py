@@ -7,6 +7,7 @@ differentiate again under create_graph.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -145,9 +146,39 @@ class ThresholdBackward0(_SavesInput):
 
 @op("threshold", method=False, namespace="torch.nn.functional")
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        return _threshold_integral(input, threshold, value)
     a, dt = _f64(input)
     data = np.where(a > threshold, a, value)
     return _activation(input, data, dt, ThresholdBackward0, "input", threshold=threshold)
+
+
+_threshold = threshold  # the functional form, for torch.threshold whose parameter shadows the name
+
+
+@op("threshold", method=False)
+def threshold_torch(input: Tensor, threshold: float, value: float) -> Tensor:
+    """torch.threshold: the functional form without its inplace flag."""
+    return _threshold(input, threshold, value)
+
+
+def _integral_scalar(v: float, np_dtype: np.dtype) -> int:
+    """A Python number as aten's checked conversion to an integer type makes it: truncated toward zero,
+    an error when out of range (unsigned types also accept negatives down to -max, which wrap)."""
+    info = np.iinfo(np_dtype)
+    low = -int(info.max) if info.min == 0 else int(info.min)
+    if math.isnan(v) or not low <= v <= int(info.max):
+        raise RuntimeError(f"value cannot be converted to type {np_dtype.name}_t without overflow")
+    return int(v) % (int(info.max) + 1) if info.min == 0 else int(v)
+
+
+def _threshold_integral(input: Tensor, threshold: float, value: float) -> Tensor:
+    """aten's integer kernel compares and fills in the input's own type (no float result)."""
+    if input.dtype.np == np.bool_:
+        raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
+    x = input._data
+    limit, fill = _integral_scalar(threshold, x.dtype), _integral_scalar(value, x.dtype)
+    return result(np.where(x <= limit, np.asarray(fill, dtype=x.dtype), x), input.dtype)
 
 
 class GluBackward0(_SavesInput):
