@@ -4,8 +4,10 @@ They change the tensor's geometry, not its values: the tensor becomes its own tr
 unsqueezed) view, its version moves on, and its grad_fn becomes the view op's node under PyTorch's in-place
 name (TransposeBackward1, TBackward1, SqueezeBackward3/4/5, UnsqueezeBackward1), chained to the old grad_fn.
 A view stays a view of its base (its replay function gains the new step).
-Known difference: PyTorch leaves retain_grad() on the old node (z.grad then gets the pre-transpose
-gradient); gradsh's retained gradient follows only the tensor's current node, so z.grad stays None.
+Known differences: PyTorch leaves retain_grad() on the old node (z.grad then gets the pre-transpose
+gradient); gradsh's retained gradient follows only the tensor's current node, so z.grad stays None. And a
+view taken of a tensor that is not itself a view, before that tensor's transpose_ (or t_, squeeze_, ...),
+replays against the new geometry in backward (PyTorch replays on the storage): a wrong region or an error.
 """
 
 from __future__ import annotations
