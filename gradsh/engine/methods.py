@@ -30,6 +30,7 @@ from .ops import (  # noqa: F401
     histogramdd,
     indexing,
     inplace,
+    inplace_views,
     integer_ops,
     interpolate,
     joining,

@@ -18,6 +18,7 @@ from .. import dtypes
 from ..grad_mode import no_grad
 from ..parameter import Parameter
 from ..tensor import Tensor
+from . import legacy_backward_hooks
 from .backward_hook import BackwardHook
 
 _hook_ids = itertools.count()
@@ -63,12 +64,29 @@ class _ModuleHookHandle:
         self.remove()
 
 
+class _HookedCall:
+    """One hooked call's state: the arguments as pre-hooks left them, the result so far and which always_call
+    forward hooks already ran (what the error path needs)."""
+
+    __slots__ = ("always_called", "args", "kwargs", "result")
+
+    def __init__(self, args: tuple, kwargs: dict) -> None:
+        self.args, self.kwargs = args, kwargs
+        self.result: Any = None
+        self.always_called: set = set()
+
+
+_MIXED_BACKWARD_HOOKS = ("Cannot use both regular backward hooks and full backward hooks on a single Module. "
+                         "Please use only one of them.")
+
+
 class Module:
     """Base class of all modules; subclasses define `forward` and assign Parameters/Modules as attributes."""
 
     training: bool
     _version: int = 1
     call_super_init: bool = False
+    _is_full_backward_hook: bool | None = None  # None until a backward hook says which kind
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if args or kwargs:
@@ -82,6 +100,7 @@ class Module:
         setattr_(self, "_modules", {})
         setattr_(self, "_forward_hooks", {})
         setattr_(self, "_forward_hooks_with_kwargs", {})
+        setattr_(self, "_forward_hooks_always_called", {})
         setattr_(self, "_forward_pre_hooks", {})
         setattr_(self, "_forward_pre_hooks_with_kwargs", {})
         setattr_(self, "_backward_hooks", {})
@@ -223,35 +242,85 @@ class Module:
 
     # ----- calling --------------------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks):
+            return self.forward(*args, **kwargs)
+        call = _HookedCall(args, kwargs)
+        try:
+            return self._call_with_hooks(call)
+        except Exception:
+            self._run_always_called_hooks(call)
+            raise
+
+    def _call_with_hooks(self, call: _HookedCall) -> Any:
+        """PyTorch's _call_impl: pre-hooks, full backward hook setup, forward, forward hooks, old-style hooks."""
+        full = self._is_full_backward_hook is True
+        old_style = list(self._backward_hooks.values()) if self._is_full_backward_hook is False else []
         for key, hook in list(self._forward_pre_hooks.items()):
             if key in self._forward_pre_hooks_with_kwargs:
-                res = hook(self, args, kwargs)
+                res = hook(self, call.args, call.kwargs)
                 if res is not None:
-                    args, kwargs = res
+                    if not (isinstance(res, tuple) and len(res) == 2):
+                        raise RuntimeError("forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
+                                           f"but got {res}.")
+                    call.args, call.kwargs = res
             else:
-                res = hook(self, args)
+                res = hook(self, call.args)
                 if res is not None:
-                    args = res if isinstance(res, tuple) else (res,)
+                    call.args = res if isinstance(res, tuple) else (res,)
         bw_hook = None
-        if self._backward_hooks or self._backward_pre_hooks:
-            bw_hook = BackwardHook(self, list(self._backward_hooks.values()), list(self._backward_pre_hooks.values()))
-            args = bw_hook.setup_input_hook(args)
-        result = self.forward(*args, **kwargs)
+        if (full and self._backward_hooks) or self._backward_pre_hooks:
+            full_hooks = list(self._backward_hooks.values()) if full else []
+            bw_hook = BackwardHook(self, full_hooks, list(self._backward_pre_hooks.values()))
+            call.args = bw_hook.setup_input_hook(call.args)
+        call.result = self.forward(*call.args, **call.kwargs)
         for key, hook in list(self._forward_hooks.items()):
+            if key in self._forward_hooks_always_called:
+                call.always_called.add(key)
             if key in self._forward_hooks_with_kwargs:
-                res = hook(self, args, kwargs, result)
+                res = hook(self, call.args, call.kwargs, call.result)
             else:
-                res = hook(self, args, result)
+                res = hook(self, call.args, call.result)
             if res is not None:
-                result = res
+                call.result = res
         if bw_hook is not None:
-            if not isinstance(result, (Tensor, tuple)):
+            if not isinstance(call.result, (Tensor, tuple)):
                 warnings.warn("For backward hooks to be called, module output should be a Tensor or a tuple of "
-                              f"Tensors but received {type(result)}", UserWarning, stacklevel=2)
-            result = bw_hook.setup_output_hook(result)
-        return result
+                              f"Tensors but received {type(call.result)}", UserWarning, stacklevel=3)
+            call.result = bw_hook.setup_output_hook(call.result)
+        if old_style:
+            legacy_backward_hooks.attach(self, old_style, call.args, call.result)
+        return call.result
+
+    def _run_always_called_hooks(self, call: _HookedCall) -> None:
+        """forward raised: the always_call forward hooks not yet run get (args, result so far); their own
+        errors become warnings so that forward's error is the one raised."""
+        for key, hook in list(self._forward_hooks.items()):
+            if key not in self._forward_hooks_always_called or key in call.always_called:
+                continue
+            try:
+                if key in self._forward_hooks_with_kwargs:
+                    res = hook(self, call.args, call.kwargs, call.result)
+                else:
+                    res = hook(self, call.args, call.result)
+                if res is not None:
+                    call.result = res
+            except Exception as e:  # noqa: BLE001 - PyTorch silences it into a warning
+                warnings.warn("module forward hook with ``always_call=True`` raised an exception that was silenced "
+                              f"as another error was raised in forward: {e}", UserWarning, stacklevel=3)
+
+    def register_backward_hook(self, hook: Callable) -> _ModuleHookHandle:
+        """The deprecated old-style hook: it sees the gradients of the output's grad_fn only."""
+        if self._is_full_backward_hook is True:
+            raise RuntimeError(_MIXED_BACKWARD_HOOKS)
+        self._is_full_backward_hook = False
+        key = next(_hook_ids)
+        self._backward_hooks[key] = hook
+        return _ModuleHookHandle(self._backward_hooks, key)
 
     def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> _ModuleHookHandle:
+        if self._is_full_backward_hook is False:
+            raise RuntimeError(_MIXED_BACKWARD_HOOKS)
+        self._is_full_backward_hook = True
         key = next(_hook_ids)
         self._backward_hooks[key] = hook
         if prepend:
@@ -296,6 +365,8 @@ class Module:
         self._forward_hooks[key] = hook
         if with_kwargs:
             self._forward_hooks_with_kwargs[key] = True
+        if always_call:
+            self._forward_hooks_always_called[key] = True
         if prepend:
             self._move_first(self._forward_hooks, key)
         return _ModuleHookHandle(self._forward_hooks, key)

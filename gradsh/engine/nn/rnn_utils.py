@@ -208,8 +208,8 @@ def pad_sequence(sequences: Any, batch_first: bool = False, padding_value: float
 
 
 def unpad_sequence(padded_sequences: Tensor, lengths: Tensor, batch_first: bool = False) -> list[Tensor]:
-    if not batch_first:  # PyTorch transposes the caller's tensor in place (transpose_); gradsh lacks transpose_
-        padded_sequences = padded_sequences.transpose(0, 1)
+    if not batch_first:  # PyTorch transposes the caller's tensor in place
+        padded_sequences.transpose_(0, 1)
     idx = creation.arange(padded_sequences.shape[1])
     return [seq[idx < length] for seq, length in zip(padded_sequences, lengths)]
 

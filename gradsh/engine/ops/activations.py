@@ -7,20 +7,22 @@ differentiate again under create_graph.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
+from .. import dtypes
 from .. import random as rng
 from ..grad_mode import state
 from ..graph import Node, edge
 from ..registry import op
 from ..tensor import Tensor
 from ._core import attach, result, save, unpack
-from .elementwise import _SavesInput, fit, where
+from .elementwise import _SavesInput, _unary_data, fit, where
 from .inplace import apply_inplace
 from .joining import cat
-from .nn_functional import _activation, _f64, _implicit_dim
+from .nn_functional import EluBackward1, _activation, _f64, _implicit_dim, elu_saving_result
 from .reduction import softmax as _softmax
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -37,11 +39,31 @@ class CeluBackward0(_SavesInput):
 
 @op("celu", method=False, namespace="torch.nn.functional")
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    if inplace:
+        return celu_(input, alpha)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
     a, dt = _f64(input)
     data = np.where(a > 0, a, alpha * np.expm1(a / alpha))
     return _activation(input, data, dt, CeluBackward0, "input", alpha=alpha)
+
+
+class CeluBackward1(EluBackward1):
+    __slots__ = ()
+
+
+def _celu_saving_result(input: Tensor, alpha: float) -> Tensor:
+    a, dt = _f64(input)
+    data = np.where(a > 0, a, alpha * np.expm1(a / alpha))
+    # aten: elu_backward(grad, alpha, 1, 1.0 / alpha.toFloat(), is_result=true, result)
+    return elu_saving_result(input, data, dt, CeluBackward1, alpha, 1.0, 1.0 / float(np.float32(alpha)))
+
+
+@op("celu_", method=False)
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    return apply_inplace(input, _celu_saving_result, alpha)
 
 
 class EluBackward0(_SavesInput):
@@ -56,9 +78,22 @@ class EluBackward0(_SavesInput):
 
 @op("selu", method=False, namespace="torch.nn.functional")
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    if inplace:
+        return selu_(input)
     a, dt = _f64(input)
     data = _SELU_SCALE * np.where(a > 0, a, _SELU_ALPHA * np.expm1(a))
     return _activation(input, data, dt, EluBackward0, "input", alpha=_SELU_ALPHA, scale=_SELU_SCALE)
+
+
+def _selu_saving_result(input: Tensor) -> Tensor:
+    a, dt = _f64(input)
+    data = _SELU_SCALE * np.where(a > 0, a, _SELU_ALPHA * np.expm1(a))
+    return elu_saving_result(input, data, dt, EluBackward1, _SELU_ALPHA, _SELU_SCALE)
+
+
+@op("selu_", method=False)
+def selu_(input: Tensor) -> Tensor:
+    return apply_inplace(input, _selu_saving_result)
 
 
 class HardshrinkBackward0(_SavesInput):
@@ -99,9 +134,18 @@ class HardswishBackward0(_SavesInput):
 
 @op("hardswish", method=False, namespace="torch.nn.functional")
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
-    a, dt = _f64(input)
-    data = a * np.clip(a + 3, 0, 6) / 6
+    if inplace:  # the node saves the old values, as PyTorch's hardswish_ does
+        return apply_inplace(input, hardswish)
+    a, dt = _stepwise(input)
+    data = a * np.minimum(np.maximum(a + 3, 0), 6) / 6
     return _activation(input, data, dt, HardswishBackward0, "input")
+
+
+def _stepwise(input: Tensor) -> tuple:
+    """x's values in the precision ATen's kernel steps in (float32 below double), for kernels of plain
+    adds, clamps, products and quotients that round after every step."""
+    data, dt = _unary_data(input, lambda a: a)
+    return np.asarray(data, dtype=np.float64 if dt is dtypes.float64 else np.float32), dt
 
 
 class HardsigmoidBackward0(_SavesInput):
@@ -115,8 +159,10 @@ class HardsigmoidBackward0(_SavesInput):
 
 @op("hardsigmoid", method=False, namespace="torch.nn.functional")
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
-    a, dt = _f64(input)
-    return _activation(input, np.clip(a + 3, 0, 6) / 6, dt, HardsigmoidBackward0, "input")
+    if inplace:  # the node saves the old values, as PyTorch's hardsigmoid_ does
+        return apply_inplace(input, hardsigmoid)
+    a, dt = _stepwise(input)
+    return _activation(input, np.minimum(np.maximum(a + 3, 0), 6) / 6, dt, HardsigmoidBackward0, "input")
 
 
 class MishBackward0(_SavesInput):
@@ -130,6 +176,8 @@ class MishBackward0(_SavesInput):
 
 @op("mish", method=False, namespace="torch.nn.functional")
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    if inplace:  # the node saves the old values, as PyTorch's mish_ does
+        return apply_inplace(input, mish)
     a, dt = _f64(input)
     softplus = np.where(a > 20, a, np.log1p(np.exp(np.minimum(a, 20))))
     return _activation(input, a * np.tanh(softplus), dt, MishBackward0, "input")
@@ -145,9 +193,63 @@ class ThresholdBackward0(_SavesInput):
 
 @op("threshold", method=False, namespace="torch.nn.functional")
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    if inplace:
+        return _threshold_inplace(input, threshold, value)
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        return _threshold_integral(input, threshold, value)
     a, dt = _f64(input)
     data = np.where(a > threshold, a, value)
     return _activation(input, data, dt, ThresholdBackward0, "input", threshold=threshold)
+
+
+_threshold = threshold  # the functional form, for torch.threshold whose parameter shadows the name
+
+
+class ThresholdBackward1(ThresholdBackward0):
+    """threshold_'s node: derivatives.yaml differentiates it from the old values, as threshold's."""
+
+    __slots__ = ()
+
+
+def _threshold_renamed(input: Tensor, limit: float, value: float) -> Tensor:
+    out = _threshold(input, limit, value)
+    if out._grad_fn is not None:
+        out._grad_fn.__class__ = ThresholdBackward1  # same slots: the in-place name on the same node
+    return out
+
+
+def _threshold_inplace(input: Tensor, limit: float, value: float) -> Tensor:
+    return apply_inplace(input, _threshold_renamed, limit, value)
+
+
+@op("threshold_", method=False)
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return _threshold_inplace(input, threshold, value)
+
+
+@op("threshold", method=False)
+def threshold_torch(input: Tensor, threshold: float, value: float) -> Tensor:
+    """torch.threshold: the functional form without its inplace flag."""
+    return _threshold(input, threshold, value)
+
+
+def _integral_scalar(v: float, np_dtype: np.dtype) -> int:
+    """A Python number as aten's checked conversion to an integer type makes it: truncated toward zero,
+    an error when out of range (unsigned types also accept negatives down to -max, which wrap)."""
+    info = np.iinfo(np_dtype)
+    low = -int(info.max) if info.min == 0 else int(info.min)
+    if math.isnan(v) or not low <= v <= int(info.max):
+        raise RuntimeError(f"value cannot be converted to type {np_dtype.name}_t without overflow")
+    return int(v) % (int(info.max) + 1) if info.min == 0 else int(v)
+
+
+def _threshold_integral(input: Tensor, threshold: float, value: float) -> Tensor:
+    """aten's integer kernel compares and fills in the input's own type (no float result)."""
+    if input.dtype.np == np.bool_:
+        raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
+    x = input._data
+    limit, fill = _integral_scalar(threshold, x.dtype), _integral_scalar(value, x.dtype)
+    return result(np.where(x <= limit, np.asarray(fill, dtype=x.dtype), x), input.dtype)
 
 
 class GluBackward0(_SavesInput):

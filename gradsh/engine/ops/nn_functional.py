@@ -22,6 +22,7 @@ from ..tensor import Tensor
 from ._core import attach, result, save, save_output, unpack
 from .aten import div_scalar
 from .elementwise import _SavesInput, _unary_data, fit, where
+from .inplace import apply_inplace
 from .linalg import addmm, matmul
 from .reduction import log_softmax as _log_softmax
 from .reduction import mse_loss as _mse
@@ -146,6 +147,8 @@ class SiluBackward0(_SavesInput):
 
 @op("silu", method=False, namespace="torch.nn.functional")
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    if inplace:  # the node saves the old values, as PyTorch's silu_ does
+        return apply_inplace(input, silu)
     a, dt = _f64(input)
     return _activation(input, a / (1 + np.exp(-a)), dt, SiluBackward0, "input")
 
@@ -172,14 +175,51 @@ class LeakyReluBackward0(_SavesInput):
 
     def apply(self, grads: list) -> tuple:
         x = unpack(self.x, self)
-        return (grads[0] * where(x > 0, 1.0, self.slope),)
+        g = grads[0]
+        return (where(x > 0, g, g * self.slope),)  # the slope in the gradient's precision, as aten's kernel
 
 
 @op("leaky_relu", method=False, namespace="torch.nn.functional")
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    if inplace:
+        return leaky_relu_(input, negative_slope)
     a, dt = _f64(input)
-    data = np.where(a > 0, a, a * negative_slope)
+    data = np.where(a > 0, a, a * _in_precision(negative_slope, dt))
     return _activation(input, data, dt, LeakyReluBackward0, "input", slope=negative_slope)
+
+
+def _in_precision(value: float, dt: dtypes.dtype) -> float:
+    """A Python scalar as the kernel holds it: rounded to float32 for a float32 tensor (the product of two
+    float32 values computed in double and rounded once is then the float32 kernel's product)."""
+    return float(np.float32(value)) if dt is dtypes.float32 else value
+
+
+class LeakyReluBackward1(Node):
+    """leaky_relu_'s node: the slope chosen from the saved result's sign."""
+
+    __slots__ = ("out", "slope")
+
+    def apply(self, grads: list) -> tuple:
+        if self.slope < 0:
+            raise RuntimeError(
+                "In-place leakyReLu backward calculation is triggered with a negative slope which is not supported. "
+                "This is caused by calling in-place forward function with a negative slope, please call out-of-place "
+                "version instead. File an issue at https://github.com/pytorch/pytorch if you do require supporting "
+                "in-place leakRelu backward calculation with negative slope")
+        y = unpack(self.out, self)
+        g = grads[0]
+        return (where(y > 0, g, g * self.slope),)
+
+
+def _leaky_relu_saving_result(input: Tensor, negative_slope: float) -> Tensor:
+    a, dt = _f64(input)
+    data = np.where(a > 0, a, a * _in_precision(negative_slope, dt))
+    return _activation(input, data, dt, LeakyReluBackward1, "output", slope=negative_slope)
+
+
+@op("leaky_relu_", method=False, namespace="torch.nn.functional")
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return apply_inplace(input, _leaky_relu_saving_result, negative_slope)
 
 
 class EluBackward0(_SavesInput):
@@ -192,9 +232,46 @@ class EluBackward0(_SavesInput):
 
 @op("elu", method=False, namespace="torch.nn.functional")
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    if inplace:
+        return elu_(input, alpha)
     a, dt = _f64(input)
     data = np.where(a > 0, a, alpha * np.expm1(a))
     return _activation(input, data, dt, EluBackward0, "input", alpha=alpha)
+
+
+class EluBackward1(Node):
+    """The node of elu_, celu_ and selu_: aten's elu_backward from the saved result,
+    grad * input_scale * (result + alpha * scale) where result <= 0, grad * scale elsewhere."""
+
+    __slots__ = ("alpha", "input_scale", "out", "scale")
+
+    def apply(self, grads: list) -> tuple:
+        y = unpack(self.out, self)
+        g = grads[0]
+        # the kernel's coefficients are products in the tensor's own precision
+        real = np.float32 if y.dtype is dtypes.float32 else np.float64
+        neg_coef = float(real(self.alpha) * real(self.scale))
+        return (where(y > 0, g * float(real(self.scale)), g * float(real(self.input_scale)) * (y + neg_coef)),)
+
+
+def elu_saving_result(input: Tensor, data: np.ndarray, dt: dtypes.dtype, node_cls: type, alpha: float,
+                      scale: float = 1.0, input_scale: float = 1.0) -> Tensor:
+    """An elu-family result (computed by the caller) whose node differentiates from the result."""
+    return _activation(input, data, dt, node_cls, "output", alpha=alpha, scale=scale, input_scale=input_scale)
+
+
+def _elu_forward_saving_result(input: Tensor, alpha: float, scale: float, input_scale: float) -> Tensor:
+    a, dt = _f64(input)
+    data = np.where(a > 0, a, alpha * np.expm1(a if input_scale == 1 else a * input_scale))
+    if scale != 1:
+        data = scale * data
+    return elu_saving_result(input, data, dt, EluBackward1, alpha, scale, input_scale)
+
+
+@op("elu_", method=False, namespace="torch.nn.functional")
+def elu_(input: Tensor, alpha: float = 1.0, scale: float = 1.0, input_scale: float = 1.0) -> Tensor:
+    """aten's elu_: scale * x above zero, scale * alpha * (exp(x * input_scale) - 1) below."""
+    return apply_inplace(input, _elu_forward_saving_result, alpha, scale, input_scale)
 
 
 class HardtanhBackward0(_SavesInput):
@@ -207,6 +284,8 @@ class HardtanhBackward0(_SavesInput):
 
 @op("hardtanh", method=False, namespace="torch.nn.functional")
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    if inplace:
+        return hardtanh_(input, min_val, max_val)
     dt = input.dtype
     data = np.clip(input._data, min_val, max_val)
     return _activation(input, data, dt, HardtanhBackward0, "input", lo=min_val, hi=max_val)
@@ -214,7 +293,13 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
 
 @op("relu6", method=False, namespace="torch.nn.functional")
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
-    return hardtanh(input, 0.0, 6.0)
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+@op("hardtanh_", method=False, namespace="torch.nn.functional")
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    # PyTorch's node (HardtanhBackward0 on the result) passes the same gradient as on the old values
+    return apply_inplace(input, hardtanh, min_val, max_val)
 
 
 class LogSigmoidBackward0(_SavesInput):

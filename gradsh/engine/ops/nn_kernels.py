@@ -135,11 +135,16 @@ def max_pool2d_with_indices_backward(grad_output: Tensor, input: Tensor, kernel_
 
 
 def native_dropout_backward(grad_output: Tensor, mask: Tensor, scale: float) -> Tensor:
-    keep = mask._data.astype(grad_output.dtype.np)
-    out = result(grad_output._data * keep * scale, grad_output.dtype)
+    # aten computes grad * mask * scale: the product keeps grad's dtype and the Python float scale
+    # then lifts an integer or bool product to the default float dtype.
+    kept = dtypes.promote_types(grad_output.dtype, mask.dtype)
+    out_dtype = kept if kept.is_floating_point or kept.is_complex else dtypes.get_default_dtype()
+    product = (grad_output._data * mask._data).astype(kept.np)
+    keep = mask._data.astype(out_dtype.np)
+    out = result(product.astype(out_dtype.np) * out_dtype.np.type(scale), out_dtype)
 
     def backward(grads: list) -> tuple:
-        return grads[0] * Tensor._wrap(keep, grad_output.dtype) * scale, None
+        return grads[0] * Tensor._wrap(keep, out_dtype) * scale, None
 
     record(out, "NativeDropoutBackwardBackward0", (grad_output, mask), backward)
     return out

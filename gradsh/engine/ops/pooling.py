@@ -131,11 +131,28 @@ def _flat_index(arg: np.ndarray, nd: int, out: tuple, k: tuple, s: tuple, p: tup
     return flat
 
 
+def _lowest(np_dtype: np.dtype) -> Any:
+    """The fill that never beats a real value: -inf for floats, the smallest integer otherwise."""
+    return -np.inf if np_dtype.kind in "fc" else np.iinfo(np_dtype).min
+
+
+def _skip_padding(arg: np.ndarray, x: np.ndarray, nd: int, out: tuple, k: tuple, s: tuple, p: tuple,
+                  d: tuple) -> np.ndarray:
+    """PyTorch's kernel never picks a padded position: where every real value ties the fill (all -inf,
+    or the integer minimum) it keeps the window's first real position instead."""
+    real = np.ones(x.shape[-nd:], dtype=bool)
+    mask = _windows(_pad_for(real, nd, out, k, s, p, d, False), nd, out, k, s, d).reshape(*out, math.prod(k))
+    chosen_real = np.take_along_axis(np.broadcast_to(mask, arg.shape + mask.shape[-1:]), arg[..., None], -1)
+    return np.where(chosen_real[..., 0], arg, mask.argmax(-1))
+
+
 def _max_pool(input: Tensor, nd: int, kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: bool,
               fn: str) -> tuple[Tensor, Tensor]:
     x = input._data
     if x.ndim not in (nd + 1, nd + 2):
         raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for input")
+    if x.dtype == np.bool_:
+        raise NotImplementedError(f"\"{fn}\" not implemented for 'Bool'")
     k = _tuple(kernel_size, nd, "kernel_size", fn)
     s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _tuple(stride, nd, "stride", fn)
     p, d = _tuple(padding, nd, "padding", fn), _tuple(dilation, nd, "dilation", fn)
@@ -144,9 +161,11 @@ def _max_pool(input: Tensor, nd: int, kernel_size: Any, stride: Any, padding: An
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p[i]}, "
                                f"kernel_size={k[i]} and dilation={d[i]}")
     out = _geometry(x, nd, k, s, p, d, ceil_mode, fn)
-    xp = _pad_for(x, nd, out, k, s, p, d, -np.inf)
-    win = _windows(xp, nd, out, k, s, d).reshape(*x.shape[:-nd], *out, math.prod(k))
+    win = _windows(_pad_for(x, nd, out, k, s, p, d, _lowest(x.dtype)), nd, out, k, s, d)
+    win = win.reshape(*x.shape[:-nd], *out, math.prod(k))
     arg = win.argmax(-1)  # numpy's argmax stops at the first NaN, as PyTorch's kernel does
+    if any(p):
+        arg = _skip_padding(arg, x, nd, out, k, s, p, d)
     values = np.take_along_axis(win, arg[..., None], -1)[..., 0]
     indices = _flat_index(arg, nd, out, k, s, p, d, x.shape[-nd:])
     res = result(np.ascontiguousarray(values), input.dtype)
@@ -158,9 +177,17 @@ def _max_pool(input: Tensor, nd: int, kernel_size: Any, stride: Any, padding: An
     return res, idx
 
 
-def _max_pool1d(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: bool) -> tuple:
+def _max_pool1d(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: bool,
+                indexed: bool = True) -> tuple:
+    # PyTorch's two 1d kernels (with and without indices) word their checks differently
     if input._data.ndim not in (2, 3):
-        raise RuntimeError(f"max_pool1d() Expected 2D or 3D input tensor, but got {list(input.shape)}")
+        if indexed:
+            raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input._data.ndim}-dimensional tensor for "
+                               "argument #1 'self' (while checking arguments for max_pool1d)")
+        raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for "
+                           f"input, but got:{list(input.shape)}")
+    if input._data.dtype == np.bool_:
+        raise NotImplementedError("\"max_pool1d_impl\" not implemented for 'Bool'")
     one = _first
     stride = None if stride is None or (not isinstance(stride, int) and len(stride) == 0) else (1, one(stride))
     out, idx = _max_pool(input.unsqueeze(-2), 2, (1, one(kernel_size)), stride, (0, one(padding)),
@@ -171,7 +198,7 @@ def _max_pool1d(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dila
 @op("max_pool1d", method=False, namespace="torch.nn.functional")
 def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
                ceil_mode: bool = False, return_indices: bool = False) -> Any:
-    out, idx = _max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode)
+    out, idx = _max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
     return (out, idx) if return_indices else out
 
 
@@ -244,6 +271,8 @@ def _avg_pool(input: Tensor, nd: int, kernel_size: Any, stride: Any, padding: An
     x = input._data
     if x.ndim not in (nd + 1, nd + 2):
         raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for input")
+    if x.dtype == np.bool_:
+        raise NotImplementedError(f"\"{fn}\" not implemented for 'Bool'")
     k = _tuple(kernel_size, nd, "kernel_size", fn)
     s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _tuple(stride, nd, "stride", fn)
     p = _tuple(padding, nd, "padding", fn)
