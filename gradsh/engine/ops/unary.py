@@ -19,7 +19,7 @@ import numpy as np
 from .. import dtypes, exact_math
 from ..grad_mode import state
 from ..graph import Node, SavedTensor, edge, pending_output_packs
-from ..random import _fma32, _fma64  # the engine's single-rounding fma (numpy has none)
+from ..random import _fma64  # the engine's single-rounding fma (numpy has none)
 from ..registry import DIRECT, op
 from ..tensor import Tensor
 from ._core import flush_output_packs, result, save, save_output
