@@ -206,6 +206,9 @@ def test_the_fast_float32_one_minus_square_is_the_checked_fma() -> None:
     low, high = np.float32(2**-12.6).view(np.uint32), np.float32(2**-12.4).view(np.uint32)
     cases.append(np.arange(low, high, dtype=np.uint32).view(np.float32))
     cases.append(np.array([0.0, -0.0, 1.0, -1.0, 2**-126, 2**-149], dtype=np.float32))
+    cases.append(np.array(0.5, dtype=np.float32))  # 0-d: numpy's ufuncs give scalars there
     for y in cases:
         expected = _fma32(-y, y, np.float32(1)).reshape(y.shape)
-        assert _one_minus_square32(y).view(np.uint32).tolist() == expected.view(np.uint32).tolist()
+        got = _one_minus_square32(y)
+        assert got.shape == y.shape and got.dtype == np.float32
+        assert got.view(np.uint32).tolist() == expected.view(np.uint32).tolist()

@@ -214,6 +214,8 @@ def _one_minus_square32(y: np.ndarray) -> np.ndarray:
     below 1). Three numpy calls, where the general _fma32 takes eight: a tanh backward on tiny tensors.
     """
     out = np.square(y, dtype=np.float64)
+    if type(out) is not np.ndarray:  # a 0-d input gives a numpy scalar
+        return np.asarray(1.0 - out).astype(np.float32)
     np.subtract(1.0, out, out=out)
     return out.astype(np.float32)
 
