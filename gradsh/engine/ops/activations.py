@@ -18,6 +18,7 @@ from ..registry import op
 from ..tensor import Tensor
 from ._core import attach, result, save, unpack
 from .elementwise import _SavesInput, fit, where
+from .grad_linear import linear_in_grad, threshold_backward
 from .inplace import apply_inplace
 from .joining import cat
 from .nn_functional import _activation, _f64, _implicit_dim
@@ -65,8 +66,9 @@ class HardshrinkBackward0(_SavesInput):
     __slots__ = ("lambd",)
 
     def apply(self, grads: list) -> tuple:
-        x = unpack(self.x, self)
-        return (grads[0] * ((x > self.lambd) | (x < -self.lambd)),)
+        x, lambd = unpack(self.x, self), self.lambd
+        return (linear_in_grad(type(self).__name__[:-1] + "Backward0", lambda g, x: g * ((x > lambd) | (x < -lambd)),
+                               grads[0], (x,)),)
 
 
 @op("hardshrink", namespace="torch.nn.functional")
@@ -139,8 +141,7 @@ class ThresholdBackward0(_SavesInput):
     __slots__ = ("threshold",)
 
     def apply(self, grads: list) -> tuple:
-        x = unpack(self.x, self)
-        return (grads[0] * (x > self.threshold),)
+        return (threshold_backward(grads[0], unpack(self.x, self), self.threshold),)
 
 
 @op("threshold", method=False, namespace="torch.nn.functional")

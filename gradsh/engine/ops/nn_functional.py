@@ -22,6 +22,7 @@ from ..tensor import Tensor
 from ._core import attach, result, save, save_output, unpack
 from .aten import div_scalar
 from .elementwise import _SavesInput, _unary_data, fit, where
+from .grad_linear import linear_in_grad
 from .linalg import addmm, matmul
 from .reduction import log_softmax as _log_softmax
 from .reduction import mse_loss as _mse
@@ -171,8 +172,9 @@ class LeakyReluBackward0(_SavesInput):
     __slots__ = ("slope",)
 
     def apply(self, grads: list) -> tuple:
-        x = unpack(self.x, self)
-        return (grads[0] * where(x > 0, 1.0, self.slope),)
+        slope = self.slope
+        return (linear_in_grad("LeakyReluBackwardBackward0", lambda g, x: g * where(x > 0, 1.0, slope), grads[0],
+                               (unpack(self.x, self),)),)
 
 
 @op("leaky_relu", method=False, namespace="torch.nn.functional")
@@ -201,8 +203,9 @@ class HardtanhBackward0(_SavesInput):
     __slots__ = ("hi", "lo")
 
     def apply(self, grads: list) -> tuple:
-        x = unpack(self.x, self)
-        return (grads[0] * ((x > self.lo) & (x < self.hi)),)
+        lo, hi = self.lo, self.hi
+        return (linear_in_grad("HardtanhBackwardBackward0", lambda g, x: g * ((x > lo) & (x < hi)), grads[0],
+                               (unpack(self.x, self),)),)
 
 
 @op("hardtanh", method=False, namespace="torch.nn.functional")
