@@ -173,7 +173,8 @@ class LeakyReluBackward0(_SavesInput):
 
     def apply(self, grads: list) -> tuple:
         slope = self.slope
-        return (linear_in_grad("LeakyReluBackwardBackward0", lambda g, x: g * where(x > 0, 1.0, slope), grads[0],
+        # ATen's `x > 0 ? g : g * slope`: where(x > 0, 1.0, slope) would make the slope a float32 tensor
+        return (linear_in_grad("LeakyReluBackwardBackward0", lambda g, x: where(x > 0, g, g * slope), grads[0],
                                (unpack(self.x, self),)),)
 
 

@@ -1,0 +1,89 @@
+"""Backward formulas linear in the gradient (relu's mask, pooling, a convolution's bias) under create_graph,
+against PyTorch: the node names of the first gradient, and second gradients through a nonlinear loss, so
+that the seed gradient requires grad and each formula's transpose (ops/grad_linear.py) is exercised,
+which op_db's samples (constant seed gradients) never do.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradsh import torch as gtorch
+
+torch = pytest.importorskip("torch")
+
+pytestmark = pytest.mark.parity
+
+CASES = [
+    ("relu", (3, 4), (), {}),
+    ("relu6", (3, 4), (), {}),
+    ("leaky_relu", (3, 4), (0.2,), {}),
+    ("hardtanh", (3, 4), (-0.5, 0.7), {}),
+    ("hardshrink", (3, 4), (0.3,), {}),
+    ("softshrink", (3, 4), (0.3,), {}),
+    ("threshold", (3, 4), (0.1, 2.0), {}),
+    ("max_pool1d", (2, 3, 7), (2,), {}),
+    ("max_pool2d", (2, 3, 5, 6), (3, 2, 1), {}),
+    ("max_pool3d", (2, 2, 5, 6, 4), (2,), {}),
+    ("avg_pool1d", (2, 3, 7), (3, 2, 1), {"ceil_mode": True}),
+    ("avg_pool2d", (2, 3, 5, 7), (3, 2, 1), {"ceil_mode": True}),
+    ("avg_pool2d", (2, 3, 5, 7), (3, 2, 1), {"count_include_pad": False}),
+    ("avg_pool2d", (2, 3, 5, 7), (2,), {"divisor_override": 3}),
+    ("avg_pool3d", (2, 2, 5, 6, 4), (2,), {}),
+    ("adaptive_avg_pool1d", (2, 3, 7), (3,), {}),
+    ("adaptive_avg_pool2d", (2, 3, 5, 7), ((3, 4),), {}),
+    ("adaptive_avg_pool3d", (2, 3, 5, 7, 4), ((3, 4, 2),), {}),
+    ("adaptive_max_pool2d", (2, 3, 5, 7), ((3, 4),), {}),
+    ("adaptive_max_pool3d", (2, 3, 5, 7, 4), ((3, 4, 2),), {}),
+]
+
+
+def second_order(T: object, name: str, data: np.ndarray, args: tuple, kwargs: dict) -> tuple:
+    x = T.tensor(data, dtype=T.float64, requires_grad=True)
+    y = getattr(T.nn.functional, name)(x, *args, **kwargs)
+    (g,) = T.autograd.grad((y ** 3).sum(), x, create_graph=True)  # the seed gradient 3y^2 requires grad
+    (gg,) = T.autograd.grad((g * g).sum(), x, retain_graph=True)
+    (g_const,) = T.autograd.grad(y, x, T.ones_like(y), create_graph=True)  # a constant seed: op_db's case
+    (gg_const,) = T.autograd.grad(g_const, x, T.ones_like(g_const), allow_unused=True)
+    return g.grad_fn.name(), g_const.grad_fn.name(), np.array(gg.tolist()), gg_const is None or gg_const.tolist()
+
+
+@pytest.mark.parametrize(("name", "shape", "args", "kwargs"), CASES)
+def test_second_order_through_a_nonlinear_loss_matches_pytorch(name: str, shape: tuple, args: tuple,
+                                                               kwargs: dict) -> None:
+    data = np.random.default_rng(0).standard_normal(shape)
+    ref, got = second_order(torch, name, data, args, kwargs), second_order(gtorch, name, data, args, kwargs)
+    assert got[:2] == ref[:2]  # node names
+    np.testing.assert_allclose(got[2], ref[2], rtol=1e-10, atol=1e-12)
+    assert got[3] == ref[3]  # zeros (derivatives.yaml's zeros_like) for the saved input
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_a_convolution_bias_gradient_records_as_pytorch_does(transposed: bool) -> None:
+    rng = np.random.default_rng(1)
+    xs, ws, bs = rng.standard_normal((2, 3, 6)), rng.standard_normal((3, 3, 3)), rng.standard_normal(3)
+    seen = []
+    for T in (torch, gtorch):
+        x, w, b = (T.tensor(a, dtype=T.float64, requires_grad=True) for a in (xs, ws, bs))
+        conv = T.nn.functional.conv_transpose1d if transposed else T.nn.functional.conv1d
+        y = conv(x, w, b, stride=2)
+        _, _, gb = T.autograd.grad((y ** 3).sum(), (x, w, b), create_graph=True)
+        second = T.autograd.grad((gb ** 2).sum(), (x, w, b), allow_unused=True, retain_graph=True)
+        second = [None if s is None else s.tolist() for s in second]
+        (gb_const,) = T.autograd.grad(conv(x.detach(), w.detach(), b, stride=2), b, T.ones_like(y), create_graph=True)
+        seen.append((gb.grad_fn.name(), second, gb_const.requires_grad,
+                     T.autograd.grad(conv(x, w, b, stride=2), b, T.ones_like(y), create_graph=True)[0].requires_grad))
+    for got, ref in zip(seen[1][1], seen[0][1]):
+        if ref is None or got is None:
+            assert got is ref
+        else:
+            np.testing.assert_allclose(got, ref, rtol=1e-10)
+    assert (seen[1][0], seen[1][2:]) == (seen[0][0], seen[0][2:])
+
+
+def test_a_plain_backward_records_nothing() -> None:
+    x = gtorch.randn(2, 3, 5, 5, dtype=gtorch.float64, requires_grad=True)
+    y = gtorch.nn.functional.max_pool2d(gtorch.relu(x), 2)
+    (g,) = gtorch.autograd.grad(y.sum(), x)
+    assert g.grad_fn is None and not g.requires_grad
