@@ -87,3 +87,32 @@ def test_a_plain_backward_records_nothing() -> None:
     y = gtorch.nn.functional.max_pool2d(gtorch.relu(x), 2)
     (g,) = gtorch.autograd.grad(y.sum(), x)
     assert g.grad_fn is None and not g.requires_grad
+
+
+NORMS = {
+    "batch_norm": lambda F, x, w, b: F.batch_norm(x, None, None, w, b, True),
+    "layer_norm": lambda F, x, w, b: F.layer_norm(x.transpose(1, 2), (3,), w, b),
+    "group_norm": lambda F, x, w, b: F.group_norm(x, 3, w, b),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NORMS))
+def test_a_normalization_bias_gradient_records_as_pytorch_does(name: str) -> None:
+    rng = np.random.default_rng(2)
+    xs, ws, bs = rng.standard_normal((2, 3, 5)), rng.standard_normal(3), rng.standard_normal(3)
+    seen = []
+    for T in (torch, gtorch):
+        x, w, b = (T.tensor(a, dtype=T.float64, requires_grad=True) for a in (xs, ws, bs))
+        y = NORMS[name](T.nn.functional, x, w, b)
+        _, _, gb = T.autograd.grad((y ** 3).sum(), (x, w, b), create_graph=True)
+        second = T.autograd.grad((gb ** 2).sum(), (x, w, b), allow_unused=True)
+        plain = [None if s is None else s.tolist() for s in second]
+        with_weight_only = NORMS[name](T.nn.functional, x.detach(), w, b)
+        (gb_w,) = T.autograd.grad(with_weight_only, b, T.ones_like(with_weight_only), create_graph=True)
+        seen.append((gb.grad_fn and gb.grad_fn.name(), gb_w.requires_grad, plain))
+    assert seen[1][:2] == seen[0][:2]
+    for got, ref in zip(seen[1][2], seen[0][2]):
+        if ref is None or got is None:
+            assert got is ref
+        else:
+            np.testing.assert_allclose(got, ref, rtol=1e-9)

@@ -23,7 +23,7 @@ from ..graph import Node, edge
 from ..registry import op
 from ..tensor import Tensor
 from ._core import attach, result, save, unpack
-from .grad_linear import linear_in_grad
+from .grad_linear import summed_grad
 from .joining import cat
 from .padding import pad as _pad
 
@@ -128,21 +128,8 @@ class ConvolutionBackward0(Node):
         if fw is not None:
             gw = self._weight_grad(g, x, w)
         if fb is not None:
-            gb = self._bias_grad(g, x, w)
+            gb = summed_grad("ConvolutionBackwardBackward0", g, [0, *range(2, 2 + nd)], (g.shape[1],), (x, w))
         return gx, gw, gb
-
-    @staticmethod
-    def _bias_grad(g: Tensor, x: Tensor, w: Tensor) -> Tensor:
-        """g summed over all but channels; under create_graph one ConvolutionBackwardBackward0 (edges to
-        g, input and weight, as PyTorch's) so it requires grad whenever the input or weight does."""
-        dims = [0, *range(2, g.dim())]
-        shape = g.shape
-
-        def broadcast(gg: Tensor) -> Tensor:  # the sum's transpose
-            return gg.reshape(-1, *([1] * (len(shape) - 2))).expand(shape)
-
-        return linear_in_grad("ConvolutionBackwardBackward0", lambda g, x, w: g.sum(dims), g, (x, w), broadcast,
-                              saved_get_zeros=False)
 
     def _weight_grad(self, g: Tensor, x: Tensor, w: Tensor) -> Tensor:
         nd = len(self.stride)

@@ -71,6 +71,22 @@ def linear_in_grad(name: str, formula: Callable, g: Tensor, saved: tuple,
     return attach(out, node)
 
 
+def summed_grad(name: str, g: Tensor, dims: list[int], shape: tuple, saved: tuple) -> Tensor:
+    """A bias's gradient, `g.sum(dims).reshape(shape)` (dims empty: g itself), as one node `name` whose
+    inputs are g and `saved` (the input and weight of a convolution or a normalization): under
+    create_graph it requires grad when they do, and they get no gradient from it, as in PyTorch."""
+    g_shape = g.shape
+    broadcast_shape = [1 if i in dims else n for i, n in enumerate(g_shape)]
+
+    def total(g: Tensor, *_: Tensor) -> Tensor:
+        return g.sum(dims).reshape(shape) if dims else g
+
+    def broadcast(gg: Tensor) -> Tensor:  # the sum's transpose
+        return gg.reshape(broadcast_shape).expand(g_shape)
+
+    return linear_in_grad(name, total, g, saved, broadcast, saved_get_zeros=False)
+
+
 def _threshold_backward_numpy(g: np.ndarray, x: np.ndarray, threshold: float) -> np.ndarray:
     return g * (x > threshold)
 
