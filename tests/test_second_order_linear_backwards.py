@@ -36,11 +36,18 @@ CASES = [
     ("adaptive_avg_pool3d", (2, 3, 5, 7, 4), ((3, 4, 2),), {}),
     ("adaptive_max_pool2d", (2, 3, 5, 7), ((3, 4),), {}),
     ("adaptive_max_pool3d", (2, 3, 5, 7, 4), ((3, 4, 2),), {}),
+    ("pad", (2, 3, 5, 6), ((2, 1, 1, 3),), {"mode": "reflect"}),
+    ("pad", (2, 3, 5), ((2, 3),), {"mode": "replicate"}),
+    ("pad", (2, 3, 5), ((-1, 2),), {"mode": "replicate"}),
+    ("nll_loss", (4, 3), (np.array([0, 2, 1, 2]),), {}),
+    ("nll_loss", (4, 3, 2), (np.array([[0, 2], [1, 1], [2, 0], [0, 0]]),), {"reduction": "none"}),
+    ("prelu", (2, 3, 5), (np.array([0.25, -0.5, 1.5]),), {}),  # a weight that does not require grad
 ]
 
 
 def second_order(T: object, name: str, data: np.ndarray, args: tuple, kwargs: dict) -> tuple:
     x = T.tensor(data, dtype=T.float64, requires_grad=True)
+    args = tuple(T.tensor(a) if isinstance(a, np.ndarray) else a for a in args)  # targets, a weight
     y = getattr(T.nn.functional, name)(x, *args, **kwargs)
     (g,) = T.autograd.grad((y ** 3).sum(), x, create_graph=True)  # the seed gradient 3y^2 requires grad
     (gg,) = T.autograd.grad((g * g).sum(), x, retain_graph=True)

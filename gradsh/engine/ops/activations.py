@@ -184,7 +184,12 @@ class PreluKernelBackward0(Node):
         g = grads[0]
         x, w = unpack(self.x, self), unpack(self.w, self)
         (fx, _), (fw, _) = self.next_functions
-        gx = where(x > 0, g, g * w) if fx is not None else None
+        if fx is None:
+            gx = None
+        elif w._rg:  # w's second derivative is not 0: the Tensor ops record it
+            gx = where(x > 0, g, g * w)
+        else:  # linear in g, a derivative 0 in x: PyTorch's one node, which requires grad with x
+            gx = linear_in_grad("PreluKernelBackwardBackward0", lambda g, x: where(x > 0, g, g * w), g, (x,))
         gw = fit(where(x > 0, 0.0, g * x), self.w_meta) if fw is not None else None
         return gx, gw
 

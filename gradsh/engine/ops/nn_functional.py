@@ -241,13 +241,21 @@ def logsigmoid(input: Tensor) -> Tensor:
 class NllLossBackward0(Node):
     """The gradient is -weight[target] (divided by the total weight for 'mean') at each target position."""
 
-    __slots__ = ("class_dim", "coef", "reduction")
+    __slots__ = ("class_dim", "coef", "input", "reduction")
+    saved = ("input",)
 
     def apply(self, grads: list) -> tuple:
-        g = grads[0]
-        if self.reduction == "none" and g._data.ndim:
-            g = g.unsqueeze(self.class_dim)
-        return (g * self.coef,)
+        coef, class_dim = self.coef, self.class_dim
+        spread = self.reduction == "none" and grads[0]._data.ndim
+
+        def times_coef(g: Tensor, x: Tensor) -> Tensor:
+            return (g.unsqueeze(class_dim) if spread else g) * coef
+
+        def pick(gg: Tensor) -> Tensor:  # the transpose: PyTorch's nll_loss of gg
+            return (gg * coef).sum(class_dim) if spread else (gg * coef).sum()
+
+        name = type(self).__name__[:-1] + "Backward0"
+        return (linear_in_grad(name, times_coef, grads[0], (unpack(self.input, self),), pick),)
 
 
 class NllLoss2DBackward0(NllLossBackward0):
@@ -306,7 +314,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         shaped = coef.reshape(x.shape) if x.ndim == 1 else np.moveaxis(
             coef.reshape(x.shape[:1] + x.shape[2:] + x.shape[1:2]), -1, 1)
         node.coef = Tensor._wrap(np.ascontiguousarray(shaped, dtype=x.dtype), input.dtype)
-        node.reduction, node.class_dim = reduction, 1 if x.ndim >= 2 else 0
+        node.reduction, node.class_dim, node.input = reduction, 1 if x.ndim >= 2 else 0, save(input)
         attach(out, node)
     return out
 
