@@ -123,3 +123,16 @@ def test_a_normalization_bias_gradient_records_as_pytorch_does(name: str) -> Non
             assert got is ref
         else:
             np.testing.assert_allclose(got, ref, rtol=1e-9)
+
+
+@pytest.mark.parametrize("n", [0, 1])
+@pytest.mark.parametrize("dtype", ["float64", "complex128"])
+def test_the_gradient_of_a_small_determinant_is_a_constant_as_in_pytorch(n: int, dtype: str) -> None:
+    data = np.arange(1, 2 * n * n + 1).reshape(2, n, n) * (0.5 - 0.25j if dtype == "complex128" else 0.5)
+    seen = []
+    for T in (torch, gtorch):
+        A = T.tensor(data, dtype=getattr(T, dtype), requires_grad=True)
+        d = T.linalg.det(A)
+        (g,) = T.autograd.grad(d, A, T.tensor([2.0, -3.0], dtype=getattr(T, dtype)), create_graph=True)
+        seen.append((g.requires_grad, repr(g.detach()).replace("tensor", "")))
+    assert seen[1] == seen[0]
