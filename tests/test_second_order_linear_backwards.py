@@ -136,3 +136,12 @@ def test_the_gradient_of_a_small_determinant_is_a_constant_as_in_pytorch(n: int,
         (g,) = T.autograd.grad(d, A, T.tensor([2.0, -3.0], dtype=getattr(T, dtype)), create_graph=True)
         seen.append((g.requires_grad, repr(g.detach()).replace("tensor", "")))
     assert seen[1] == seen[0]
+
+
+def test_a_scalar_product_passes_its_gradient_through_as_in_pytorch() -> None:
+    seen = []
+    for T in (torch, gtorch):
+        x = T.tensor([float("inf"), 0.0, 2.0], dtype=T.float64, requires_grad=True)
+        grads = [T.autograd.grad(x[i].prod(*dim), x, create_graph=True)[0] for i in range(3) for dim in ((), (0,))]
+        seen.append([(g.tolist(), g.requires_grad) for g in grads])
+    assert seen[1] == seen[0]

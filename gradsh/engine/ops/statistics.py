@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import dtypes
 from ..grad_mode import no_grad
+from ..grad_mode import state as _grad_state
 from ..registry import op
 from ..tensor import Tensor
 from ._core import result
@@ -268,6 +269,7 @@ def _var_mean(x: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any
         m = x.mean(dim=_reduce_dims(x, None if isinstance(dim, bool) else dim), keepdim=keepdim)
     v, m = result(v._data, v.dtype), result(m._data, m.dtype)
     if needs_grad(x):
+        given = (dim, unbiased)
         if isinstance(dim, bool):
             dim, unbiased = None, dim
         dims = _reduce_dims(x, dim)
@@ -282,7 +284,10 @@ def _var_mean(x: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any
             if grads[0] is not None:
                 g = grads[0]
                 if is_std:
-                    out = Tensor._wrap(spread, xs.dtype)
+                    # under create_graph the std is recomputed from x (PyTorch's formula uses its std output,
+                    # which depends on x); a constant would lose that part of the second derivative
+                    out = (_var(xs, given[0], given[1], keepdim, correction, True) if _grad_state.grad_enabled
+                           else Tensor._wrap(spread, xs.dtype))
                     g = (g / (out * 2)).masked_fill(out == 0, 0)
                 scale = 2.0 / (n - corr) if n - corr else float("inf")
                 total = scale * _restore(g, shape, dims, keepdim) * (xs - xs.mean(dim=dims, keepdim=True))
