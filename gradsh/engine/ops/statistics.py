@@ -19,6 +19,7 @@ from ..tensor import Tensor
 from ._core import result
 from ._struct import long, needs_grad, record, with_tuple_out, wrap_dim
 from .aten import div_scalar, mul_scalar
+from .elementwise import where
 from .indexing import _gather_key, embed
 from .joining import cat
 from .reduction import _dims, _restore, _var, return_type
@@ -565,12 +566,17 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
             n = x._data.shape[d]
             back = long(np.arange(n - 1, -1, -1))
 
-            def part(w: Tensor) -> Tensor:
-                with np.errstate(divide="ignore"):
-                    z = (w.log() - y).index_select(d, back)
+            # PyTorch's formula: where a part is 0, the dtype's lowest value stands for log(0), so that a
+            # second derivative meets finite numbers (-inf - -inf would be nan)
+            lowest = float(np.finfo(x.dtype.np).min)
+            with np.errstate(divide="ignore"):
+                log_abs = g.abs().log()
+
+            def part(mask: Tensor) -> Tensor:
+                z = (where(mask, log_abs, lowest) - y).index_select(d, back)
                 return (logcumsumexp(z, d).index_select(d, back) + x).exp()
 
-            return (part(g.clamp(min=0)) - part((-g).clamp(min=0)),)
+            return (part(g > 0) - part(g < 0),)
 
         record(out, "LogcumsumexpBackward0", (input,), backward, keep=(input,), keep_output=True)
     return out
