@@ -20,6 +20,7 @@ from ..registry import op
 from ..tensor import Tensor
 from ._core import attach, result, save, unpack
 from .elementwise import _SavesInput, _unary_data, fit, where
+from .grad_linear import linear_in_grad, threshold_backward
 from .inplace import apply_inplace
 from .joining import cat
 from .nn_functional import EluBackward1, _activation, _f64, _implicit_dim, elu_saving_result
@@ -100,8 +101,9 @@ class HardshrinkBackward0(_SavesInput):
     __slots__ = ("lambd",)
 
     def apply(self, grads: list) -> tuple:
-        x = unpack(self.x, self)
-        return (grads[0] * ((x > self.lambd) | (x < -self.lambd)),)
+        x, lambd = unpack(self.x, self), self.lambd
+        return (linear_in_grad(type(self).__name__[:-1] + "Backward0", lambda g, x: g * ((x > lambd) | (x < -lambd)),
+                               grads[0], (x,)),)
 
 
 @op("hardshrink", namespace="torch.nn.functional")
@@ -187,8 +189,7 @@ class ThresholdBackward0(_SavesInput):
     __slots__ = ("threshold",)
 
     def apply(self, grads: list) -> tuple:
-        x = unpack(self.x, self)
-        return (grads[0] * (x > self.threshold),)
+        return (threshold_backward(grads[0], unpack(self.x, self), self.threshold),)
 
 
 @op("threshold", method=False, namespace="torch.nn.functional")
@@ -285,7 +286,12 @@ class PreluKernelBackward0(Node):
         g = grads[0]
         x, w = unpack(self.x, self), unpack(self.w, self)
         (fx, _), (fw, _) = self.next_functions
-        gx = where(x > 0, g, g * w) if fx is not None else None
+        if fx is None:
+            gx = None
+        elif w._rg:  # w's second derivative is not 0: the Tensor ops record it
+            gx = where(x > 0, g, g * w)
+        else:  # linear in g, a derivative 0 in x: PyTorch's one node, which requires grad with x
+            gx = linear_in_grad("PreluKernelBackwardBackward0", lambda g, x: where(x > 0, g, g * w), g, (x,))
         gw = fit(where(x > 0, 0.0, g * x), self.w_meta) if fw is not None else None
         return gx, gw
 

@@ -23,6 +23,7 @@ from ..graph import Node, edge
 from ..registry import op
 from ..tensor import Tensor
 from ._core import attach, result, save, unpack
+from .grad_linear import summed_grad
 from .joining import cat
 from .padding import pad as _pad
 
@@ -127,7 +128,7 @@ class ConvolutionBackward0(Node):
         if fw is not None:
             gw = self._weight_grad(g, x, w)
         if fb is not None:
-            gb = g.sum([0, *range(2, 2 + nd)])
+            gb = summed_grad("ConvolutionBackwardBackward0", g, [0, *range(2, 2 + nd)], (g.shape[1],), (x, w))
         return gx, gw, gb
 
     def _weight_grad(self, g: Tensor, x: Tensor, w: Tensor) -> Tensor:

@@ -18,7 +18,7 @@ from ..grad_mode import state
 from ..graph import Node, edge
 from ..registry import op
 from ..tensor import Tensor
-from ._core import attach, result, save, unpack
+from ._core import attach, result, save, save_output, unpack
 from .aten import add_scalar
 from .elementwise import where
 from .nn_functional import _check_reduction, _legacy_reduction
@@ -74,7 +74,7 @@ def _norm(x: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
     if state.recording and x._rg:
         node = NormBackward1((edge(x),))
         node.x, node.p, node.dim, node.keepdim = save(x), p, dim % max(x.dim(), 1), keepdim
-        node.out = save(out.detach())
+        node.out = save_output(out)  # the norm itself, which depends on x: its second derivative needs that
         attach(out, node)
     return out
 

@@ -22,7 +22,7 @@ from ..graph import edge
 from ..registry import op
 from ..tensor import Tensor
 from . import pooling as P
-from ._core import attach, result
+from ._core import attach, result, save
 from .random_ops import rand
 
 
@@ -100,7 +100,7 @@ def _fractional_max_pool(input: Tensor, nd: int, kernel_size: Any, output_size: 
     idx = index.reshape(shape if batched else shape[1:])
     if state.recording and input._rg:
         node = (FractionalMaxPool2DBackward0 if nd == 2 else FractionalMaxPool3DBackward0)((edge(input),))
-        node.indices, node.shape, node.nd = idx, x.shape, nd
+        node.indices, node.shape, node.nd, node.x = idx, x.shape, nd, save(input)
         attach(res, node)
     return res, Tensor._wrap(idx, dtypes.int64)
 

@@ -156,12 +156,16 @@ def _lu_grad(node: Any, grads: list, P: Tensor, L: Tensor, U: Tensor) -> tuple:
     return (_lu_backward(gL, gU, P, L, U, node.pivot),)
 
 
-def _lu_factor_grad(node: Any, grads: list, P: Tensor, L: Tensor, U: Tensor) -> tuple:
+def _lu_factor_grad(node: Any, grads: list, P: Tensor, LU: Tensor) -> tuple:
     g = grads[0]
     if g is None:
         return (None,)
-    m, n = L.shape[-2], U.shape[-1]
+    m, n = LU.shape[-2], LU.shape[-1]
     k = min(m, n)
+    # L and U unpacked from the saved output (PyTorch's lu_unpack), so that under create_graph the
+    # gradient depends on A through them
+    L = _tril(LU.narrow(-1, 0, k), -1) + _const(np.eye(m, k), LU)
+    U = _triu(LU.narrow(-2, 0, k))
     gL = _tril(g.narrow(-1, 0, k), -1)
     gU = _triu(g.narrow(-2, 0, k))
     return (_lu_backward(gL, gU, P, L, U, node.pivot),)
@@ -204,10 +208,9 @@ def _lu_check(A: Tensor, name: str, pivot: bool) -> None:
 @op("lu_factor_ex", namespace=_NS, method=False, out=True)
 def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False) -> tuple:
     _lu_check(A, "linalg.lu_factor", pivot)
-    P, L, U, LU, piv = _lu_data(A._data)
+    P, _, _, LU, piv = _lu_data(A._data)
     outs = (result(LU, A.dtype), result(piv, _int32), result(np.zeros(A._data.shape[:-2], np.int32), _int32))
-    record(outs, LinalgLuFactorExBackward0, (A,), (result(P, A.dtype), result(L, A.dtype), result(U, A.dtype)),
-           pivot=pivot)
+    record(outs, LinalgLuFactorExBackward0, (A,), (result(P, A.dtype), OUTPUT), pivot=pivot)
     return structured("linalg_lu_factor_ex", ("LU", "pivots", "info"), outs)
 
 

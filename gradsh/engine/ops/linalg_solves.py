@@ -30,8 +30,8 @@ _int32 = dtypes.int32
 # ----- det, slogdet, logdet ----------------------------------------------------------------------------
 
 def _det_grad(node: Any, g: Tensor, A: Tensor, det: Tensor) -> tuple:
-    if A.shape[-1] == 0:
-        return (A * 0,)
+    if A.shape[-1] <= 1:  # det's derivative is 1 (0 when empty): PyTorch's gradient is a constant in A here
+        return (g.unsqueeze(-1).unsqueeze(-1).clone() if A.shape[-1] else _const(np.zeros(A.shape), g),)
     return ((g * det).unsqueeze(-1).unsqueeze(-1) * _mT(inv(A)),)
 
 
@@ -219,8 +219,8 @@ def _cholesky_grad(node: Any, grads: list, L: Tensor) -> tuple:
     if node.upper:
         L, gL = _mT(L), _mT(gL)
     n = L.shape[-1]
-    if n == 0:
-        return (gL * 0,)
+    if n == 0:  # empty: PyTorch's formula still runs on L, so under create_graph the result requires grad with L
+        return (gL * 0 + L * 0,)
     Linv = inv(L)
     phi = matmul(_mT(L), gL)
     phi = phi * _const(np.tril(np.ones((n, n))) - 0.5 * np.eye(n), phi)

@@ -22,6 +22,7 @@ from ..tensor import Tensor
 from ._core import attach, result, save, save_output, unpack
 from .aten import div_scalar
 from .elementwise import _SavesInput, _unary_data, fit, where
+from .grad_linear import linear_in_grad
 from .inplace import apply_inplace
 from .linalg import addmm, matmul
 from .reduction import log_softmax as _log_softmax
@@ -174,9 +175,10 @@ class LeakyReluBackward0(_SavesInput):
     __slots__ = ("slope",)
 
     def apply(self, grads: list) -> tuple:
-        x = unpack(self.x, self)
-        g = grads[0]
-        return (where(x > 0, g, g * self.slope),)  # the slope in the gradient's precision, as aten's kernel
+        slope = self.slope
+        # ATen's `x > 0 ? g : g * slope`: where(x > 0, 1.0, slope) would make the slope a float32 tensor
+        return (linear_in_grad("LeakyReluBackwardBackward0", lambda g, x: where(x > 0, g, g * slope), grads[0],
+                               (unpack(self.x, self),)),)
 
 
 @op("leaky_relu", method=False, namespace="torch.nn.functional")
@@ -278,8 +280,9 @@ class HardtanhBackward0(_SavesInput):
     __slots__ = ("hi", "lo")
 
     def apply(self, grads: list) -> tuple:
-        x = unpack(self.x, self)
-        return (grads[0] * ((x > self.lo) & (x < self.hi)),)
+        lo, hi = self.lo, self.hi
+        return (linear_in_grad("HardtanhBackwardBackward0", lambda g, x: g * ((x > lo) & (x < hi)), grads[0],
+                               (unpack(self.x, self),)),)
 
 
 @op("hardtanh", method=False, namespace="torch.nn.functional")
@@ -322,13 +325,21 @@ def logsigmoid(input: Tensor) -> Tensor:
 class NllLossBackward0(Node):
     """The gradient is -weight[target] (divided by the total weight for 'mean') at each target position."""
 
-    __slots__ = ("class_dim", "coef", "reduction")
+    __slots__ = ("class_dim", "coef", "input", "reduction")
+    saved = ("input",)
 
     def apply(self, grads: list) -> tuple:
-        g = grads[0]
-        if self.reduction == "none" and g._data.ndim:
-            g = g.unsqueeze(self.class_dim)
-        return (g * self.coef,)
+        coef, class_dim = self.coef, self.class_dim
+        spread = self.reduction == "none" and grads[0]._data.ndim
+
+        def times_coef(g: Tensor, x: Tensor) -> Tensor:
+            return (g.unsqueeze(class_dim) if spread else g) * coef
+
+        def pick(gg: Tensor) -> Tensor:  # the transpose: PyTorch's nll_loss of gg
+            return (gg * coef).sum(class_dim) if spread else (gg * coef).sum()
+
+        name = type(self).__name__[:-1] + "Backward0"
+        return (linear_in_grad(name, times_coef, grads[0], (unpack(self.input, self),), pick),)
 
 
 class NllLoss2DBackward0(NllLossBackward0):
@@ -387,7 +398,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         shaped = coef.reshape(x.shape) if x.ndim == 1 else np.moveaxis(
             coef.reshape(x.shape[:1] + x.shape[2:] + x.shape[1:2]), -1, 1)
         node.coef = Tensor._wrap(np.ascontiguousarray(shaped, dtype=x.dtype), input.dtype)
-        node.reduction, node.class_dim = reduction, 1 if x.ndim >= 2 else 0
+        node.reduction, node.class_dim, node.input = reduction, 1 if x.ndim >= 2 else 0, save(input)
         attach(out, node)
     return out
 

@@ -121,7 +121,7 @@ def max_pool2d_with_indices_backward(grad_output: Tensor, input: Tensor, kernel_
                                      padding: Any, dilation: Any, ceil_mode: bool, indices: Tensor) -> Tensor:
     """The input's gradient: grad_output added at the saved indices (differentiable in grad_output)."""
     node = P.MaxPool2DWithIndicesBackward0(((None, 0),))
-    node.indices, node.shape, node.nd = indices._data, tuple(input.shape), 2
+    node.indices, node.shape, node.nd, node.x = indices._data, tuple(input.shape), 2, input.detach()
     out = node.apply([grad_output.detach()])[0]
     out = result(out._data, grad_output.dtype)
 

@@ -20,6 +20,7 @@ from ..graph import Node, edge
 from ..registry import op
 from ..tensor import Tensor
 from ._core import attach, result, save, unpack
+from .grad_linear import summed_grad
 from .padding import pad as _pad
 from .pooling import avg_pool2d, avg_pool3d
 
@@ -48,6 +49,7 @@ def _xhat(x: Tensor, dims: list[int], eps: float) -> Tensor:
 class NativeBatchNormBackward0(Node):
     __slots__ = ("eps", "input", "running", "training", "weight")
     saved = ("input", "weight")
+    bias_grad_name = "NativeBatchNormBackwardBackward0"
 
     def apply(self, grads: list) -> tuple:
         g = grads[0]
@@ -75,7 +77,7 @@ class NativeBatchNormBackward0(Node):
         if fw is not None:
             gw = (g * xhat).sum(dims)
         if fb is not None:
-            gb = g.sum(dims)
+            gb = summed_grad(self.bias_grad_name, g, dims, (x.shape[1],), (x,) if w is None else (x, w))
         return gx, gw, gb
 
 
@@ -154,6 +156,8 @@ class _AffineNormBackward(Node):
 
     __slots__ = ("affine_shape", "eps", "group_shape", "input", "weight")
     saved = ("input", "weight")
+    # under create_graph, the bias's gradient as one node of this name (PyTorch's group norm records none)
+    bias_grad_name: str | None = None
 
     def _grouped(self, t: Tensor) -> Tensor:
         return t if self.group_shape is None else t.reshape(self.group_shape)
@@ -173,7 +177,11 @@ class _AffineNormBackward(Node):
             xhat = self._xhat_for_weight(self._grouped(x), dims).reshape(x.shape)
             gw = (g * xhat).sum(reduce_dims).reshape(self.weight_shape) if reduce_dims else (g * xhat)
         if fb is not None:
-            gb = g.sum(reduce_dims).reshape(self.weight_shape) if reduce_dims else g
+            if self.bias_grad_name is None:
+                gb = g.sum(reduce_dims).reshape(self.weight_shape) if reduce_dims else g
+            else:
+                saved = (x,) if w is None else (x, w)
+                gb = summed_grad(self.bias_grad_name, g, reduce_dims, tuple(self.weight_shape), saved)
         return gx, gw, gb
 
 
@@ -183,6 +191,7 @@ class _AffineNormBackward(Node):
 
 class NativeLayerNormBackward0(_AffineNormBackward):
     __slots__ = ("k", "weight_shape")
+    bias_grad_name = "NativeLayerNormBackwardBackward0"
 
     def _xhat_for_weight(self, x: Tensor, dims: list[int]) -> Tensor:
         """PyTorch's kernel forms x-hat as fma(x, rstd, -rstd * mean) in the input's dtype, for weight's gradient."""

@@ -18,7 +18,8 @@ from ..grad_mode import state
 from ..graph import Node, edge
 from ..registry import op
 from ..tensor import Tensor
-from ._core import attach, result
+from ._core import attach, result, save, unpack
+from .grad_linear import linear_in_grad
 
 _MODES = ("constant", "reflect", "replicate", "circular")
 
@@ -85,14 +86,27 @@ def _source_index(n: int, before: int, after: int, mode: str) -> np.ndarray:
 
 
 class _GatherPadBackward(Node):
-    __slots__ = ("indices", "shapes")
+    __slots__ = ("indices", "shapes", "x")
+    saved = ("x",)
 
     def apply(self, grads: list) -> tuple:
-        g = grads[0]
-        for (d, idx), shape in zip(reversed(self.indices), reversed(self.shapes)):
-            zeros = creation.zeros(shape, dtype=g.dtype)
-            g = zeros.index_add(d, Tensor._wrap(idx, dtypes.int64), g)
-        return (g,)
+        indices, shapes = self.indices, self.shapes
+
+        def scatter(g: Tensor, x: Tensor) -> Tensor:
+            for (d, idx), shape in zip(reversed(indices), reversed(shapes)):
+                zeros = creation.zeros(shape, dtype=g.dtype)
+                g = zeros.index_add(d, Tensor._wrap(idx, dtypes.int64), g)
+            return g
+
+        def gather(gg: Tensor) -> Tensor:  # scatter's transpose: the padding of gg
+            for d, idx in indices:
+                gg = gg.index_select(d, Tensor._wrap(idx, dtypes.int64))
+            return gg
+
+        name = type(self).__name__
+        if name == "CopySlices":  # circular padding: PyTorch's graph is a copy into slices, not one node
+            return (scatter(grads[0], None),)
+        return (linear_in_grad(name[:-1] + "Backward0", scatter, grads[0], (unpack(self.x, self),), gather),)
 
 
 _NODES: dict[str, type] = {}
@@ -145,7 +159,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     out = result(np.ascontiguousarray(data), input.dtype)
     if state.recording and input._rg:
         node = _pad_node(mode, len(pairs))((edge(input),))
-        node.indices, node.shapes = indices, shapes
+        node.indices, node.shapes, node.x = indices, shapes, save(input)
         attach(out, node)
     return out
 

@@ -22,8 +22,9 @@ from ..grad_mode import state
 from ..graph import Node, edge
 from ..registry import op
 from ..tensor import Tensor
-from ._core import attach, result
+from ._core import attach, result, save, unpack
 from .conv import convolution
+from .grad_linear import linear_in_grad
 from .padding import constant_pad_nd
 
 
@@ -88,18 +89,27 @@ def _pad_for(x: np.ndarray, nd: int, out: tuple, k: tuple, s: tuple, p: tuple, d
 class _IndexedPoolBackward(Node):
     """Adds the gradient at the saved flat indices of the input's spatial block."""
 
-    __slots__ = ("indices", "nd", "shape")
+    __slots__ = ("indices", "nd", "shape", "x")
+    saved = ("x",)
 
     def apply(self, grads: list) -> tuple:
-        g = grads[0]
         lead = self.shape[: len(self.shape) - self.nd]
         b = math.prod(lead)
         block = math.prod(self.shape[len(lead):])
         # index_add on the flattened input (row offsets added): differentiable, unlike scatter(reduce=)
         rows = np.arange(b, dtype=np.int64).reshape(b, 1) * block
         idx = Tensor._wrap((self.indices.reshape(b, -1) + rows).reshape(-1), dtypes.int64)
-        zeros = creation.zeros(b * block, dtype=g.dtype)
-        return (zeros.index_add(0, idx, g.reshape(-1)).reshape(self.shape),)
+        shape, out_shape = self.shape, self.indices.shape
+
+        def scatter(g: Tensor, x: Tensor) -> Tensor:
+            zeros = creation.zeros(b * block, dtype=g.dtype)
+            return zeros.index_add(0, idx, g.reshape(-1)).reshape(shape)
+
+        def gather(gg: Tensor) -> Tensor:  # scatter's transpose: PyTorch's max_pool_double_backward
+            return gg.reshape(-1).index_select(0, idx).reshape(out_shape)
+
+        name = type(self).__name__[:-1] + "Backward0"
+        return (linear_in_grad(name, scatter, grads[0], (unpack(self.x, self),), gather),)
 
 
 class MaxPool2DWithIndicesBackward0(_IndexedPoolBackward):
@@ -172,7 +182,7 @@ def _max_pool(input: Tensor, nd: int, kernel_size: Any, stride: Any, padding: An
     idx = Tensor._wrap(indices, dtypes.int64)
     if state.recording and input._rg:
         node = (MaxPool2DWithIndicesBackward0 if nd == 2 else MaxPool3DWithIndicesBackward0)((edge(input),))
-        node.indices, node.shape, node.nd = indices, x.shape, nd
+        node.indices, node.shape, node.nd, node.x = indices, x.shape, nd, save(input)
         attach(res, node)
     return res, idx
 
@@ -219,25 +229,47 @@ def max_pool3d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
 # ----- average pooling -------------------------------------------------------------------------------------
 
 class _AvgPoolBackward(Node):
-    __slots__ = ("divisor", "kernel", "nd", "padding", "shape", "stride")
+    __slots__ = ("divisor", "kernel", "nd", "padding", "shape", "stride", "x")
+    saved = ("x",)
 
     def apply(self, grads: list) -> tuple:
-        nd = self.nd
-        g = grads[0]
-        lead = self.shape[: len(self.shape) - nd]
+        nd, shape, kernel, stride, padding = self.nd, self.shape, self.kernel, self.stride, self.padding
+        lead = shape[: len(shape) - nd]
         b = math.prod(lead)
-        scaled = (g / Tensor._wrap(self.divisor.astype(g.dtype.np), g.dtype)).reshape(b, 1, *g.shape[-nd:])
-        ones = creation.ones((1, 1, *self.kernel), dtype=g.dtype)
-        full = convolution(scaled, ones, None, self.stride, (0,) * nd, (1,) * nd, True, (0,) * nd, 1)
-        widths: list[int] = []
-        for i in reversed(range(nd)):
-            need = self.padding[i] + self.shape[len(lead) + i] - full.shape[2 + i]
-            widths += [0, max(need, 0)]
-        if any(widths):
+        out_shape = grads[0].shape
+
+        def divisor(dt: dtypes.dtype) -> Tensor:
+            return Tensor._wrap(self.divisor.astype(dt.np), dt)
+
+        def spread(g: Tensor, x: Tensor) -> Tensor:
+            scaled = (g / divisor(g.dtype)).reshape(b, 1, *g.shape[-nd:])
+            ones = creation.ones((1, 1, *kernel), dtype=g.dtype)
+            full = convolution(scaled, ones, None, stride, (0,) * nd, (1,) * nd, True, (0,) * nd, 1)
+            widths: list[int] = []
+            for i in reversed(range(nd)):
+                need = padding[i] + shape[len(lead) + i] - full.shape[2 + i]
+                widths += [0, max(need, 0)]
+            if any(widths):
+                full = constant_pad_nd(full, widths)
+            for i in range(nd):
+                full = full.narrow(2 + i, padding[i], shape[len(lead) + i])
+            return full.reshape(shape)
+
+        def pool(gg: Tensor) -> Tensor:  # spread's transpose: the average pooling of gg, PyTorch's formula
+            full = gg.reshape(b, 1, *shape[len(lead):])
+            widths: list[int] = []
+            for i in reversed(range(nd)):
+                size = (out_shape[len(out_shape) - nd + i] - 1) * stride[i] + kernel[i]
+                widths += [padding[i], max(size - padding[i] - shape[len(lead) + i], 0)]
             full = constant_pad_nd(full, widths)
-        for i in range(nd):
-            full = full.narrow(2 + i, self.padding[i], self.shape[len(lead) + i])
-        return (full.reshape(self.shape),)
+            ones = creation.ones((1, 1, *kernel), dtype=gg.dtype)
+            sums = convolution(full, ones, None, stride, (0,) * nd, (1,) * nd, False, (0,) * nd, 1)
+            for i in range(nd):
+                sums = sums.narrow(2 + i, 0, out_shape[len(out_shape) - nd + i])
+            return sums.reshape(out_shape) / divisor(gg.dtype)
+
+        name = type(self).__name__[:-1] + "Backward0"
+        return (linear_in_grad(name, spread, grads[0], (unpack(self.x, self),), pool),)
 
 
 class AvgPool2DBackward0(_AvgPoolBackward):
@@ -290,7 +322,7 @@ def _avg_pool(input: Tensor, nd: int, kernel_size: Any, stride: Any, padding: An
     if state.recording and input._rg:
         node = (AvgPool2DBackward0 if nd == 2 else AvgPool3DBackward0)((edge(input),))
         node.divisor, node.kernel, node.stride, node.padding = divisor, k, s, p
-        node.shape, node.nd = x.shape, nd
+        node.shape, node.nd, node.x = x.shape, nd, save(input)
         attach(res, node)
     return res
 
@@ -348,15 +380,24 @@ def _averaging_matrix(n: int, out: int) -> np.ndarray:
 
 
 class _AdaptiveAvgPoolBackward(Node):
-    __slots__ = ("mats", "nd")
+    __slots__ = ("mats", "nd", "x")
+    saved = ("x",)
 
     def apply(self, grads: list) -> tuple:
-        g = grads[0]
-        for i, m in enumerate(self.mats):
-            dim = g.dim() - self.nd + i
-            mt = Tensor._wrap(m.astype(g.dtype.np), g.dtype)
-            g = g.movedim(dim, -1).matmul(mt).movedim(-1, dim)
-        return (g,)
+        mats, nd = self.mats, self.nd
+
+        def spread(g: Tensor, x: Tensor, transpose: bool = False) -> Tensor:
+            for i, m in enumerate(mats):
+                dim = g.dim() - nd + i
+                mt = Tensor._wrap((m.T if transpose else m).astype(g.dtype.np), g.dtype)
+                g = g.movedim(dim, -1).matmul(mt).movedim(-1, dim)
+            return g
+
+        def pool(gg: Tensor) -> Tensor:  # spread's transpose: the adaptive average pooling of gg
+            return spread(gg, gg, transpose=True)
+
+        name = type(self).__name__[:-1] + "Backward0"
+        return (linear_in_grad(name, spread, grads[0], (unpack(self.x, self),), pool),)
 
 
 class AdaptiveAvgPool2DBackward0(_AdaptiveAvgPoolBackward):
@@ -381,7 +422,7 @@ def _adaptive_avg(input: Tensor, nd: int, output_size: Any, fn: str) -> Tensor:
     res = result(data, input.dtype)
     if state.recording and input._rg:
         node = (AdaptiveAvgPool2DBackward0 if nd == 2 else AdaptiveAvgPool3DBackward0)((edge(input),))
-        node.mats, node.nd = mats, nd
+        node.mats, node.nd, node.x = mats, nd, save(input)
         attach(res, node)
     return res
 
@@ -427,7 +468,7 @@ def _adaptive_max(input: Tensor, nd: int, output_size: Any, fn: str) -> tuple[Te
     res = result(values, input.dtype)
     if state.recording and input._rg:
         node = (AdaptiveMaxPool2DBackward0 if nd == 2 else AdaptiveMaxPool3DBackward0)((edge(input),))
-        node.indices, node.shape, node.nd = indices, x.shape, nd
+        node.indices, node.shape, node.nd, node.x = indices, x.shape, nd, save(input)
         attach(res, node)
     return res, Tensor._wrap(indices, dtypes.int64)
 

@@ -376,6 +376,8 @@ class ProdBackward0(Node):
     def apply(self, grads: list) -> tuple:
         x, out = unpack(self.x, self), unpack(self.out, self)
         g = grads[0]
+        if not x._data.ndim:  # PyTorch's prod_backward passes a scalar's gradient through (a constant in x)
+            return (g,)
         zeros = int((x._data == 0).sum())
         if zeros == 0:
             return (g * (out / x),)
@@ -392,7 +394,9 @@ class ProdBackward1(Node):
     def apply(self, grads: list) -> tuple:
         x, out = unpack(self.x, self), unpack(self.out, self)
         g = grads[0]
-        if x._data.ndim and not self.keepdim:
+        if not x._data.ndim:  # PyTorch's prod_backward passes a scalar's gradient through (a constant in x)
+            return (g,)
+        if not self.keepdim:
             g, out = g.unsqueeze(self.dim), out.unsqueeze(self.dim)
         if not (x._data == 0).any():
             return (g * (out / x),)

@@ -105,12 +105,22 @@ def _i0e_grad(node: Any, g: Tensor, x: Tensor, y: Tensor) -> tuple:
     return (g * (i1e(x) - x.sgn() * y),)
 
 
+def _safe_nonzero(x: Tensor) -> tuple:
+    """PyTorch's i1/i1e backward: |x| <= eps is replaced by eps before dividing (and its gradient is 0.5),
+    so that no nan reaches a second derivative through the branch `where` leaves out."""
+    eps = float(np.finfo(x.dtype.np).eps)
+    not_tiny = x.abs() > eps
+    return not_tiny, where(not_tiny, x, eps)
+
+
 def _i1_grad(node: Any, g: Tensor, x: Tensor, y: Tensor) -> tuple:
-    return (g * where(x == 0, 0.5, i0(x) - y / x),)
+    not_tiny, safe = _safe_nonzero(x)
+    return (g * where(not_tiny, i0(safe) - y * safe.reciprocal(), 0.5),)
 
 
 def _i1e_grad(node: Any, g: Tensor, x: Tensor, y: Tensor) -> tuple:
-    return (g * where(x == 0, 0.5, i0e(x) - y * (x.sgn() + 1 / x)),)
+    not_tiny, safe = _safe_nonzero(x)
+    return (g * where(not_tiny, i0e(safe) - y * (safe.sgn() + safe.reciprocal()), 0.5),)
 
 
 def _entr_grad(node: Any, g: Tensor, x: Tensor) -> tuple:

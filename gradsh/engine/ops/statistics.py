@@ -13,11 +13,13 @@ import numpy as np
 
 from .. import dtypes
 from ..grad_mode import no_grad
+from ..grad_mode import state as _grad_state
 from ..registry import op
 from ..tensor import Tensor
 from ._core import result
 from ._struct import long, needs_grad, record, with_tuple_out, wrap_dim
 from .aten import div_scalar, mul_scalar
+from .elementwise import where
 from .indexing import _gather_key, embed
 from .joining import cat
 from .reduction import _dims, _restore, _var, return_type
@@ -268,6 +270,7 @@ def _var_mean(x: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any
         m = x.mean(dim=_reduce_dims(x, None if isinstance(dim, bool) else dim), keepdim=keepdim)
     v, m = result(v._data, v.dtype), result(m._data, m.dtype)
     if needs_grad(x):
+        given = (dim, unbiased)
         if isinstance(dim, bool):
             dim, unbiased = None, dim
         dims = _reduce_dims(x, dim)
@@ -282,7 +285,10 @@ def _var_mean(x: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any
             if grads[0] is not None:
                 g = grads[0]
                 if is_std:
-                    out = Tensor._wrap(spread, xs.dtype)
+                    # under create_graph the std is recomputed from x (PyTorch's formula uses its std output,
+                    # which depends on x); a constant would lose that part of the second derivative
+                    out = (_var(xs, given[0], given[1], keepdim, correction, True) if _grad_state.grad_enabled
+                           else Tensor._wrap(spread, xs.dtype))
                     g = (g / (out * 2)).masked_fill(out == 0, 0)
                 scale = 2.0 / (n - corr) if n - corr else float("inf")
                 total = scale * _restore(g, shape, dims, keepdim) * (xs - xs.mean(dim=dims, keepdim=True))
@@ -560,12 +566,17 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
             n = x._data.shape[d]
             back = long(np.arange(n - 1, -1, -1))
 
-            def part(w: Tensor) -> Tensor:
-                with np.errstate(divide="ignore"):
-                    z = (w.log() - y).index_select(d, back)
+            # PyTorch's formula: where a part is 0, the dtype's lowest value stands for log(0), so that a
+            # second derivative meets finite numbers (-inf - -inf would be nan)
+            lowest = float(np.finfo(x.dtype.np).min)
+            with np.errstate(divide="ignore"):
+                log_abs = g.abs().log()
+
+            def part(mask: Tensor) -> Tensor:
+                z = (where(mask, log_abs, lowest) - y).index_select(d, back)
                 return (logcumsumexp(z, d).index_select(d, back) + x).exp()
 
-            return (part(g.clamp(min=0)) - part((-g).clamp(min=0)),)
+            return (part(g > 0) - part(g < 0),)
 
         record(out, "LogcumsumexpBackward0", (input,), backward, keep=(input,), keep_output=True)
     return out

@@ -24,6 +24,7 @@ from ..registry import DIRECT, op
 from ..tensor import Tensor
 from ._core import flush_output_packs, result, save, save_output
 from .formula import NUMPY_DTYPES, NUMPY_MATH, TENSOR_MATH, evaluate
+from .grad_linear import threshold_backward as _threshold_backward  # noqa: F401 - fills m.threshold_backward
 
 INPUT = "input"
 RESULT = "result"
@@ -271,7 +272,8 @@ def _sign(a: np.ndarray) -> np.ndarray:
 
 
 sign = unary("sign", "SignBackward0", _sign, None, _zero, keeps_dtype=True)
-relu = unary("relu", "ReluBackward0", _relu, RESULT, lambda g, y, m: g * (y > 0), keeps_dtype=True, out=False)
+relu = unary("relu", "ReluBackward0", _relu, RESULT, lambda g, y, m: m.threshold_backward(g, y, 0), keeps_dtype=True,
+             out=False)
 abs = unary("abs", "AbsBackward0", np.abs, INPUT, lambda g, x, m: g * m.sgn(x), keeps_dtype=True,
             aliases=("absolute",), dunders={"__abs__": DIRECT})
 
