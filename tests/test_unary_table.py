@@ -11,7 +11,8 @@ from gradsh.engine.graph import FREED_SLOT, SavedTensor
 from gradsh.engine.ops import unary
 
 ROWS = sorted(cls.__name__ for cls in unary.UnaryNode.__subclasses__())
-NAMES = sorted(name for name in vars(unary.TENSOR_MATH))
+# the table's rows by op name (TENSOR_MATH also holds helpers the formulas call, such as threshold_backward)
+NAMES = sorted(name for name in vars(unary.TENSOR_MATH) if hasattr(getattr(unary, name, None), "node"))
 
 
 def _input(name: str, dtype: torch.dtype) -> torch.Tensor:
