@@ -1,0 +1,178 @@
+"""In-place forms that are not simply "the out-of-place op, written back" (PyTorch's `eq_`, `squeeze_`, ...).
+
+- Comparisons in place write 1/0 in the target's dtype and, unlike their out-of-place forms, are recorded:
+  `a.eq_(2.)` on a float tensor that requires grad gets EqBackward0 (EqBackward1 for a tensor `other`),
+  whose gradient is zeros.
+- squeeze_/unsqueeze_/as_strided_ change the tensor's shape, not its values: the tensor takes the view's
+  shape and the view's node under PyTorch's in-place node name (SqueezeBackward3/4/5, UnsqueezeBackward1,
+  AsStridedBackward1), and its version moves on by one.
+
+This module imports no op module at its top, so the op modules can import it for their declarations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..changes import note
+from ..grad_mode import state
+from ..graph import NO_EDGE, Node, edge
+from ..tensor import Tensor
+from ._core import attach
+
+
+def in_place(forward: Callable, name: str | None = None) -> Callable:
+    """The in-place method that runs `forward` through apply_inplace (checks, version, graph rebase)."""
+
+    def method(t: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        from .inplace import apply_inplace  # cycle: ops/inplace imports the elementwise ops
+
+        return apply_inplace(t, forward, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name or forward.__name__ + "_"
+    return method
+
+
+class _ZeroGradient(Node):
+    """A recorded op whose gradient is zero for every input (comparisons written in place)."""
+
+    __slots__ = ("metas",)
+
+    def apply(self, grads: list) -> tuple:
+        g = grads[0]
+        return tuple(
+            None if meta is None else Tensor._wrap(np.zeros(meta[0], meta[1].np), meta[1]) if g is not None else None
+            for meta in self.metas
+        )
+
+
+_ZERO_NODES: dict[str, type] = {}
+
+
+def _zero_node(name: str) -> type:
+    cls = _ZERO_NODES.get(name)
+    if cls is None:
+        cls = _ZERO_NODES[name] = type(name, (_ZeroGradient,), {"__slots__": ()})
+    return cls
+
+
+def recorded_comparison(compare: Callable) -> Callable:
+    """`compare`'s in-place forward: the boolean result, recorded as PyTorch records `eq_` and its kin."""
+    stem = compare.__name__.capitalize()
+
+    def forward(input: Tensor, other: Any) -> Tensor:
+        out = compare(input, other)
+        other_rg = isinstance(other, Tensor) and other._rg
+        if state.recording and (input._rg or other_rg):
+            tensor_other = isinstance(other, Tensor)
+            node = _zero_node(f"{stem}Backward{1 if tensor_other else 0}")(
+                (edge(input), edge(other) if tensor_other else NO_EDGE) if tensor_other else (edge(input),))
+            node.metas = (
+                (input._data.shape, input.dtype),
+                *(((other._data.shape, other.dtype) if other._rg else None,) if tensor_other else ()),
+            )
+            attach(out, node)
+        return out
+
+    forward.__name__ = compare.__name__
+    return forward
+
+
+def tensor_other(forward: Callable) -> Callable:
+    """The in-place logical ops take only a tensor `other` (PyTorch's Tensor.logical_and_ signature)."""
+
+    def checked(input: Tensor, other: Any) -> Tensor:
+        if not isinstance(other, Tensor):
+            raise TypeError(
+                f"{forward.__name__}_(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+        return forward(input, other)
+
+    checked.__name__ = forward.__name__
+    return checked
+
+
+# ----- shape changes in place -------------------------------------------------------------------------
+
+_RENAMED: dict[tuple[type, str], type] = {}
+
+
+def _renamed(node: Node, name: str) -> Node:
+    """The out-of-place view's node under the in-place op's PyTorch name (same gradient)."""
+    key = (type(node), name)
+    cls = _RENAMED.get(key)
+    if cls is None:
+        cls = _RENAMED[key] = type(name, (type(node),), {"__slots__": ()})
+    node.__class__ = cls
+    return node
+
+
+def metadata_inplace(view_op: Callable, node_name: Callable[..., str], name: str) -> Callable:
+    """An in-place method that gives the tensor `view_op`'s shape (and node), keeping its memory."""
+
+    def method(t: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        from .inplace import LEAF_MESSAGE, VIEW_OF_LEAF_MESSAGE  # cycle, as in_place
+
+        base = t._base
+        if state.recording:
+            if base is not None and base._grad_fn is None and (t._rg or base._rg):
+                raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
+            if base is None and t._grad_fn is None and t._rg:
+                raise RuntimeError(LEAF_MESSAGE)
+        view = view_op(t, *args, **kwargs)
+        node = view._grad_fn if view._grad_fn is not t._grad_fn else None
+        t._data = view._data
+        if base is not None:
+            t._view_fn = view._view_fn
+        if node is not None:
+            t._grad_fn = _renamed(node, node_name(*args, **kwargs))
+            t._output_nr = 0
+        t._vc[0] += 1
+        t._attr_version = t._vc[0]
+        note(t)
+        return t
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+def squeeze_node_name(dim: Any = None) -> str:
+    if dim is None:
+        return "SqueezeBackward3"
+    return "SqueezeBackward5" if isinstance(dim, (tuple, list)) else "SqueezeBackward4"
+
+
+# PyTorch's C++ names for dtypes, as its "Bad in-place call" message prints them
+_CPP_NAMES = {
+    "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+    "float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16", "bool": "bool",
+    "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
+}
+
+
+def _cpp_name(dt: Any) -> str:
+    short = str(dt).removeprefix("torch.")
+    return _CPP_NAMES.get(short, short)
+
+
+def result_matches_target(forward: Callable) -> Callable:
+    """In-place forms PyTorch runs as `op.out(self, ..., out=self)`: the result may not broadcast into
+    the target, and a `dtype=` must be the target's ("Bad in-place call")."""
+
+    def checked(input: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        dtype = kwargs.get("dtype")
+        if dtype is not None and dtype is not input.dtype:
+            raise RuntimeError(
+                f"Bad in-place call: input tensor dtype {_cpp_name(input.dtype)} and output tensor dtype "
+                f"{_cpp_name(dtype)} should match")
+        out = forward(input, *args, **kwargs)
+        if out._data.shape != input._data.shape:
+            raise RuntimeError(
+                f"Bad in-place call: input tensor size {list(input._data.shape)} and output tensor size "
+                f"{list(out._data.shape)} should match")
+        return out
+
+    checked.__name__ = forward.__name__
+    return checked
