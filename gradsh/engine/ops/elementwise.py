@@ -14,7 +14,7 @@ from ..registry import BINARY, DIRECT, INPLACE, op
 from ..tensor import Tensor
 from ._core import _scalar_array, attach, promote2, result, save, save_output, sum_to, to_tensor, unpack
 from .formula import NUMPY_DTYPES, evaluate
-from .inplace_forms import in_place, recorded_comparison, tensor_other
+from .inplace_forms import castable_first, in_place, recorded_comparison, tensor_other
 from .unary import reciprocal
 
 
@@ -778,21 +778,24 @@ def _bitwise(name: str, fn: Any) -> Any:
     def bitwise(input: Tensor, other: Any) -> Tensor:
         x, y, dt = promote2(input, other)
         if dt.is_floating_point or dt.is_complex:
-            raise TypeError(f"unsupported operand type(s) for bitwise operation: '{dt}'")
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{dt.scalar_name}'")
         return result(fn(x, y), dt)
 
     return _named(bitwise, name)
 
 
-bitwise_and = op("bitwise_and", out=True, inplace=True, dunders={"__iand__": INPLACE, "__and__": BINARY, "__rand__": BINARY})(_bitwise("bitwise_and", np.bitwise_and))
-bitwise_or = op("bitwise_or", out=True, inplace=True, dunders={"__ior__": INPLACE, "__or__": BINARY, "__ror__": BINARY})(_bitwise("bitwise_or", np.bitwise_or))
-bitwise_xor = op("bitwise_xor", out=True, inplace=True, dunders={"__ixor__": INPLACE, "__xor__": BINARY, "__rxor__": BINARY})(_bitwise("bitwise_xor", np.bitwise_xor))
+_bitwise_and = _bitwise("bitwise_and", np.bitwise_and)
+_bitwise_or = _bitwise("bitwise_or", np.bitwise_or)
+_bitwise_xor = _bitwise("bitwise_xor", np.bitwise_xor)
+bitwise_and = op("bitwise_and", out=True, inplace=in_place(castable_first(_bitwise_and)), dunders={"__iand__": INPLACE, "__and__": BINARY, "__rand__": BINARY})(_bitwise_and)
+bitwise_or = op("bitwise_or", out=True, inplace=in_place(castable_first(_bitwise_or)), dunders={"__ior__": INPLACE, "__or__": BINARY, "__ror__": BINARY})(_bitwise_or)
+bitwise_xor = op("bitwise_xor", out=True, inplace=in_place(castable_first(_bitwise_xor)), dunders={"__ixor__": INPLACE, "__xor__": BINARY, "__rxor__": BINARY})(_bitwise_xor)
 
 
 @op("bitwise_not", out=True, inplace=True, dunders={"__invert__": DIRECT})
 def bitwise_not(input: Tensor) -> Tensor:
-    if input.dtype.is_floating_point:
-        raise TypeError("bitwise_not_cpu not implemented for 'Float'")
+    if input.dtype.is_floating_point or input.dtype.is_complex:
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{input.dtype.scalar_name}'")
     return result(np.logical_not(input._data) if input.dtype is dtypes.bool_ else np.invert(input._data), input.dtype)
 
 

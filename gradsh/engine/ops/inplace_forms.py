@@ -21,7 +21,7 @@ from ..changes import note
 from ..grad_mode import state
 from ..graph import NO_EDGE, Node, edge
 from ..tensor import Tensor
-from ._core import attach
+from ._core import attach, promote2
 
 
 def in_place(forward: Callable, name: str | None = None) -> Callable:
@@ -173,6 +173,21 @@ def result_matches_target(forward: Callable) -> Callable:
                 f"Bad in-place call: input tensor size {list(input._data.shape)} and output tensor size "
                 f"{list(out._data.shape)} should match")
         return out
+
+    checked.__name__ = forward.__name__
+    return checked
+
+
+def castable_first(forward: Callable) -> Callable:
+    """In place, PyTorch refuses a result type the target cannot hold before the kernel's own dtype
+    check (`int_t.bitwise_and_(float_t)` names the cast, not the missing float kernel)."""
+
+    def checked(input: Tensor, other: Any) -> Tensor:
+        dt = promote2(input, other)[2]
+        if dt.category > input.dtype.category:
+            raise RuntimeError(
+                f"result type {dt.scalar_name} can't be cast to the desired output type {input.dtype.scalar_name}")
+        return forward(input, other)
 
     checked.__name__ = forward.__name__
     return checked
