@@ -14,7 +14,7 @@ from ..registry import BINARY, DIRECT, INPLACE, op
 from ..tensor import Tensor
 from ._core import _scalar_array, attach, promote2, result, save, save_output, sum_to, to_tensor, unpack
 from .formula import NUMPY_DTYPES, evaluate
-from .inplace_forms import castable_first, in_place, recorded_comparison, tensor_other
+from .inplace_forms import castable_first, in_place, recorded_comparison, tensor_other, unrecorded_in_place
 from .unary import reciprocal
 
 
@@ -761,7 +761,7 @@ def _logical(name: str, fn: Any) -> Any:
 
 def _logical_op(name: str, fn: Any) -> Any:
     forward = _logical(name, fn)
-    return op(name, out=True, inplace=in_place(tensor_other(forward)))(forward)
+    return op(name, out=True, inplace=unrecorded_in_place(tensor_other(forward)))(forward)
 
 
 logical_and = _logical_op("logical_and", np.logical_and)
@@ -769,7 +769,7 @@ logical_or = _logical_op("logical_or", np.logical_or)
 logical_xor = _logical_op("logical_xor", np.logical_xor)
 
 
-@op("logical_not", out=True, inplace=True)
+@op("logical_not", out=True, inplace=unrecorded_in_place(lambda input: logical_not(input), "logical_not_"))
 def logical_not(input: Tensor) -> Tensor:
     return result(np.logical_not(input._data), dtypes.bool_)
 

@@ -36,6 +36,20 @@ def in_place(forward: Callable, name: str | None = None) -> Callable:
     return method
 
 
+def unrecorded_in_place(forward: Callable, name: str | None = None) -> Callable:
+    """The in-place method of an op PyTorch never differentiates (logical_and_, ...): it writes and moves the
+    version on, with none of the in-place checks (a leaf that requires grad is allowed) and no graph change."""
+
+    def method(t: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        from .inplace import write_result  # cycle, as in_place
+
+        write_result(t, forward(t, *args, **kwargs))
+        return t
+
+    method.__name__ = method.__qualname__ = name or forward.__name__ + "_"
+    return method
+
+
 class _ZeroGradient(Node):
     """A recorded op whose gradient is zero for every input (comparisons written in place)."""
 
