@@ -64,7 +64,7 @@ def column(T: Any) -> tuple:
 
 
 def cube(T: Any) -> tuple:
-    leaf = T.arange(6.0).reshape(1, 6, 1).requires_grad_()
+    leaf = T.arange(6.0).reshape(1, 6, 1).clone().requires_grad_()
     return leaf, leaf * 1
 
 
