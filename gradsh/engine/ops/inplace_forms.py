@@ -41,7 +41,7 @@ def unrecorded_in_place(forward: Callable, name: str | None = None) -> Callable:
     version on, with none of the in-place checks (a leaf that requires grad is allowed) and no graph change."""
 
     def method(t: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        from .inplace import write_result  # cycle, as in_place
+        from .inplace import write_result  # cycle: ops/inplace imports the elementwise ops
 
         write_result(t, forward(t, *args, **kwargs))
         return t
@@ -127,7 +127,7 @@ def metadata_inplace(view_op: Callable, node_name: Callable[..., str], name: str
     """An in-place method that gives the tensor `view_op`'s shape (and node), keeping its memory."""
 
     def method(t: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        from .inplace import LEAF_MESSAGE, VIEW_OF_LEAF_MESSAGE  # cycle, as in_place
+        from .inplace import LEAF_MESSAGE, VIEW_OF_LEAF_MESSAGE  # cycle: ops/inplace imports the elementwise ops
 
         base = t._base
         if state.recording:
