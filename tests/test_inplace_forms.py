@@ -110,3 +110,11 @@ def test_cumsum_and_addmm_refuse_what_does_not_fit_in_place() -> None:
     t = G.ones(2, 2)
     assert t.addmm_(G.ones(2, 3), G.ones(3, 2), beta=2, alpha=3) is t
     assert t.tolist() == [[11.0, 11.0], [11.0, 11.0]]
+
+
+def test_as_strided_in_place_refuses_a_non_contiguous_tensor() -> None:
+    """gradsh reads a tensor's elements as its storage, which is PyTorch's only when contiguous."""
+    t = G.arange(6.0).reshape(2, 3).t()
+    with pytest.raises(NotImplementedError, match="as_strided_ only on a contiguous tensor"):
+        t.as_strided_((2,), (1,))
+    assert tuple(t.shape) == (3, 2)

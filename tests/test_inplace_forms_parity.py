@@ -229,6 +229,26 @@ def test_squeezed_tensor_keeps_its_memory() -> None:
     assert observe(G, case) == observe(torch, case)
 
 
+def _written_after_shape_change(T: Any) -> str:
+    flat = T.arange(6.0)
+    flat.as_strided_((2, 2), (1, 2), 1)
+    flat.add_(1)
+    t = T.zeros(2, 1)
+    t.unsqueeze_(0)
+    t.fill_(3)
+    t.squeeze_()
+    t.mul_(2)
+    base = T.arange(6.0)
+    window = base[1:]
+    window.as_strided_((2, 2), (1, 2))
+    window.mul_(10)
+    return " | ".join((repr(flat), repr(t), repr(window), repr(base), str(window._version)))
+
+
+def test_a_tensor_is_written_after_its_shape_changed_in_place() -> None:
+    assert observe(G, _written_after_shape_change) == observe(torch, _written_after_shape_change)
+
+
 @pytest.mark.parametrize("operator_name", ["iand", "ior", "ixor", "ifloordiv", "imod", "ilshift"])
 def test_inplace_operators(operator_name: str) -> None:
     """`t &= 3`, `t //= 2`, ...: the tensor itself is updated (Python's operator.iand is `&=`)."""

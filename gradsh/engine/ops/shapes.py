@@ -284,7 +284,8 @@ def as_strided(input: Tensor, size: Any, stride: Any, storage_offset: Any = None
 
 
 as_strided = op(
-    "as_strided", inplace=metadata_inplace(as_strided, lambda *a, **k: "AsStridedBackward1", "as_strided_"))(as_strided)
+    "as_strided", inplace=metadata_inplace(
+        as_strided, lambda *a, **k: "AsStridedBackward1", "as_strided_", contiguous_only=True))(as_strided)
 
 
 @op("as_strided_copy")
