@@ -19,7 +19,7 @@ import numpy as np
 
 from ..changes import note
 from ..grad_mode import state
-from ..graph import NO_EDGE, Node, edge
+from ..graph import Node, edge
 from ..tensor import Tensor
 from ._core import attach, promote2
 
@@ -56,11 +56,8 @@ class _ZeroGradient(Node):
     __slots__ = ("metas",)
 
     def apply(self, grads: list) -> tuple:
-        g = grads[0]
-        return tuple(
-            None if meta is None else Tensor._wrap(np.zeros(meta[0], meta[1].np), meta[1]) if g is not None else None
-            for meta in self.metas
-        )
+        return tuple(None if meta is None else Tensor._wrap(np.zeros(meta[0], meta[1].np), meta[1])
+                     for meta in self.metas)
 
 
 _ZERO_NODES: dict[str, type] = {}
@@ -81,13 +78,13 @@ def recorded_comparison(compare: Callable) -> Callable:
         out = compare(input, other)
         other_rg = isinstance(other, Tensor) and other._rg
         if state.recording and (input._rg or other_rg):
-            tensor_other = isinstance(other, Tensor)
-            node = _zero_node(f"{stem}Backward{1 if tensor_other else 0}")(
-                (edge(input), edge(other) if tensor_other else NO_EDGE) if tensor_other else (edge(input),))
-            node.metas = (
-                (input._data.shape, input.dtype),
-                *(((other._data.shape, other.dtype) if other._rg else None,) if tensor_other else ()),
-            )
+            meta = (input._data.shape, input.dtype) if input._rg else None
+            if isinstance(other, Tensor):  # eq_.Tensor: EqBackward1, with an edge to `other`
+                node = _zero_node(f"{stem}Backward1")((edge(input), edge(other)))
+                node.metas = (meta, (other._data.shape, other.dtype) if other_rg else None)
+            else:  # eq_.Scalar: EqBackward0
+                node = _zero_node(f"{stem}Backward0")((edge(input),))
+                node.metas = (meta,)
             attach(out, node)
         return out
 
