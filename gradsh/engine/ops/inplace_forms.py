@@ -3,9 +3,9 @@
 - Comparisons in place write 1/0 in the target's dtype and, unlike their out-of-place forms, are recorded:
   `a.eq_(2.)` on a float tensor that requires grad gets EqBackward0 (EqBackward1 for a tensor `other`),
   whose gradient is zeros.
-- squeeze_/unsqueeze_/as_strided_ change the tensor's shape, not its values: the tensor takes the view's
-  shape and the view's node under PyTorch's in-place node name (SqueezeBackward3/4/5, UnsqueezeBackward1,
-  AsStridedBackward1), and its version moves on by one.
+- as_strided_ changes the tensor's geometry, not its values: the tensor takes the strided view's shape
+  and node, under PyTorch's in-place name AsStridedBackward1, and its version moves on by one
+  (transpose_, squeeze_ and the other in-place view ops are ops/inplace_views.py).
 
 This module imports no op module at its top, so the op modules can import it for their declarations.
 """
@@ -166,12 +166,6 @@ def metadata_inplace(view_op: Callable, node_name: Callable[..., str], name: str
 
     method.__name__ = method.__qualname__ = name
     return method
-
-
-def squeeze_node_name(dim: Any = None) -> str:
-    if dim is None:
-        return "SqueezeBackward3"
-    return "SqueezeBackward5" if isinstance(dim, (tuple, list)) else "SqueezeBackward4"
 
 
 # PyTorch's C++ names for dtypes, as its "Bad in-place call" message prints them

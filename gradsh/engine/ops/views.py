@@ -19,7 +19,6 @@ from ..registry import op, tensor_property
 from ..tensor import Tensor, _wrap_dim
 from ._core import sum_to
 from .conversion import CloneBackward0
-from .inplace_forms import metadata_inplace, squeeze_node_name
 
 _new = object.__new__
 
@@ -186,6 +185,7 @@ class UnsqueezeBackward0(Node):
         return (grads[0].squeeze(self.dim),)
 
 
+@op("unsqueeze")
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     d = _wrap_dim(dim, input._data.ndim + 1)
     data = np.expand_dims(input._data, d)
@@ -194,9 +194,6 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
         node = UnsqueezeBackward0((edge(input),))
         node.dim = d
     return make_view(input, data, node, lambda b: b.unsqueeze(d))
-
-
-unsqueeze = op("unsqueeze", inplace=metadata_inplace(unsqueeze, lambda dim: "UnsqueezeBackward1", "unsqueeze_"))(unsqueeze)
 
 
 class SqueezeBackward0(Node):
@@ -214,6 +211,7 @@ class SqueezeBackward2(SqueezeBackward0):
     __slots__ = ()
 
 
+@op("squeeze")
 def squeeze(input: Tensor, dim: Any = None) -> Tensor:
     shape = input._data.shape
     if dim is None:
@@ -232,9 +230,6 @@ def squeeze(input: Tensor, dim: Any = None) -> Tensor:
         node = cls((edge(input),))
         node.shape = shape
     return make_view(input, data, node, lambda b: b.squeeze(dim))
-
-
-squeeze = op("squeeze", inplace=metadata_inplace(squeeze, squeeze_node_name, "squeeze_"))(squeeze)
 
 
 # ----- transposes ---------------------------------------------------------------------------------
