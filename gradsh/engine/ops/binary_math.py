@@ -16,7 +16,7 @@ import numpy as np
 from .. import dtypes
 from ..grad_mode import state
 from ..graph import NO_EDGE, edge
-from ..registry import BINARY, op
+from ..registry import BINARY, INPLACE, op
 from ..tensor import Tensor
 from ._core import attach, promote2, result, to_tensor
 from .elementwise import NotImplemented as NotImplementedNode
@@ -298,7 +298,7 @@ def _remainder_function(input: Any, other: Any) -> Tensor:
     return remainder(input if isinstance(input, Tensor) else to_tensor(input), other)
 
 
-@op("remainder", function=_remainder_function, out=True, inplace=True, dunders={"__mod__": BINARY})
+@op("remainder", function=_remainder_function, out=True, inplace=True, dunders={"__mod__": BINARY, "__imod__": INPLACE})
 def remainder(input: Tensor, other: Any) -> Tensor:
     return _mod(input, other, _floor_mod, RemainderBackward1, RemainderBackward0)
 

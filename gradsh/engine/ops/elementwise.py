@@ -14,6 +14,7 @@ from ..registry import BINARY, DIRECT, INPLACE, op
 from ..tensor import Tensor
 from ._core import _scalar_array, attach, promote2, result, save, save_output, sum_to, to_tensor, unpack
 from .formula import NUMPY_DTYPES, evaluate
+from .inplace_forms import castable_first, in_place, recorded_comparison, tensor_other, unrecorded_in_place
 from .unary import reciprocal
 
 
@@ -266,7 +267,7 @@ class NotImplemented(Node):
         raise RuntimeError(f"derivative for {self.op} is not implemented")
 
 
-@op("floor_divide", out=True, dunders={"__floordiv__": BINARY})
+@op("floor_divide", out=True, inplace=True, dunders={"__floordiv__": BINARY, "__ifloordiv__": INPLACE})
 def floor_divide(input: Tensor, other: Any) -> Tensor:
     x, y, dt = promote2(input, other)
     out = result(np.floor_divide(x, y), dt)
@@ -736,12 +737,18 @@ def _compare(name: str, fn: Any) -> Any:
     return _named(compare, name)
 
 
-eq = op("eq", out=True, dunders={"__eq__": BINARY})(_compare("eq", np.equal))
-ne = op("ne", out=True, dunders={"__ne__": BINARY})(_compare("ne", np.not_equal))
-lt = op("lt", out=True, dunders={"__lt__": BINARY})(_compare("lt", np.less))
-le = op("le", out=True, dunders={"__le__": BINARY})(_compare("le", np.less_equal))
-gt = op("gt", out=True, dunders={"__gt__": BINARY})(_compare("gt", np.greater))
-ge = op("ge", out=True, dunders={"__ge__": BINARY})(_compare("ge", np.greater_equal))
+def _comparison(name: str, fn: Any, dunder: str) -> Any:
+    """A comparison op; its in-place form (`eq_`) is recorded, with a zero gradient, as PyTorch's is."""
+    forward = _compare(name, fn)
+    return op(name, out=True, inplace=in_place(recorded_comparison(forward)), dunders={dunder: BINARY})(forward)
+
+
+eq = _comparison("eq", np.equal, "__eq__")
+ne = _comparison("ne", np.not_equal, "__ne__")
+lt = _comparison("lt", np.less, "__lt__")
+le = _comparison("le", np.less_equal, "__le__")
+gt = _comparison("gt", np.greater, "__gt__")
+ge = _comparison("ge", np.greater_equal, "__ge__")
 
 
 def _logical(name: str, fn: Any) -> Any:
@@ -752,12 +759,17 @@ def _logical(name: str, fn: Any) -> Any:
     return _named(logical, name)
 
 
-logical_and = op("logical_and", out=True)(_logical("logical_and", np.logical_and))
-logical_or = op("logical_or", out=True)(_logical("logical_or", np.logical_or))
-logical_xor = op("logical_xor", out=True)(_logical("logical_xor", np.logical_xor))
+def _logical_op(name: str, fn: Any) -> Any:
+    forward = _logical(name, fn)
+    return op(name, out=True, inplace=unrecorded_in_place(tensor_other(forward)))(forward)
 
 
-@op("logical_not", out=True)
+logical_and = _logical_op("logical_and", np.logical_and)
+logical_or = _logical_op("logical_or", np.logical_or)
+logical_xor = _logical_op("logical_xor", np.logical_xor)
+
+
+@op("logical_not", out=True, inplace=unrecorded_in_place(lambda input: logical_not(input), "logical_not_"))
 def logical_not(input: Tensor) -> Tensor:
     return result(np.logical_not(input._data), dtypes.bool_)
 
@@ -766,21 +778,24 @@ def _bitwise(name: str, fn: Any) -> Any:
     def bitwise(input: Tensor, other: Any) -> Tensor:
         x, y, dt = promote2(input, other)
         if dt.is_floating_point or dt.is_complex:
-            raise TypeError(f"unsupported operand type(s) for bitwise operation: '{dt}'")
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{dt.scalar_name}'")
         return result(fn(x, y), dt)
 
     return _named(bitwise, name)
 
 
-bitwise_and = op("bitwise_and", out=True, dunders={"__and__": BINARY, "__rand__": BINARY})(_bitwise("bitwise_and", np.bitwise_and))
-bitwise_or = op("bitwise_or", out=True, dunders={"__or__": BINARY, "__ror__": BINARY})(_bitwise("bitwise_or", np.bitwise_or))
-bitwise_xor = op("bitwise_xor", out=True, dunders={"__xor__": BINARY, "__rxor__": BINARY})(_bitwise("bitwise_xor", np.bitwise_xor))
+_bitwise_and = _bitwise("bitwise_and", np.bitwise_and)
+_bitwise_or = _bitwise("bitwise_or", np.bitwise_or)
+_bitwise_xor = _bitwise("bitwise_xor", np.bitwise_xor)
+bitwise_and = op("bitwise_and", out=True, inplace=in_place(castable_first(_bitwise_and)), dunders={"__iand__": INPLACE, "__and__": BINARY, "__rand__": BINARY})(_bitwise_and)
+bitwise_or = op("bitwise_or", out=True, inplace=in_place(castable_first(_bitwise_or)), dunders={"__ior__": INPLACE, "__or__": BINARY, "__ror__": BINARY})(_bitwise_or)
+bitwise_xor = op("bitwise_xor", out=True, inplace=in_place(castable_first(_bitwise_xor)), dunders={"__ixor__": INPLACE, "__xor__": BINARY, "__rxor__": BINARY})(_bitwise_xor)
 
 
-@op("bitwise_not", out=True, dunders={"__invert__": DIRECT})
+@op("bitwise_not", out=True, inplace=True, dunders={"__invert__": DIRECT})
 def bitwise_not(input: Tensor) -> Tensor:
-    if input.dtype.is_floating_point:
-        raise TypeError("bitwise_not_cpu not implemented for 'Float'")
+    if input.dtype.is_floating_point or input.dtype.is_complex:
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{input.dtype.scalar_name}'")
     return result(np.logical_not(input._data) if input.dtype is dtypes.bool_ else np.invert(input._data), input.dtype)
 
 

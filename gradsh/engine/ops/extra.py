@@ -17,6 +17,7 @@ from ..registry import op
 from ..tensor import Tensor, _wrap_dim
 from ._core import attach, result, save, save_output, to_tensor, unpack
 from .inplace import apply_inplace
+from .inplace_forms import in_place, result_matches_target
 
 
 def _dims(dim: Any, ndim: int) -> tuple:
@@ -74,7 +75,6 @@ class CumsumBackward0(Node):
         return (g.sum(self.dim, keepdim=True) - g.cumsum(self.dim) + g,)
 
 
-@op("cumsum", out=True)
 def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     dt = dtype or (dtypes.int64 if not (input.dtype.is_floating_point or input.dtype.is_complex) else input.dtype)
     nd = input._data.ndim
@@ -89,6 +89,9 @@ def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
         attach(out, node)
     return out
 
+
+# cumsum_ is cumsum.out into the tensor itself: a dtype= must be its own
+cumsum = op("cumsum", out=True, inplace=in_place(result_matches_target(cumsum), "cumsum_"))(cumsum)
 
 # ----- comparisons with tolerance ---------------------------------------------------------------------
 

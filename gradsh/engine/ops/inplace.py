@@ -70,7 +70,8 @@ def _snapshot(t: Tensor) -> Tensor:
     return old
 
 
-def _write(t: Tensor, out: Tensor) -> None:
+def write_result(t: Tensor, out: Tensor) -> None:
+    """`out` written into t's memory (broadcast, cast-checked), the version moved on."""
     data = out._data
     if data.shape != t._data.shape:
         try:
@@ -139,7 +140,7 @@ def apply_inplace(t: Tensor, op: Callable, *args: Any, **kwargs: Any) -> Tensor:
         # nothing to record: the op sees no input that requires grad (or runs with grad mode off)
         out = op(t, *args, **kwargs)
     if out is not None:
-        _write(t, out)
+        write_result(t, out)
     else:
         t._vc[0] += 1
         note(t)

@@ -14,6 +14,7 @@ from ..unsupported import unsupported
 from ._core import attach, plain_backward, promote2, result, save, unpack, wrap
 from .complex_ops import conj
 from .elementwise import fit
+from .inplace_forms import in_place, result_matches_target
 from .views import UnsafeViewBackward0
 
 
@@ -288,7 +289,6 @@ class AddmmBackward0(Node):
         return gb, g1, g2
 
 
-@op("addmm", out=True)
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, out_dtype: Any = None, *, beta: Any = 1,
           alpha: Any = 1) -> Tensor:
     _no_out_dtype("addmm", out_dtype)
@@ -316,3 +316,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, out_dtype: Any = None, *, b
         node.alpha, node.beta = alpha, beta
         attach(out, node)
     return out
+
+
+# addmm_ writes the product into the tensor itself: `input` may not broadcast as it can out of place
+addmm = op("addmm", out=True, inplace=in_place(result_matches_target(addmm), "addmm_"))(addmm)

@@ -29,6 +29,7 @@ from ._struct import (
     scatter_to_view,
     wrap_dim,
 )
+from .inplace_forms import metadata_inplace
 from .joining import cat, repeat, stack
 from .views import make_view, slice_dim
 
@@ -262,7 +263,6 @@ def _strided_data(x: Tensor, size: tuple, stride: tuple, offset: int) -> np.ndar
     return np.lib.stride_tricks.as_strided(flat[offset:], size, tuple(s * item for s in stride), writeable=False)
 
 
-@op("as_strided")
 def as_strided(input: Tensor, size: Any, stride: Any, storage_offset: Any = None) -> Tensor:
     size, stride, offset = tuple(size), tuple(stride), int(storage_offset or 0)
     data = _strided_data(input, size, stride, offset)
@@ -281,6 +281,11 @@ def as_strided(input: Tensor, size: Any, stride: Any, storage_offset: Any = None
     if node is not None:
         attach(out, node)
     return out
+
+
+as_strided = op(
+    "as_strided", inplace=metadata_inplace(
+        as_strided, lambda *a, **k: "AsStridedBackward1", "as_strided_", contiguous_only=True))(as_strided)
 
 
 @op("as_strided_copy")
