@@ -220,3 +220,18 @@ def test_transformer_matches_pytorch(dtype: str) -> None:
     np.testing.assert_allclose(go, ro, **TOL[dtype])
     for g, r in zip(gg, rg, strict=True):
         np.testing.assert_allclose(g, r, **TOL[dtype])
+
+
+@pytest.mark.parametrize("cls", ["Embedding", "EmbeddingBag"])
+@pytest.mark.parametrize("padding_idx", [5, -6, 4, -5, 0])
+def test_embedding_padding_index_is_checked_and_wrapped_as_pytorch(cls: str, padding_idx: int) -> None:
+    def outcome(module: Any) -> str:
+        try:
+            return str(getattr(module.nn, cls)(5, 2, padding_idx=padding_idx).padding_idx)
+        except AssertionError as e:
+            return f"AssertionError: {e}"
+
+    expected = {5: "{} must be within num_embeddings", -6: "{} must be within num_embeddings", 4: "4", -5: "0", 0: "0"}
+    word = "Padding_idx" if cls == "Embedding" else "padding_idx"
+    want = expected[padding_idx].format(word)
+    assert outcome(gtorch) == (want if want[0].isdigit() else f"AssertionError: {want}")
