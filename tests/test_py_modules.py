@@ -109,6 +109,9 @@ def test_functions_nested_in_functions_are_not_collected(tmp_path: Path) -> None
 
 
 def test_pytest_plugin_collects_the_package(package: Path, pytester: pytest.Pytester) -> None:
+    # pytest imports a package's __init__.py itself while collecting it, and the sample's does `import torch`:
+    # there that is the real one, as in any project whose docs use torch
+    pytest.importorskip("torch")
     shutil.copytree(package, pytester.path / "docpkg")
     result = pytester.runpytest_subprocess("--gradsh-transcripts", "docpkg/*.py", "-v", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=19, failed=3)
