@@ -42,8 +42,9 @@ _MODE_CLASS = {
 }
 
 
-def _band(example: ExampleResult, state: str) -> tuple[str, str, str]:
-    """The example's data attributes, its band (with the badge), and the grad mode it leaves behind."""
+def _band(example: ExampleResult, state: str) -> tuple[str, str, str, str]:
+    """The example's mode classes (the stylesheet's colours key on them) and data attributes, its band with
+    the badge, and the grad mode it leaves behind."""
     paths = contexts.context_paths(example.source)
     after = state
     report = example.report
@@ -58,8 +59,8 @@ def _band(example: ExampleResult, state: str) -> tuple[str, str, str]:
         f'data-mode="{_e(state)}" data-contexts="{_e("; ".join(" > ".join(p) for p in paths))}" '
         f'data-records="{"off" if off else "on"}"'
     )
-    band = f'<div class="band mode-{_MODE_CLASS[state]}{" records-off" if off else ""}">{"".join(badge)}</div>'
-    return attributes, band, after
+    classes = f'mode-{_MODE_CLASS[state]}{" records-off" if off else ""}'
+    return classes, attributes, f'<div class="band">{"".join(badge)}</div>', after
 
 
 def _notes(t: TensorLine) -> str:
@@ -119,14 +120,15 @@ def _failure(example: ExampleResult) -> str:
 
 
 def _example(example: ExampleResult, anchor: str, state: str) -> tuple[str, str]:
-    attributes, band, after = _band(example, state)
+    classes, attributes, band, after = _band(example, state)
     where = f'<a class="where" href="#{anchor}">{_e(example.path)}:{example.line}</a>'
-    verdict = f'<span class="verdict {_e(example.verdict.replace(" ", "-"))}">{_e(words.verdict_word(example))}</span>'
+    slug = _e(example.verdict.replace(" ", "-"))  # "not run" -> "not-run", a class name
+    verdict = f'<span class="verdict {slug}">{_e(words.verdict_word(example))}</span>'
     main = f'<pre class="code">{_highlight(example.source)}</pre>{_output(example)}{_report(example)}{_graph(example, anchor)}'
     failure = _failure(example)
     body = f'<div class="main">{main}</div>' + (f'<aside class="side">{failure}</aside>' if failure else "")
     html = (
-        f'<article class="example verdict-{_e(example.verdict.replace(" ", "-"))}" id="{anchor}" '
+        f'<article class="example {classes} verdict-{slug}" id="{anchor}" '
         f'{attributes}><div class="head">{band}<div class="meta">{where}{verdict}</div></div>'
         f'<div class="body">{body}</div></article>'
     )

@@ -25,9 +25,9 @@ pre { background: var(--panel); border: 1px solid var(--border); border-radius: 
 pre.error, .failure { border-color: var(--fail); }
 pre.warning { border-left: 4px solid var(--off); }
 .example { border-left: 6px solid var(--on); padding: .25rem 0 .25rem .75rem; margin: 1rem 0; }
-.example[data-mode="grad disabled"] { border-left-color: var(--off); }
-.example[data-mode="inference mode"] { border-left-color: var(--inference); }
-.example[data-records="off"][data-mode="grad enabled"] {
+.example.mode-off { border-left-color: var(--off); }
+.example.mode-inference { border-left-color: var(--inference); }
+.example.records-off.mode-on {
   border-image: linear-gradient(var(--on), var(--off)) 1; }
 .band span { display: inline-block; font-size: .8rem; border-radius: 1rem; padding: 0 .55rem; margin-right: .3rem;
   border: 1px solid var(--border); }

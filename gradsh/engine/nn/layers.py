@@ -338,13 +338,21 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
-class SiLU(Module):
+class _InplaceActivation(Module):
+    """An activation whose one setting is `inplace`, passed to its functional form `_fn` after the input."""
+
+    _fn: Any = None
+
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.silu(input, self.inplace)
+        return type(self)._fn(input, self.inplace)
+
+
+class SiLU(_InplaceActivation):
+    _fn = staticmethod(F.silu)
 
     def extra_repr(self) -> str:
         return _inplace_str(self.inplace, "")
@@ -497,13 +505,8 @@ class CELU(Module):
         return f"alpha={self.alpha}{_inplace_str(self.inplace)}"
 
 
-class SELU(Module):
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        return A.selu(input, self.inplace)
+class SELU(_InplaceActivation):
+    _fn = staticmethod(A.selu)
 
     def extra_repr(self) -> str:
         return _inplace_str(self.inplace, "")
@@ -538,23 +541,16 @@ class Softshrink(Hardshrink):
         return A.softshrink(input, self.lambd)
 
 
-class Hardswish(Module):
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, input: Tensor) -> Tensor:
-        return A.hardswish(input, self.inplace)
+class Hardswish(_InplaceActivation):
+    _fn = staticmethod(A.hardswish)
 
 
 class Hardsigmoid(Hardswish):
-    def forward(self, input: Tensor) -> Tensor:
-        return A.hardsigmoid(input, self.inplace)
+    _fn = staticmethod(A.hardsigmoid)
 
 
 class Mish(Hardswish):
-    def forward(self, input: Tensor) -> Tensor:
-        return A.mish(input, self.inplace)
+    _fn = staticmethod(A.mish)
 
 
 class Threshold(Module):
