@@ -190,8 +190,12 @@ def edge(t: Tensor) -> tuple:
         if (fn is not None or t._base._rg) and t._vc[0] != t._attr_version:
             # an in-place change made the view's node stale: regenerate it (or refuse a poisoned view)
             fn = t.grad_fn
-        # a view made while nothing recorded has no node and no accumulator of its own
-        return NO_EDGE if fn is None else (fn, t._output_nr)
+        if fn is not None:
+            return (fn, t._output_nr)
+        # a view with no node is a leaf: it accumulates when it was itself made to require grad (PyTorch's
+        # grad_accumulator reads the view's own flag, not its base's)
+        extra = t._extra
+        return (accumulator(t), 0) if extra is not None and extra.leaf_view else NO_EDGE
     fn = t._grad_fn
     if fn is not None:
         return (fn, t._output_nr)

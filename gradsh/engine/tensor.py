@@ -49,6 +49,7 @@ class TensorExtra:
         "grad_dtype_set",
         "hooks",
         "inference_detached",
+        "leaf_view",
         "name",
         "post_acc_hooks",
         "retains_grad",
@@ -65,6 +66,9 @@ class TensorExtra:
         # or "multi" (an output of split/chunk/unbind); such views may not be rebased (spec §12.4, §12.5)
         self.view_kind: str | None = None
         self.inference_detached = False
+        # a view's own requires_grad flag was set (requires_grad_ on the view): a view without a node then
+        # accumulates into its own .grad, while one that only inherits its base's flag gets nothing
+        self.leaf_view = False
 
 
 def _not_writable(name: str) -> AttributeError:
@@ -270,8 +274,7 @@ class Tensor:
             raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
         if value and self._inference and not state.inference:
             raise RuntimeError(_INFERENCE_REQUIRES_GRAD)
-        self._rg = value
-        note(self)
+        self._set_own_requires_grad(value)
 
     def requires_grad_(self, requires_grad: Any = True) -> Tensor:
         if not isinstance(requires_grad, bool):
@@ -287,9 +290,16 @@ class Tensor:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         if requires_grad and self._inference and not state.inference:
             raise RuntimeError(_INFERENCE_REQUIRES_GRAD)
-        self._rg = requires_grad
-        note(self)
+        self._set_own_requires_grad(requires_grad)
         return self
+
+    def _set_own_requires_grad(self, value: bool) -> None:
+        base = self._base
+        if base is not None:
+            self._x().leaf_view = value
+            value = value or base._rg  # the view still requires grad through its base
+        self._rg = value
+        note(self)
 
     @property
     def is_leaf(self) -> bool:

@@ -37,10 +37,13 @@ def make_view(x: Tensor, data: np.ndarray, node: Node | None, view_fn: Callable)
     out._vc = x._vc
     out._attr_version = x._vc[0]  # the node is stale once the shared version moves on
     out._inference = x._inference
-    if x._rg:
+    if node is not None:
         out._rg = True
-        if node is not None:
-            out._grad_fn = node
+        out._grad_fn = node
+    elif out._base._rg:
+        # a view without a node requires grad through its root base only (DifferentiableViewMeta::requires_grad):
+        # not through a parent view's node or flag
+        out._rg = True
     # PyTorch's CreationMeta: set when nothing records; inherited from a parent view (inference wins).
     # Inference tensors have no autograd metadata at all.
     parent = x._extra.view_kind if x._extra is not None else None
@@ -486,6 +489,7 @@ def _multi_views(x: Tensor, datas: list, node: Node | None, name: str, fns: list
     for i, (data, fn) in enumerate(zip(datas, fns)):
         out = make_view(x, data, None, fn)
         if node is not None:
+            out._rg = True
             out._grad_fn = node
             out._output_nr = i
         if recording:
