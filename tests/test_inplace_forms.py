@@ -106,9 +106,8 @@ def test_cumsum_and_addmm_refuse_what_does_not_fit_in_place() -> None:
     assert t.tolist() == [[11.0, 11.0], [11.0, 11.0]]
 
 
-def test_as_strided_in_place_refuses_a_non_contiguous_tensor() -> None:
-    """gradsh reads a tensor's elements as its storage, which is PyTorch's only when contiguous."""
+def test_as_strided_in_place_indexes_the_storage_of_a_non_contiguous_tensor() -> None:
+    """A transposed tensor's storage is its base's memory, in the base's order (as PyTorch's)."""
     t = G.arange(6.0).reshape(2, 3).t()
-    with pytest.raises(NotImplementedError, match="as_strided_ only on a contiguous tensor"):
-        t.as_strided_((2,), (1,))
-    assert tuple(t.shape) == (3, 2)
+    assert t.as_strided_((2,), (1,)) is t
+    assert tuple(t.shape) == (2,) and t.tolist() == [0.0, 1.0] and t.stride() == (1,)

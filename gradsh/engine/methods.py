@@ -62,6 +62,7 @@ from .ops import (  # noqa: F401
     special,
     statistics,
     stft,
+    storage,
     unary,
     views,
     windows,

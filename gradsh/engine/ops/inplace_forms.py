@@ -127,13 +127,8 @@ def _writable_alias(view: np.ndarray, memory: np.ndarray) -> np.ndarray:
     return np.lib.stride_tricks.as_strided(flat[start:], view.shape, view.strides, writeable=True)
 
 
-def metadata_inplace(view_op: Callable, node_name: Callable[..., str], name: str,
-                     contiguous_only: bool = False) -> Callable:
-    """An in-place method that gives the tensor `view_op`'s shape (and node), keeping its memory.
-
-    `contiguous_only`: the op reads the tensor's elements as its storage (as_strided), which is
-    PyTorch's storage only for a contiguous tensor: others are refused rather than answered wrongly.
-    """
+def metadata_inplace(view_op: Callable, node_name: Callable[..., str], name: str) -> Callable:
+    """An in-place method that gives the tensor `view_op`'s shape (and node), keeping its memory."""
 
     def method(t: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         from .inplace import LEAF_MESSAGE, VIEW_OF_LEAF_MESSAGE  # cycle: ops/inplace imports the elementwise ops
@@ -144,14 +139,14 @@ def metadata_inplace(view_op: Callable, node_name: Callable[..., str], name: str
                 raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
             if base is None and t._grad_fn is None and t._rg:
                 raise RuntimeError(LEAF_MESSAGE)
-        if contiguous_only and not t._data.flags.c_contiguous:
-            raise NotImplementedError(
-                f"gradsh implements {name} only on a contiguous tensor (call .contiguous() first); "
-                "run the transcript with --backend torch to use real PyTorch")
+        if base is None:  # a root keeps its storage: its offset and strides stay relative to that memory
+            from .storage import remember_storage  # cycle: ops/storage imports the view ops
+
+            remember_storage(t)
         view = view_op(t, *args, **kwargs)
         node = view._grad_fn if view._grad_fn is not t._grad_fn else None
         data = view._data
-        if not data.flags.writeable and t._data.flags.writeable and data.size:
+        if not data.flags.writeable and t._data.flags.writeable and data.size and t._data.flags.c_contiguous:
             data = _writable_alias(data, t._data)
         t._data = data
         if base is not None:

@@ -18,7 +18,7 @@ from ..changes import note
 from ..graph import edge
 from ..registry import op, tensor_property
 from ..tensor import Size, Tensor
-from . import views
+from . import storage, views
 from ._core import attach, result, sum_to
 from ._struct import (
     long,
@@ -249,43 +249,8 @@ def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:
 
 # ----- as_strided / unfold -------------------------------------------------------------------------
 
-def _strided_data(x: Tensor, size: tuple, stride: tuple, offset: int) -> np.ndarray:
-    flat = np.ascontiguousarray(x._data).reshape(-1)
-    if size and any(s == 0 for s in size):
-        return np.zeros(size, x._data.dtype)
-    need = offset + sum((s - 1) * st for s, st in zip(size, stride)) + 1
-    if need > flat.size:
-        raise RuntimeError(
-            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and itemsize "
-            f"{x._data.itemsize} requiring a storage size of {need * x._data.itemsize} are out of bounds for "
-            f"storage of size {flat.size * x._data.itemsize}")
-    item = flat.itemsize
-    return np.lib.stride_tricks.as_strided(flat[offset:], size, tuple(s * item for s in stride), writeable=False)
-
-
-def as_strided(input: Tensor, size: Any, stride: Any, storage_offset: Any = None) -> Tensor:
-    size, stride, offset = tuple(size), tuple(stride), int(storage_offset or 0)
-    data = _strided_data(input, size, stride, offset)
-
-    def again(b: Tensor) -> Tensor:
-        return as_strided(b, size, stride, offset)
-
-    node = None
-    if needs_grad(input):
-        shape = input._data.shape
-        node = node_class("AsStridedBackward0")((edge(input),))
-        node.fn, node.kept, node.n_out = (lambda grads: (scatter_to_view(grads[0], shape, again),)), (), 1
-    if input._data.flags.c_contiguous and data.base is not None:
-        return make_view(input, data, node, again)
-    out = result(np.array(data), input.dtype)
-    if node is not None:
-        attach(out, node)
-    return out
-
-
-as_strided = op(
-    "as_strided", inplace=metadata_inplace(
-        as_strided, lambda *a, **k: "AsStridedBackward1", "as_strided_", contiguous_only=True))(as_strided)
+as_strided = op("as_strided", inplace=metadata_inplace(
+    storage.as_strided, lambda *a, **k: "AsStridedBackward1", "as_strided_"))(storage.as_strided)
 
 
 @op("as_strided_copy")
@@ -609,7 +574,7 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
 
 # ----- the *_scatter ops: src written into a copy of input at a view's place -----------------------
 
-def _scatter_into(input: Tensor, src: Tensor, place: Callable, name: str, keep_slice: bool = False) -> Tensor:
+def _scatter_into(input: Tensor, src: Tensor, place: Callable, name: str) -> Tensor:
     data = input._data.copy()
     positions = np.arange(data.size).reshape(data.shape)
     where = place(Tensor._wrap(positions, dtypes.int64))._data
@@ -623,10 +588,7 @@ def _scatter_into(input: Tensor, src: Tensor, place: Callable, name: str, keep_s
     def backward(grads: list) -> tuple:
         g = grads[0]
         g_src = place(g)
-        if keep_slice:  # PyTorch 2.13's as_strided_scatter_backward: the slice's gradient, zeros elsewhere
-            g_input = _scatter_into(g.new_zeros(g._data.shape), g_src.contiguous(), place, name)
-        else:
-            g_input = _scatter_into(g, src.new_zeros(src._data.shape).to(g.dtype), place, name)
+        g_input = _scatter_into(g, src.new_zeros(src._data.shape).to(g.dtype), place, name)
         return g_input, (g_src.contiguous() if g_src._data.shape == src._data.shape else g_src)
 
     record(out, name, (input, src), backward)
@@ -649,10 +611,7 @@ def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,
     return _scatter_into(input, src, lambda b: views.diagonal(b, offset, dim1, dim2), "DiagonalScatterBackward0")
 
 
-@op("as_strided_scatter")
-def as_strided_scatter(input: Tensor, src: Tensor, size: Any, stride: Any, storage_offset: Any = None) -> Tensor:
-    return _scatter_into(input, src, lambda b: as_strided(b, size, stride, storage_offset),
-                         "AsStridedScatterBackward0", keep_slice=True)
+op("as_strided_scatter")(storage.as_strided_scatter)
 
 
 # ----- repeat_interleave / sum_to_size (constant_pad_nd: ops/padding.py) ------------------------------------------
