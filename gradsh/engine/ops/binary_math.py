@@ -379,14 +379,19 @@ lcm = op("lcm", inplace=True, out=True)(_integer_only("lcm", np.lcm))
 
 # ----- addcmul, addcdiv ----------------------------------------------------------------------------
 
+def _conj(t: Tensor) -> Tensor:
+    return t.conj() if t.dtype.is_complex else t
+
+
+# derivatives.yaml's formulas, in its order of operations (the bits of float32 gradients depend on it)
 def _addcmul_grad(node: Any, g: Tensor, t1: Tensor, t2: Tensor) -> tuple:
     v = node.value
-    return g, g * t2 * v, g * t1 * v
+    return g, g * _conj(t2 * v), g * _conj(t1 * v)
 
 
 def _addcdiv_grad(node: Any, g: Tensor, t1: Tensor, t2: Tensor) -> tuple:
     v = node.value
-    return g, g * v / t2, -g * v * t1 / (t2 * t2)
+    return g, g * _conj(v / t2), -g * _conj(v * t1 / (t2 * t2))
 
 
 AddcmulBackward0 = node_class("AddcmulBackward0", _addcmul_grad, module=__name__)

@@ -19,7 +19,6 @@ from ..out_arg import with_out
 from ..registry import op
 from ..tensor import Tensor
 from ._core import result
-from .elementwise import where
 from .formula_node import OUTPUT, node_class, record
 from .joining import cat
 from .linalg import _unsafe_view, matmul, mm
@@ -54,7 +53,8 @@ def _sizes(t: Tensor) -> str:
 
 
 def _vdot_grad(node: Any, g: Tensor, a: Tensor, b: Tensor) -> tuple:
-    return g * b, g * a
+    # vdot conjugates its first argument: self gets grad.conj() * other, other gets grad * self
+    return (g.conj() if g.dtype.is_complex else g) * b, g * a
 
 
 VdotBackward0 = node_class("VdotBackward0", _vdot_grad, module=__name__)
@@ -199,19 +199,24 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
 
 
 def _norm_grad(g: Tensor, x: Tensor, norm: Tensor, p: float) -> Tensor:
-    """The gradient of a p-norm of all of x (a 0-d norm), PyTorch's norm_backward."""
+    """The gradient of a p-norm of all of x (a 0-d norm): PyTorch's norm_backward, in its order of operations
+    (sgn is x / |x| for a complex x)."""
     if p == 0:
         return x * 0
     if p == 1:
-        return g * x.sign()
+        return x.sgn() * g
     if p == 2:
-        return g * where(norm == 0, 0.0, x / norm)
+        return g * (x / norm).masked_fill(norm == 0, 0)
     if math.isinf(p):
-        hit = (x.abs() == norm)
-        return g * x.sign() * hit / hit.sum()
+        x_abs = x.abs()
+        mask = (x_abs == norm).logical_or(x_abs.isnan())
+        return x.sgn() * ((g / mask.sum()) * mask)
     if p < 1:
-        return where(x == 0, 0.0, g * x.sign() * x.abs() ** (p - 1) * norm ** (1 - p))
-    return where(norm == 0, 0.0, g * x * x.abs() ** (p - 2) / norm ** (p - 1))
+        return (x.sgn() * x.abs() ** (p - 1)).masked_fill(x == 0, 0) * g * norm ** (1 - p)
+    scale = (g / norm ** (p - 1)).masked_fill(norm == 0, 0)
+    if p < 2:
+        return x.sgn() * x.abs() ** (p - 1) * scale
+    return x * x.abs() ** (p - 2) * scale
 
 
 def _dist_grad(node: Any, g: Tensor, a: Tensor, b: Tensor, out: Tensor) -> tuple:
@@ -230,7 +235,8 @@ def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
     p = float(p)
     with np.errstate(all="ignore"):
         data = _vector_norm_data(x - y, p, tuple(range(x.ndim)), False)
-    return record(result(data, input.dtype), DistBackward0, (input, other), (input, other, OUTPUT), p=p)
+    real = input.dtype.to_real() if input.dtype.is_complex else input.dtype
+    return record(result(data, real), DistBackward0, (input, other), (input, other, OUTPUT), p=p)
 
 
 # ----- compositions, recorded as PyTorch records them (their last op's node) ------------------------------

@@ -67,40 +67,63 @@ def eigvalsh(input: Tensor, UPLO: str = "L") -> Tensor:
     return _eigh(input, UPLO, False, "linalg.eigvalsh")[0]
 
 
+_SVD_PHASE = ("svd_backward: The singular vectors in the complex case are specified up to multiplication by e^{i phi}. "
+              "The specified loss function depends on this phase term, making it ill-defined.")
+
+
+def _mH(t: Tensor) -> Tensor:
+    return conj(_mT(t)) if t.dtype.is_complex else _mT(t)  # adjoint(): transpose, then conj
+
+
 def _svd_grad(node: Any, grads: list, U: Tensor, S: Tensor, Vh: Tensor) -> tuple:
-    """PyTorch's svd_backward for real inputs (full_matrices=False)."""
+    """PyTorch's svd_backward (full_matrices=False), real and complex, in its order of operations."""
     gU, gS, gVh = grads
     if S.shape[-1] == 0:  # an empty matrix: a zero gradient of A's shape
         return (matmul(U.narrow(-1, 0, 0), Vh.narrow(-2, 0, 0)),)
-    if gU is None and gVh is None:
-        return (matmul(U * gS.unsqueeze(-2), Vh),) if gS is not None else (None,)
+    if gU is None and gVh is None:  # svdvals: U diag(gS) Vh
+        if gS is None:
+            return (None,)
+        m, n = U.shape[-2], Vh.shape[-1]
+        return (matmul(U, gS.unsqueeze(-1) * Vh) if m >= n else matmul(U * gS.unsqueeze(-2), Vh),)
     m, n = U.shape[-2], Vh.shape[-1]
-    k = S.shape[-1]
-    V, gV = _mT(Vh), (_mT(gVh) if gVh is not None else None)
-    UhgU = matmul(_mT(U), gU) if gU is not None else None
-    VhgV = matmul(Vh, gV) if gV is not None else None
+    is_complex = U.dtype.is_complex
+    UhgU = VhgV = None
+    if gU is not None:
+        UhgU = matmul(_mH(U), gU)
+        UhgU = UhgU - _mH(UhgU)
+    if gVh is not None:
+        VhgV = matmul(Vh, _mH(gVh))
+        VhgV = VhgV - _mH(VhgV)
+    if is_complex:  # the loss must not depend on the phase of the singular vectors
+        im_u = np.imag(np.diagonal(UhgU._data, 0, -2, -1)) if UhgU is not None else np.zeros(S.shape)
+        im_v = np.imag(np.diagonal(VhgV._data, 0, -2, -1)) if VhgV is not None else np.zeros(S.shape)
+        if not np.allclose(im_u, -im_v, rtol=1e-2, atol=1e-2):
+            raise RuntimeError(_SVD_PHASE)
     S2 = S * S
+    k = S.shape[-1]
     E = S2.unsqueeze(-2) - S2.unsqueeze(-1)
     E = E + _eye(k, k, E)
-    off = _const(1 - np.eye(k), S)
-    skew_u = (UhgU - _mT(UhgU)) if UhgU is not None else None
-    skew_v = (VhgV - _mT(VhgV)) if VhgV is not None else None
-    if skew_u is not None and skew_v is not None:
-        inner = (skew_u * S.unsqueeze(-2) + S.unsqueeze(-1) * skew_v) / E * off
-    elif skew_u is not None:
-        inner = skew_u * S.unsqueeze(-2) / E * off
+    if UhgU is not None and VhgV is not None:
+        ret = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E
+    elif UhgU is not None:
+        ret = (UhgU / E) * S.unsqueeze(-2)
     else:
-        inner = S.unsqueeze(-1) * skew_v / E * off
+        ret = S.unsqueeze(-1) * (VhgV / E)
     if gS is not None:
-        inner = inner + _diag_embed(gS)
-    gA = matmul(matmul(U, inner), Vh)
-    if m > k and gU is not None:
-        proj = gU - matmul(U, UhgU)
-        gA = gA + matmul(proj / S.unsqueeze(-2), Vh)
-    if n > k and gV is not None:
-        proj = gV - matmul(V, VhgV)
-        gA = gA + matmul(U, _mT(proj / S.unsqueeze(-2)))
-    return (gA,)
+        ret = ret + _diag_embed(gS)
+    if is_complex and UhgU is not None and VhgV is not None:
+        ret = ret + _diag_embed(UhgU.diagonal(0, -2, -1) / (2.0 * S))
+    if m > n and gU is not None:
+        gA = matmul(U, ret)
+        gUSinv = gU / S.unsqueeze(-2)
+        gA = gA + gUSinv - matmul(U, matmul(_mH(U), gUSinv))
+        return (matmul(gA, Vh),)
+    if m < n and gVh is not None:
+        gA = matmul(ret, Vh)
+        SinvgVh = gVh / S.unsqueeze(-1)
+        gA = gA + SinvgVh - matmul(matmul(SinvgVh, _mH(Vh)), Vh)
+        return (matmul(U, gA),)
+    return (matmul(U, matmul(ret, Vh)) if m >= n else matmul(matmul(U, ret), Vh),)
 
 
 LinalgSvdBackward0 = node_class("LinalgSvdBackward0", _svd_grad, n_outputs=3, module=__name__)
@@ -118,7 +141,7 @@ def _svd(A: Tensor, full_matrices: bool, name: str) -> tuple:
         S = np.zeros(a.shape[:-2] + (k,), a.dtype)
     else:
         U, S, Vh = np.linalg.svd(a, full_matrices=full_matrices)
-    outs = tuple(result(x, A.dtype) for x in (U, S, Vh))
+    outs = (result(U, A.dtype), result(S, A.dtype.to_real() if A.dtype.is_complex else A.dtype), result(Vh, A.dtype))
     record(outs, LinalgSvdBackward0, (A,), (outs[0], OUTPUT, outs[2]))
     node = outs[1].grad_fn
     if node is not None:  # the values are saved as U, S, Vh (OUTPUT is the first output, U)
@@ -146,7 +169,7 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> tuple:
     U, S, Vh = _svd(input, not some, "linalg.svd")
     if not compute_uv:
         U, Vh = U.detach() * 0, Vh.detach() * 0
-    return structured("svd", ("U", "S", "V"), (U, S, _mT(Vh)))
+    return structured("svd", ("U", "S", "V"), (U, S, _mH(Vh)))  # V = Vh.mH(): ConjBackward0 on a complex one
 
 
 # ----- eig, eigvals: complex results, also for a real matrix ----------------------------------------------------

@@ -380,11 +380,11 @@ class ProdBackward0(Node):
             return (g,)
         zeros = int((x._data == 0).sum())
         if zeros == 0:
-            return (g * (out / x),)
+            return (g * _conj(out / x),)
         if zeros > 1:
             return (g * Tensor._wrap(np.zeros_like(x._data), x.dtype),)
         other = _prod_safe_zeros(x._data.reshape(-1), 0).reshape(x._data.shape)
-        return (g * Tensor._wrap(other, x.dtype),)
+        return (g * Tensor._wrap(other.conj(), x.dtype),)
 
 
 class ProdBackward1(Node):
@@ -399,11 +399,16 @@ class ProdBackward1(Node):
         if not self.keepdim:
             g, out = g.unsqueeze(self.dim), out.unsqueeze(self.dim)
         if not (x._data == 0).any():
-            return (g * (out / x),)
+            return (g * _conj(out / x),)
         axis = self.dim if x._data.ndim else 0
         data = x._data if x._data.ndim else x._data.reshape(1)
         other = _prod_safe_zeros(data, axis).reshape(x._data.shape)
-        return (g * Tensor._wrap(other, x.dtype),)
+        return (g * Tensor._wrap(other.conj(), x.dtype),)
+
+
+def _conj(t: Tensor) -> Tensor:
+    """PyTorch's complex gradients take the conjugate of the local derivative (a real one is itself)."""
+    return t.conj() if t.dtype.is_complex else t
 
 
 @op("prod", out=True)
@@ -439,18 +444,22 @@ class LinalgVectorNormBackward0(Node):
         norm = _restore(out, self.shape, self.dims, self.keepdim)
         if p == 0:
             return (None,)  # PyTorch leaves the 0-"norm" (a count) without a gradient
+        # PyTorch's norm_backward; sgn is x / |x| for a complex x (sign for a real one)
         if p == 1:
-            return (g * x.sign(),)
+            return (x.sgn() * g,)
         if p == 2:
             return (g * (x / norm).masked_fill(norm == 0, 0),)
         if p == float("inf") or p == -float("inf"):
-            scaled = x.sign() * (x.abs() == norm)
-            count = Tensor._wrap((x._data.__abs__() == norm._data).sum(axis=self.dims, keepdims=True), x.dtype)
-            return (scaled * g / count,)
+            x_abs = x.abs()
+            mask = (x_abs == norm).logical_or(x_abs.isnan())
+            count = Tensor._wrap(mask._data.sum(axis=self.dims, keepdims=True), g.dtype)
+            return (x.sgn() * ((g / count) * mask),)
         if p < 1:
-            scaled = (x.sign() * x.abs() ** (p - 1)).masked_fill(x == 0, 0)
+            scaled = (x.sgn() * x.abs() ** (p - 1)).masked_fill(x == 0, 0)
             return (scaled * g * norm ** (1 - p),)
         scale = (g / norm ** (p - 1)).masked_fill(norm == 0, 0)
+        if p < 2:
+            return (x.sgn() * x.abs() ** (p - 1) * scale,)
         return (x * x.abs() ** (p - 2) * scale,)
 
 
@@ -500,7 +509,8 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
     p = float(p)
     dims = _dims(dim, input._data.ndim) if input._data.ndim else ()
     with np.errstate(all="ignore"):
-        out = result(_vector_norm_data(input._data, p, dims, keepdim), input.dtype)
+        real = input.dtype.to_real() if input.dtype.is_complex else input.dtype
+        out = result(_vector_norm_data(input._data, p, dims, keepdim), real)
     if state.recording and input._rg:
         node = LinalgVectorNormBackward0((edge(input),))
         node.x, node.out, node.p = save(input), save_output(out), p

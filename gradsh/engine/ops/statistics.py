@@ -500,6 +500,8 @@ def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
                 return (g,)
             if x._data.shape[d] == 1:
                 return (g,)
+            if x.dtype.is_complex:  # PyTorch's complex convention: the conjugate of the product's derivative
+                x, y = x.conj(), y.conj()
             if not (x._data == 0).any():
                 return (_reverse_cumsum(y * g, d) / x,)
             exact = _cumprod_with_zeros(x._data, g._data.astype(x._data.dtype), d)
