@@ -29,6 +29,7 @@ from gradsh.transcript.examples import Transcript
 from gradsh.transcript.parse import parse_file
 from gradsh.transcript.runner import FileOutcome, Options, planned, run_file
 from gradsh.transcript.source import InputError
+from gradsh.transcript.warm import warm_up
 from gradsh.transcript.worker import child_main
 
 Done = Callable[[FileOutcome], None]
@@ -103,6 +104,8 @@ class _Pool:
             with contextlib.suppress(BackendError):  # a child reports it, per file
                 bind_torch(self.options.backend)  # once here, not in every child: fewer copied pages there
         try:
+            if self.options.backend != "torch" and any(not isinstance(p, FileOutcome) for p in self.parsed.values()):
+                warm_up(self.options.backend)  # before the first fork: each child starts with the first uses done
             while pending or self.children:
                 while pending and len(self.children) < self.jobs:
                     self._start(*pending.pop(0))
