@@ -21,6 +21,7 @@ import selectors
 import signal
 import time
 from collections.abc import Callable
+from typing import NoReturn
 
 from gradsh.report.model import FAILED, NOT_RUN, ExampleResult, ExceptionInfo, FileResult
 from gradsh.transcript import stream
@@ -54,7 +55,19 @@ def run_files(paths: list[str], options: Options, jobs: int = 1, on_done: Done |
             if on_done:
                 on_done(outcomes[-1])
         return outcomes
-    return _Pool(paths, options, max(1, jobs), on_done).run()
+    if jobs > 1 and len(paths) > 1:
+        from gradsh.transcript.workers import run_workers  # it builds on this module
+
+        return run_workers(paths, options, min(jobs, len(paths)), on_done)
+    return _Pool(paths, options, 1, on_done).run()
+
+
+def prepare(backend: str) -> None:
+    """Before the first fork: `torch` bound to the backend and the first uses done (warm.py), once here rather
+    than in every child (fewer copied pages there). A backend that cannot be imported is each child's to report."""
+    with contextlib.suppress(BackendError):
+        bind_torch(backend)
+        warm_up(backend)
 
 
 def run_isolated(path: str, options: Options) -> FileOutcome:
@@ -93,50 +106,70 @@ class _Pool:
         self.children: dict[int, _Child] = {}  # read fd -> child
         self.selector = selectors.DefaultSelector()
         self.parsed: dict[int, Transcript | FileOutcome] = {}
+        self.cursor = 0  # paths[cursor:] are not started yet
+        self.stop_signals = {signal.SIGINT}  # blocked while a child is forked and registered
+        self.inherited_fds: list[int] = []  # descriptors of this process a file's child must not keep open
 
     def run(self) -> list[FileOutcome]:
-        pending = list(enumerate(self.paths))
         # Every file parsed here, before the first fork: an unusable file needs no child, each child inherits
         # its parse, and the parent's parsing does not copy pages it would share with a running child.
-        self.parsed = {i: _parse(path) for i, path in pending}
+        self.parsed = {i: _parse(path) for i, path in enumerate(self.paths)}
         saved = torch_modules()
-        if self.options.backend != "torch":
-            with contextlib.suppress(BackendError):  # a child reports it, per file
-                bind_torch(self.options.backend)  # once here, not in every child: fewer copied pages there
         try:
             if self.options.backend != "torch" and any(not isinstance(p, FileOutcome) for p in self.parsed.values()):
-                warm_up(self.options.backend)  # before the first fork: each child starts with the first uses done
-            while pending or self.children:
-                while pending and len(self.children) < self.jobs:
-                    self._start(*pending.pop(0))
-                if not self.children:
-                    continue  # the files started so far needed no child (unusable input)
-                for key, _ in self.selector.select(self._wait()):
-                    self._read(self.children[key.fd])
-                self._enforce_timeouts()
+                prepare(self.options.backend)
+            self._loop()
         except KeyboardInterrupt:
-            for child in list(self.children.values()):
-                child.stopped = "interrupt"
-                self._kill(child, signal.SIGKILL)
-                self._drain(child)  # what it sent before it stopped still counts
-                self._finish(child)
-            raise Interrupted([self.results[i] for i in sorted(self.results)]) from None
+            self._interrupt()
         finally:
-            for child in list(self.children.values()):  # only left after an unexpected error
-                self._kill(child, signal.SIGKILL)
-                self._reap(child)
-            self.selector.close()
+            self._close()
             restore_torch(saved)
         return [self.results[i] for i in range(len(self.paths))]
 
+    def _loop(self) -> None:
+        """Start files while there are free places, and follow the running ones, until every file is done."""
+        while True:
+            while len(self.children) < self.jobs and (task := self._next()) is not None:
+                self._start(*task)
+            if not self.children:
+                return  # no file left to start (an unusable one needs no child), and none running
+            for key, _ in self.selector.select(self._wait()):
+                self._read(self.children[key.fd])
+            self._enforce_timeouts()
+
+    def _next(self) -> tuple[int, str] | None:
+        """The next file to start, or None when none is left."""
+        if self.cursor >= len(self.paths):
+            return None
+        self.cursor += 1
+        return self.cursor - 1, self.paths[self.cursor - 1]
+
+    def _transcript(self, index: int, path: str) -> Transcript | FileOutcome:
+        return self.parsed.pop(index)
+
+    def _interrupt(self) -> NoReturn:
+        """Ctrl-C: every child stopped, what each sent kept; Interrupted carries the files started so far."""
+        for child in list(self.children.values()):
+            child.stopped = "interrupt"
+            self._kill(child, signal.SIGKILL)
+            self._drain(child)  # what it sent before it stopped still counts
+            self._finish(child)
+        raise Interrupted([self.results[i] for i in sorted(self.results)]) from None
+
+    def _close(self) -> None:
+        for child in list(self.children.values()):  # only left after an unexpected error
+            self._kill(child, signal.SIGKILL)
+            self._reap(child)
+        self.selector.close()
+
     def _start(self, index: int, path: str) -> None:
-        transcript = self.parsed.pop(index)
+        transcript = self._transcript(index, path)
         if isinstance(transcript, FileOutcome):
             self._done(index, transcript)
             return
         read_fd, write_fd = os.pipe()
         # Ctrl-C waits until the child is registered, so that it is always stopped with the others.
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, self.stop_signals)
         try:
             # Frozen objects are never scanned by the child's garbage collector, so a full collection
             # there does not copy every page of the parent's heap (copy-on-write): ~20 ms when it happens.
@@ -146,7 +179,7 @@ class _Pool:
                 gc.unfreeze()
             else:  # the child: never returns
                 os.close(read_fd)
-                for fd in self.children:
+                for fd in [*self.children, *self.inherited_fds]:
                     os.close(fd)
                 child_main(transcript, self.options, write_fd, mask)
             os.close(write_fd)

@@ -81,6 +81,7 @@ def child_main(transcript: Transcript, options: Options, write_fd: int, mask: se
     status = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a worker's handler (workers.py) must not outlive the fork
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         listener = _Streamer(write_fd, _detach_from_terminal())
         outcome = run_file(transcript.path, options, listener, transcript)
