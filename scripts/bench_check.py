@@ -40,16 +40,17 @@ def gradsh_command() -> list[str]:
     return [str(script)] if script.exists() else [shutil.which("gradsh") or sys.executable, "-m", "gradsh"][:3]
 
 
+# As a user's shell runs them: bytecode caches written and used (an environment that turns them off would
+# have gradsh compile its engine's source at every start, ~0.4 s, and torch not: its caches are installed).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {
+    "NO_COLOR": "1",
+    "PYTHONWARNINGS": "ignore",
+}
+
+
 def timed(argv: list[str], expect: int = 0) -> float:
     start = time.perf_counter()
-    proc = subprocess.run(
-        argv,
-        capture_output=True,
-        text=True,
-        check=False,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"},
-    )
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL, env=ENV)
     elapsed = time.perf_counter() - start
     if proc.returncode != expect:
         raise SystemExit(f"bench_check.py: {' '.join(argv)} exited {proc.returncode}:\n{proc.stdout}{proc.stderr}")
@@ -91,7 +92,7 @@ def many(files: int, runs: int) -> int:
 
 def _verify(argv: list[str], name: str) -> None:
     """Both must pass every example, or the timing compares different work."""
-    proc = subprocess.run(argv, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL, env=ENV)
     failed = name == "python -m doctest" and (proc.stdout.strip() or proc.stderr.strip())
     if proc.returncode != 0 or failed:
         raise SystemExit(

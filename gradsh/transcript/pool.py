@@ -1,9 +1,10 @@
-"""Running files: each in its own forked child process, up to N at once, results streamed example by example.
+"""Running files: each in its own forked child process, results written example by example as they finish.
 
-The parent imports the backend before forking, so a child starts with it loaded and pristine, and
-no state leaks between files or into the parent. The child streams each example's result as it
-finishes (stream.py), so a child that dies (any exit status, a signal, a broken pipe) costs only
-the example it was running: that example fails with what happened, and the rest of its file is
+The parent imports the backend and warms it (warm.py) before forking, so a child starts with it
+loaded and pristine, and no state leaks between files or into the parent. The child writes each
+example's result as it finishes to a file the parent reads (stream.py; the parent is not woken for
+each, only when the child ends or a timeout is due), so a child that dies (any exit status, a signal)
+costs only the example it was running: that example fails with what happened, and the rest of its file is
 NOT_RUN. `--timeout` is enforced here, from outside: an example still running `timeout + GRACE`
 seconds after it started gets SIGTERM, then SIGKILL, so nothing inside it can defeat the limit
 (the session's own alarm stops ordinary Python code at `timeout`, and then the file goes on).
@@ -85,8 +86,12 @@ class _Child:
     pid: int
     fd: int
     began: float
+    log: int  # the file the child writes its messages to (stream.py); read from `read_to` on
+    transcript: Transcript
+    read_to: int = 0
     reader: stream.Reader = dataclasses.field(default_factory=stream.Reader)
-    examples: list[ExampleResult] | None = None  # as parsed, NOT_RUN; filled in by "finished"
+    finished: dict[int, ExampleResult] = dataclasses.field(default_factory=dict)  # by "finished" messages
+    examples: list[ExampleResult] | None = None  # every example, once the child is done (_finish)
     running: int | None = None  # index of the example that started and has not finished
     started_at: float = 0.0
     outcome: FileOutcome | None = None
@@ -167,7 +172,10 @@ class _Pool:
         if isinstance(transcript, FileOutcome):
             self._done(index, transcript)
             return
+        # The child writes its messages to a file of its own, and the pipe only tells its end (it closes when
+        # the child exits): the parent is not woken for every example, and reads the file when it needs to.
         read_fd, write_fd = os.pipe()
+        log = stream.message_file()
         # Ctrl-C waits until the child is registered, so that it is always stopped with the others.
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, self.stop_signals)
         try:
@@ -179,18 +187,17 @@ class _Pool:
                 gc.unfreeze()
             else:  # the child: never returns
                 os.close(read_fd)
-                for fd in [*self.children, *self.inherited_fds]:
+                for fd in [*self.children, *(c.log for c in self.children.values()), *self.inherited_fds]:
                     os.close(fd)
-                child_main(transcript, self.options, write_fd, mask)
+                child_main(transcript, self.options, log, mask)  # write_fd stays open until it exits
             os.close(write_fd)
-            examples = planned(transcript)
-            self.children[read_fd] = _Child(index, path, pid, read_fd, time.monotonic(), examples=examples)
+            self.children[read_fd] = _Child(index, path, pid, read_fd, time.monotonic(), log, transcript)
             self.selector.register(read_fd, selectors.EVENT_READ)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
     def _wait(self) -> float | None:
-        """Seconds until the next timeout action is due (None: no limit, wait for output)."""
+        """Seconds until the next timeout action is due (None: no limit, wait for the children to end)."""
         due = [d for d in (self._due(c) for c in self.children.values()) if d is not None]
         return max(0.0, min(due) - time.monotonic()) if due else None
 
@@ -199,8 +206,11 @@ class _Pool:
             return time.monotonic() + 0.05  # waiting for the pipe to close; poll the process too
         if child.term_at is not None:
             return child.term_at + KILL_GRACE
-        if self.timeout is None or child.running is None:
+        if self.timeout is None:
             return None
+        self._collect(child)
+        if child.running is None:  # between examples: none can pass its limit before this time
+            return time.monotonic() + self.timeout + GRACE
         return child.started_at + self.timeout + GRACE
 
     def _read(self, child: _Child) -> None:
@@ -208,18 +218,26 @@ class _Pool:
             chunk = os.read(child.fd, 1 << 16)
         except OSError:
             chunk = b""
-        if not chunk:
+        if not chunk:  # the child exited (nothing else is written to the pipe)
+            self._collect(child)
             self._finish(child)
+
+    def _collect(self, child: _Child) -> None:
+        """Take in what the child has written to its message file since the last look."""
+        try:
+            while chunk := os.pread(child.log, 1 << 20, child.read_to):
+                child.read_to += len(chunk)
+                self._take(child, chunk)
+        except OSError:
             return
-        self._take(child, chunk)
 
     def _take(self, child: _Child, chunk: bytes) -> None:
         for message in child.reader.feed(chunk):
             kind = message[0]
             if kind == "started":
-                child.running, child.started_at = message[1], time.monotonic()
-            elif kind == "finished" and child.examples is not None:
-                child.examples[message[1]] = message[2]
+                child.running, child.started_at = message[1], message[2]  # the child's monotonic clock is ours
+            elif kind == "finished":
+                child.finished[message[1]] = message[2]
                 child.running = None
             elif kind == "end":
                 child.outcome, child.fixed = message[1], message[2]
@@ -227,16 +245,8 @@ class _Pool:
                 child.crash = message[1]
 
     def _drain(self, child: _Child) -> None:
-        """Read what is left in a stopped child's pipe (without waiting for anything more)."""
-        os.set_blocking(child.fd, False)
-        while True:
-            try:
-                chunk = os.read(child.fd, 1 << 16)
-            except OSError:  # nothing more for now (or the pipe is gone)
-                return
-            if not chunk:
-                return
-            self._take(child, chunk)
+        """Read what a stopped child had written (without waiting for anything more)."""
+        self._collect(child)
 
     def _enforce_timeouts(self) -> None:
         now = time.monotonic()
@@ -273,11 +283,13 @@ class _Pool:
                 child.status = os.waitpid(child.pid, 0)[1]
         self.selector.unregister(child.fd)
         os.close(child.fd)
+        os.close(child.log)
         del self.children[child.fd]
         return os.waitstatus_to_exitcode(child.status) if child.status is not None else 0
 
     def _finish(self, child: _Child) -> None:
         code = self._reap(child)
+        child.examples = _examples(child)
         if child.outcome is not None and child.examples is not None and child.stopped != "timeout":
             outcome = child.outcome  # the whole file's results arrived (whatever came after)
             # A file found unusable in the child (a module that fails to import) ran none of its examples.
@@ -293,6 +305,17 @@ class _Pool:
         self.results[index] = outcome
         if self.on_done:
             self.on_done(outcome)
+
+
+def _examples(child: _Child) -> list[ExampleResult]:
+    """Every example of the child's file: as the child finished it, else as planned (NOT_RUN)."""
+    count = len(child.transcript.examples)
+    if len(child.finished) == count:  # the usual case: all of them came, no need to plan
+        return [child.finished[i] for i in range(count)]
+    examples = planned(child.transcript)
+    for index, result in child.finished.items():
+        examples[index] = result
+    return examples
 
 
 def _parse(path: str) -> Transcript | FileOutcome:
