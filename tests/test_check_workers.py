@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from gradsh.report.model import FAILED, NOT_RUN, PASSED, SKIPPED
 from gradsh.transcript import warm
 from gradsh.transcript.pool import run_files
@@ -177,3 +179,12 @@ def test_a_file_after_the_warm_up_sees_what_a_fresh_process_sees(tmp_path) -> No
 
     cold, warmed = probe("cold"), probe("warm")
     assert warmed == cold and "torch.float32" in cold
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_examples_each_within_the_timeout_pass_however_long_their_file(tmp_path, jobs: int) -> None:
+    # The limit is per example: the parent, not woken between examples, must not count the whole file.
+    slow = ">>> import time\n" + ">>> time.sleep(0.5)\n" * 6 + ">>> 1\n1\n"  # 3 s, past 1 s + GRACE
+    paths = [write(tmp_path, "slow.txt", slow), write(tmp_path, "quick.txt", ">>> 1\n1\n")]
+    slow_outcome, _ = run_files(paths, Options(timeout=1.0), jobs=jobs)
+    assert [e.verdict for e in slow_outcome.result.examples] == [PASSED] * 8
