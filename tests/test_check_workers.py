@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from gradsh.report.model import FAILED, NOT_RUN, PASSED, SKIPPED
-from gradsh.transcript import warm
+from gradsh.transcript import warm, workers
 from gradsh.transcript.pool import run_files
 from gradsh.transcript.runner import Options
 from gradsh.transcript.session import Session
@@ -145,7 +145,7 @@ import sys
 import gradsh.torch as torch
 from gradsh.transcript.runner import Options, run_file
 from gradsh.transcript.pool import run_files
-from gradsh.transcript import warm
+from gradsh.transcript import warm, workers
 path = sys.argv[1]
 state = torch.get_rng_state().clone()
 if sys.argv[2] == "warm":
@@ -188,3 +188,52 @@ def test_examples_each_within_the_timeout_pass_however_long_their_file(tmp_path,
     paths = [write(tmp_path, "slow.txt", slow), write(tmp_path, "quick.txt", ">>> 1\n1\n")]
     slow_outcome, _ = run_files(paths, Options(timeout=1.0), jobs=jobs)
     assert [e.verdict for e in slow_outcome.result.examples] == [PASSED] * 8
+
+
+def test_workers_stop_when_their_parent_is_killed(tmp_path) -> None:
+    # A CI's time limit may SIGKILL gradsh itself: its workers (process groups of their own) must not check on.
+    marker = tmp_path / "worker.pid"
+    slow = f">>> import os, time\n>>> _ = open({str(marker)!r}, 'w').write(str(os.getppid())); time.sleep(60)\n"
+    paths = [write(tmp_path, "slow.txt", slow), write(tmp_path, "other.txt", ">>> 1\n1\n")]
+    code = "import sys\nfrom gradsh.transcript.pool import run_files\nfrom gradsh.transcript.runner import Options\n"
+    code += "run_files(sys.argv[1:], Options(), jobs=2)\n"
+    proc = subprocess.Popen([sys.executable, "-c", code, *paths])
+    try:
+        deadline = time.monotonic() + 60
+        while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        worker = int(marker.read_text())
+        proc.kill()
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and _alive(worker):
+            time.sleep(0.05)
+        assert not _alive(worker)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie is as good as gone: only its parent (the killed process's init) has still to reap it
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_the_queue_hands_out_every_index_once_in_order_past_a_pipe_full() -> None:
+    queue = workers._Queue(40_000)  # 160 kB: several times what a pipe holds
+    taken: list[int] = []
+    while not queue.feed():
+        while len(taken) < queue.next:
+            taken.append(workers._RECORD.unpack(os.read(queue.read_fd, 4))[0])
+    while (record := os.read(queue.read_fd, 4)) != b"":
+        taken.append(workers._RECORD.unpack(record)[0])
+    os.close(queue.read_fd)
+    assert taken == list(range(40_000))

@@ -36,6 +36,7 @@ from gradsh.transcript.runner import FileOutcome, Options, planned
 
 _RECORD = struct.Struct("!I")
 _BATCH = 1024  # records per write: 4096 bytes, PIPE_BUF, so a write is whole or refused, never cut
+_PR_SET_PDEATHSIG = 1  # prctl(2)
 STOP_GRACE = 5.0  # seconds the workers get to stop after Ctrl-C before they are killed
 
 
@@ -120,13 +121,14 @@ class _Workers:
         read_fd, write_fd = os.pipe()
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # registered before Ctrl-C can stop it
         try:
+            parent = os.getpid()
             gc.freeze()  # as pool.py: the worker's collector need not scan (and copy) the parent's objects
             pid = os.fork()
             if pid == 0:
                 os.close(read_fd)
                 for fd in [*self.workers, self.queue.write_fd]:
                     os.close(fd)
-                _worker_main(self.paths, self.options, self.queue.read_fd, write_fd, mask)
+                _worker_main(self.paths, self.options, self.queue.read_fd, write_fd, mask, parent)
             gc.unfreeze()
             with contextlib.suppress(OSError):  # the worker sets it too: whichever runs first
                 os.setpgid(pid, pid)
@@ -253,11 +255,23 @@ def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _worker_main(paths: list[str], options: Options, queue_fd: int, result_fd: int, mask: set) -> NoReturn:
+def _stop_with(parent: int) -> None:
+    """If the parent dies (killed, say, by a CI's time limit), the worker gets the parent's "stop" too, rather
+    than checking on alone in a process group nobody watches (Linux; elsewhere it stops at its next send)."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before that was set
+        raise KeyboardInterrupt
+
+
+def _worker_main(paths: list[str], options: Options, queue_fd: int, result_fd: int, mask: set, parent: int) -> NoReturn:
     status = 0
     try:
         with contextlib.suppress(OSError):
             os.setpgid(0, 0)  # its own group: the terminal's Ctrl-C is the parent's to pass on
+        _stop_with(parent)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, _raise_interrupt)  # the parent's "stop": as Ctrl-C in the one-process pool
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
