@@ -35,7 +35,7 @@ class Request:
     paths: list[str]
     options: Options
     globs: list[str] = dataclasses.field(default_factory=list)
-    jobs: int = 1
+    jobs: int = 1  # the command line's default: options.py (a process per core)
     output_format: str = "text"  # or "json"
     junit_xml: str | None = None
     html: str | None = None  # --html OUT: the replay page

@@ -73,6 +73,16 @@ def _doctest_option(text: str) -> object:
     return text
 
 
+def _usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask, e.g. a container's share), at least 1."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def _shard(text: str) -> object:
     from gradsh.transcript.shard import parse
 
@@ -138,8 +148,8 @@ TABLE = (
     Option(
         "jobs",
         ("-j", "--jobs"),
-        "Check files in N processes.",
-        {"check": 1},
+        "Check files in N processes (default: one per CPU core gradsh may use).",
+        {"check": _usable_cores()},
         convert=_number(int, 1, "a whole number"),
         metavar="N",
     ),

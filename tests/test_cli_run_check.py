@@ -184,16 +184,18 @@ def test_color_on_a_terminal_only(tmp_path) -> None:
     assert "\x1b[" not in runner.invoke(app, ["check", "--no-color", str(SEED)]).output
 
 
-def test_check_does_not_import_prompt_toolkit_rich_or_typer_when_piped() -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])  # one process, and the warm workers (workers.py)
+def test_check_does_not_import_prompt_toolkit_rich_or_typer_when_piped(tmp_path, jobs: str) -> None:
     # Start-up is part of the product: a well-formed check runs without the REPL's, rich's or typer's imports.
+    other = write(tmp_path, "other.txt", PASSING)
     code = (
-        "import sys\nfrom gradsh.entry import main\nsys.argv = ['gradsh', 'check', sys.argv[1]]\n"
+        "import sys\nfrom gradsh.entry import main\nsys.argv = ['gradsh', 'check', '-j', *sys.argv[1:]]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "heavy = ('prompt_toolkit', 'rich', 'typer', 'pydantic')\n"
         "print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code, str(SEED)],
+        [sys.executable, "-c", code, jobs, str(SEED), str(other)],
         capture_output=True,
         text=True,
         timeout=120,

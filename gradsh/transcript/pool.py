@@ -1,9 +1,10 @@
-"""Running files: each in its own forked child process, up to N at once, results streamed example by example.
+"""Running files: each in its own forked child process, results written example by example as they finish.
 
-The parent imports the backend before forking, so a child starts with it loaded and pristine, and
-no state leaks between files or into the parent. The child streams each example's result as it
-finishes (stream.py), so a child that dies (any exit status, a signal, a broken pipe) costs only
-the example it was running: that example fails with what happened, and the rest of its file is
+The parent imports the backend and warms it (warm.py) before forking, so a child starts with it
+loaded and pristine, and no state leaks between files or into the parent. The child writes each
+example's result as it finishes to a file the parent reads (stream.py; the parent is not woken for
+each, only when the child ends or a timeout is due), so a child that dies (any exit status, a signal)
+costs only the example it was running: that example fails with what happened, and the rest of its file is
 NOT_RUN. `--timeout` is enforced here, from outside: an example still running `timeout + GRACE`
 seconds after it started gets SIGTERM, then SIGKILL, so nothing inside it can defeat the limit
 (the session's own alarm stops ordinary Python code at `timeout`, and then the file goes on).
@@ -21,6 +22,7 @@ import selectors
 import signal
 import time
 from collections.abc import Callable
+from typing import NoReturn
 
 from gradsh.report.model import FAILED, NOT_RUN, ExampleResult, ExceptionInfo, FileResult
 from gradsh.transcript import stream
@@ -29,6 +31,7 @@ from gradsh.transcript.examples import Transcript
 from gradsh.transcript.parse import parse_file
 from gradsh.transcript.runner import FileOutcome, Options, planned, run_file
 from gradsh.transcript.source import InputError
+from gradsh.transcript.warm import warm_up
 from gradsh.transcript.worker import child_main
 
 Done = Callable[[FileOutcome], None]
@@ -53,7 +56,19 @@ def run_files(paths: list[str], options: Options, jobs: int = 1, on_done: Done |
             if on_done:
                 on_done(outcomes[-1])
         return outcomes
-    return _Pool(paths, options, max(1, jobs), on_done).run()
+    if jobs > 1 and len(paths) > 1:
+        from gradsh.transcript.workers import run_workers  # it builds on this module
+
+        return run_workers(paths, options, min(jobs, len(paths)), on_done)
+    return _Pool(paths, options, 1, on_done).run()
+
+
+def prepare(backend: str) -> None:
+    """Before the first fork: `torch` bound to the backend and the first uses done (warm.py), once here rather
+    than in every child (fewer copied pages there). A backend that cannot be imported is each child's to report."""
+    with contextlib.suppress(BackendError):
+        bind_torch(backend)
+        warm_up(backend)
 
 
 def run_isolated(path: str, options: Options) -> FileOutcome:
@@ -71,8 +86,12 @@ class _Child:
     pid: int
     fd: int
     began: float
+    log: int  # the file the child writes its messages to (stream.py); read from `read_to` on
+    transcript: Transcript
+    read_to: int = 0
     reader: stream.Reader = dataclasses.field(default_factory=stream.Reader)
-    examples: list[ExampleResult] | None = None  # as parsed, NOT_RUN; filled in by "finished"
+    finished: dict[int, ExampleResult] = dataclasses.field(default_factory=dict)  # by "finished" messages
+    examples: list[ExampleResult] | None = None  # every example, once the child is done (_finish)
     running: int | None = None  # index of the example that started and has not finished
     started_at: float = 0.0
     outcome: FileOutcome | None = None
@@ -92,48 +111,73 @@ class _Pool:
         self.children: dict[int, _Child] = {}  # read fd -> child
         self.selector = selectors.DefaultSelector()
         self.parsed: dict[int, Transcript | FileOutcome] = {}
+        self.cursor = 0  # paths[cursor:] are not started yet
+        self.stop_signals = {signal.SIGINT}  # blocked while a child is forked and registered
+        self.inherited_fds: list[int] = []  # descriptors of this process a file's child must not keep open
 
     def run(self) -> list[FileOutcome]:
-        pending = list(enumerate(self.paths))
         # Every file parsed here, before the first fork: an unusable file needs no child, each child inherits
         # its parse, and the parent's parsing does not copy pages it would share with a running child.
-        self.parsed = {i: _parse(path) for i, path in pending}
+        self.parsed = {i: _parse(path) for i, path in enumerate(self.paths)}
         saved = torch_modules()
-        if self.options.backend != "torch":
-            with contextlib.suppress(BackendError):  # a child reports it, per file
-                bind_torch(self.options.backend)  # once here, not in every child: fewer copied pages there
         try:
-            while pending or self.children:
-                while pending and len(self.children) < self.jobs:
-                    self._start(*pending.pop(0))
-                if not self.children:
-                    continue  # the files started so far needed no child (unusable input)
-                for key, _ in self.selector.select(self._wait()):
-                    self._read(self.children[key.fd])
-                self._enforce_timeouts()
+            if self.options.backend != "torch" and any(not isinstance(p, FileOutcome) for p in self.parsed.values()):
+                prepare(self.options.backend)
+            self._loop()
         except KeyboardInterrupt:
-            for child in list(self.children.values()):
-                child.stopped = "interrupt"
-                self._kill(child, signal.SIGKILL)
-                self._drain(child)  # what it sent before it stopped still counts
-                self._finish(child)
-            raise Interrupted([self.results[i] for i in sorted(self.results)]) from None
+            self._interrupt()
         finally:
-            for child in list(self.children.values()):  # only left after an unexpected error
-                self._kill(child, signal.SIGKILL)
-                self._reap(child)
-            self.selector.close()
+            self._close()
             restore_torch(saved)
         return [self.results[i] for i in range(len(self.paths))]
 
+    def _loop(self) -> None:
+        """Start files while there are free places, and follow the running ones, until every file is done."""
+        while True:
+            while len(self.children) < self.jobs and (task := self._next()) is not None:
+                self._start(*task)
+            if not self.children:
+                return  # no file left to start (an unusable one needs no child), and none running
+            for key, _ in self.selector.select(self._wait()):
+                self._read(self.children[key.fd])
+            self._enforce_timeouts()
+
+    def _next(self) -> tuple[int, str] | None:
+        """The next file to start, or None when none is left."""
+        if self.cursor >= len(self.paths):
+            return None
+        self.cursor += 1
+        return self.cursor - 1, self.paths[self.cursor - 1]
+
+    def _transcript(self, index: int, path: str) -> Transcript | FileOutcome:
+        return self.parsed.pop(index)
+
+    def _interrupt(self) -> NoReturn:
+        """Ctrl-C: every child stopped, what each sent kept; Interrupted carries the files started so far."""
+        for child in list(self.children.values()):
+            child.stopped = "interrupt"
+            self._kill(child, signal.SIGKILL)
+            self._drain(child)  # what it sent before it stopped still counts
+            self._finish(child)
+        raise Interrupted([self.results[i] for i in sorted(self.results)]) from None
+
+    def _close(self) -> None:
+        for child in list(self.children.values()):  # only left after an unexpected error
+            self._kill(child, signal.SIGKILL)
+            self._reap(child)
+        self.selector.close()
+
     def _start(self, index: int, path: str) -> None:
-        transcript = self.parsed.pop(index)
+        transcript = self._transcript(index, path)
         if isinstance(transcript, FileOutcome):
             self._done(index, transcript)
             return
+        # The child writes its messages to a file of its own, and the pipe only tells its end (it closes when
+        # the child exits): the parent is not woken for every example, and reads the file when it needs to.
         read_fd, write_fd = os.pipe()
+        log = stream.message_file()
         # Ctrl-C waits until the child is registered, so that it is always stopped with the others.
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, self.stop_signals)
         try:
             # Frozen objects are never scanned by the child's garbage collector, so a full collection
             # there does not copy every page of the parent's heap (copy-on-write): ~20 ms when it happens.
@@ -143,18 +187,17 @@ class _Pool:
                 gc.unfreeze()
             else:  # the child: never returns
                 os.close(read_fd)
-                for fd in self.children:
+                for fd in [*self.children, *(c.log for c in self.children.values()), *self.inherited_fds]:
                     os.close(fd)
-                child_main(transcript, self.options, write_fd, mask)
+                child_main(transcript, self.options, log, mask)  # write_fd stays open until it exits
             os.close(write_fd)
-            examples = planned(transcript)
-            self.children[read_fd] = _Child(index, path, pid, read_fd, time.monotonic(), examples=examples)
+            self.children[read_fd] = _Child(index, path, pid, read_fd, time.monotonic(), log, transcript)
             self.selector.register(read_fd, selectors.EVENT_READ)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
     def _wait(self) -> float | None:
-        """Seconds until the next timeout action is due (None: no limit, wait for output)."""
+        """Seconds until the next timeout action is due (None: no limit, wait for the children to end)."""
         due = [d for d in (self._due(c) for c in self.children.values()) if d is not None]
         return max(0.0, min(due) - time.monotonic()) if due else None
 
@@ -163,8 +206,11 @@ class _Pool:
             return time.monotonic() + 0.05  # waiting for the pipe to close; poll the process too
         if child.term_at is not None:
             return child.term_at + KILL_GRACE
-        if self.timeout is None or child.running is None:
+        if self.timeout is None:
             return None
+        self._collect(child)
+        if child.running is None:  # between examples: none can pass its limit before this time
+            return time.monotonic() + self.timeout + GRACE
         return child.started_at + self.timeout + GRACE
 
     def _read(self, child: _Child) -> None:
@@ -172,18 +218,26 @@ class _Pool:
             chunk = os.read(child.fd, 1 << 16)
         except OSError:
             chunk = b""
-        if not chunk:
+        if not chunk:  # the child exited (nothing else is written to the pipe)
+            self._collect(child)
             self._finish(child)
+
+    def _collect(self, child: _Child) -> None:
+        """Take in what the child has written to its message file since the last look."""
+        try:
+            while chunk := os.pread(child.log, 1 << 20, child.read_to):
+                child.read_to += len(chunk)
+                self._take(child, chunk)
+        except OSError:
             return
-        self._take(child, chunk)
 
     def _take(self, child: _Child, chunk: bytes) -> None:
         for message in child.reader.feed(chunk):
             kind = message[0]
             if kind == "started":
-                child.running, child.started_at = message[1], time.monotonic()
-            elif kind == "finished" and child.examples is not None:
-                child.examples[message[1]] = message[2]
+                child.running, child.started_at = message[1], message[2]  # the child's monotonic clock is ours
+            elif kind == "finished":
+                child.finished[message[1]] = message[2]
                 child.running = None
             elif kind == "end":
                 child.outcome, child.fixed = message[1], message[2]
@@ -191,16 +245,8 @@ class _Pool:
                 child.crash = message[1]
 
     def _drain(self, child: _Child) -> None:
-        """Read what is left in a stopped child's pipe (without waiting for anything more)."""
-        os.set_blocking(child.fd, False)
-        while True:
-            try:
-                chunk = os.read(child.fd, 1 << 16)
-            except OSError:  # nothing more for now (or the pipe is gone)
-                return
-            if not chunk:
-                return
-            self._take(child, chunk)
+        """Read what a stopped child had written (without waiting for anything more)."""
+        self._collect(child)
 
     def _enforce_timeouts(self) -> None:
         now = time.monotonic()
@@ -237,11 +283,13 @@ class _Pool:
                 child.status = os.waitpid(child.pid, 0)[1]
         self.selector.unregister(child.fd)
         os.close(child.fd)
+        os.close(child.log)
         del self.children[child.fd]
         return os.waitstatus_to_exitcode(child.status) if child.status is not None else 0
 
     def _finish(self, child: _Child) -> None:
         code = self._reap(child)
+        child.examples = _examples(child)
         if child.outcome is not None and child.examples is not None and child.stopped != "timeout":
             outcome = child.outcome  # the whole file's results arrived (whatever came after)
             # A file found unusable in the child (a module that fails to import) ran none of its examples.
@@ -257,6 +305,17 @@ class _Pool:
         self.results[index] = outcome
         if self.on_done:
             self.on_done(outcome)
+
+
+def _examples(child: _Child) -> list[ExampleResult]:
+    """Every example of the child's file: as the child finished it, else as planned (NOT_RUN)."""
+    count = len(child.transcript.examples)
+    if len(child.finished) == count:  # the usual case: all of them came, no need to plan
+        return [child.finished[i] for i in range(count)]
+    examples = planned(child.transcript)
+    for index, result in child.finished.items():
+        examples[index] = result
+    return examples
 
 
 def _parse(path: str) -> Transcript | FileOutcome:

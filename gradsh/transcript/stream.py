@@ -1,6 +1,8 @@
-"""Messages between a file's child process and its parent: length-prefixed pickles over a pipe.
+"""Messages between a file's child process and its parent: length-prefixed pickles.
 
-The parent parsed the file and knows its examples; the child sends ("started", i) and
+The child writes them to a file of its own (message_file: the parent reads it when the child ends, or
+when it checks the timeouts), and the workers of `check -j N` send theirs over a pipe (workers.py).
+The parent parsed the file and knows its examples; the child sends ("started", i, time.monotonic()) and
 ("finished", i, ExampleResult) for each example, and ("end", FileOutcome without its examples, the
 indexes of those --fix rewrote) or ("crash", text) last.
 Whatever arrived before the child died is kept, so a crash costs only the example that was running.
@@ -14,6 +16,18 @@ import struct
 from typing import Any
 
 _HEADER = struct.Struct("!Q")
+
+
+def message_file() -> int:
+    """A new file with no name in any folder (it is gone once the last descriptor closes), open to read and write."""
+    try:
+        return os.memfd_create("gradsh-messages")
+    except (AttributeError, OSError):  # not Linux
+        import tempfile
+
+        fd, name = tempfile.mkstemp(prefix="gradsh-messages-")
+        os.unlink(name)
+        return fd
 
 
 def send(fd: int, message: tuple[Any, ...]) -> None:

@@ -134,7 +134,7 @@ def names_changed(source: str, namespace: dict[str, Any], tensor_type: type) -> 
 
 
 @functools.cache
-def _registry_names() -> tuple[frozenset[str], frozenset[str]]:
+def registry_names() -> tuple[frozenset[str], frozenset[str]]:
     """From gradsh's op registry: every in-place op name (`add_`, `relu_`, ...), and the functions that take
     PyTorch's `inplace` switch (`F.relu(x, True)` writes x)."""
     import inspect
@@ -160,7 +160,7 @@ def _registry_names() -> tuple[frozenset[str], frozenset[str]]:
 
 def _in_place(name: str, engine: bool) -> bool:
     # PyTorch's convention covers what gradsh's registry lacks (ops gradsh does not implement, on --backend torch)
-    return (engine and name in _registry_names()[0]) or (name.endswith("_") and not name.endswith("__"))
+    return (engine and name in registry_names()[0]) or (name.endswith("_") and not name.endswith("__"))
 
 
 @functools.lru_cache(maxsize=512)
@@ -241,7 +241,7 @@ class _Reader:
         if name in _AUTOGRAD_FUNCTIONS or name in _UNREGISTERED_WRITERS:
             return True
         if self.engine:
-            return name in _registry_names()[1]
+            return name in registry_names()[1]
         target: Any = None
         chain = func
         names = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import tempfile
+import time
 import traceback
 from typing import NoReturn
 
@@ -36,7 +37,7 @@ class _Streamer:
 
     def started(self, index: int) -> None:
         self._raw_output()  # anything written between examples belongs to none of them
-        stream.send(self.fd, ("started", index))
+        stream.send(self.fd, ("started", index, time.monotonic()))
 
     def finished(self, index: int, result: ExampleResult) -> None:
         raw = self._raw_output()
@@ -75,23 +76,24 @@ def _detach_from_terminal() -> int:
     return capture
 
 
-def child_main(transcript: Transcript, options: Options, write_fd: int, mask: set[signal.Signals]) -> NoReturn:
+def child_main(transcript: Transcript, options: Options, messages_fd: int, mask: set[signal.Signals]) -> NoReturn:
     """Run the file and exit; never returns (os._exit: no atexit, no waiting for threads a transcript left).
     `mask`: the signal mask to restore (the parent blocks Ctrl-C while it forks)."""
     status = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a worker's handler (workers.py) must not outlive the fork
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        listener = _Streamer(write_fd, _detach_from_terminal())
+        listener = _Streamer(messages_fd, _detach_from_terminal())
         outcome = run_file(transcript.path, options, listener, transcript)
         fixed = [i for i, example in enumerate(outcome.result.examples) if example.fixed]
         outcome.result.examples = []  # the parent has them, streamed: only which --fix rewrote is new
-        stream.send(write_fd, ("end", outcome, fixed))
+        stream.send(messages_fd, ("end", outcome, fixed))
     except BaseException as exc:  # noqa: BLE001 - a failure of gradsh itself: tell the parent what it was
         status = 1
         try:
             text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            stream.send(write_fd, ("crash", text))
+            stream.send(messages_fd, ("crash", text))
         except BaseException:  # noqa: BLE001, S110 - the pipe itself is gone; the exit status says it
             pass
     finally:
