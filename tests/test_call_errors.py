@@ -8,8 +8,12 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+from snippet_parity import real_torch
 
 from gradsh.transcript.session import Execution, Session
+
+# imported while collecting, before any gradsh session binds `import torch` to gradsh's engine
+REAL_TORCH = real_torch()
 
 SETUP = "import torch\nimport torch.nn.functional as F\nx = torch.ones(2)\n"
 
@@ -98,6 +102,19 @@ def _message(session: Session, source: str) -> str:
     return result.exception.message
 
 
+@pytest.mark.parity
+@pytest.mark.parametrize(("source", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_pinned_text_is_real_torchs(source, expected):
+    torch = REAL_TORCH
+    if torch is None:
+        pytest.skip("needs real PyTorch")
+    namespace: dict = {}
+    exec(compile(SETUP, "<setup>", "exec"), namespace)  # noqa: S102
+    with pytest.raises(TypeError) as err:
+        exec(compile(source, "<example>", "exec"), namespace)  # noqa: S102
+    assert str(err.value) == expected
+
+
 @pytest.fixture(scope="module")
 def gradsh_session():
     with Session() as session:
@@ -109,19 +126,6 @@ def gradsh_session():
 @pytest.mark.parametrize(("source", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_gradsh_gives_pytorchs_text(gradsh_session, source, expected):
     assert _message(gradsh_session, source) == expected
-
-
-@pytest.mark.parity
-@pytest.mark.parametrize(("source", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_pinned_text_is_real_torchs(source, expected):
-    torch = pytest.importorskip("torch")
-    if not hasattr(torch, "_C"):
-        pytest.skip("`import torch` does not give real PyTorch")
-    namespace: dict = {}
-    exec(compile(SETUP, "<setup>", "exec"), namespace)  # noqa: S102
-    with pytest.raises(TypeError) as err:
-        exec(compile(source, "<example>", "exec"), namespace)  # noqa: S102
-    assert str(err.value) == expected
 
 
 # Beyond the reword: Python's own text stays (README, "Wrong calls"), and nothing is reworded by mistake.
@@ -180,9 +184,9 @@ def test_gradsh_check_passes_a_transcript_of_wrong_calls(tmp_path):
 
 @pytest.mark.parity
 def test_the_same_transcript_passes_on_real_torch(tmp_path):
-    torch = pytest.importorskip("torch")
-    if not hasattr(torch, "_C"):
-        pytest.skip("`import torch` does not give real PyTorch")
+    torch = REAL_TORCH
+    if torch is None:
+        pytest.skip("needs real PyTorch")
     path = tmp_path / "wrong_calls.txt"
     path.write_text(TRANSCRIPT)
     result = _check(path, "--backend", "torch")
@@ -213,9 +217,9 @@ def test_every_reworded_wrong_call_is_real_torchs(capsys):
     """No reword may be wrong, and at least as many wrong calls match as when this was written (2895
     of 2994: the rest are ops outside the registry, whose signature differs from PyTorch's, or that
     accept *size and fail later with another error)."""
-    torch = pytest.importorskip("torch")
-    if not hasattr(torch, "_C"):
-        pytest.skip("`import torch` does not give real PyTorch")
+    torch = REAL_TORCH
+    if torch is None:
+        pytest.skip("needs real PyTorch")
     import importlib
     import warnings
 

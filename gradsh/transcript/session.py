@@ -124,6 +124,13 @@ def _pytorch_call_error(exc: TypeError) -> TypeError | None:
     return pytorch_call_error(exc)
 
 
+def _pytorch_broadcast_error(exc: ValueError) -> RuntimeError | None:
+    """numpy checks the broadcasting of gradsh's operands; the engine rewords its ValueError as PyTorch's."""
+    from gradsh.engine.broadcast_errors import pytorch_broadcast_error
+
+    return pytorch_broadcast_error(exc)
+
+
 def _change_log(tensor_type: type | None) -> Any:
     """gradsh's engine logs which tensors change (gradsh.engine.changes); real PyTorch has no such log."""
     if tensor_type is None or tensor_type.__module__ != "gradsh.engine.tensor":
@@ -229,6 +236,8 @@ class Session:
                 except BaseException as exc:  # noqa: BLE001 - doctest catches everything the example raises, SystemExit too
                     if type(exc) is TypeError and self._gradsh_engine:
                         exc = _pytorch_call_error(exc) or exc  # PyTorch's words for a call Python rejected
+                    elif type(exc) is ValueError and self._gradsh_engine:
+                        exc = _pytorch_broadcast_error(exc) or exc  # numpy checked the broadcast, in its words
                     exc_info = (type(exc), exc)
                 finally:
                     if alarm:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import dtypes
+from .. import broadcast_errors, dtypes
 from ..grad_mode import state
 from ..graph import NO_EDGE, edge
 from ..registry import BINARY, INPLACE, op
@@ -160,7 +160,11 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
         raise RuntimeError(f"expected dtype {input.dtype.scalar_name} for `weight` but got dtype "
                            f"{weight.dtype.scalar_name}")
     w = weight._data if isinstance(weight, Tensor) else weight
-    out = result(_lerp_data(input._data, end._data, w), input.dtype)
+    try:
+        out = result(_lerp_data(input._data, end._data, w), input.dtype)
+    except ValueError:
+        broadcast_errors.check(*(t._data.shape for t in (input, end, weight) if isinstance(t, Tensor)))
+        raise
     if isinstance(weight, Tensor):
         return record(out, LerpBackward1, (input, end, weight), (input, end, weight))
     return record(out, LerpBackward0, (input, end), (input, end, weight))
@@ -407,7 +411,11 @@ def _three(input: Tensor, t1: Tensor, t2: Tensor) -> dtypes.dtype:
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
     dt = _three(input, tensor1, tensor2)
     a, b, c = (t._data.astype(dt.np, copy=False) for t in (input, tensor1, tensor2))
-    out = result(a + np.asarray(value, dt.np) * (b * c), dt)
+    try:
+        out = result(a + np.asarray(value, dt.np) * (b * c), dt)
+    except ValueError:
+        broadcast_errors.check(a.shape, b.shape, c.shape)
+        raise
     return record(out, AddcmulBackward0, (input, tensor1, tensor2), (tensor1, tensor2), value=value)
 
 
@@ -425,8 +433,12 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) 
             "(input + value * tensor1 / tensor2), for all dtypes."
         )
     a, b, c = (t._data.astype(dt.np, copy=False) for t in (input, tensor1, tensor2))
-    with np.errstate(all="ignore"):
-        out = result(a + np.asarray(value, dt.np) * (b / c), dt)
+    try:
+        with np.errstate(all="ignore"):
+            out = result(a + np.asarray(value, dt.np) * (b / c), dt)
+    except ValueError:
+        broadcast_errors.check(a.shape, b.shape, c.shape)
+        raise
     return record(out, AddcdivBackward0, (input, tensor1, tensor2), (tensor1, tensor2), value=value)
 
 
