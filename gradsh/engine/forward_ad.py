@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from . import backward as backward_mod
-from . import op_intercept, printing
+from . import op_intercept, printing, vmap_batched
 from .func import (
     _detach_tree,
     _differentiate_args,
@@ -30,28 +30,32 @@ from .tensor import Tensor
 
 
 def _zero_cotangent(o: Tensor) -> Tensor:
-    return o.new_zeros(o.shape).requires_grad_()
+    return vmap_batched.zeros_like(o, requires_grad=True)
+
+
+def _grad(outputs: list, inputs: list, cotangents: list) -> list:
+    if any(isinstance(t, vmap_batched.BatchedTensor) for t in (*outputs, *inputs, *cotangents)):
+        return vmap_batched.autograd_grad(outputs, inputs, cotangents)  # inside vmap
+    return list(backward_mod.grad(outputs, inputs, cotangents, retain_graph=True, create_graph=True,
+                                  allow_unused=True))
 
 
 def _linear_maps(outputs: list, inputs: list) -> tuple[list, list]:
     """(dummy cotangents u, vjps g(u)) for outputs over inputs, recorded so that g can be differentiated by u."""
     us = [_zero_cotangent(o) for o in outputs]
-    live = [(o, u) for o, u in zip(outputs, us) if o.requires_grad]  # the others have zero tangents
+    live = [(o, u) for o, u in zip(outputs, us) if vmap_batched.needs_grad(o)]  # the others have zero tangents
     if not live:
         return us, [None] * len(inputs)
-    gs = backward_mod.grad([o for o, _ in live], inputs, [u for _, u in live], retain_graph=True, create_graph=True,
-                           allow_unused=True)
-    return us, list(gs)
+    return us, _grad([o for o, _ in live], inputs, [u for _, u in live])
 
 
 def _push(us: list, gs: list, tangents: list, outputs: list) -> list:
     """J t for each output: d<g(u), t>/du."""
-    pairs = [(g, t) for g, t in zip(gs, tangents) if g is not None and g.requires_grad]
+    pairs = [(g, t) for g, t in zip(gs, tangents) if g is not None and vmap_batched.needs_grad(g)]
     if not pairs:
-        return [o.new_zeros(o.shape) for o in outputs]
-    result = backward_mod.grad([g for g, _ in pairs], us, [t for _, t in pairs], retain_graph=True,
-                               create_graph=True, allow_unused=True)
-    return [r if r is not None else o.new_zeros(o.shape) for r, o in zip(result, outputs)]
+        return [vmap_batched.zeros_like(o) for o in outputs]
+    result = _grad([g for g, _ in pairs], us, [t for _, t in pairs])
+    return [r if r is not None else vmap_batched.zeros_like(o) for r, o in zip(result, outputs)]
 
 
 def jvp(func: Callable, primals: Any, tangents: Any, *, has_aux: bool = False) -> tuple:
@@ -77,7 +81,7 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, has_aux: bool = False) -
         outer = any(isinstance(x, Tensor) and x.requires_grad for x in p_leaves + t_leaves)
         bases = [_wrap_input(x) for x in p_leaves]
         wrapped = [b.clone() for b in bases]  # (the function may change its inputs in place)
-        output = func(*tree_unflatten(wrapped, p_spec))
+        output = vmap_batched.entry_point(func)(*tree_unflatten(wrapped, p_spec))
         aux = None
         if has_aux:
             output, aux = output
@@ -96,12 +100,14 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, has_aux: bool = False) -
 
 def jacobian_forward(func: Callable, argnums: Any, has_aux: bool) -> Callable:
     """torch.func.jacfwd: one Jacobian-vector product per input element (columns of the Jacobian)."""
-    from .ops.joining import stack  # cycle: ops import the engine core this module sits beside
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        # (looked up at each call: under vmap the module attribute is the op's batched entry point)
+        from .ops.joining import stack  # cycle: ops import the engine core this module sits beside
+
         with _level():
             new_args, wrapped, spec, outer = _differentiate_args(args, argnums)
-            output = func(*new_args, **kwargs)
+            output = vmap_batched.entry_point(func)(*new_args, **kwargs)
             output, aux = _split_aux(output, has_aux, "jacfwd(f, ...)(*args)")
             out_leaves, out_spec = tree_flatten(output)
             us, gs = _linear_maps(out_leaves, wrapped)
@@ -109,8 +115,8 @@ def jacobian_forward(func: Callable, argnums: Any, has_aux: bool) -> Callable:
             for i, x in enumerate(wrapped):
                 columns: list[list] = [[] for _ in out_leaves]
                 for j in range(x.numel()):
-                    tangents = [w.new_zeros(w.shape) for w in wrapped]
-                    basis = x.new_zeros((x.numel(),))
+                    tangents = [vmap_batched.zeros_like(w) for w in wrapped]
+                    basis = vmap_batched.physical(x).new_zeros((x.numel(),))  # the same for every sample
                     basis._data[j] = 1
                     tangents[i] = basis.reshape(x.shape)
                     for k, col in enumerate(_push(us, gs, tangents, out_leaves)):
