@@ -150,8 +150,8 @@ print(m.weight.shape, type(m.weight).__name__)
 base = models[0]
 def call(p, b, x):
     return torch.func.functional_call(base, (p, b), (x,))
-# (detached: gradsh's loop-based vmap ends its graph in StackBackward0 where PyTorch's batched ops end in theirs)
-print(torch.func.vmap(call, in_dims=(0, 0, None))(params, buffers, torch.ones(2)).detach())
+out = torch.func.vmap(call, in_dims=(0, 0, None))(params, buffers, torch.ones(2))
+print(out, out.grad_fn.next_functions)
 """,
     "vmap_empty_batch": """
 z = torch.zeros(0, 3)

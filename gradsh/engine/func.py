@@ -191,6 +191,8 @@ def grad_and_value(func: Callable, argnums: int | tuple = 0, has_aux: bool = Fal
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         with _level():
             new_args, wrapped, spec, outer = _differentiate_args(args, argnums)
+            # an argument on an outer graph that is not differentiated here keeps the results on that graph
+            outer = outer or any(_needs_grad(a) for a in tree_flatten((args, kwargs))[0])
             output = vmap_batched.entry_point(func)(*new_args, **kwargs)
             output, aux = _split_aux(output, has_aux, "grad_and_value(f)(*args)")
             if not isinstance(output, Tensor):

@@ -388,12 +388,13 @@ def _mv(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
     if len(args) != 2 or kwargs:
         return NotImplemented
     m, v = args
-    if _batched(m, lvl) and not _batched(v, lvl):
+    if _batched(m, lvl) and _batched(v, lvl):
+        phys, bdim = _unwrap(m, lvl)
+        return wrap(phys.movedim(bdim, 0).matmul(_front(v, lvl).unsqueeze(-1)).squeeze(-1), 0, lvl)
+    if _batched(m, lvl):
         return wrap(_front(m, lvl).matmul(v), 0, lvl)
-    if _batched(v, lvl) and not _batched(m, lvl):
-        phys, bdim = _unwrap(v, lvl)
-        return wrap(m.mm(phys.movedim(bdim, 1)), 1, lvl)
-    return NotImplemented
+    phys, bdim = _unwrap(v, lvl)
+    return wrap(m.mm(phys.movedim(bdim, 1)), 1, lvl)
 
 
 def _mm(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
@@ -404,7 +405,8 @@ def _mm(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
         return wrap(_front(a, lvl).matmul(_front(b, lvl)), 0, lvl)
     if _batched(a, lvl):
         return wrap(_front(a, lvl).matmul(b), 0, lvl)
-    return NotImplemented
+    # only the right one batched: (b^T a^T)^T, made contiguous
+    return wrap(_front(b, lvl).transpose(-1, -2).matmul(a.t()).transpose(-1, -2).contiguous(), 0, lvl)
 
 
 def _matmul(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
@@ -435,10 +437,11 @@ def _bmm(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
 
 
 def _linear(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
+    """PyTorch's linear (CompositeImplicit) at the logical level: addmm for a 2-d input with a bias, else matmul."""
     x, _ = _arg(args, kwargs, 0, "input")
     weight, _ = _arg(args, kwargs, 1, "weight")
     bias, _ = _arg(args, kwargs, 2, "bias")
-    if not _batched(x, lvl) or _batched(weight, lvl) or _batched(bias, lvl):
+    if not isinstance(x, Tensor) or not isinstance(weight, Tensor) or x.dim() == 0:
         return NotImplemented
     if x.dim() == 2 and bias is not None:
         return _addmm(None, lvl, (bias, x, weight.t()), {})
@@ -447,15 +450,20 @@ def _linear(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
 
 
 def _addmm(call: Callable | None, lvl: int, args: tuple, kwargs: dict) -> Any:
+    """PyTorch's addmm rule: self * beta + mm(mat1, mat2) (beta and alpha 1 here)."""
     from .ops.aten import mul_scalar  # cycle: ops import the engine core this module sits beside
 
-    if len(args) != 3 or kwargs.get("beta", 1) != 1 or kwargs.get("alpha", 1) != 1 or _batched(args[0], lvl):
+    if len(args) != 3 or kwargs.get("beta", 1) != 1 or kwargs.get("alpha", 1) != 1:
         return NotImplemented
     bias, a, b = args
-    if not _batched(a, lvl) or _batched(b, lvl):
+    if _batched(bias, lvl):
+        phys, bdim = _unwrap(bias, lvl)
+        scaled = wrap(mul_scalar(phys, 1), bdim, lvl)
+    elif isinstance(bias, BatchedTensor):  # batched at an outer level only
         return NotImplemented
-    # PyTorch's addmm rule: self * beta + mm, the scaled bias a view of the full result shape
-    return mul_scalar(bias, 1) + a.mm(b)
+    else:
+        scaled = mul_scalar(bias, 1)
+    return scaled + a.mm(b)
 
 
 # ----- losses ----------------------------------------------------------------------------------------
