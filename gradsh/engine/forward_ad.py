@@ -8,13 +8,14 @@ jvp rules use (t * cos(x) for sin, ...), so no second table of rules can drift f
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from . import backward as backward_mod
-from . import op_intercept, printing, vmap_batched
+from . import graph, jvp_names, op_intercept, printing, vmap_batched
 from .func import (
     _detach_tree,
     _differentiate_args,
@@ -237,7 +238,7 @@ def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTens
     return UnpackedDualTensor(primal, tangent)
 
 
-def _forward_wrapper(fn: Callable) -> Callable:
+def _forward_wrapper(fn: Callable, name: str = "") -> Callable:
     def with_tangents(*args: Any, **kwargs: Any) -> Any:
         if _busy[0] or not _tangents:
             return fn(*args, **kwargs)
@@ -248,7 +249,7 @@ def _forward_wrapper(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
         _busy[0] = True
         try:
-            return _run_with_tangents(fn, leaves, spec, duals)
+            return _run_with_tangents(fn, leaves, spec, duals, name)
         finally:
             _busy[0] = False
 
@@ -256,7 +257,7 @@ def _forward_wrapper(fn: Callable) -> Callable:
     return with_tangents
 
 
-def _run_with_tangents(fn: Callable, leaves: list, spec: Any, duals: dict) -> Any:
+def _run_with_tangents(fn: Callable, leaves: list, spec: Any, duals: dict, name: str = "") -> Any:
     from .ops import random_ops  # cycle: ops import the engine core this module sits beside
 
     rng = random_ops.get_rng_state()
@@ -293,11 +294,16 @@ def _run_with_tangents(fn: Callable, leaves: list, spec: Any, duals: dict) -> An
             if isinstance(r, Tensor) and isinstance(t, Tensor):
                 _set_tangent(r, t)
         return result
+    # primals on no graph: their values enter the tangent's formula as constants, as in PyTorch's jvp formulas
+    constants = not any(leaves[i].requires_grad for i in duals)
+    if constants and _named_tangent(fn, name, leaves, spec, duals, stand, shadow, inputs, result):
+        return result
     with enable_grad():
         for s, r in zip(shadows, outputs):
             if not (isinstance(r, Tensor) and isinstance(s, Tensor)) or not s.requires_grad:
                 continue
-            us, gs = _linear_maps([s], inputs)
+            with _saved_as_constants(constants):
+                us, gs = _linear_maps([s], inputs)
             if all(g is None or not g.requires_grad for g in gs):
                 continue
             tangent = _push(us, gs, tangents, [s])[0]
@@ -309,6 +315,41 @@ def _run_with_tangents(fn: Callable, leaves: list, spec: Any, duals: dict) -> An
             else:
                 _set_tangent(r, tangent)
     return result
+
+
+def _named_tangent(fn: Callable, name: str, leaves: list, spec: Any, duals: dict, stand: list, shadow: Any,
+                   inputs: list, result: Any) -> bool:
+    """The tangent of an elementwise op of one dual input by PyTorch's jvp formula (jvp_names.py): done or not."""
+    if list(duals) != [0] or not isinstance(result, Tensor) or not isinstance(shadow, Tensor):
+        return False
+    t = duals[0]
+    if name in jvp_names.LINEAR:
+        t_args, t_kwargs = tree_unflatten([t, *leaves[1:]], spec)
+        _set_tangent(result, fn(*t_args, **t_kwargs))
+        return True
+    rule = jvp_names.rule_for(name)
+    if (rule is None or tuple(result.shape) != tuple(t.shape) or not shadow.requires_grad
+            or any(isinstance(v, Tensor) for v in leaves[1:])):
+        return False
+    with enable_grad(), _saved_as_constants(True):
+        us, gs = _linear_maps([shadow], inputs)
+    with enable_grad():
+        factor = _push(us, gs, [t.detach().new_ones(t.shape)], [shadow])[0].detach()
+    x = leaves[0].detach()
+    with enable_grad():
+        tangent = rule(t, factor, x, result.detach())
+    _set_tangent(result, tangent if t.requires_grad else tangent.detach())
+    return True
+
+
+@contextlib.contextmanager
+def _saved_as_constants(on: bool) -> Iterator[None]:
+    old = graph.saved_as_constants[0]
+    graph.saved_as_constants[0] = on
+    try:
+        yield
+    finally:
+        graph.saved_as_constants[0] = old
 
 
 def _storage_owner(t: Tensor) -> Tensor:
@@ -345,7 +386,7 @@ def _install_wrappers() -> None:
     from . import autograd_function  # cycle: autograd_function imports ops that import this package
 
     autograd_function.tangent_rules.append(_function_tangents)
-    _patched.extend(op_intercept.install(lambda name, fn: _forward_wrapper(fn)))
+    _patched.extend(op_intercept.install(lambda name, fn: _forward_wrapper(fn, name)))
 
 
 def _remove_wrappers() -> None:
