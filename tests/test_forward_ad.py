@@ -226,19 +226,8 @@ def _reference(fn: Any, c: Case) -> list:
         pytest.skip(f"PyTorch: {str(e).splitlines()[0]}")
 
 
-# Forward AD differentiates each op's backward with respect to its incoming gradient; these ops' backward
-# formulas (added beside the forward-AD work) compute part of it on numpy arrays, so that derivative is lost.
-# Strict: the mark goes when the formula is written with Tensor ops.
-NO_TANGENT = {
-    "cumprod_zero": "cumprod's backward at a zero input works on numpy arrays",
-    "logcumsumexp_dim": "logcumsumexp's backward works on numpy arrays",
-    "scatter_reduce_prod": "scatter_reduce(prod)'s backward works on numpy arrays",
-}
-
-
 def _cases() -> list:
-    return [pytest.param(c, id=c.name, marks=pytest.mark.xfail(reason=NO_TANGENT[c.name], strict=True))
-            if c.name in NO_TANGENT else pytest.param(c, id=c.name) for c in CASES]
+    return [pytest.param(c, id=c.name) for c in CASES]
 
 
 @pytest.mark.parametrize("c", _cases())

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from . import backward as backward_mod
-from . import graph, jvp_names, op_intercept, printing, vmap_batched
+from . import graph, jvp_formulas, jvp_names, op_intercept, printing, vmap_batched
 from .func import (
     _detach_tree,
     _differentiate_args,
@@ -30,8 +30,10 @@ from .grad_mode import enable_grad
 from .tensor import Tensor
 
 
-def _zero_cotangent(o: Tensor) -> Tensor:
-    return vmap_batched.zeros_like(o, requires_grad=True)
+def _dummy_cotangent(o: Tensor) -> Tensor:
+    # ones, not zeros: g(u) is linear in u, but a formula may pass through log|u| (logcumsumexp's), whose
+    # derivative at 0 is not finite
+    return vmap_batched.zeros_like(o).add(1).detach().requires_grad_()
 
 
 def _grad(outputs: list, inputs: list, cotangents: list) -> list:
@@ -43,11 +45,16 @@ def _grad(outputs: list, inputs: list, cotangents: list) -> list:
 
 def _linear_maps(outputs: list, inputs: list) -> tuple[list, list]:
     """(dummy cotangents u, vjps g(u)) for outputs over inputs, recorded so that g can be differentiated by u."""
-    us = [_zero_cotangent(o) for o in outputs]
+    us = [_dummy_cotangent(o) for o in outputs]
     live = [(o, u) for o, u in zip(outputs, us) if vmap_batched.needs_grad(o)]  # the others have zero tangents
     if not live:
         return us, [None] * len(inputs)
-    return us, _grad([o for o, _ in live], inputs, [u for _, u in live])
+    before = graph.recording_for_forward_ad[0]
+    graph.recording_for_forward_ad[0] = True
+    try:
+        return us, _grad([o for o, _ in live], inputs, [u for _, u in live])
+    finally:
+        graph.recording_for_forward_ad[0] = before
 
 
 def _push(us: list, gs: list, tangents: list, outputs: list) -> list:
@@ -294,6 +301,16 @@ def _run_with_tangents(fn: Callable, leaves: list, spec: Any, duals: dict, name:
             if isinstance(r, Tensor) and isinstance(t, Tensor):
                 _set_tangent(r, t)
         return result
+    formula = jvp_formulas.rule_for(name)
+    if formula is not None:
+        with enable_grad():
+            tangent = formula(a, k, lambda x: _tangent_of(x) if isinstance(x, Tensor) else None, result)
+        if tangent is jvp_formulas.NO_TANGENT:
+            return result
+        if tangent is not None:
+            graph_tangent = any(leaves[i].requires_grad or t.requires_grad for i, t in duals.items())
+            _set_tangent(result, tangent if graph_tangent else tangent.detach())
+            return result
     # primals on no graph: their values enter the tangent's formula as constants, as in PyTorch's jvp formulas
     constants = not any(leaves[i].requires_grad for i in duals)
     if constants and _named_tangent(fn, name, leaves, spec, duals, stand, shadow, inputs, result):

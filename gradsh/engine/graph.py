@@ -23,6 +23,9 @@ _tensor_class: list = [None]
 # [True] while forward AD differentiates a backward formula whose primals are on no graph: the saved
 # values unpack as constants, so a tangent's graph holds only the tangent (PyTorch's jvp formulas)
 saved_as_constants = [False]
+# [True] while forward AD records backward formulas to differentiate them by the cotangent: an op whose
+# forward derivative PyTorch leaves undefined (scatter_reduce's prod) records its gradient as a constant
+recording_for_forward_ad = [False]
 
 _sequence = itertools.count()
 # the stack of saved_tensors_hooks (pack, unpack) pairs in force; autograd_graph.py manages it
