@@ -106,6 +106,26 @@ CASES = {
     "cat_unbatched": "vmap(lambda a: torch.cat([a, y]))(x)",
     "stack": "vmap(lambda a: torch.stack([a, a]))(x)",
     "stack_unbatched": "vmap(lambda a: torch.stack([a, y], -1))(x)",
+    "diagonal": "vmap(lambda a: a.diagonal())(sq)",
+    "trace": "vmap(torch.trace)(sq)",
+    "flip": "vmap(lambda a: a.flip(0))(x)",
+    "roll": "vmap(lambda a: a.roll(1, 0))(x)",
+    "repeat": "vmap(lambda a: a.repeat(2))(x)",
+    "unflatten": "vmap(lambda a: a.unflatten(0, (2, 2)))(x)",
+    "tril": "vmap(lambda a: a.tril())(sq)",
+    "index_tensor": "vmap(lambda a: a[torch.tensor([0, 2])])(x)",
+    "masked_fill": "vmap(lambda a: a.masked_fill(a > 0, 0.))(x)",
+    "topk": "vmap(lambda a: a.topk(2).values)(x)",
+    "sort": "vmap(lambda a: a.sort().values)(x)",
+    "pad": "vmap(lambda a: F.pad(a, (1, 1)))(x)",
+    "layer_norm": "vmap(lambda a: F.layer_norm(a, (4,)))(x)",
+    "embedding": "vmap(lambda i: F.embedding(i, W))(idx)",
+    "dropout_eval": "vmap(lambda a: F.dropout(a, 0.5, training=False))(x)",
+    "outer": "vmap(lambda a: torch.outer(a, y))(x)",
+    "zeros_like": "vmap(lambda a: torch.zeros_like(a) + a)(x)",
+    "sum_dtype": "vmap(lambda a: a.sum(dtype=torch.float64))(x)",
+    "to_double": "vmap(lambda a: a.double())(x)",
+    "softmax_linear": "vmap(lambda a: F.softmax(F.linear(a, W), -1))(x)",
     # matrix products
     "dot": "vmap(torch.dot)(x, x)",
     "dot_unbatched": "vmap(lambda a: torch.dot(a, y))(x)",
@@ -121,6 +141,8 @@ CASES = {
     "linear_2d": "vmap(lambda a: F.linear(a, W, b))(x3)",
     "mlp": "vmap(lambda a: F.linear(torch.tanh(F.linear(a, W, b)), W.t()))(x)",
     "mv_both": "vmap(torch.mv)(W3, x)",
+    "index_select": "vmap(lambda a: a.index_select(0, torch.tensor([0, 2])))(x)",
+    "norm": "vmap(lambda a: a.norm())(x)",
     "mm_batched_right": "vmap(lambda w: W[:2] @ w.t())(W3)",
     "linear_batched_weight": "vmap(lambda w, c: F.linear(y, w, c))(W3, b3)",
     "linear_2d_batched_weight": "vmap(lambda w, c: F.linear(W[:2, :4], w, c))(W3, b3)",
@@ -149,6 +171,8 @@ CASES = {
 # per-sample gradient recorded under create_graph is the plain backward of the batched graph, where
 # PyTorch records its batched backward formulas.
 GRAPH_DIFFERS = {
+    "index_select": "PyTorch's rule gathers (GatherBackward0); gradsh has no index_select rule yet (per sample)",
+    "norm": "no rule in gradsh for norm (PyTorch: one LinalgVectorNormBackward0)",
     "grad_per_sample_params": "PyTorch's batched backward formulas of mm (Bmm of the batched grads); gradsh's "
                               "plain backward of the batched graph (Mm, then a sum over the expanded weight)",
 }
@@ -161,7 +185,8 @@ def _inputs(T: Any) -> dict:
         return T.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
 
     return {"x": leaf(3, 4), "x3": leaf(3, 2, 4), "x4": leaf(3, 2, 2, 4), "y": leaf(4), "W": leaf(5, 4),
-            "b": leaf(5), "W3": leaf(3, 5, 4), "b3": leaf(3, 5), "tgt": T.tensor([1, 0, 4])}
+            "b": leaf(5), "W3": leaf(3, 5, 4), "b3": leaf(3, 5), "sq": leaf(3, 4, 4),
+            "idx": T.tensor([[1, 2], [3, 4], [0, 1]]), "tgt": T.tensor([1, 0, 4])}
 
 
 def _chain(t: Any, depth: int = 10) -> str:

@@ -213,6 +213,8 @@ def _reshape(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
     if not _only_self(args, kwargs, lvl):
         return NotImplemented
     shape = _shape_arg(args, kwargs, "shape" if "shape" in kwargs else "size")
+    if shape is None and len(args) == 1 and not kwargs:
+        shape = ()  # view(*()): a scalar's view
     if shape is None or not all(isinstance(s, int) for s in shape):
         return NotImplemented
     return wrap(call(_front(args[0], lvl), (batch_size(lvl), *shape)), 0, lvl)
@@ -323,13 +325,17 @@ def _expand_as(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
     return args[0].expand(tuple(args[1].shape))
 
 
-def _basic_index(key: Any) -> bool:
+def _basic_index(key: Any, lvl: int = 0, tensors: bool = False) -> bool:
+    """Ints, slices, None and Ellipsis (and with `tensors`, one index tensor shared by the samples)."""
     items = key if isinstance(key, tuple) else (key,)
-    return all(isinstance(k, (int, slice)) and not isinstance(k, bool) or k is None or k is Ellipsis for k in items)
+    plain = [k for k in items if not (isinstance(k, Tensor) and tensors and not isinstance(k, BatchedTensor))]
+    if len(items) - len(plain) > 1:
+        return False
+    return all(isinstance(k, (int, slice)) and not isinstance(k, bool) or k is None or k is Ellipsis for k in plain)
 
 
 def _getitem(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
-    if len(args) != 2 or not _batched(args[0], lvl) or not _basic_index(args[1]):
+    if len(args) != 2 or not _batched(args[0], lvl) or not _basic_index(args[1], lvl, tensors=True):
         return NotImplemented
     key = args[1] if isinstance(args[1], tuple) else (args[1],)
     return wrap(call(_front(args[0], lvl), (slice(None), *key)), 0, lvl)
@@ -551,7 +557,7 @@ _POINTWISE = (
 _ACTIVATIONS = (
     "relu", "relu_", "gelu", "silu", "elu", "leaky_relu", "softplus", "hardtanh", "relu6", "logsigmoid", "mish",
     "hardswish", "hardsigmoid", "selu", "celu", "softsign", "tanhshrink", "hardshrink", "softshrink", "sigmoid",
-    "tanh", "clone", "detach", "contiguous", "float", "double", "half", "to", "type_as", "zero_", "fill_", "neg",
+    "tanh", "clone", "detach", "contiguous", "float", "double", "half", "to", "type_as", "zero_", "fill_", "dropout", "neg",
     "__neg__", "__abs__", "__pos__", "__invert__", "abs", "nan_to_num", "square",
 )
 
@@ -600,9 +606,106 @@ def _build() -> None:
     _RULES["matmul"] = _RULES["__matmul__"] = _RULES["__rmatmul__"] = _matmul
     _RULES["linear"] = _linear
     _RULES["addmm"] = _addmm
+    for n in ("flip", "roll"):
+        _RULES[n] = _dims_op(1 if n == "flip" else 2, "dims")
+    _RULES["topk"] = _dim_op(2, default=-1)
+    _RULES["sort"] = _RULES["argsort"] = _dim_op(1, default=-1)
+    for n in ("tril", "triu", "layer_norm", "pad"):
+        _RULES[n] = _trailing
+    _RULES["embedding"] = _embedding
+    _RULES["diagonal"] = _diagonal
+    _RULES["trace"] = _trace
+    _RULES["outer"] = _RULES["ger"] = _outer
+    _RULES["repeat"] = _repeat
+    _RULES["unflatten"] = _unflatten
+    _RULES["masked_fill"] = _RULES["masked_fill_"] = _masked_fill
     _RULES["mse_loss"] = _mse_loss
     _RULES["cross_entropy"] = _cross_entropy
     _RULES["nll_loss"] = _nll_loss
+
+
+def _dims_op(pos: int, name: str, default: Any = None) -> Rule:
+    """An op whose dims (an int or a list, at `pos`/`name`) are shifted past the batch dim (flip, roll, ...)."""
+
+    def rule(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
+        if not _only_self(args, kwargs, lvl):
+            return NotImplemented
+        rank = args[0].dim()
+        dims, _ = _arg(args, kwargs, pos, name, default)
+        if isinstance(dims, int) and not isinstance(dims, bool):
+            new: Any = _phys_dim(dims, rank)
+        elif isinstance(dims, (list, tuple)) and all(isinstance(d, int) for d in dims):
+            new = [_phys_dim(d, rank) for d in dims]
+        else:
+            return NotImplemented
+        a, k = _set_arg(args, kwargs, pos, name, new)
+        return _wrap_all(call(_front(args[0], lvl), *a[1:], **k), lvl)
+
+    return rule
+
+
+def _trailing(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
+    """An op on the last dims (tril, triu, layer_norm, pad, embedding's lookup): batch dim first, the rest as is."""
+    if not _only_self(args, kwargs, lvl):
+        return NotImplemented
+    return _wrap_all(call(_front(args[0], lvl), *args[1:], **kwargs), lvl)
+
+
+def _diagonal(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
+    if not _only_self(args, kwargs, lvl) or args[0].dim() < 2:
+        return NotImplemented
+    offset, _ = _arg(args, kwargs, 1, "offset", 0)
+    d1, _ = _arg(args, kwargs, 2, "dim1", 0)
+    d2, _ = _arg(args, kwargs, 3, "dim2", 1)
+    rank = args[0].dim()
+    return wrap(call(_front(args[0], lvl), offset, _phys_dim(d1, rank), _phys_dim(d2, rank)), 0, lvl)
+
+
+def _trace(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
+    if not _only_self(args, kwargs, lvl) or args[0].dim() != 2:
+        return NotImplemented
+    return args[0].diagonal().sum()  # PyTorch's trace rule: the diagonal's sum
+
+
+def _outer(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
+    if len(args) != 2 or kwargs:
+        return NotImplemented
+    a, b = args
+    return a.reshape(-1, 1) * b  # outer's decomposition (CompositeImplicit)
+
+
+def _repeat(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
+    if not _only_self(args, kwargs, lvl):
+        return NotImplemented
+    sizes = _shape_arg(args, kwargs, "repeats")
+    if sizes is None or len(sizes) != args[0].dim():
+        return NotImplemented
+    return wrap(call(_front(args[0], lvl), (1, *sizes)), 0, lvl)
+
+
+def _unflatten(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
+    if not _only_self(args, kwargs, lvl):
+        return NotImplemented
+    dim, _ = _arg(args, kwargs, 1, "dim")
+    sizes, _ = _arg(args, kwargs, 2, "sizes")
+    if not isinstance(dim, int):
+        return NotImplemented
+    return wrap(call(_front(args[0], lvl), _phys_dim(dim, args[0].dim()), sizes), 0, lvl)
+
+
+def _masked_fill(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
+    if len(args) != 3 or kwargs or not _batched(args[0], lvl) or _batched(args[2], lvl):
+        return NotImplemented
+    x, mask = _align([args[0], args[1]], lvl)
+    out = call(x, mask, args[2])
+    return args[0] if out is x else wrap(out, 0, lvl)
+
+
+def _embedding(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
+    weight, _ = _arg(args, kwargs, 1, "weight")
+    if not args or not _batched(args[0], lvl) or _batched(weight, lvl) or _any_batched(kwargs.values(), lvl):
+        return NotImplemented
+    return wrap(call(_front(args[0], lvl), *args[1:], **kwargs), 0, lvl)
 
 
 def _flatten(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
