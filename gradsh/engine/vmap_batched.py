@@ -118,18 +118,31 @@ def wrap(phys: Tensor, bdim: int, lvl: int) -> BatchedTensor:
     return t
 
 
-class _NoValues(np.ndarray):
-    """A batched tensor's `_data`: its logical shape and dtype, and no values to compute with.
+class _NoValues:
+    """A batched tensor's `_data`: the logical shape and dtype, and no values to compute with.
 
     An op reached without its vmap entry point (a function bound before vmap wrapped the ops) would
-    compute on it: numpy refuses instead, so the mistake is an error and not a wrong value.
+    compute on `_data`: anything past the shape raises instead, so the mistake is an error, not a wrong value.
     """
 
-    def __array_ufunc__(self, *args: Any, **kwargs: Any) -> Any:
+    __slots__ = ("dtype", "ndim", "shape", "size")
+
+    def __init__(self, shape: tuple, dtype: np.dtype) -> None:
+        self.shape = shape
+        self.ndim = len(shape)
+        self.size = int(np.prod(shape, dtype=np.int64))
+        self.dtype = dtype
+
+    def __getattr__(self, name: str) -> Any:
         raise RuntimeError(UNWRAPPED)
 
-    def __array_function__(self, *args: Any, **kwargs: Any) -> Any:
+    def __array__(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError(UNWRAPPED)
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of unsized object")
+        return self.shape[0]
 
 
 UNWRAPPED = ("gradsh's vmap: an op was called on a batched tensor through a reference taken before vmap started "
@@ -140,7 +153,7 @@ def refresh(t: BatchedTensor) -> None:
     """After an in-place change of the physical tensor's shape (squeeze_): the logical shape again."""
     shape = tuple(t._phys.shape)
     logical = shape[:t._bdim] + shape[t._bdim + 1:]
-    t._data = np.broadcast_to(np.zeros((), dtype=t._phys._data.dtype), logical).view(_NoValues)
+    t._data = _NoValues(logical, t._phys._data.dtype)
 
 
 def level_of(x: Any) -> int:
