@@ -164,6 +164,10 @@ CASES = {
     "jacrev_per_sample": "vmap(jacrev(torch.sin))(x.detach())",
     "jacfwd_per_sample": "vmap(jacfwd(torch.sin))(x.detach())",
     "hessian_per_sample": "vmap(hessian(lambda a: a.sin().sum()))(x.detach())",
+    # jacrev is a vjp vmapped over the output's standard basis: its graph too
+    "jacrev_outer_graph": "jacrev(torch.sin)(y)",
+    "jacrev_mlp": "jacrev(lambda a: torch.tanh(W @ a + b))(y)",
+    "jacrev_two_inputs": "jacrev(lambda a, w: (w @ a).exp(), argnums=(0, 1))(y, W)",
 }
 
 # Where gradsh's graph is not PyTorch's yet (the values and gradients still are): ops whose batching rule
@@ -171,6 +175,8 @@ CASES = {
 # per-sample gradient recorded under create_graph is the plain backward of the batched graph, where
 # PyTorch records its batched backward formulas.
 GRAPH_DIFFERS = {
+    "jacrev_mlp": "tanh's backward under create_graph: PyTorch records TanhBackwardBackward0(grad, result), gradsh "
+                  "its formula's nodes (MulBackward0(grad, RsubBackward1(...))), with or without vmap",
     "index_select": "PyTorch's rule gathers (GatherBackward0); gradsh has no index_select rule yet (per sample)",
     "norm": "no rule in gradsh for norm (PyTorch: one LinalgVectorNormBackward0)",
     "grad_per_sample_params": "PyTorch's batched backward formulas of mm (Bmm of the batched grads); gradsh's "

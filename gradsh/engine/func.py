@@ -267,7 +267,27 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
 
 
 def _jacobian_rows(output: Tensor, inputs: list) -> list:
-    """d output / d input for each input, by one vjp per output element (shape output.shape + input.shape)."""
+    """d output / d input for each input (shape output.shape + input.shape): PyTorch's jacrev, one vjp
+    vmapped over the standard basis of the output, the rows split off and viewed; where the batched
+    backward cannot run (a formula that reads its gradient's values), one vjp per output element."""
+    n = output.numel()
+    if n and not isinstance(output, vmap_batched.BatchedTensor):
+        try:
+            return _jacobian_rows_batched(output, inputs, n)
+        except (RuntimeError, NotImplementedError):
+            pass
+    return _jacobian_rows_looped(output, inputs)
+
+
+def _jacobian_rows_batched(output: Tensor, inputs: list, n: int) -> list:
+    eye = output.new_zeros((n, n))
+    eye._data[range(n), range(n)] = 1
+    basis = eye.view(n, *output.shape)
+    rows = vmap(lambda u: tuple(_grads([output], inputs, [u])))(basis)
+    return [r.split([n], 0)[0].view(tuple(output.shape) + tuple(x.shape)) for r, x in zip(rows, inputs)]
+
+
+def _jacobian_rows_looped(output: Tensor, inputs: list) -> list:
     from .ops.joining import stack  # cycle: ops import the engine core this module sits beside
 
     n = output.numel()

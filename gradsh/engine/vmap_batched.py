@@ -145,6 +145,16 @@ class _NoValues:
         return self.shape[0]
 
 
+def _no_values(self: _NoValues, *args: Any, **kwargs: Any) -> Any:
+    raise RuntimeError(UNWRAPPED)
+
+
+for _dunder in ("getitem", "setitem", "iter", "add", "radd", "sub", "rsub", "mul", "rmul", "truediv", "rtruediv",
+                "pow", "neg", "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "invert", "matmul", "float", "int",
+                "bool", "index"):
+    setattr(_NoValues, f"__{_dunder}__", _no_values)
+
+
 UNWRAPPED = ("gradsh's vmap: an op was called on a batched tensor through a reference taken before vmap started "
              "(call it through torch.X or the Tensor method inside the function)")
 
@@ -332,6 +342,11 @@ def autograd_grad(outputs: list, inputs: list, cotangents: list | None) -> list:
     """
     from . import backward as backward_mod  # cycle: backward imports the graph this module's tensors sit on
 
+    if not any(isinstance(t, BatchedTensor) for t in (*outputs, *inputs)):
+        # only the cotangents are batched (jacrev's basis): the engine carries them through the graph, each
+        # backward formula running on batched gradients through the ops' rules
+        return list(backward_mod.grad(outputs, inputs, cotangents, retain_graph=True, create_graph=True,
+                                      allow_unused=True))
     phys_out = [physical(o) for o in outputs]
     phys_in = [physical(x) for x in inputs]
     if cotangents is None:
