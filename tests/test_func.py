@@ -64,6 +64,10 @@ print(vmap(torch.dot)(torch.ones(2,3), torch.ones(2,3)))
 print(vmap(lambda a: a.sum(0), in_dims=1, out_dims=0)(torch.arange(6.).reshape(2,3)))
 print(linearize(lambda x: x.sin(), x)[1](torch.ones(3)))
 print(grad(grad(lambda x: x.sin()))(torch.tensor(1.)))
+w, xg = torch.tensor([1., 2.]), torch.tensor([3., 4.], requires_grad=True)
+for f in [lambda w, x: (w * x).sum(), lambda w, x: (w * w).sum() + x.sum(), lambda w, x: (w * w * x).sum()]:
+    g = grad(f)(w, xg)  # on xg's graph where it depends on xg
+    print(g.requires_grad, type(g.grad_fn).__name__)
 """,
     "per_sample_grads_mlp": """
 torch.manual_seed(0)

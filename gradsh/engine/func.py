@@ -191,8 +191,9 @@ def grad_and_value(func: Callable, argnums: int | tuple = 0, has_aux: bool = Fal
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         with _level():
             new_args, wrapped, spec, outer = _differentiate_args(args, argnums)
-            # an argument on an outer graph that is not differentiated here keeps the results on that graph
-            outer = outer or any(_needs_grad(a) for a in tree_flatten((args, kwargs))[0])
+            # an argument on an outer graph that is not differentiated here keeps on that graph the results
+            # that depend on it
+            others = not outer and any(_needs_grad(a) for a in tree_flatten((args, kwargs))[0])
             output = vmap_batched.entry_point(func)(*new_args, **kwargs)
             output, aux = _split_aux(output, has_aux, "grad_and_value(f)(*args)")
             if not isinstance(output, Tensor):
@@ -206,9 +207,34 @@ def grad_and_value(func: Callable, argnums: int | tuple = 0, has_aux: bool = Fal
                 )
             grads = tree_unflatten(_grads([output], wrapped, None), spec)
         result = (grads, (output, aux)) if has_aux else (grads, output)
+        if others:
+            internal = {id(vmap_batched.physical(w)) for w in wrapped}
+            leaves, result_spec = tree_flatten(result)
+            return tree_unflatten([x if not isinstance(x, Tensor) or _reaches_outside(x, internal) else x.detach()
+                                   for x in leaves], result_spec)
         return _detach_tree(result, outer)
 
     return wrapper
+
+
+def _reaches_outside(t: Tensor, internal: set) -> bool:
+    """Whether t's graph reaches a tensor other than this transform's own inputs (an outer graph)."""
+    from .graph import AccumulateGrad  # cycle: graph is imported by the tensor module this one needs
+
+    start = vmap_batched.physical(t).grad_fn
+    seen: set = set()
+    stack = [start] if start is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, AccumulateGrad):
+            if id(node.variable) not in internal:
+                return True
+            continue
+        stack.extend(fn for fn, _ in node.next_functions if fn is not None)
+    return False
 
 
 def grad(func: Callable, argnums: int | tuple = 0, has_aux: bool = False) -> Callable:
