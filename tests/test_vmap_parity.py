@@ -143,6 +143,10 @@ CASES = {
     "mv_both": "vmap(torch.mv)(W3, x)",
     "index_select": "vmap(lambda a: a.index_select(0, torch.tensor([0, 2])))(x)",
     "norm": "vmap(lambda a: a.norm())(x)",
+    "norm_2d": "vmap(lambda a: torch.norm(a))(x3)",
+    "linalg_norm": "vmap(lambda a: torch.linalg.norm(a))(x3)",
+    "linalg_norm_ord": "vmap(lambda a: torch.linalg.norm(a, 2))(x3)",
+    "index_select_2d": "vmap(lambda a: a.index_select(1, torch.tensor([3, 0, 0])))(x3)",
     "mm_batched_right": "vmap(lambda w: W[:2] @ w.t())(W3)",
     "linear_batched_weight": "vmap(lambda w, c: F.linear(y, w, c))(W3, b3)",
     "linear_2d_batched_weight": "vmap(lambda w, c: F.linear(W[:2, :4], w, c))(W3, b3)",
@@ -175,10 +179,9 @@ CASES = {
 # per-sample gradient recorded under create_graph is the plain backward of the batched graph, where
 # PyTorch records its batched backward formulas.
 GRAPH_DIFFERS = {
+    "linalg_norm_ord": "a matrix 2-norm (svd) has no rule in gradsh: per sample",
     "jacrev_mlp": "tanh's backward under create_graph: PyTorch records TanhBackwardBackward0(grad, result), gradsh "
                   "its formula's nodes (MulBackward0(grad, RsubBackward1(...))), with or without vmap",
-    "index_select": "PyTorch's rule gathers (GatherBackward0); gradsh has no index_select rule yet (per sample)",
-    "norm": "no rule in gradsh for norm (PyTorch: one LinalgVectorNormBackward0)",
     "grad_per_sample_params": "PyTorch's batched backward formulas of mm (Bmm of the batched grads); gradsh's "
                               "plain backward of the batched graph (Mm, then a sum over the expanded weight)",
 }

@@ -617,6 +617,8 @@ def _build() -> None:
     _RULES["trace"] = _trace
     _RULES["outer"] = _RULES["ger"] = _outer
     _RULES["repeat"] = _repeat
+    _RULES["index_select"] = _index_select
+    _RULES["norm"] = _norm
     _RULES["unflatten"] = _unflatten
     _RULES["masked_fill"] = _RULES["masked_fill_"] = _masked_fill
     _RULES["mse_loss"] = _mse_loss
@@ -706,6 +708,37 @@ def _embedding(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
     if not args or not _batched(args[0], lvl) or _batched(weight, lvl) or _any_batched(kwargs.values(), lvl):
         return NotImplemented
     return wrap(call(_front(args[0], lvl), *args[1:], **kwargs), 0, lvl)
+
+
+def _index_select(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
+    """PyTorch's rule for a batched input and a shared index: a gather along the shifted dim."""
+    if len(args) != 3 or kwargs or not _batched(args[0], lvl) or isinstance(args[2], BatchedTensor):
+        return NotImplemented
+    x, dim, index = args
+    rank = x.dim()
+    if rank == 0 or not isinstance(dim, int):
+        return NotImplemented
+    phys = _front(x, lvl)
+    d = _phys_dim(dim, rank)
+    shape = [1] * (rank + 1)
+    shape[d] = index.numel()
+    sizes = list(phys.shape)
+    sizes[d] = index.numel()
+    return wrap(phys.gather(d, index.reshape(shape).expand(*sizes)), 0, lvl)
+
+
+def _norm(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
+    """A whole-tensor 2-norm (Tensor.norm, torch.norm, linalg.norm without ord): a vector norm over the sample's dims."""
+    if not _only_self(args, kwargs, lvl) or set(kwargs) - {"p", "ord", "dim", "keepdim"} or len(args) > 4:
+        return NotImplemented
+    x = args[0]
+    p = args[1] if len(args) > 1 else kwargs.get("p", kwargs.get("ord", "fro"))
+    dim = args[2] if len(args) > 2 else kwargs.get("dim")
+    keepdim = args[3] if len(args) > 3 else kwargs.get("keepdim", False)
+    rank = x.dim()
+    if dim is not None or rank == 0 or not (p in ("fro", None) or (p == 2 and rank == 1)):
+        return NotImplemented
+    return wrap(_front(x, lvl).norm(dim=list(range(1, rank + 1)), keepdim=keepdim), 0, lvl)
 
 
 def _flatten(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
