@@ -232,7 +232,20 @@ def _in_place(name: str) -> bool:
     return (name.endswith("_") and not name.startswith("__")) or name.startswith("__i") or name == "__setitem__"
 
 
+_dispatchers: dict[tuple[int, str], tuple[Callable, Callable]] = {}  # (op, name) -> (op, its entry point)
+
+
 def _dispatcher(name: str, fn: Callable) -> Callable:
+    """The vmap entry point of op `fn` called by `name`: made once, reused by every vmap call after."""
+    hit = _dispatchers.get((id(fn), name))
+    if hit is not None and hit[0] is fn:
+        return hit[1]
+    made = _make_dispatcher(name, fn)
+    _dispatchers[(id(fn), name)] = (fn, made)
+    return made
+
+
+def _make_dispatcher(name: str, fn: Callable) -> Callable:
     from . import vmap_rules  # cycle: the rules call ops that the registry installs after this module
 
     rule = vmap_rules.rule_for(name)
