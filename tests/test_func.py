@@ -64,6 +64,10 @@ print(vmap(torch.dot)(torch.ones(2,3), torch.ones(2,3)))
 print(vmap(lambda a: a.sum(0), in_dims=1, out_dims=0)(torch.arange(6.).reshape(2,3)))
 print(linearize(lambda x: x.sin(), x)[1](torch.ones(3)))
 print(grad(grad(lambda x: x.sin()))(torch.tensor(1.)))
+w, xg = torch.tensor([1., 2.]), torch.tensor([3., 4.], requires_grad=True)
+for f in [lambda w, x: (w * x).sum(), lambda w, x: (w * w).sum() + x.sum(), lambda w, x: (w * w * x).sum()]:
+    g = grad(f)(w, xg)  # on xg's graph where it depends on xg
+    print(g.requires_grad, type(g.grad_fn).__name__)
 """,
     "per_sample_grads_mlp": """
 torch.manual_seed(0)
@@ -150,8 +154,8 @@ print(m.weight.shape, type(m.weight).__name__)
 base = models[0]
 def call(p, b, x):
     return torch.func.functional_call(base, (p, b), (x,))
-# (detached: gradsh's loop-based vmap ends its graph in StackBackward0 where PyTorch's batched ops end in theirs)
-print(torch.func.vmap(call, in_dims=(0, 0, None))(params, buffers, torch.ones(2)).detach())
+out = torch.func.vmap(call, in_dims=(0, 0, None))(params, buffers, torch.ones(2))
+print(out, out.grad_fn.next_functions)
 """,
     "vmap_empty_batch": """
 z = torch.zeros(0, 3)

@@ -8,13 +8,14 @@ jvp rules use (t * cos(x) for sin, ...), so no second table of rules can drift f
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from . import backward as backward_mod
-from . import op_intercept, printing
+from . import graph, jvp_formulas, jvp_names, op_intercept, printing, vmap_batched
 from .func import (
     _detach_tree,
     _differentiate_args,
@@ -29,29 +30,40 @@ from .grad_mode import enable_grad
 from .tensor import Tensor
 
 
-def _zero_cotangent(o: Tensor) -> Tensor:
-    return o.new_zeros(o.shape).requires_grad_()
+def _dummy_cotangent(o: Tensor) -> Tensor:
+    # ones, not zeros: g(u) is linear in u, but a formula may pass through log|u| (logcumsumexp's), whose
+    # derivative at 0 is not finite
+    return vmap_batched.zeros_like(o).add(1).detach().requires_grad_()
+
+
+def _grad(outputs: list, inputs: list, cotangents: list) -> list:
+    if any(isinstance(t, vmap_batched.BatchedTensor) for t in (*outputs, *inputs, *cotangents)):
+        return vmap_batched.autograd_grad(outputs, inputs, cotangents)  # inside vmap
+    return list(backward_mod.grad(outputs, inputs, cotangents, retain_graph=True, create_graph=True,
+                                  allow_unused=True))
 
 
 def _linear_maps(outputs: list, inputs: list) -> tuple[list, list]:
     """(dummy cotangents u, vjps g(u)) for outputs over inputs, recorded so that g can be differentiated by u."""
-    us = [_zero_cotangent(o) for o in outputs]
-    live = [(o, u) for o, u in zip(outputs, us) if o.requires_grad]  # the others have zero tangents
+    us = [_dummy_cotangent(o) for o in outputs]
+    live = [(o, u) for o, u in zip(outputs, us) if vmap_batched.needs_grad(o)]  # the others have zero tangents
     if not live:
         return us, [None] * len(inputs)
-    gs = backward_mod.grad([o for o, _ in live], inputs, [u for _, u in live], retain_graph=True, create_graph=True,
-                           allow_unused=True)
-    return us, list(gs)
+    before = graph.recording_for_forward_ad[0]
+    graph.recording_for_forward_ad[0] = True
+    try:
+        return us, _grad([o for o, _ in live], inputs, [u for _, u in live])
+    finally:
+        graph.recording_for_forward_ad[0] = before
 
 
 def _push(us: list, gs: list, tangents: list, outputs: list) -> list:
     """J t for each output: d<g(u), t>/du."""
-    pairs = [(g, t) for g, t in zip(gs, tangents) if g is not None and g.requires_grad]
+    pairs = [(g, t) for g, t in zip(gs, tangents) if g is not None and vmap_batched.needs_grad(g)]
     if not pairs:
-        return [o.new_zeros(o.shape) for o in outputs]
-    result = backward_mod.grad([g for g, _ in pairs], us, [t for _, t in pairs], retain_graph=True,
-                               create_graph=True, allow_unused=True)
-    return [r if r is not None else o.new_zeros(o.shape) for r, o in zip(result, outputs)]
+        return [vmap_batched.zeros_like(o) for o in outputs]
+    result = _grad([g for g, _ in pairs], us, [t for _, t in pairs])
+    return [r if r is not None else vmap_batched.zeros_like(o) for r, o in zip(result, outputs)]
 
 
 def jvp(func: Callable, primals: Any, tangents: Any, *, has_aux: bool = False) -> tuple:
@@ -77,7 +89,7 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, has_aux: bool = False) -
         outer = any(isinstance(x, Tensor) and x.requires_grad for x in p_leaves + t_leaves)
         bases = [_wrap_input(x) for x in p_leaves]
         wrapped = [b.clone() for b in bases]  # (the function may change its inputs in place)
-        output = func(*tree_unflatten(wrapped, p_spec))
+        output = vmap_batched.entry_point(func)(*tree_unflatten(wrapped, p_spec))
         aux = None
         if has_aux:
             output, aux = output
@@ -96,12 +108,14 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, has_aux: bool = False) -
 
 def jacobian_forward(func: Callable, argnums: Any, has_aux: bool) -> Callable:
     """torch.func.jacfwd: one Jacobian-vector product per input element (columns of the Jacobian)."""
-    from .ops.joining import stack  # cycle: ops import the engine core this module sits beside
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        # (looked up at each call: under vmap the module attribute is the op's batched entry point)
+        from .ops.joining import stack  # cycle: ops import the engine core this module sits beside
+
         with _level():
             new_args, wrapped, spec, outer = _differentiate_args(args, argnums)
-            output = func(*new_args, **kwargs)
+            output = vmap_batched.entry_point(func)(*new_args, **kwargs)
             output, aux = _split_aux(output, has_aux, "jacfwd(f, ...)(*args)")
             out_leaves, out_spec = tree_flatten(output)
             us, gs = _linear_maps(out_leaves, wrapped)
@@ -109,8 +123,8 @@ def jacobian_forward(func: Callable, argnums: Any, has_aux: bool) -> Callable:
             for i, x in enumerate(wrapped):
                 columns: list[list] = [[] for _ in out_leaves]
                 for j in range(x.numel()):
-                    tangents = [w.new_zeros(w.shape) for w in wrapped]
-                    basis = x.new_zeros((x.numel(),))
+                    tangents = [vmap_batched.zeros_like(w) for w in wrapped]
+                    basis = vmap_batched.physical(x).new_zeros((x.numel(),))  # the same for every sample
                     basis._data[j] = 1
                     tangents[i] = basis.reshape(x.shape)
                     for k, col in enumerate(_push(us, gs, tangents, out_leaves)):
@@ -231,7 +245,7 @@ def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTens
     return UnpackedDualTensor(primal, tangent)
 
 
-def _forward_wrapper(fn: Callable) -> Callable:
+def _forward_wrapper(fn: Callable, name: str = "") -> Callable:
     def with_tangents(*args: Any, **kwargs: Any) -> Any:
         if _busy[0] or not _tangents:
             return fn(*args, **kwargs)
@@ -242,7 +256,7 @@ def _forward_wrapper(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
         _busy[0] = True
         try:
-            return _run_with_tangents(fn, leaves, spec, duals)
+            return _run_with_tangents(fn, leaves, spec, duals, name)
         finally:
             _busy[0] = False
 
@@ -250,7 +264,7 @@ def _forward_wrapper(fn: Callable) -> Callable:
     return with_tangents
 
 
-def _run_with_tangents(fn: Callable, leaves: list, spec: Any, duals: dict) -> Any:
+def _run_with_tangents(fn: Callable, leaves: list, spec: Any, duals: dict, name: str = "") -> Any:
     from .ops import random_ops  # cycle: ops import the engine core this module sits beside
 
     rng = random_ops.get_rng_state()
@@ -287,11 +301,26 @@ def _run_with_tangents(fn: Callable, leaves: list, spec: Any, duals: dict) -> An
             if isinstance(r, Tensor) and isinstance(t, Tensor):
                 _set_tangent(r, t)
         return result
+    formula = jvp_formulas.rule_for(name)
+    if formula is not None:
+        with enable_grad():
+            tangent = formula(a, k, lambda x: _tangent_of(x) if isinstance(x, Tensor) else None, result)
+        if tangent is jvp_formulas.NO_TANGENT:
+            return result
+        if tangent is not None:
+            graph_tangent = any(leaves[i].requires_grad or t.requires_grad for i, t in duals.items())
+            _set_tangent(result, tangent if graph_tangent else tangent.detach())
+            return result
+    # primals on no graph: their values enter the tangent's formula as constants, as in PyTorch's jvp formulas
+    constants = not any(leaves[i].requires_grad for i in duals)
+    if constants and _named_tangent(fn, name, leaves, spec, duals, stand, shadow, inputs, result):
+        return result
     with enable_grad():
         for s, r in zip(shadows, outputs):
             if not (isinstance(r, Tensor) and isinstance(s, Tensor)) or not s.requires_grad:
                 continue
-            us, gs = _linear_maps([s], inputs)
+            with _saved_as_constants(constants):
+                us, gs = _linear_maps([s], inputs)
             if all(g is None or not g.requires_grad for g in gs):
                 continue
             tangent = _push(us, gs, tangents, [s])[0]
@@ -303,6 +332,41 @@ def _run_with_tangents(fn: Callable, leaves: list, spec: Any, duals: dict) -> An
             else:
                 _set_tangent(r, tangent)
     return result
+
+
+def _named_tangent(fn: Callable, name: str, leaves: list, spec: Any, duals: dict, stand: list, shadow: Any,
+                   inputs: list, result: Any) -> bool:
+    """The tangent of an elementwise op of one dual input by PyTorch's jvp formula (jvp_names.py): done or not."""
+    if list(duals) != [0] or not isinstance(result, Tensor) or not isinstance(shadow, Tensor):
+        return False
+    t = duals[0]
+    if name in jvp_names.LINEAR:
+        t_args, t_kwargs = tree_unflatten([t, *leaves[1:]], spec)
+        _set_tangent(result, fn(*t_args, **t_kwargs))
+        return True
+    rule = jvp_names.rule_for(name)
+    if (rule is None or tuple(result.shape) != tuple(t.shape) or not shadow.requires_grad
+            or any(isinstance(v, Tensor) for v in leaves[1:])):
+        return False
+    with enable_grad(), _saved_as_constants(True):
+        us, gs = _linear_maps([shadow], inputs)
+    with enable_grad():
+        factor = _push(us, gs, [t.detach().new_ones(t.shape)], [shadow])[0].detach()
+    x = leaves[0].detach()
+    with enable_grad():
+        tangent = rule(t, factor, x, result.detach())
+    _set_tangent(result, tangent if t.requires_grad else tangent.detach())
+    return True
+
+
+@contextlib.contextmanager
+def _saved_as_constants(on: bool) -> Iterator[None]:
+    old = graph.saved_as_constants[0]
+    graph.saved_as_constants[0] = on
+    try:
+        yield
+    finally:
+        graph.saved_as_constants[0] = old
 
 
 def _storage_owner(t: Tensor) -> Tensor:
@@ -339,7 +403,7 @@ def _install_wrappers() -> None:
     from . import autograd_function  # cycle: autograd_function imports ops that import this package
 
     autograd_function.tangent_rules.append(_function_tangents)
-    _patched.extend(op_intercept.install(lambda name, fn: _forward_wrapper(fn)))
+    _patched.extend(op_intercept.install(lambda name, fn: _forward_wrapper(fn, name)))
 
 
 def _remove_wrappers() -> None:

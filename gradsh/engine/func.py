@@ -117,12 +117,32 @@ def _spec_text(spec: Any) -> str:
 # ----- grad and vjp ------------------------------------------------------------------------------------
 
 
-def _wrap_input(t: Any) -> Tensor:
+def _needs_grad(t: Any) -> bool:
+    """Whether `t` is on an outer graph (a batched tensor's graph lives on its physical tensor)."""
+    return isinstance(t, Tensor) and vmap_batched.physical(t).requires_grad
+
+
+def _wrap_input(t: Any, seen: set | None = None) -> Tensor:
     if not isinstance(t, Tensor):
         raise ValueError(f"Thing passed to transform API must be Tensor, got {type(t)}")  # noqa: TRY004 - PyTorch's exception type
-    if t.requires_grad:  # an outer transform differentiates through this one: stay on its graph
-        return t.view_as(t)
-    return t.detach().requires_grad_()
+    lvl = vmap_batched.current_level()
+    if lvl and vmap_batched.level_of(t) != lvl:
+        # differentiated per sample: an input shared by the samples gets one copy per sample, so that each
+        # sample's gradient is its own (PyTorch's grad level sits inside the vmap level)
+        shared = t if _needs_grad(t) else t.detach()
+        t = vmap_batched.wrap(shared.unsqueeze(0).expand(vmap_batched.batch_size(lvl), *t.shape), 0, lvl)
+        if not _needs_grad(t):
+            t = vmap_batched.wrap(t._phys.clone(), 0, lvl)
+    base = vmap_batched.physical(t)
+    lay = vmap_batched.layout(t)
+    if base.requires_grad:
+        # an outer transform differentiates through this one: stay on its graph (the same tensor passed
+        # twice is differentiated twice, as two views)
+        if seen is not None and id(base) not in seen:
+            seen.add(id(base))
+            return t
+        return vmap_batched.rewrap(base.view_as(base), lay)
+    return vmap_batched.rewrap(base.detach().requires_grad_(), lay)
 
 
 def _detach_tree(tree: Any, keep: bool) -> Any:
@@ -146,8 +166,9 @@ def _differentiate_args(args: tuple, argnums: Any) -> tuple[tuple, list, Any, bo
     _check_argnums(argnums, len(args))
     chosen = tuple(args[a] for a in argnums) if isinstance(argnums, tuple) else args[argnums]
     leaves, spec = tree_flatten(chosen)
-    outer = any(isinstance(x, Tensor) and x.requires_grad for x in leaves) or _depth[0] > 1
-    wrapped = [_wrap_input(x) for x in leaves]
+    outer = any(_needs_grad(x) for x in leaves) or _depth[0] > 1
+    seen: set = set()
+    wrapped = [_wrap_input(x, seen) for x in leaves]
     new_chosen = tree_unflatten(wrapped, spec)
     new_args = list(args)
     if isinstance(argnums, tuple):
@@ -159,6 +180,9 @@ def _differentiate_args(args: tuple, argnums: Any) -> tuple[tuple, list, Any, bo
 
 
 def _grads(outputs: list, inputs: list, cotangents: list | None) -> list:
+    tensors = [*outputs, *inputs, *(cotangents or [])]
+    if any(isinstance(t, vmap_batched.BatchedTensor) for t in tensors):
+        return vmap_batched.grads(outputs, inputs, cotangents)
     result = backward_mod.grad(outputs, inputs, cotangents, retain_graph=True, create_graph=True, allow_unused=True)
     return [g if g is not None else x.new_zeros(x.shape) for g, x in zip(result, inputs)]
 
@@ -167,7 +191,10 @@ def grad_and_value(func: Callable, argnums: int | tuple = 0, has_aux: bool = Fal
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         with _level():
             new_args, wrapped, spec, outer = _differentiate_args(args, argnums)
-            output = func(*new_args, **kwargs)
+            # an argument on an outer graph that is not differentiated here keeps on that graph the results
+            # that depend on it
+            others = not outer and any(_needs_grad(a) for a in tree_flatten((args, kwargs))[0])
+            output = vmap_batched.entry_point(func)(*new_args, **kwargs)
             output, aux = _split_aux(output, has_aux, "grad_and_value(f)(*args)")
             if not isinstance(output, Tensor):
                 raise RuntimeError(  # noqa: TRY004 - PyTorch's exception type
@@ -180,9 +207,34 @@ def grad_and_value(func: Callable, argnums: int | tuple = 0, has_aux: bool = Fal
                 )
             grads = tree_unflatten(_grads([output], wrapped, None), spec)
         result = (grads, (output, aux)) if has_aux else (grads, output)
+        if others:
+            internal = {id(vmap_batched.physical(w)) for w in wrapped}
+            leaves, result_spec = tree_flatten(result)
+            return tree_unflatten([x if not isinstance(x, Tensor) or _reaches_outside(x, internal) else x.detach()
+                                   for x in leaves], result_spec)
         return _detach_tree(result, outer)
 
     return wrapper
+
+
+def _reaches_outside(t: Tensor, internal: set) -> bool:
+    """Whether t's graph reaches a tensor other than this transform's own inputs (an outer graph)."""
+    from .graph import AccumulateGrad  # cycle: graph is imported by the tensor module this one needs
+
+    start = vmap_batched.physical(t).grad_fn
+    seen: set = set()
+    stack = [start] if start is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, AccumulateGrad):
+            if id(node.variable) not in internal:
+                return True
+            continue
+        stack.extend(fn for fn, _ in node.next_functions if fn is not None)
+    return False
 
 
 def grad(func: Callable, argnums: int | tuple = 0, has_aux: bool = False) -> Callable:
@@ -207,9 +259,10 @@ def _split_aux(output: Any, has_aux: bool, call: str) -> tuple:
 def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     with _level():
         leaves, spec = tree_flatten(primals)
-        outer = any(isinstance(x, Tensor) and x.requires_grad for x in leaves) or _depth[0] > 1
-        wrapped = [_wrap_input(x) for x in leaves]
-        output = func(*tree_unflatten(wrapped, spec))
+        outer = any(_needs_grad(x) for x in leaves) or _depth[0] > 1
+        seen: set = set()
+        wrapped = [_wrap_input(x, seen) for x in leaves]
+        output = vmap_batched.entry_point(func)(*tree_unflatten(wrapped, spec))
         output, aux = _split_aux(output, has_aux, "vjp(f, *primals)")
         out_leaves, out_spec = tree_flatten(output)
         for o in out_leaves:
@@ -227,7 +280,7 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
             )
         with _level():
             grads = _grads(out_leaves, wrapped, cot_leaves)
-        keep = outer or any(isinstance(c, Tensor) and c.requires_grad for c in cot_leaves)
+        keep = outer or any(_needs_grad(c) for c in cot_leaves)
         return _detach_tree(tree_unflatten(grads, spec), keep)
 
     result = (_detach_tree(output, outer), vjp_fn)
@@ -240,14 +293,34 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
 
 
 def _jacobian_rows(output: Tensor, inputs: list) -> list:
-    """d output / d input for each input, by one vjp per output element (shape output.shape + input.shape)."""
+    """d output / d input for each input (shape output.shape + input.shape): PyTorch's jacrev, one vjp
+    vmapped over the standard basis of the output, the rows split off and viewed; where the batched
+    backward cannot run (a formula that reads its gradient's values), one vjp per output element."""
+    n = output.numel()
+    if n and not isinstance(output, vmap_batched.BatchedTensor):
+        try:
+            return _jacobian_rows_batched(output, inputs, n)
+        except (RuntimeError, NotImplementedError):
+            pass
+    return _jacobian_rows_looped(output, inputs)
+
+
+def _jacobian_rows_batched(output: Tensor, inputs: list, n: int) -> list:
+    eye = output.new_zeros((n, n))
+    eye._data[range(n), range(n)] = 1
+    basis = eye.view(n, *output.shape)
+    rows = vmap(lambda u: tuple(_grads([output], inputs, [u])))(basis)
+    return [r.split([n], 0)[0].view(tuple(output.shape) + tuple(x.shape)) for r, x in zip(rows, inputs)]
+
+
+def _jacobian_rows_looped(output: Tensor, inputs: list) -> list:
     from .ops.joining import stack  # cycle: ops import the engine core this module sits beside
 
     n = output.numel()
     rows: list[list] = [[] for _ in inputs]
     flat = output.reshape(-1)
     for k in range(n):
-        basis = flat.new_zeros(flat.shape)
+        basis = vmap_batched.physical(flat).new_zeros(tuple(flat.shape))  # the same for every sample
         basis._data[k] = 1
         grads = _grads([output], inputs, [basis.reshape(output.shape)])
         for i, g in enumerate(grads):
@@ -267,7 +340,7 @@ def jacrev(func: Callable, argnums: int | tuple = 0, *, has_aux: bool = False, c
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         with _level():
             new_args, wrapped, spec, outer = _differentiate_args(args, argnums)
-            output = func(*new_args, **kwargs)
+            output = vmap_batched.entry_point(func)(*new_args, **kwargs)
             output, aux = _split_aux(output, has_aux, "jacrev(f, ...)(*args)")
             out_leaves, out_spec = tree_flatten(output)
             for o in out_leaves:
@@ -385,25 +458,115 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
                 "vmap: Expected all tensors to have the same size in the mapped dimension, got sizes "
                 f"{sizes} for the mapped dimension"
             )
-        if sizes[0] == 0:  # PyTorch runs the function once on an empty batch: empty outputs of its shapes
-            sample = [x if d is None else vmap_batched.mark(x.new_zeros(x.shape[:d % x.dim()] + x.shape[d % x.dim() + 1:]))
-                      for x, d in zip(leaves, dims)]
-            with _transform(_vmap_depth), vmap_batched.batching(0):
-                results = [func(*tree_unflatten(sample, spec), **kwargs)]
-            return _stack_outputs(results, out_dims, name, empty=True)
-        results = []
-        rng = None if randomness == "different" else _rng_state()
-        with _transform(_vmap_depth), vmap_batched.batching(sizes[0]):
-            for i in range(sizes[0]):
-                sample = [x if d is None else vmap_batched.mark(x.select(d, i)) for x, d in zip(leaves, dims)]
-                if randomness == "same":
-                    _draw_check(randomness, rng, first=i == 0)
-                results.append(func(*tree_unflatten(sample, spec), **kwargs))
-                if randomness == "error":
-                    _draw_check(randomness, rng, first=False)
-        return _stack_outputs(results, out_dims, name)
+        if chunk_size is not None:
+            return _chunked(func, leaves, spec, dims, sizes[0], chunk_size, kwargs, out_dims, randomness, name)
+        return _batched_call(func, leaves, spec, dims, sizes[0], kwargs, out_dims, randomness, name)
 
     return wrapper
+
+
+def _batched_call(func: Callable, leaves: list, spec: Any, dims: list, size: int, kwargs: dict, out_dims: Any,
+                  randomness: str, name: str) -> Any:
+    """One call of func on batched tensors; a function that draws random numbers runs once per sample instead."""
+    rng = _rng_state()
+    with _transform(_vmap_depth), vmap_batched.level(size) as lvl:
+        batched = [x if d is None else vmap_batched.wrap(x, d % x.dim(), lvl) for x, d in zip(leaves, dims)]
+        output = vmap_batched.entry_point(func)(*tree_unflatten(batched, spec), **kwargs)
+        if rng.equal(_rng_state()):
+            return _unbatch(output, out_dims, name, lvl, size)
+    if randomness == "error":
+        raise RuntimeError(
+            "vmap: called random operation while in randomness error mode. Please either use the 'same' or "
+            "'different' randomness flags on vmap or perform the randomness operation out of vmap"
+        )
+    # 'same' and 'different': the numbers each sample draws, as the per-sample calls draw them
+    from .ops import random_ops  # cycle: ops import the engine core this module sits beside
+
+    random_ops.set_rng_state(rng)
+    return _loop_call(func, leaves, spec, dims, size, kwargs, out_dims, randomness, name)
+
+
+def _chunked(func: Callable, leaves: list, spec: Any, dims: list, size: int, chunk_size: int, kwargs: dict,
+             out_dims: Any, randomness: str, name: str) -> Any:
+    """PyTorch's chunked vmap: the inputs split along their mapped dims, one vmap per chunk, outputs concatenated."""
+    from .ops.joining import cat  # cycle: ops import the engine core this module sits beside
+
+    if not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
+    bounds = list(range(chunk_size, size, chunk_size)) + [size]
+    pieces = [x.tensor_split(bounds, dim=d) if d is not None else None for x, d in zip(leaves, dims)]
+    results = []
+    for k, stop in enumerate(bounds):
+        start = bounds[k - 1] if k else 0
+        if stop == start:
+            continue
+        chunk = [x if p is None else p[k] for x, p in zip(leaves, pieces)]
+        results.append(_batched_call(func, chunk, spec, dims, stop - start, kwargs, out_dims, randomness, name))
+    first, out_spec = tree_flatten(results[0])
+    dims_out = _out_dims_per_leaf(out_dims, first, out_spec, name)
+    columns = zip(*(tree_flatten(r)[0] for r in results))
+    joined = [col[0] if d is None else cat(list(col), dim=d) for col, d in zip(columns, dims_out)]
+    return tree_unflatten(joined, out_spec)
+
+
+def _out_dims_per_leaf(out_dims: Any, leaves: list, out_spec: Any, name: str) -> list:
+    if isinstance(out_dims, int) or out_dims is None:
+        return [out_dims] * len(leaves)
+    dims_leaves, dims_spec = tree_flatten(out_dims)
+    if len(dims_leaves) != len(leaves):
+        raise ValueError(
+            f"vmap({name}, ..., out_dims={out_dims})(<inputs>): out_dims is not compatible with the structure of "
+            f"`outputs`. out_dims has structure {_spec_text(dims_spec)} but outputs has structure "
+            f"{_spec_text(out_spec)}."
+        )
+    return dims_leaves
+
+
+def _unbatch(output: Any, out_dims: Any, name: str, lvl: int, size: int) -> Any:
+    """The function's outputs with this level's batch dim made real at out_dims (PyTorch's _remove_batch_dim)."""
+    leaves, out_spec = tree_flatten(output)
+    dims = _out_dims_per_leaf(out_dims, leaves, out_spec, name)
+    result = []
+    for v, d in zip(leaves, dims):
+        batched = isinstance(v, vmap_batched.BatchedTensor) and v._lvl == lvl
+        if d is None:
+            if batched:
+                raise ValueError(f"vmap({name}, ...): `{name}` can not return a BatchedTensor when out_dim is None")
+            result.append(v)
+            continue
+        if not isinstance(v, Tensor):
+            raise ValueError(  # noqa: TRY004 - PyTorch's exception type
+                f"vmap({name}, ...): `{name}` must only return Tensors, got type {type(v)}. Did you mean to "
+                "set out_dims= to None for output?"
+            )
+        if batched:
+            phys = v._phys
+            result.append(phys if v._bdim == d % phys.dim() else phys.movedim(v._bdim, d))
+        else:  # the same for every sample: expanded (PyTorch expands without unsqueezing first)
+            shape = list(v.shape)
+            shape.insert(d % (len(shape) + 1), size)
+            result.append(v.expand(shape))
+    return tree_unflatten(result, out_spec)
+
+
+def _loop_call(func: Callable, leaves: list, spec: Any, dims: list, size: int, kwargs: dict, out_dims: Any,
+               randomness: str, name: str) -> Any:
+    """The function once per sample, results stacked: vmap for functions that draw random numbers."""
+    if size == 0:
+        sample = [x if d is None else x.new_zeros(x.shape[:d % x.dim()] + x.shape[d % x.dim() + 1:])
+                  for x, d in zip(leaves, dims)]
+        with _transform(_vmap_depth):
+            results = [func(*tree_unflatten(sample, spec), **kwargs)]
+        return _stack_outputs(results, out_dims, name, empty=True)
+    results = []
+    rng = None if randomness == "different" else _rng_state()
+    with _transform(_vmap_depth):
+        for i in range(size):
+            sample = [x if d is None else x.select(d, i) for x, d in zip(leaves, dims)]
+            if randomness == "same":
+                _draw_check(randomness, rng, first=i == 0)
+            results.append(func(*tree_unflatten(sample, spec), **kwargs))
+    return _stack_outputs(results, out_dims, name)
 
 
 def _rng_state() -> Tensor:

@@ -20,6 +20,12 @@ if TYPE_CHECKING:
 
 # set by tensor.py once Tensor exists (tensor.py imports this module, so no import back)
 _tensor_class: list = [None]
+# [True] while forward AD differentiates a backward formula whose primals are on no graph: the saved
+# values unpack as constants, so a tangent's graph holds only the tangent (PyTorch's jvp formulas)
+saved_as_constants = [False]
+# [True] while forward AD records backward formulas to differentiate them by the cotangent: an op whose
+# forward derivative PyTorch leaves undefined (scatter_reduce's prod) records its gradient as a constant
+recording_for_forward_ad = [False]
 
 _sequence = itertools.count()
 # the stack of saved_tensors_hooks (pack, unpack) pairs in force; autograd_graph.py manages it
@@ -279,6 +285,10 @@ class SavedTensor:
     def unpack(self, node: Node) -> Tensor:
         if self.counter[0] != self.version:
             raise self._version_error(node)
+        if saved_as_constants[0] and self.hooks is None:
+            if self.is_output:
+                return _tensor_class[0]._wrap(self.data, self.dtype)
+            return _tensor_class[0]._wrap(self.tensor._data, self.tensor.dtype)
         if self.hooks is not None:
             from .autograd_graph import unpack_saved  # cycle: autograd_graph imports graph
 

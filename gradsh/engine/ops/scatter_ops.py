@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import dtypes
+from .. import dtypes, graph
 from ..registry import op
 from ..tensor import Tensor
 from ._core import result, sum_to, to_tensor
@@ -109,6 +109,8 @@ def _reduce_backward(how: _Scattered, reduce: str, include_self: bool, src_shape
             if masked_src._data.shape != src_shape:
                 masked_src = embed(masked_src, src_shape, how.region) + src - embed(s, src_shape, how.region)
             g_src = how.take(g * again(x, masked_src)).where(single, how.take(g * out) / s.masked_fill(src_zero, 1))
+            if graph.recording_for_forward_ad[0]:  # PyTorch's scatter_reduce_jvp has no formula for prod
+                g_self, g_src = g_self.detach(), g_src.detach()
         else:
             value = how.take(out)
             self_is = (x == out).to(x.dtype)

@@ -487,6 +487,21 @@ def _cumprod_with_zeros(x: np.ndarray, g: np.ndarray, d: int) -> np.ndarray:
     return np.moveaxis(out, -1, d)
 
 
+def _cumprod_with_zeros_recorded(x: Tensor, g: Tensor, d: int) -> Tensor:
+    """_cumprod_with_zeros in Tensor ops, so that the gradient is differentiable (by g and by x)."""
+    from .joining import stack  # (the module's own `cat` import order keeps stack out of the top)
+
+    n = x._data.shape[d]
+    shape = [1] * x._data.ndim
+    shape[d] = n
+    position = Tensor._wrap(np.arange(n).reshape(shape), dtypes.int64)
+    columns = []
+    for j in range(n):
+        prods = where(position == j, 1.0, x).cumprod(d)  # the product with x_j left out
+        columns.append(where(position >= j, g * prods, 0.0).sum(d))
+    return stack(columns, d)
+
+
 @op("cumprod", out=True, inplace=True)
 def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     dt = dtype or (dtypes.int64 if input.dtype.category <= 1 else input.dtype)
@@ -504,6 +519,8 @@ def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
                 x, y = x.conj(), y.conj()
             if not (x._data == 0).any():
                 return (_reverse_cumsum(y * g, d) / x,)
+            if _grad_state.grad_enabled:  # create_graph (forward AD differentiates it by g): Tensor ops
+                return (_cumprod_with_zeros_recorded(x, g.to(x.dtype), d),)
             exact = _cumprod_with_zeros(x._data, g._data.astype(x._data.dtype), d)
             return (Tensor._wrap(exact, x.dtype),)
 
