@@ -85,8 +85,8 @@ def _einsum_pair(a: Tensor, ta: str, b: Tensor, tb: str, keep: str) -> tuple:
         order_a = batch + left
         pa = a.permute(tuple([ta.index(c) for c in order_a])) if list(ta) != order_a else a
         pb = b.permute(tuple([tb.index(c) for c in batch + right])) if list(tb) != batch + right else b
-        pa = pa.reshape(*pa.shape, *([1] * len(right)))
-        pb = pb.reshape(*pb.shape[:len(batch)], *([1] * len(left)), *pb.shape[len(batch):])
+        pa = pa.reshape((*pa.shape, *([1] * len(right))))
+        pb = pb.reshape((*pb.shape[:len(batch)], *([1] * len(left)), *pb.shape[len(batch):]))
         prod = pa * pb
         if summed_alone:  # ATen's sumproduct_pair then reshapes its product (a ViewBackward0 on top)
             prod = prod.view(tuple(prod.shape))
@@ -99,8 +99,8 @@ def _einsum_pair(a: Tensor, ta: str, b: Tensor, tb: str, keep: str) -> tuple:
     nr = int(np.prod([size[c] for c in right])) if right else 1
     nc_a = int(np.prod([a.shape[ta.index(c)] for c in contracted]))
     nc_b = int(np.prod([b.shape[tb.index(c)] for c in contracted]))
-    ma = pa.reshape(*bshape_a, nl, nc_a)
-    mb = pb.reshape(*bshape_b, nc_b, nr)
+    ma = pa.reshape((*bshape_a, nl, nc_a))
+    mb = pb.reshape((*bshape_b, nc_b, nr))
     if nc_a != nc_b:  # a size-1 contracted dim on one side: sum the other side's
         if nc_a == 1:
             mb = mb.sum(-2, keepdim=True)
@@ -108,7 +108,7 @@ def _einsum_pair(a: Tensor, ta: str, b: Tensor, tb: str, keep: str) -> tuple:
             ma = ma.sum(-1, keepdim=True)
     prod = matmul(ma, mb)
     batch_sizes = list(prod.shape[:len(batch)])
-    return prod.view(*batch_sizes, *[size[c] for c in left], *[size[c] for c in right]), "".join(batch + left + right)
+    return prod.view((*batch_sizes, *[size[c] for c in left], *[size[c] for c in right])), "".join(batch + left + right)
 
 
 @op("einsum")
