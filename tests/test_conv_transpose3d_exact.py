@@ -245,3 +245,26 @@ def test_conv3d_input_grad_on_the_slow_path_is_bit_exact() -> None:
         assert _bits_equal(gxg.numpy(), gx.numpy()), (cin, cout, k, s, p, size)
         checked += 1
     assert checked >= 5
+
+
+@needs_mkl
+@pytest.mark.parity
+@pytest.mark.skipif(torch_real is None, reason="needs real PyTorch")
+def test_aten_matmul_is_torch_matmul_for_matrices_and_batches() -> None:
+    """bmm below k*m*n = 400 is ATen's own loop (multiply, then add), above it MKL per matrix; mm is MKL."""
+    rng = np.random.default_rng(12)
+    kinds = {"naive": 0, "mkl": 0, "none": 0}
+    for i in range(120):
+        bs, m, k, n = (int(v) for v in rng.integers(1, 14, 4))
+        shape_a, shape_b = ((bs, m, k), (bs, k, n)) if i % 3 else ((m, k), (k, n))
+        a = rng.standard_normal(shape_a).astype(np.float32)
+        b = rng.standard_normal(shape_b).astype(np.float32)
+        got = exact_gemm.aten_matmul(a, b)
+        if got is None:
+            kinds["none"] += 1
+            continue
+        kinds["naive" if len(shape_a) == 3 and k * m * n < 400 else "mkl"] += 1
+        expected = torch_real.matmul(torch_real.from_numpy(a), torch_real.from_numpy(b)).numpy()
+        assert _bits_equal(got, expected), (shape_a, shape_b)
+    assert min(kinds.values()) > 0, kinds
+    assert exact_gemm.aten_matmul(np.ones((2, 2)), np.ones((2, 2))) is None  # float64: the caller's own product

@@ -93,3 +93,40 @@ def mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if m and n:
         sgemm(False, False, n, m, k, 1.0, b, n, a, k, 0.0, c, n)
     return c
+
+
+_BMM_NAIVE_LIMIT = 400  # ATen's bmm: products with k*m*n below this run its own triple loop, not BLAS
+
+
+def _bmm_naive(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """baddbmm_cpu_kernel: each entry summed over k in order, a float32 multiply then a float32 add."""
+    out = np.zeros((a.shape[0], a.shape[1], b.shape[2]), _F32)
+    for k in range(a.shape[2]):
+        out += a[:, :, k:k + 1] * b[:, k:k + 1, :]
+    return out
+
+
+def aten_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """torch.matmul's float32 bits for two matrices (mm: MKL) or two equal batches of them (bmm), or None.
+
+    None where the result is not known to be PyTorch's (see `same_as_threaded`, or without the extra);
+    the caller then keeps its own product.
+    """
+    if a.dtype != _F32 or b.dtype != _F32 or a.ndim != b.ndim or a.ndim not in (2, 3) or not available():
+        return None
+    if a.ndim == 2:
+        m, k = a.shape
+        n = b.shape[1]
+        return mm(a, b) if same_as_threaded(n, m, k) else None
+    bs, m, k = a.shape
+    n = b.shape[2]
+    if b.shape[0] != bs:
+        return None
+    if k * m * n < _BMM_NAIVE_LIMIT:
+        return _bmm_naive(a, b)
+    if not same_as_threaded(n, m, k):
+        return None
+    out = np.empty((bs, m, n), _F32)
+    for i in range(bs):
+        out[i] = mm(a[i], b[i])
+    return out
