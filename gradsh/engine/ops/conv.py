@@ -23,7 +23,7 @@ from ..graph import Node, edge
 from ..registry import op
 from ..tensor import Tensor
 from . import conv_transpose3d_exact
-from ._core import attach, plain_backward, result, save, unpack, wrap
+from ._core import attach, result, save, unpack, wrap
 from .grad_linear import summed_grad
 from .joining import cat
 from .padding import pad as _pad
@@ -113,7 +113,9 @@ class ConvolutionBackward0(Node):
         (fx, _), (fw, _), (fb, _) = self.next_functions
         nd = len(self.stride)
         gx = gw = gb = None
-        exact = self.transposed and nd == 3 and plain_backward(g) and x.dtype is g.dtype  # PyTorch's float32 sums
+        # PyTorch's float32 sums, in a backward that records nothing (the numpy result is a new array, so
+        # hooks do not matter here, unlike plain_backward's views)
+        exact = self.transposed and nd == 3 and not state.grad_enabled and x.dtype is g.dtype
         if fx is not None:
             gx_exact = None if not exact else conv_transpose3d_exact.input_grad(
                 g._data, w._data, x.shape, self.stride, self.padding, self.output_padding, self.dilation, self.groups)
