@@ -168,7 +168,7 @@ def _grid_sampler(input: Tensor, grid: Tensor, interpolation_mode: int, padding_
 
 
 class _GridSampler3DNode(RecomputedNode):
-    """In a plain float32 backward of the trilinear, zero-padded form, the grid's gradient in PyTorch's order."""
+    """In a plain float32 backward of the trilinear, zero-padded form, both gradients in PyTorch's order."""
 
     __slots__ = ()
 
@@ -176,13 +176,17 @@ class _GridSampler3DNode(RecomputedNode):
         result = super().apply(grads)
         g = grads[0]
         kw = self.compose.keywords
-        if (result[1] is None or g is None or state.grad_enabled or g.dtype is not dtypes.float32
-                or kw["mode"] != 0 or kw["padding_mode"] != 0):
+        if (g is None or state.grad_enabled or g.dtype is not dtypes.float32 or kw["mode"] != 0
+                or kw["padding_mode"] != 0):
             return result
         input, grid = (unpack(t, self) for t in self.inputs)
-        exact = grid_sample3d_grad.grid_grad(input._data, grid._data, np.ascontiguousarray(g._data),
-                                             kw["align_corners"])
-        return result[0], Tensor._wrap(exact, dtypes.float32)
+        go, align = np.ascontiguousarray(g._data), kw["align_corners"]
+        gi, gg = result
+        if gi is not None:
+            gi = Tensor._wrap(grid_sample3d_grad.input_grad(input._data.shape, grid._data, go, align), dtypes.float32)
+        if gg is not None:
+            gg = Tensor._wrap(grid_sample3d_grad.grid_grad(input._data, grid._data, go, align), dtypes.float32)
+        return gi, gg
 
 
 def _sample_args(input: Tensor, grid: Tensor, *, mode: int, padding_mode: int, align_corners: bool) -> Tensor:
