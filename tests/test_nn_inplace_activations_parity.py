@@ -90,6 +90,15 @@ try:
 except RuntimeError as e:
     print(str(e).split(" Hint")[0])
 """,
+    "module_classes_and_reprs": """
+# PyTorch's in-place activation modules are siblings (each derives from Module directly): a Mish is no Hardswish;
+# Mish, SiLU and SELU show inplace=True in their repr, Hardswish and Hardsigmoid never do
+nn = torch.nn
+classes = [nn.Hardswish, nn.Hardsigmoid, nn.Mish, nn.SiLU, nn.SELU]
+for a in classes:
+    print(a.__name__, [b.__name__ for b in classes if isinstance(a(), b)], issubclass(a, nn.Module))
+    print(repr(a()), repr(a(inplace=True)), a(True).inplace)
+""",
 }
 
 

@@ -85,6 +85,11 @@ def available() -> bool:
     return _load() is not None
 
 
+def library() -> ctypes.CDLL | None:
+    """PyTorch's libmkl_rt (sequential threading layer), or None without the extra: for other MKL callers."""
+    return _load()
+
+
 def why_not() -> str | None:
     """Why the numpy kernels are in use instead of MKL, or None when MKL is."""
     _load()

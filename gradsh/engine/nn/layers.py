@@ -545,12 +545,15 @@ class Hardswish(_InplaceActivation):
     _fn = staticmethod(A.hardswish)
 
 
-class Hardsigmoid(Hardswish):
+class Hardsigmoid(_InplaceActivation):
     _fn = staticmethod(A.hardsigmoid)
 
 
-class Mish(Hardswish):
+class Mish(_InplaceActivation):
     _fn = staticmethod(A.mish)
+
+    def extra_repr(self) -> str:  # PyTorch's Mish shows inplace=True; Hardswish and Hardsigmoid do not
+        return _inplace_str(self.inplace, "")
 
 
 class Threshold(Module):

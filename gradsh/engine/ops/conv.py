@@ -22,7 +22,8 @@ from ..grad_mode import state
 from ..graph import Node, edge
 from ..registry import op
 from ..tensor import Tensor
-from ._core import attach, result, save, unpack
+from . import conv_transpose3d_exact
+from ._core import attach, result, save, unpack, wrap
 from .grad_linear import summed_grad
 from .joining import cat
 from .padding import pad as _pad
@@ -112,8 +113,15 @@ class ConvolutionBackward0(Node):
         (fx, _), (fw, _), (fb, _) = self.next_functions
         nd = len(self.stride)
         gx = gw = gb = None
+        # PyTorch's float32 sums, in a backward that records nothing (the numpy result is a new array, so
+        # hooks do not matter here, unlike plain_backward's views)
+        exact = self.transposed and nd == 3 and not state.grad_enabled and x.dtype is g.dtype
         if fx is not None:
-            if self.transposed:
+            gx_exact = None if not exact else conv_transpose3d_exact.input_grad(
+                g._data, w._data, x.shape, self.stride, self.padding, self.output_padding, self.dilation, self.groups)
+            if gx_exact is not None:
+                gx = wrap(gx_exact, x.dtype)
+            elif self.transposed:
                 gx = convolution(g, w, None, self.stride, self.padding, self.dilation, False, (0,) * nd, self.groups)
                 for i in range(nd):  # an output_padding of stride or more leaves extra rows: not the input's
                     if gx.shape[2 + i] != x.shape[2 + i]:
@@ -126,7 +134,9 @@ class ConvolutionBackward0(Node):
                 )
                 gx = convolution(g, w, None, self.stride, self.padding, self.dilation, True, extra, self.groups)
         if fw is not None:
-            gw = self._weight_grad(g, x, w)
+            gw_exact = None if not exact else conv_transpose3d_exact.weight_grad(
+                x._data, g._data, w.shape, self.stride, self.padding, self.dilation, self.output_padding, self.groups)
+            gw = wrap(gw_exact, w.dtype) if gw_exact is not None else self._weight_grad(g, x, w)
         if fb is not None:
             gb = summed_grad("ConvolutionBackwardBackward0", g, [0, *range(2, 2 + nd)], (g.shape[1],), (x, w))
         return gx, gw, gb
@@ -180,7 +190,13 @@ def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Sequ
     dilation, output_padding = _tuple(dilation, nd, "dilation"), _tuple(output_padding, nd, "output_padding")
     _check(input, weight, bias, transposed, groups, nd)
     x, w = input._data, weight._data
-    if transposed:
+    exact = None
+    if transposed and nd == 3:  # PyTorch's float32 sums where it runs slow_conv_transpose3d (bias included)
+        exact = conv_transpose3d_exact.forward(x, w, None if bias is None else bias._data, stride, padding,
+                                               output_padding, dilation, groups)
+    if exact is not None:
+        data = exact
+    elif transposed:
         data = _conv_transpose_forward(x, w, stride, padding, output_padding, dilation, groups)
     else:
         for i in range(nd):
@@ -191,7 +207,7 @@ def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Sequ
                     f"Kernel size: ({' x '.join(str(dilation[j] * (w.shape[2 + j] - 1) + 1) for j in range(nd))}). "
                     "Kernel size can't be greater than actual input size")
         data = _conv_forward(x, w, stride, padding, dilation, groups)
-    if bias is not None:
+    if bias is not None and exact is None:
         data = data + bias._data.astype(data.dtype).reshape(-1, *([1] * nd))
     out = result(data, input.dtype)
     rg = [t is not None and t._rg for t in (input, weight, bias)]

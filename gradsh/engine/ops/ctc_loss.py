@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import creation
+from .. import creation, libm_expf
 from ..grad_mode import state
 from ..graph import Node, edge
 from ..registry import op
@@ -27,8 +27,8 @@ _NEG_INF = -np.inf
 
 
 def _exp(x: np.ndarray) -> np.ndarray:
-    """std::exp in x's dtype: glibc's float exp is correctly rounded, as double exp rounded to float is."""
-    return np.exp(x.astype(np.float64)).astype(x.dtype)
+    """std::exp in x's dtype: glibc's expf for float (not always the rounded double exp), exp for double."""
+    return libm_expf.expf(x) if x.dtype == np.float32 else np.exp(x)
 
 
 def _log(x: np.ndarray) -> np.ndarray:
@@ -114,7 +114,8 @@ class CtcLossBackward0(Node):
             ext, skip = _extended(target, self.blank)
             lab = _alpha(lp, ext, skip) + _beta(lp, ext, skip)  # (T, 2L+1)
             lcab = np.full(lp.shape, _NEG_INF, dtype=lp.dtype)
-            for pos, c in enumerate(ext):  # PyTorch adds each position's alpha * beta in turn
+            for pos in range(ext.size - 1, -1, -1):  # PyTorch adds each position's alpha * beta in turn, from
+                c = ext[pos]  # the last (its beta loop runs s downwards)
                 cur, new = lcab[:, c], lab[:, pos]
                 lcab[:, c] = np.where(cur == _NEG_INF, new, _logsumexp(cur, new))
             with np.errstate(over="ignore", invalid="ignore"):

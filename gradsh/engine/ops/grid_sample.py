@@ -15,11 +15,14 @@ import warnings
 import numpy as np
 
 from .. import dtypes
+from ..grad_mode import state
 from ..registry import op
 from ..tensor import Tensor
+from . import grid_sample3d_grad
+from ._core import unpack
 from .elementwise import where
 from .joining import cat
-from .recomputed_node import recomputed
+from .recomputed_node import RecomputedNode, recomputed
 
 _MODES = {"bilinear": 0, "nearest": 1, "bicubic": 2}
 _PADDINGS = {"zeros": 0, "border": 1, "reflection": 2}
@@ -160,7 +163,30 @@ def _grid_sampler(input: Tensor, grid: Tensor, interpolation_mode: int, padding_
     _check(input, grid, interpolation_mode, nd)
     compose = functools.partial(_sample_args, mode=interpolation_mode, padding_mode=padding_mode,
                                 align_corners=bool(align_corners))
-    return recomputed(f"GridSampler{nd}DBackward0", compose, (input, grid))
+    return recomputed(f"GridSampler{nd}DBackward0", compose, (input, grid),
+                      _GridSampler3DNode if nd == 3 else RecomputedNode)
+
+
+class _GridSampler3DNode(RecomputedNode):
+    """In a plain float32 backward of the trilinear, zero-padded form, both gradients in PyTorch's order."""
+
+    __slots__ = ()
+
+    def apply(self, grads: list) -> tuple:
+        result = super().apply(grads)
+        g = grads[0]
+        kw = self.compose.keywords
+        if (g is None or state.grad_enabled or g.dtype is not dtypes.float32 or kw["mode"] != 0
+                or kw["padding_mode"] != 0):
+            return result
+        input, grid = (unpack(t, self) for t in self.inputs)
+        go, align = np.ascontiguousarray(g._data), kw["align_corners"]
+        gi, gg = result
+        if gi is not None:
+            gi = Tensor._wrap(grid_sample3d_grad.input_grad(input._data.shape, grid._data, go, align), dtypes.float32)
+        if gg is not None:
+            gg = Tensor._wrap(grid_sample3d_grad.grid_grad(input._data, grid._data, go, align), dtypes.float32)
+        return gi, gg
 
 
 def _sample_args(input: Tensor, grid: Tensor, *, mode: int, padding_mode: int, align_corners: bool) -> Tensor:

@@ -54,8 +54,12 @@ def _needs_grad(t: Tensor | None) -> bool:
     return t is not None and t._rg
 
 
-def recomputed(name: str, compose: Callable[..., Tensor | tuple], inputs: Sequence[Tensor | None]) -> Tensor | tuple:
-    """compose(*inputs)'s value(s), recorded as one node `name` when an input requires grad (None: no input)."""
+def recomputed(name: str, compose: Callable[..., Tensor | tuple], inputs: Sequence[Tensor | None],
+               base: type = RecomputedNode) -> Tensor | tuple:
+    """compose(*inputs)'s value(s), recorded as one node `name` when an input requires grad (None: no input).
+
+    `base` is a RecomputedNode subclass for a kernel whose plain backward computes some gradient itself.
+    """
     if not (state.recording and any(_needs_grad(t) for t in inputs)):
         with no_grad():
             return compose(*inputs)
@@ -64,7 +68,7 @@ def recomputed(name: str, compose: Callable[..., Tensor | tuple], inputs: Sequen
         inner = compose(*leaves)
     cls = _classes.get(name)
     if cls is None:
-        cls = _classes[name] = type(name, (RecomputedNode,), {"__slots__": ()})
+        cls = _classes[name] = type(name, (base,), {"__slots__": ()})
     node = cls(tuple(edge(t) if _needs_grad(t) else (None, 0) for t in inputs))
     node.compose, node.inputs, node.inner, node.leaves = compose, tuple(save(t) for t in inputs), inner, leaves
     many = isinstance(inner, tuple)

@@ -1,0 +1,132 @@
+"""PyTorch's float32 matrix product, MKL's `sgemm`, when the optional `gradsh[exact]` extra is installed.
+
+PyTorch's CPU kernels that multiply float32 matrices through `at::native::cpublas::gemm` (the slow
+convolutions' per-sample products among them) call the `sgemm` of the MKL inside the torch 2.13 wheel.
+Its sums run in an order of its own, so numpy's OpenBLAS (or a float64 product rounded once) differs
+from it in the last bits; the `exact` extra ships the same MKL release (exact_math.py loads it with the
+sequential threading layer), and calling its `cblas_sgemm` with PyTorch's arguments gives PyTorch's bits.
+
+`sgemm` takes BLAS's column-major arguments, as ATen passes them; `available()` says whether it can run
+(without the extra, or with GRADSH_EXACT=0, callers keep their numpy kernels).
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+
+from . import exact_math
+
+_COL_MAJOR, _NO_TRANS, _TRANS = 102, 111, 112  # CBLAS_ORDER / CBLAS_TRANSPOSE values
+_INT_MAX = 2**31 - 1  # MKL_INT is 32-bit in mkl_rt's default (LP64) interface
+_F32 = np.dtype(np.float32)
+_THREAD_SAFE_K = 512
+_state: dict[str, object] = {}
+
+
+def _function() -> ctypes._CFuncPtr | None:
+    if "f" not in _state:
+        lib = exact_math.library()
+        f = None
+        if lib is not None:
+            f = lib.cblas_sgemm
+            f.restype = None
+            f.argtypes = ([ctypes.c_int] * 6 + [ctypes.c_float, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p,
+                                                 ctypes.c_int, ctypes.c_float, ctypes.c_void_p, ctypes.c_int])
+        _state["f"] = f
+    return _state["f"]  # type: ignore[return-value]
+
+
+def available() -> bool:
+    """Whether MKL's sgemm is loaded (the `exact` extra is installed and not disabled)."""
+    return _function() is not None
+
+
+def same_as_threaded(m: int, n: int, k: int) -> bool:
+    """Whether this (sequential) sgemm gives the bits PyTorch's MKL gives on its OpenMP threads.
+
+    MKL splits a product among threads by blocks of C unless the sums are long (k > 512) or one side is a
+    vector, where it splits the sums themselves; measured against torch 2.13 on 2 threads, the bits agree
+    whenever m, n >= 2 and k <= 512 (and always with torch.set_num_threads(1)).
+    """
+    return m >= 2 and n >= 2 and k <= _THREAD_SAFE_K
+
+
+def _check(name: str, a: np.ndarray, need: int) -> None:
+    if a.dtype != _F32 or not a.flags.c_contiguous:
+        raise ValueError(f"{name} must be a C-contiguous float32 array")
+    if a.size < need:
+        raise ValueError(f"{name} holds {a.size} elements, the call reads {need}")
+
+
+def sgemm(transa: bool, transb: bool, m: int, n: int, k: int, alpha: float, a: np.ndarray, lda: int,
+          b: np.ndarray, ldb: int, beta: float, c: np.ndarray, ldc: int) -> None:
+    """C = alpha * op(A) @ op(B) + beta * C in column-major storage, C updated in place (BLAS's sgemm).
+
+    a, b and c are contiguous float32 buffers read as column-major matrices with the leading dimensions
+    given; the caller passes the arguments ATen passes to cpublas::gemm. Requires `available()`.
+    """
+    f = _function()
+    if f is None:
+        raise RuntimeError(f"MKL's sgemm is not available: {exact_math.why_not()}")
+    if max(m, n, k, lda, ldb, ldc) > _INT_MAX:
+        raise ValueError("sgemm dimensions beyond 32-bit MKL_INT")
+    _check("a", a, (lda * (m if transa else k) if m and k else 0))
+    _check("b", b, (ldb * (k if transb else n) if n and k else 0))
+    _check("c", c, ldc * n if m and n else 0)
+    if not c.flags.writeable:
+        raise ValueError("c must be writeable")
+    f(_COL_MAJOR, _TRANS if transa else _NO_TRANS, _TRANS if transb else _NO_TRANS, m, n, k, alpha,
+      a.ctypes.data, max(lda, 1), b.ctypes.data, max(ldb, 1), beta, c.ctypes.data, max(ldc, 1))
+
+
+def mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The float32 product of row-major a (m, k) and b (k, n) as torch.mm computes it on the CPU.
+
+    ATen sees row-major C = A B as column-major C^T = B^T A^T: sgemm('N', 'N', n, m, k, B, n, A, k, C, n).
+    """
+    a, b = np.ascontiguousarray(a, _F32), np.ascontiguousarray(b, _F32)
+    m, k = a.shape
+    n = b.shape[1]
+    c = np.zeros((m, n), _F32)
+    if m and n:
+        sgemm(False, False, n, m, k, 1.0, b, n, a, k, 0.0, c, n)
+    return c
+
+
+_BMM_NAIVE_LIMIT = 400  # ATen's bmm: products with k*m*n below this run its own triple loop, not BLAS
+
+
+def _bmm_naive(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """baddbmm_cpu_kernel: each entry summed over k in order, a float32 multiply then a float32 add."""
+    out = np.zeros((a.shape[0], a.shape[1], b.shape[2]), _F32)
+    for k in range(a.shape[2]):
+        out += a[:, :, k:k + 1] * b[:, k:k + 1, :]
+    return out
+
+
+def aten_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """torch.matmul's float32 bits for two matrices (mm: MKL) or two equal batches of them (bmm), or None.
+
+    None where the result is not known to be PyTorch's (see `same_as_threaded`, or without the extra);
+    the caller then keeps its own product.
+    """
+    if a.dtype != _F32 or b.dtype != _F32 or a.ndim != b.ndim or a.ndim not in (2, 3) or not available():
+        return None
+    if a.ndim == 2:
+        m, k = a.shape
+        n = b.shape[1]
+        return mm(a, b) if same_as_threaded(n, m, k) else None
+    bs, m, k = a.shape
+    n = b.shape[2]
+    if b.shape[0] != bs:
+        return None
+    if k * m * n < _BMM_NAIVE_LIMIT:
+        return _bmm_naive(a, b)
+    if not same_as_threaded(n, m, k):
+        return None
+    out = np.empty((bs, m, n), _F32)
+    for i in range(bs):
+        out[i] = mm(a[i], b[i])
+    return out
