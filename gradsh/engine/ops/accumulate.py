@@ -42,8 +42,6 @@ def _rows(rows: np.ndarray) -> np.ndarray | None:
 
 def _chunk_sums(rows: np.ndarray, k: int, s: int) -> np.ndarray:
     """Sequential sums of the first k groups of s rows: (>= k*s, W) -> (k, W), for W >= 2 (as _rows)."""
-    if k == 1:
-        return _reduce(rows[:s], 0)[None]
     return _reduce(rows[: k * s].reshape(k, s, rows.shape[1]), 1)
 
 
@@ -57,20 +55,22 @@ def _plus(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
 def cascade(rows: np.ndarray) -> np.ndarray:
     """CASCADE of n >= 1 lane-vector rows (n, W) -> (W,), W >= 2 (spec §2.1: ((t + a1) + a2) + a3)."""
     n = rows.shape[0]
-    ceillog2 = 1 if n <= 2 else (n - 1).bit_length()
-    s = 1 << max(4, ceillog2 // 4)
-    chunks = n // s
-    if chunks == 0:  # no full chunk: the rows are all tail
+    if n < 16:  # no full chunk (the chunk size is at least 16): the rows are all tail
         return _rows(rows)
+    s = 16 if n <= 1 << 19 else 1 << ((n - 1).bit_length() // 4)  # 2**max(4, ceil(log2 n) div 4)
+    chunks = n // s
+    tail = _rows(rows[chunks * s:]) if n > chunks * s else None
+    if chunks < s:  # one level: a1 is the sum of the chunk sums (t + a1 = a1 + t: one rounded addition)
+        a1 = _reduce(rows[:s], 0) if chunks == 1 else _rows(_chunk_sums(rows, chunks, s))
+        return a1 if tail is None else a1 + tail
     c = _chunk_sums(rows, chunks, s)
     g1n = chunks // s
-    out = _plus(_rows(rows[chunks * s:]), _rows(c[g1n * s:]))
-    if g1n:
-        g1 = _chunk_sums(c, g1n, s)
-        g2n = g1n // s
-        out = _plus(out, _rows(g1[g2n * s:]))
-        if g2n:
-            out = _plus(out, _rows(_chunk_sums(g1, g2n, s)))
+    out = _plus(tail, _rows(c[g1n * s:]))
+    g1 = _chunk_sums(c, g1n, s)
+    g2n = g1n // s
+    out = _plus(out, _rows(g1[g2n * s:]))
+    if g2n:
+        out = _plus(out, _rows(_chunk_sums(g1, g2n, s)))
     return out
 
 
