@@ -53,7 +53,15 @@ def fma_add(a: np.ndarray, b: np.ndarray, alpha: Any) -> np.ndarray:
     if dt == np.float64:
         return fused_multiply_add(np.float64(alpha), b, a)
     al = np.float64(dt.type(alpha))
-    return (a.astype(np.float64) + al * b.astype(np.float64)).astype(dt)
+    if dt == np.float32 and b.dtype == np.float32 and b.shape == a.shape and (al == 1 or al == -1):
+        # a +- b: float32's own addition is already rounded once (double then float32 gives the same bits)
+        return a + b if al == 1 else a - b
+    if b.shape != a.shape:
+        return (a.astype(np.float64) + al * b.astype(np.float64)).astype(dt)
+    out = b.astype(np.float64)  # al * b is exact in double; a is added into it (a cast on the fly, exact)
+    out *= al
+    out += a
+    return out.astype(dt)
 
 
 def lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
