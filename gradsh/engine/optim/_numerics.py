@@ -68,7 +68,7 @@ def lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
     """start.lerp(end, weight) as PyTorch's CPU kernel computes it (from the nearer end for weight >= 0.5)."""
     f = start.dtype.type
     w = f(weight)
-    diff = (end - start).astype(start.dtype)
+    diff = (end - start).astype(start.dtype, copy=False)
     if abs(w) < 0.5:
         return fma_add(start, diff, w)
     return fma_add(end, diff, -(f(1) - w))
@@ -77,13 +77,13 @@ def lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
 def addcmul(a: np.ndarray, t1: np.ndarray, t2: np.ndarray, value: float) -> np.ndarray:
     """a + value * t1 * t2 (addcmul_): the product rounded, then added."""
     f = a.dtype.type
-    return (a + (f(value) * t1) * t2).astype(a.dtype)
+    return (a + (f(value) * t1) * t2).astype(a.dtype, copy=False)
 
 
 def addcdiv(a: np.ndarray, t1: np.ndarray, t2: np.ndarray, value: float) -> np.ndarray:
     """a + value * t1 / t2 (addcdiv_)."""
     f = a.dtype.type
-    return (a + (f(value) * t1) / t2).astype(a.dtype)
+    return (a + (f(value) * t1) / t2).astype(a.dtype, copy=False)
 
 
 def write(t: Tensor, value: np.ndarray) -> None:
