@@ -15,7 +15,7 @@ from ..out_arg import check_out, write_out
 from ..registry import op
 from ..tensor import Tensor, _wrap_dim
 from ..unsupported import unsupported
-from ._core import attach, expand_to, result, save, save_output, sum_to, unpack
+from ._core import attach, expand_to, plain_backward, result, save, save_output, sum_to, unpack, wrap
 from .accumulate import exact_sum
 from .elementwise import maximum, minimum
 from .indexing import _gather_key, embed
@@ -589,10 +589,30 @@ class MseLossBackward0(Node):
         g = grads[0]
         norm = 2.0 / self.n if self.reduction == "mean" else 2.0
         (fa, _), (fb, _) = self.next_functions
-        # PyTorch's mse_loss_backward, with input and target swapped for the target's gradient
+        # PyTorch's mse_loss_backward, alpha * (a - b) * grad in the dtype, with input and target swapped for the
+        # target's gradient
+        if plain_backward(g) and x.dtype is y.dtype is g.dtype:  # the same three roundings, in numpy
+            alpha = g._data.dtype.type(norm)
+            ga = None if fa is None else sum_to(wrap(_scaled_difference(x._data, y._data, alpha, g._data), g.dtype),
+                                                self.x_meta)
+            gb = None if fb is None else sum_to(wrap(_scaled_difference(y._data, x._data, alpha, g._data), g.dtype),
+                                                self.y_meta)
+            return ga, gb
         ga = sum_to((x - y) * norm * g, self.x_meta) if fa is not None else None
         gb = sum_to((y - x) * norm * g, self.y_meta) if fb is not None else None
         return ga, gb
+
+
+def _scaled_difference(a: np.ndarray, b: np.ndarray, alpha: np.floating, g: np.ndarray) -> np.ndarray:
+    """((a - b) * alpha) * g, each product rounded to the dtype (a fresh array)."""
+    out = np.subtract(a, b)
+    if type(out) is not np.ndarray:  # 0-d inputs give a numpy scalar
+        return np.asarray(out * alpha * g)
+    np.multiply(out, alpha, out=out)
+    if g.shape == out.shape or g.ndim == 0:
+        np.multiply(out, g, out=out)
+        return out
+    return out * g
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,
