@@ -143,3 +143,16 @@ def test_rows_helper_adds_rows_in_order_for_every_width() -> None:
         for rows in (np.ascontiguousarray(wide[:, :width]), wide[:, :width]):
             got = accumulate._rows(rows)
             assert got is not None and (got + np.float32(0)).tobytes() == _sequential(rows).tobytes(), (m, width)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_trailing_dim_sums_match_the_per_row_model(dtype: type) -> None:
+    rng = np.random.default_rng(13)
+    lanes = 4 if dtype is np.float64 else 8
+    shapes = [(64, 1), (3, 7), (5, 8), (100, 50), (2, 4097)]
+    shapes += [(int(rng.integers(1, 60)), int(rng.integers(1, 400))) for _ in range(150)]
+    for shape in shapes:
+        x = _sample(rng, shape, dtype)
+        mine = sum_orders.exact_sum_trailing(x, (1,))
+        ref = np.array([dtype(0) + _contiguous(row, lanes) for row in x], dtype)
+        assert mine is not None and mine.tobytes() == ref.tobytes(), shape

@@ -19,7 +19,7 @@ from ._core import attach, expand_to, plain_backward, result, save, save_output,
 from .accumulate import exact_sum
 from .elementwise import maximum, minimum
 from .indexing import _gather_key, embed
-from .sum_orders import exact_sum64, exact_sum_leading
+from .sum_orders import exact_sum64, exact_sum_leading, exact_sum_trailing
 
 
 def _dims(dim: Any, ndim: int) -> tuple:
@@ -71,10 +71,8 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
             attach(out, node)
         return out
     dims = _dims(dim, input._data.ndim) if input._data.ndim else ()
-    leading = exact_sum_leading(data, dims)  # PyTorch's order over leading dims (a bias's gradient), or None
-    if leading is not None:
-        value = leading.reshape((1,) * len(dims) * keepdim + data.shape[len(dims):])
-    else:
+    value = _exact_dim_sum(data, dims, keepdim)  # PyTorch's order where it is modelled, or None
+    if value is None:
         value = data.sum(axis=dims, keepdims=keepdim, dtype=dt.np)
     out = result(value, dt)
     if state.recording and input._rg:
@@ -82,6 +80,25 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
         node.shape, node.dims, node.keepdim = input._data.shape, dims, keepdim
         attach(out, node)
     return out
+
+
+def _exact_dim_sum(data: np.ndarray, dims: tuple, keepdim: bool) -> np.ndarray | None:
+    """PyTorch's float32/float64 `sum(dims)` where its addition order is modelled: every dim (the whole-tensor
+    sum), the leading dims or the trailing dims of a contiguous array; shaped as the result, or None."""
+    ndim = data.ndim
+    if not dims or not data.size:
+        return None
+    if len(dims) == ndim:
+        total = exact_sum(data) if data.dtype == np.float32 else exact_sum64(data)
+        return None if total is None else np.full((1,) * ndim if keepdim else (), total, data.dtype)
+    k = len(dims)
+    leading = exact_sum_leading(data, dims)  # a bias's gradient
+    if leading is not None:
+        return leading.reshape((1,) * k * keepdim + data.shape[k:])
+    trailing = exact_sum_trailing(data, dims)  # sum(-1) of a matrix
+    if trailing is not None:
+        return trailing.reshape(data.shape[:ndim - k] + (1,) * k * keepdim)
+    return None
 
 
 class MeanBackward0(Node):
@@ -122,7 +139,14 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
             attach(out, node)
         return out
     dims = _dims(dim, input._data.ndim) if input._data.ndim else ()
-    out = result(data.mean(axis=dims, keepdims=keepdim, dtype=dt.np), dt)
+    total = _exact_dim_sum(data, dims, keepdim)
+    if total is not None:  # PyTorch's sum over the dims, then one division by their element count
+        count = 1
+        for d in dims:
+            count *= data.shape[d]
+        out = result(total / total.dtype.type(count), dt)
+    else:
+        out = result(data.mean(axis=dims, keepdims=keepdim, dtype=dt.np), dt)
     if state.recording and input._rg:
         n = 1
         for d in dims:

@@ -90,3 +90,39 @@ def exact_sum_leading(data: np.ndarray, dims: tuple) -> np.ndarray | None:
         return np.asarray([total], data.dtype)
     # above 32768 elements threads split the kept dim at multiples of a vector group: no output's order changes
     return _sum_rows(rows)
+
+
+def _sum_along_rows(rows: np.ndarray) -> np.ndarray:
+    """Each row of a C-contiguous (R, L) block summed as PyTorch sums a contiguous reduced dim (spec §2.3): with
+    at least one vector, path 1 (ROWSUM of the row's vectors, then its scalar tail, then the lanes in order),
+    else path 3 (ROWSUM of its scalars). The R rows are independent lanes of one computation here."""
+    r, length = rows.shape
+    lanes = LANES if rows.dtype == _f64 else 8
+    if length < lanes:
+        return rowsum(rows.T)  # path 3: the row's elements are the ROWSUM's rows, one lane a row
+    nv = length // lanes
+    # vector v of every row side by side: (nv, R * lanes), lane l of row i at column i * lanes + l
+    vectors = rows[:, : nv * lanes].reshape(r, nv, lanes).transpose(1, 0, 2).reshape(nv, r * lanes)
+    lane_sums = rowsum(vectors).reshape(r, lanes)
+    # per row, one addition after another: the scalar tail, then the lanes in lane order
+    chain = np.concatenate((rows[:, nv * lanes:], lane_sums), axis=1) if length > nv * lanes else lane_sums
+    return np.add.accumulate(chain, axis=1)[:, -1]
+
+
+def exact_sum_trailing(data: np.ndarray, dims: tuple) -> np.ndarray | None:
+    """PyTorch's bits for `data.sum(dims)` when dims are the trailing dims of a C-contiguous float32/float64
+    array and some dim is kept (the kept dims' values, flat), or None where this order is not modelled.
+
+    The reduced dims coalesce into one contiguous dim that TensorIterator walks first (spec §2.4); above 32768
+    elements threads split the kept dims, which changes no output's order."""
+    if data.dtype not in (np.float32, np.float64) or not data.flags.c_contiguous or not dims:
+        return None
+    k = len(dims)
+    ndim = data.ndim
+    if k >= ndim or dims != tuple(range(ndim - k, ndim)) or data.size == 0:
+        return None
+    length = math.prod(data.shape[ndim - k:])
+    rows = data.reshape(-1, length)
+    if length == 1:
+        return rows[:, 0] + data.dtype.type(0)  # not a reduction: each value added to the +0 output
+    return _sum_along_rows(rows) + data.dtype.type(0)
