@@ -1,5 +1,6 @@
 """PyTorch's summation order where accumulate.py does not give it: float64 whole-tensor sums and means,
-and sums over the leading dims of a contiguous tensor (a bias's gradient) in float32 and float64.
+and sums over the leading dims (a bias's gradient) or the trailing dims (`sum(-1)`) of a contiguous tensor in
+float32 and float64.
 
 PyTorch's CPU sum kernel is one template for float and double (../shared/spec/reductions.md §2): the
 same cascade, four interleaved accumulators and thread split, with vectors of `Vectorized<double>`'s
@@ -19,6 +20,7 @@ from .accumulate import GRAIN, THREADS, cascade, exact_sum, in_memory_order, row
 
 LANES = 4  # Vectorized<double>::size() in the AVX2 build
 _f64 = np.float64
+_VECTOR = np.dtype((np.void, 32))  # one AVX2 vector: 8 floats or 4 doubles
 
 
 def _contiguous_sum(x: np.ndarray) -> np.float64:
@@ -98,11 +100,13 @@ def _sum_along_rows(rows: np.ndarray) -> np.ndarray:
     else path 3 (ROWSUM of its scalars). The R rows are independent lanes of one computation here."""
     r, length = rows.shape
     lanes = LANES if rows.dtype == _f64 else 8
-    if length < lanes:
-        return rowsum(rows.T)  # path 3: the row's elements are the ROWSUM's rows, one lane a row
+    if length < lanes:  # path 3: the row's elements are the ROWSUM's rows, one lane a row
+        return rowsum(np.ascontiguousarray(rows.T))
     nv = length // lanes
-    # vector v of every row side by side: (nv, R * lanes), lane l of row i at column i * lanes + l
-    vectors = rows[:, : nv * lanes].reshape(r, nv, lanes).transpose(1, 0, 2).reshape(nv, r * lanes)
+    # vector v of every row side by side: (nv, R * lanes), lane l of row i at column i * lanes + l; the
+    # transposition moves whole 32-byte vectors (twice as fast as numpy's copy of 8-element runs)
+    head = rows[:, : nv * lanes] if length == nv * lanes else np.ascontiguousarray(rows[:, : nv * lanes])
+    vectors = np.ascontiguousarray(head.view(_VECTOR).T).view(rows.dtype).reshape(nv, r * lanes)
     lane_sums = rowsum(vectors).reshape(r, lanes)
     # per row, one addition after another: the scalar tail, then the lanes in lane order
     chain = np.concatenate((rows[:, nv * lanes:], lane_sums), axis=1) if length > nv * lanes else lane_sums
