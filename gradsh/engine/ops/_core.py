@@ -16,7 +16,7 @@ from ..grad_mode import state
 from ..graph import Node, SavedTensor, edge, pending_output_packs
 from ..hooks import any_registered as hooks_registered
 from ..tensor import Tensor
-from .sum_orders import exact_sum_leading
+from .sum_orders import exact_sum_leading, exact_sum_trailing
 
 wrap = Tensor._wrap
 _ndarray = np.ndarray
@@ -181,8 +181,10 @@ def sum_to(g: Tensor, shape: tuple) -> Tensor:
         # Tensor ops and the reshape's view between them
         data = g._data
         if dims:
-            leading = exact_sum_leading(data, tuple(dims))
-            data = leading if leading is not None else data.sum(axis=tuple(dims), keepdims=True, dtype=data.dtype)
+            exact = exact_sum_leading(data, tuple(dims))
+            if exact is None:
+                exact = exact_sum_trailing(data, tuple(dims))  # a (n, 1) input broadcast along its last dim
+            data = exact if exact is not None else data.sum(axis=tuple(dims), keepdims=True, dtype=data.dtype)
         return wrap(data.reshape(shape), g.dtype)
     if dims:
         g = g.sum(dim=tuple(dims), keepdim=True)

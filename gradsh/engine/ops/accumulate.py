@@ -15,72 +15,75 @@ GRAIN = 32768  # at::internal::GRAIN_SIZE: below it one thread sums everything
 THREADS = 2  # torch.get_num_threads() of the reference machine (2 cores)
 _f32 = np.float32
 _ZERO = _f32(0)
-_ACCUMULATE_MAX = 4096  # elements: below it one accumulate call beats a Python loop of row adds
+_reduce = np.add.reduce
+_accumulate = np.add.accumulate
+_concatenate = np.concatenate
 
 
-def _sequential(rows: np.ndarray) -> np.ndarray:
-    """+0 then each row added in order (rows: (m, W) -> (W,)), up to the sign of a zero result.
+def _rows(rows: np.ndarray) -> np.ndarray | None:
+    """The rows of a 2-D block (m, W) added one after another, or None (+0) when m is 0, up to the sign of a
+    zero result.
 
-    Small blocks go through np.add.accumulate (one call; it is sequential by definition), large ones
-    one whole-row float32 add a row (accumulate over a strided axis is 10x slower there). Starting from
-    row 0 instead of +0 can only turn a +0.0 into -0.0: a chain of float32 additions has the same value
-    whatever the signs of its zeros, only a zero result's sign differs, so sum_all fixes that once, last.
+    Each row must be a run with a smaller stride than the rows' (a lane vector, as every caller here makes).
+    For W >= 2, np.add.reduce over axis 0 is that sequential sum: numpy's iterator keeps the smallest-stride
+    axis innermost, so each output element gets one float32 addition per row, in row order (its pairwise
+    summation runs only when the reduced axis is the innermost loop). With W == 1 the reduced axis would be
+    innermost, so np.add.accumulate (sequential by definition) does it. Starting from row 0 instead of +0
+    can only turn a +0.0 into -0.0: a chain of float32 additions has the same value whatever the signs of
+    its zeros, only a zero result's sign differs, so sum_all fixes that once, last.
     """
-    m = rows.shape[0]
+    m, w = rows.shape
     if m < 2:
-        return rows[0] if m else np.zeros(rows.shape[1:], _f32)
-    inner = [abs(st) for st, n in zip(rows.strides[1:], rows.shape[1:]) if n > 1]
-    if inner and abs(rows.strides[0]) > min(inner):
-        # numpy reduces an axis that is not its innermost loop one row at a time, in order (pairwise summation
-        # runs only along the innermost, contiguous axis): the same additions in one call, 3x faster than
-        # the row loop on a bias gradient. The guard keeps out the shapes where this axis could be innermost
-        # (it must not have the smallest stride, and some other axis longer than 1 must have a smaller one).
-        return np.add.reduce(rows, axis=0)
-    if rows.size <= _ACCUMULATE_MAX:
-        return np.add.accumulate(rows, axis=0)[-1]
-    acc = rows[0] + rows[1]
-    for i in range(2, m):
-        np.add(acc, rows[i], out=acc)
-    return acc
+        return rows[0] if m else None
+    if w > 1:
+        return _reduce(rows, 0)
+    return _accumulate(rows, 0)[-1]
 
 
-def _chunk_sums(rows: np.ndarray, s: int) -> np.ndarray:
-    """Sequential sums of consecutive groups of s rows: (k*s, W) -> (k, W) (k >= 1)."""
-    k = rows.shape[0] // s
-    return _sequential(rows[: k * s].reshape(k, s, rows.shape[1]).swapaxes(0, 1))
+def _chunk_sums(rows: np.ndarray, k: int, s: int) -> np.ndarray:
+    """Sequential sums of the first k groups of s rows: (>= k*s, W) -> (k, W), for W >= 2 (as _rows)."""
+    return _reduce(rows[: k * s].reshape(k, s, rows.shape[1]), 1)
+
+
+def _plus(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    """a (+) b where None is +0 (adding +0 changes no value, only the sign of a zero, fixed at the end)."""
+    if a is None:
+        return b
+    return a if b is None else a + b
 
 
 def cascade(rows: np.ndarray) -> np.ndarray:
-    """CASCADE of n lane-vector rows (n, W) -> (W,)."""
+    """CASCADE of n >= 1 lane-vector rows (n, W) -> (W,), W >= 2 (spec §2.1: ((t + a1) + a2) + a3)."""
     n = rows.shape[0]
-    ceillog2 = 1 if n <= 2 else (n - 1).bit_length()
-    s = 1 << max(4, ceillog2 // 4)
+    if n < 16:  # no full chunk (the chunk size is at least 16): the rows are all tail
+        return _rows(rows)
+    s = 16 if n <= 1 << 19 else 1 << ((n - 1).bit_length() // 4)  # 2**max(4, ceil(log2 n) div 4)
     chunks = n // s
-    if chunks == 0:  # no full chunk: the rows are all tail
-        return _sequential(rows)
-    tail = _sequential(rows[chunks * s:])
-    c = _chunk_sums(rows, s)
+    tail = _rows(rows[chunks * s:]) if n > chunks * s else None
+    if chunks < s:  # one level: a1 is the sum of the chunk sums (t + a1 = a1 + t: one rounded addition)
+        a1 = _reduce(rows[:s], 0) if chunks == 1 else _rows(_chunk_sums(rows, chunks, s))
+        return a1 if tail is None else a1 + tail
+    c = _chunk_sums(rows, chunks, s)
     g1n = chunks // s
-    out = tail + _sequential(c[g1n * s:])
-    if g1n:  # (otherwise a2 and a3 are +0, and adding +0 changes no value)
-        g1 = _chunk_sums(c, s)
-        g2n = g1n // s
-        out = out + _sequential(g1[g2n * s:])
-        if g2n:
-            out = out + _sequential(_chunk_sums(g1, s))
+    out = _plus(tail, _rows(c[g1n * s:]))
+    g1 = _chunk_sums(c, g1n, s)
+    g2n = g1n // s
+    out = _plus(out, _rows(g1[g2n * s:]))
+    if g2n:
+        out = _plus(out, _rows(_chunk_sums(g1, g2n, s)))
     return out
 
 
 def rowsum(rows: np.ndarray) -> np.ndarray:
     """ROWSUM: four interleaved accumulators over a cascade, then the leftover rows (n, W) -> (W,)."""
     n, width = rows.shape
-    q = n // 4
-    if not q:
-        return _sequential(rows)  # (the four accumulators are +0: P0 takes the rows, P1..P3 add nothing)
+    q = n >> 2
+    if not q:  # (the four accumulators are +0: P0 takes the rows, P1..P3 add nothing)
+        out = _rows(rows)
+        return np.zeros(width, rows.dtype) if out is None else out
     parts = cascade(rows[: 4 * q].reshape(q, 4 * width)).reshape(4, width)
     # P0, then the leftover rows, then P1, P2, P3: one float32 addition after another, in one call
-    chain = np.concatenate([parts[:1], rows[4 * q:], parts[1:]]) if n > 4 * q else parts
-    return np.add.accumulate(chain, axis=0)[-1]
+    return _rows(_concatenate((parts[:1], rows[4 * q:], parts[1:])) if n > 4 * q else parts)
 
 
 def _contiguous_sum(x: np.ndarray) -> np.float32:
@@ -88,10 +91,10 @@ def _contiguous_sum(x: np.ndarray) -> np.float32:
     n = x.shape[0]
     if n < 8:
         return rowsum(x.reshape(n, 1))[0]
-    nv = n // 8
+    nv = n >> 3
     lanes = rowsum(x[: 8 * nv].reshape(nv, 8))
     # the scalar tail, then the 8 lanes in lane order, one float32 addition at a time
-    return np.add.accumulate(np.concatenate([x[8 * nv:], lanes]))[-1]
+    return _accumulate(_concatenate((x[8 * nv:], lanes)) if n > 8 * nv else lanes)[-1]
 
 
 def sum_all(data: np.ndarray, threads: int = THREADS) -> np.float32:

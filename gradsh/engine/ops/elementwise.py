@@ -330,7 +330,9 @@ class PowBackward0(Node):
             return (grads[0] * 0,)
         if x.dtype.is_complex or isinstance(s, complex):  # PyTorch's complex convention: the conjugated derivative
             return (grads[0] * (x.pow(s - 1) * s).conj(),)
-        return (grads[0] * s * x.pow(s - 1),)
+        # PyTorch's pow_backward groups grad * (s * x.pow(s - 1)): s multiplies the power first (not the same
+        # float32 rounding as (grad * s) * ..., unless s is a power of two); x ** 1 is x itself
+        return (grads[0] * ((x if s == 2 else x.pow(s - 1)) * s),)
 
 
 class PowBackward1(Node):

@@ -30,13 +30,29 @@ class MmBackward0(Node):
     def apply(self, grads: list) -> tuple:
         g = grads[0]
         (fa, _), (fb, _) = self.next_functions
-        flags = g._data.flags
-        if not (flags.c_contiguous or flags.f_contiguous) and plain_backward(g):
-            # (sum's broadcast gradient): numpy would copy it for each product; once is enough, same bits
-            g = wrap(np.ascontiguousarray(g._data), g.dtype)
+        if plain_backward(g):
+            flags = g._data.flags
+            if not (flags.c_contiguous or flags.f_contiguous):
+                # (sum's broadcast gradient): numpy would copy it for each product; once is enough, same bits
+                g = wrap(np.ascontiguousarray(g._data), g.dtype)
+            products = _plain_products(g, unpack(self.a, self) if fb is not None else None,
+                                       unpack(self.b, self) if fa is not None else None)
+            if products is not None:
+                return products
         ga = mm(g, _c(unpack(self.b, self)).t()) if fa is not None else None
         gb = mm(_c(unpack(self.a, self)).t(), g) if fb is not None else None
         return ga, gb
+
+
+def _plain_products(g: Tensor, a: Tensor | None, b: Tensor | None) -> tuple | None:
+    """(g @ b^T, a^T @ g) for a plain backward of real matrices of g's dtype: the numpy products that mm(g, b.t())
+    and mm(a.t(), g) compute (the same arrays and layouts, so the same bits) without their Tensor views and ops;
+    None where the general path must run."""
+    dt = g.dtype
+    if (a is not None and a.dtype is not dt) or (b is not None and b.dtype is not dt):
+        return None
+    gd = g._data
+    return (None if b is None else wrap(gd @ b._data.T, dt), None if a is None else wrap(a._data.T @ gd, dt))
 
 
 def _check_2d(a: Tensor, b: Tensor) -> None:
@@ -280,6 +296,12 @@ class AddmmBackward0(Node):
     def apply(self, grads: list) -> tuple:
         g = grads[0]
         (fb, _), (f1, _), (f2, _) = self.next_functions
+        if self.alpha == 1 and plain_backward(g):  # (nn.Linear's backward)
+            products = _plain_products(g, unpack(self.m1, self) if f2 is not None else None,
+                                       unpack(self.m2, self) if f1 is not None else None)
+            if products is not None:
+                gb = fit(g * self.beta if self.beta != 1 else g, self.bias_shape) if fb is not None else None
+                return gb, *products
         gb = fit(g * self.beta if self.beta != 1 else g, self.bias_shape) if fb is not None else None
         g1 = mm(g, _c(unpack(self.m2, self)).t()) if f1 is not None else None
         g2 = mm(_c(unpack(self.m1, self)).t(), g) if f2 is not None else None

@@ -15,11 +15,11 @@ from ..out_arg import check_out, write_out
 from ..registry import op
 from ..tensor import Tensor, _wrap_dim
 from ..unsupported import unsupported
-from ._core import attach, expand_to, result, save, save_output, sum_to, unpack
+from ._core import attach, expand_to, plain_backward, result, save, save_output, sum_to, unpack, wrap
 from .accumulate import exact_sum
 from .elementwise import maximum, minimum
 from .indexing import _gather_key, embed
-from .sum_orders import exact_sum64, exact_sum_leading
+from .sum_orders import exact_sum64, exact_sum_leading, exact_sum_trailing
 
 
 def _dims(dim: Any, ndim: int) -> tuple:
@@ -71,10 +71,8 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
             attach(out, node)
         return out
     dims = _dims(dim, input._data.ndim) if input._data.ndim else ()
-    leading = exact_sum_leading(data, dims)  # PyTorch's order over leading dims (a bias's gradient), or None
-    if leading is not None:
-        value = leading.reshape((1,) * len(dims) * keepdim + data.shape[len(dims):])
-    else:
+    value = _exact_dim_sum(data, dims, keepdim)  # PyTorch's order where it is modelled, or None
+    if value is None:
         value = data.sum(axis=dims, keepdims=keepdim, dtype=dt.np)
     out = result(value, dt)
     if state.recording and input._rg:
@@ -82,6 +80,25 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
         node.shape, node.dims, node.keepdim = input._data.shape, dims, keepdim
         attach(out, node)
     return out
+
+
+def _exact_dim_sum(data: np.ndarray, dims: tuple, keepdim: bool) -> np.ndarray | None:
+    """PyTorch's float32/float64 `sum(dims)` where its addition order is modelled: every dim (the whole-tensor
+    sum), the leading dims or the trailing dims of a contiguous array; shaped as the result, or None."""
+    ndim = data.ndim
+    if not dims or not data.size:
+        return None
+    if len(dims) == ndim:
+        total = exact_sum(data) if data.dtype == np.float32 else exact_sum64(data)
+        return None if total is None else np.full((1,) * ndim if keepdim else (), total, data.dtype)
+    k = len(dims)
+    leading = exact_sum_leading(data, dims)  # a bias's gradient
+    if leading is not None:
+        return leading.reshape((1,) * k * keepdim + data.shape[k:])
+    trailing = exact_sum_trailing(data, dims)  # sum(-1) of a matrix
+    if trailing is not None:
+        return trailing.reshape(data.shape[:ndim - k] + (1,) * k * keepdim)
+    return None
 
 
 class MeanBackward0(Node):
@@ -122,7 +139,14 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
             attach(out, node)
         return out
     dims = _dims(dim, input._data.ndim) if input._data.ndim else ()
-    out = result(data.mean(axis=dims, keepdims=keepdim, dtype=dt.np), dt)
+    total = _exact_dim_sum(data, dims, keepdim)
+    if total is not None:  # PyTorch's sum over the dims, then one division by their element count
+        count = 1
+        for d in dims:
+            count *= data.shape[d]
+        out = result(total / total.dtype.type(count), dt)
+    else:
+        out = result(data.mean(axis=dims, keepdims=keepdim, dtype=dt.np), dt)
     if state.recording and input._rg:
         n = 1
         for d in dims:
@@ -599,10 +623,30 @@ class MseLossBackward0(Node):
         g = grads[0]
         norm = 2.0 / self.n if self.reduction == "mean" else 2.0
         (fa, _), (fb, _) = self.next_functions
-        # PyTorch's mse_loss_backward, with input and target swapped for the target's gradient
+        # PyTorch's mse_loss_backward, alpha * (a - b) * grad in the dtype, with input and target swapped for the
+        # target's gradient
+        if plain_backward(g) and x.dtype is y.dtype is g.dtype:  # the same three roundings, in numpy
+            alpha = g._data.dtype.type(norm)
+            ga = None if fa is None else sum_to(wrap(_scaled_difference(x._data, y._data, alpha, g._data), g.dtype),
+                                                self.x_meta)
+            gb = None if fb is None else sum_to(wrap(_scaled_difference(y._data, x._data, alpha, g._data), g.dtype),
+                                                self.y_meta)
+            return ga, gb
         ga = sum_to((x - y) * norm * g, self.x_meta) if fa is not None else None
         gb = sum_to((y - x) * norm * g, self.y_meta) if fb is not None else None
         return ga, gb
+
+
+def _scaled_difference(a: np.ndarray, b: np.ndarray, alpha: np.floating, g: np.ndarray) -> np.ndarray:
+    """((a - b) * alpha) * g, each product rounded to the dtype (a fresh array)."""
+    out = np.subtract(a, b)
+    if type(out) is not np.ndarray:  # 0-d inputs give a numpy scalar
+        return np.asarray(out * alpha * g)
+    np.multiply(out, alpha, out=out)
+    if g.shape == out.shape or g.ndim == 0:
+        np.multiply(out, g, out=out)
+        return out
+    return out * g
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average: Any = None, reduce: Any = None,

@@ -53,14 +53,22 @@ def fma_add(a: np.ndarray, b: np.ndarray, alpha: Any) -> np.ndarray:
     if dt == np.float64:
         return fused_multiply_add(np.float64(alpha), b, a)
     al = np.float64(dt.type(alpha))
-    return (a.astype(np.float64) + al * b.astype(np.float64)).astype(dt)
+    if dt == np.float32 and b.dtype == np.float32 and b.shape == a.shape and (al == 1 or al == -1):
+        # a +- b: float32's own addition is already rounded once (double then float32 gives the same bits)
+        return a + b if al == 1 else a - b
+    if b.shape != a.shape:
+        return (a.astype(np.float64) + al * b.astype(np.float64)).astype(dt)
+    out = b.astype(np.float64)  # al * b is exact in double; a is added into it (a cast on the fly, exact)
+    out *= al
+    out += a
+    return out.astype(dt)
 
 
 def lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
     """start.lerp(end, weight) as PyTorch's CPU kernel computes it (from the nearer end for weight >= 0.5)."""
     f = start.dtype.type
     w = f(weight)
-    diff = (end - start).astype(start.dtype)
+    diff = (end - start).astype(start.dtype, copy=False)
     if abs(w) < 0.5:
         return fma_add(start, diff, w)
     return fma_add(end, diff, -(f(1) - w))
@@ -69,13 +77,13 @@ def lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
 def addcmul(a: np.ndarray, t1: np.ndarray, t2: np.ndarray, value: float) -> np.ndarray:
     """a + value * t1 * t2 (addcmul_): the product rounded, then added."""
     f = a.dtype.type
-    return (a + (f(value) * t1) * t2).astype(a.dtype)
+    return (a + (f(value) * t1) * t2).astype(a.dtype, copy=False)
 
 
 def addcdiv(a: np.ndarray, t1: np.ndarray, t2: np.ndarray, value: float) -> np.ndarray:
     """a + value * t1 / t2 (addcdiv_)."""
     f = a.dtype.type
-    return (a + (f(value) * t1) / t2).astype(a.dtype)
+    return (a + (f(value) * t1) / t2).astype(a.dtype, copy=False)
 
 
 def write(t: Tensor, value: np.ndarray) -> None:

@@ -73,7 +73,7 @@ class Adam(ParamwiseOptimizer):
             else:
                 g = fma_add(g, pd, weight_decay)
         write(exp_avg, lerp(exp_avg._data, g, 1 - beta1))
-        write(exp_avg_sq, addcmul((exp_avg_sq._data * f(beta2)).astype(pd.dtype), g, g, 1 - beta2))
+        write(exp_avg_sq, addcmul((exp_avg_sq._data * f(beta2)).astype(pd.dtype, copy=False), g, g, 1 - beta2))
         bias_correction1 = 1 - beta1 ** step
         bias_correction2 = 1 - beta2 ** step
         step_size = lr / bias_correction1
@@ -83,8 +83,8 @@ class Adam(ParamwiseOptimizer):
             source = mx._data
         else:
             source = exp_avg_sq._data
-        denom = (np.sqrt(source) / f(bias_correction2 ** 0.5)).astype(pd.dtype) + f(eps)
-        write(p, (pd + (f(-step_size) * exp_avg._data) / denom).astype(pd.dtype))
+        denom = (np.sqrt(source) / f(bias_correction2 ** 0.5)).astype(pd.dtype, copy=False) + f(eps)
+        write(p, (pd + (f(-step_size) * exp_avg._data) / denom).astype(pd.dtype, copy=False))
 
 class AdamW(Adam):
     def __init__(self, params: Any, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,

@@ -40,7 +40,7 @@ class SGD(ParamwiseOptimizer):
                 buf = Tensor._wrap(np.array(g, dtype=pd.dtype), p.dtype)
                 state["momentum_buffer"] = buf
             else:
-                write(buf, (buf._data * buf._data.dtype.type(momentum)).astype(buf._data.dtype))
+                write(buf, (buf._data * buf._data.dtype.type(momentum)).astype(buf._data.dtype, copy=False))
                 write(buf, fma_add(buf._data, g, 1 - dampening))
             g = fma_add(g, buf._data, momentum) if nesterov else buf._data
         write(p, fma_add(pd, g, -lr))
