@@ -56,14 +56,19 @@ class SumBackward1(Node):
         return (_restore(grads[0], self.shape, self.dims, self.keepdim),)
 
 
+def _whole_sum(data: np.ndarray, dt: Any) -> Any:
+    """PyTorch's float32 / float64 addition order for a sum over every element, or None (numpy's then)."""
+    if dt is dtypes.float32:
+        return exact_sum(data)
+    return exact_sum64(data) if dt is dtypes.float64 else None
+
+
 @op("sum", out=True)
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     dt = dtype or _sum_dtype(input.dtype)
     data = input._data if dtype is None else input._data.astype(dt.np)
     if dim is None:
-        exact = exact_sum(data) if dt is dtypes.float32 else None  # PyTorch's float32 addition order
-        if dt is dtypes.float64:
-            exact = exact_sum64(data)  # and its float64 one
+        exact = _whole_sum(data, dt)
         out = result(data.sum(dtype=dt.np) if exact is None else exact, dt)
         if state.recording and input._rg:
             node = SumBackward0((edge(input),))
@@ -71,8 +76,12 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
             attach(out, node)
         return out
     dims = _dims(dim, input._data.ndim) if input._data.ndim else ()
-    leading = exact_sum_leading(data, dims)  # PyTorch's order over leading dims (a bias's gradient), or None
-    if leading is not None:
+    whole = _whole_sum(data, dt) if len(set(dims)) == data.ndim > 0 else None  # every dim: sum()'s kernel
+    # else PyTorch's order over leading dims (a bias's gradient), or None
+    leading = exact_sum_leading(data, dims) if whole is None else None
+    if whole is not None:
+        value = np.reshape(whole, (1,) * data.ndim if keepdim else ())
+    elif leading is not None:
         value = leading.reshape((1,) * len(dims) * keepdim + data.shape[len(dims):])
     else:
         value = data.sum(axis=dims, keepdims=keepdim, dtype=dt.np)
