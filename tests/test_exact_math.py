@@ -212,3 +212,27 @@ def test_the_fast_float32_one_minus_square_is_the_checked_fma() -> None:
         got = _one_minus_square32(y)
         assert got.shape == y.shape and got.dtype == np.float32
         assert got.view(np.uint32).tolist() == expected.view(np.uint32).tolist()
+
+
+VML_NAMES = {"log": "Ln", "erfinv": "ErfInv"}  # MKL's names where they are not the op's, capitalised
+
+
+@needs_mkl
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_small_inputs_computed_in_place_give_the_same_bits(dtype: str) -> None:
+    """Inputs of up to _IN_PLACE_MAX elements go through MKL in place on a copy: the same bits as the
+    separate-output path larger inputs take, for every op over its whole drawn range, in every layout."""
+    limit = exact_math._IN_PLACE_MAX
+    for i, op in enumerate(MKL_OPS):
+        kernel = exact_math.vml(VML_NAMES.get(op, op.capitalize()))
+        x = _draw(op, 1 << 15, np.random.default_rng(100 + i)).astype(dtype)
+        whole = kernel(x)  # more than `limit` elements: the out-of-place path
+        assert x.size > limit
+        pieces = np.concatenate([kernel(x[k:k + limit]) for k in range(0, x.size, limit)])
+        assert pieces.view(f"u{x.itemsize}").tolist() == whole.view(f"u{x.itemsize}").tolist(), op
+        square = x[: 30 * 30].reshape(30, 30)  # transposed and strided small inputs keep their layouts
+        for small in (square.T, square[:, ::4], square[3, 3]):
+            got = kernel(small)
+            assert got.strides == np.empty_like(np.array(small, order="K")).strides
+            assert got.view(f"u{x.itemsize}").tolist() == kernel(np.array(small, order="C")).view(
+                f"u{x.itemsize}").tolist(), op
