@@ -165,6 +165,8 @@ def test_without_mkl_the_numpy_kernels_run_unchanged() -> None:
         "assert not exact_math.available(), exact_math.why_not()\n"
         "assert (t.tanh(t.tensor(x)).numpy() == np.tanh(x.astype(np.float64)).astype(np.float32)).all()\n"
         "assert (t.sqrt(t.tensor(x[x > 0])).numpy() == np.sqrt(x[x > 0])).all()\n"
+        "for _ in range(2):  # small float32 inputs: the forward's own path (the first call looks for MKL)\n"
+        "    assert (t.tanh(t.tensor(x[:4])).numpy() == np.tanh(x[:4].astype(np.float64)).astype(np.float32)).all()\n"
         "print(exact_math.why_not())\n"
     )
     env = dict(os.environ, GRADSH_EXACT="0")
@@ -230,6 +232,10 @@ def test_small_inputs_computed_in_place_give_the_same_bits(dtype: str) -> None:
         assert x.size > limit
         pieces = np.concatenate([kernel(x[k:k + limit]) for k in range(0, x.size, limit)])
         assert pieces.view(f"u{x.itemsize}").tolist() == whole.view(f"u{x.itemsize}").tolist(), op
+        if dtype == "float32":  # the forward's small-float32 path calls the kernel directly once MKL was found
+            for _ in range(2):
+                mine = getattr(gtorch, op)(gtorch.tensor(x[:4])).numpy()
+                assert mine.view(np.uint32).tolist() == whole[:4].view(np.uint32).tolist(), op
         square = x[: 30 * 30].reshape(30, 30)  # transposed and strided small inputs keep their layouts
         for small in (square.T, square[:, ::4], square[3, 3]):
             got = kernel(small)

@@ -17,6 +17,10 @@ from .formula import NUMPY_DTYPES, evaluate
 from .inplace_forms import castable_first, in_place, recorded_comparison, tensor_other, unrecorded_in_place
 from .unary import reciprocal
 
+wrap = Tensor._wrap
+_ndarray = np.ndarray
+_BFLOAT16 = dtypes.bfloat16
+
 
 def fit(g: Tensor, meta: tuple) -> Tensor:
     """A gradient brought back to its input's shape and dtype (PyTorch's engine does both)."""
@@ -87,8 +91,14 @@ class SubBackward0(Node):
 
 @op("add", out=True, function=_add_function, inplace=True, dunders={"__add__": BINARY, "__radd__": BINARY, "__iadd__": INPLACE})
 def add(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
-    x, y, dt = promote2(input, other)
-    out = result(x + y if alpha == 1 else x + y * alpha, dt)
+    dt = input.dtype
+    if type(other) is Tensor and other.dtype is dt:  # promote2's first case, without the call
+        x, y = input._data, other._data
+    else:
+        x, y, dt = promote2(input, other)
+    data = x + y if alpha == 1 else x + y * alpha
+    # result()'s own checks, inline: when they pass it would only wrap (one call less on this hot path)
+    out = wrap(data, dt) if type(data) is _ndarray and data.dtype is dt.np and dt is not _BFLOAT16 else result(data, dt)
     if state.recording:
         # one isinstance on this hot path: a tensor operand, or a Python number (no edge)
         if isinstance(other, Tensor):
@@ -187,8 +197,14 @@ def _times(g: Any, other: Any, m: Any) -> Any:
 
 @op("mul", out=True, aliases=("multiply",), inplace=True, dunders={"__mul__": BINARY, "__rmul__": BINARY, "__imul__": INPLACE})
 def mul(input: Tensor, other: Any) -> Tensor:
-    x, y, dt = promote2(input, other)
-    out = result(x * y, dt)
+    dt = input.dtype
+    if type(other) is Tensor and other.dtype is dt:  # promote2's first case, without the call
+        x, y = input._data, other._data
+    else:
+        x, y, dt = promote2(input, other)
+    data = x * y
+    # result()'s own checks, inline: when they pass it would only wrap (one call less on this hot path)
+    out = wrap(data, dt) if type(data) is _ndarray and data.dtype is dt.np and dt is not _BFLOAT16 else result(data, dt)
     if state.recording:
         if isinstance(other, Tensor):
             if not (input._rg or other._rg):

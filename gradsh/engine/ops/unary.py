@@ -83,6 +83,7 @@ def _vml(name: str, fallback: Callable) -> Callable:
 
     kernel.__name__ = getattr(fallback, "__name__", name)
     kernel.vml = name
+    kernel.mkl = mkl  # the small-float32 forward calls MKL's kernel from here directly once it was looked for
     return kernel
 
 
@@ -145,12 +146,16 @@ def unary(
             return out
     else:
         double = getattr(fn, "in_double", None)
+        mkl = getattr(fn, "mkl", None)  # a _vml row's [MKL kernel or None], filled at its first call
 
         def forward(input: Tensor) -> Tensor:
             x = input._data
             if input.dtype is _FLOAT32 and x.size <= _SMALL:
-                # the common small float32 case, without result()'s general checks
-                data = double(x.astype(_float64)).astype(_float32) if double is not None else fn(x)
+                # the common small float32 case, without result()'s general checks (nor _vml's wrapper)
+                if mkl and mkl[0] is not None:
+                    data = mkl[0](x)
+                else:
+                    data = double(x.astype(_float64)).astype(_float32) if double is not None else fn(x)
                 if type(data) is not _ndarray:  # a 0-d input gives numpy's scalar back
                     data = np.asarray(data)
                 out = _wrap(data, _FLOAT32)
