@@ -70,3 +70,23 @@ def test_small_float32_unary_is_the_large_path(op: str) -> None:
         small = getattr(gtorch, op)(gtorch.tensor(x[:4])).numpy()
         assert small.dtype == np.float32
         assert small.view(np.uint32).tolist() == large[:4].view(np.uint32).tolist()
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+def test_times_a_number_backward_matches_pytorch(dtype: str, shape: tuple) -> None:
+    """MulBackward0's plain path for `x * number` (numpy on the cached 0-d number, result()/fit() inline)."""
+    torch = pytest.importorskip("torch")
+    for number in (0.5, -1.25, 3.0, 0.0, -0.0, float("nan"), 1e-30):
+        grads = []
+        for module in (gtorch, torch):
+            x = module.tensor(np.linspace(-2, 2, int(np.prod(shape))).reshape(shape)).to(getattr(module, dtype))
+            x.requires_grad_()
+            up = module.tensor(np.linspace(0.3, 3.3, int(np.prod(shape))).reshape(shape)).to(x.dtype)
+            (x * number * up).sum().backward()  # an upstream gradient that is not all ones
+            grads.append(x.grad.float().numpy())
+        assert str(x.grad.dtype) == f"torch.{dtype}"
+        mine, ref = grads
+        assert (np.isnan(mine) == np.isnan(ref)).all(), number  # (NaN payloads aside: bits where not NaN)
+        assert mine[~np.isnan(mine)].tobytes() == ref[~np.isnan(ref)].tobytes(), number

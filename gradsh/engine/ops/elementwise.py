@@ -185,7 +185,12 @@ class MulBackward0(Node):
         if fb is None and type(b) is float and not state.grad_enabled and g.dtype in NUMPY_DTYPES:
             # x * number in a plain backward: the formula on numpy, the number as its cached 0-d array
             # (numpy's Python-float path costs 1 us)
-            return fit(result(_times(g._data, _scalar_array(b, g._data.dtype), None), g.dtype), self.a_meta), None
+            gd = g._data
+            data = gd * _scalar_array(b, gd.dtype)
+            meta = self.a_meta
+            if type(data) is _ndarray and data.dtype is gd.dtype and gd.shape == meta[0] and g.dtype is meta[1]:
+                return wrap(data, g.dtype), None  # result()'s and fit()'s checks inline: they would only wrap
+            return fit(result(data, g.dtype), meta), None
         ga = fit(evaluate(self, _times, g, b), self.a_meta) if fa is not None else None
         gb = fit(evaluate(self, _times, g, self.a), self.b_meta) if fb is not None else None
         return ga, gb
