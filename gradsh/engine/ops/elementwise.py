@@ -9,10 +9,21 @@ import numpy as np
 
 from .. import dtypes
 from ..grad_mode import no_grad, state
-from ..graph import NO_EDGE, Node, edge
+from ..graph import NO_EDGE, Node, edge, pending_output_packs
 from ..registry import BINARY, DIRECT, INPLACE, op
 from ..tensor import Tensor
-from ._core import _scalar_array, attach, promote2, result, save, save_output, sum_to, to_tensor, unpack
+from ._core import (
+    _scalar_array,
+    attach,
+    flush_output_packs,
+    promote2,
+    result,
+    save,
+    save_output,
+    sum_to,
+    to_tensor,
+    unpack,
+)
 from .formula import NUMPY_DTYPES, evaluate
 from .inplace_forms import castable_first, in_place, recorded_comparison, tensor_other, unrecorded_in_place
 from .unary import reciprocal
@@ -114,7 +125,10 @@ def add(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
             return out
         node.alpha = alpha
         node.a_meta = (input._data.shape, input.dtype)
-        attach(out, node)
+        out._grad_fn = node  # attach(), inlined on this hot path (a fresh result: output 0)
+        out._rg = True
+        if pending_output_packs:
+            flush_output_packs(out)
     return out
 
 
@@ -225,7 +239,10 @@ def mul(input: Tensor, other: Any) -> Tensor:
         else:
             return out
         node.a_meta = (input._data.shape, input.dtype)
-        attach(out, node)
+        out._grad_fn = node  # attach(), inlined on this hot path (a fresh result: output 0)
+        out._rg = True
+        if pending_output_packs:
+            flush_output_packs(out)
     return out
 
 
