@@ -114,8 +114,10 @@ def add(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
         # one isinstance on this hot path: a tensor operand, or a Python number (no edge)
         if isinstance(other, Tensor):
             if input._rg or other._rg:
-                node = AddBackward0((edge(input), edge(other)))
-                node.b_meta = (other._data.shape, other.dtype)
+                eb = edge(other)
+                node = AddBackward0((edge(input), eb))
+                # read only for an edge: a constant operand keeps no (shape, dtype), two tuples the GC would walk
+                node.b_meta = None if eb[0] is None else (other._data.shape, other.dtype)
             else:
                 return out
         elif input._rg:
