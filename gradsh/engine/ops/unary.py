@@ -33,6 +33,7 @@ _FLOAT32 = dtypes.float32
 _SMALL = 4096
 _ndarray = np.ndarray
 _float32, _float64 = np.float32, np.float64
+_F32 = np.dtype(np.float32)
 _wrap = Tensor._wrap
 
 
@@ -238,6 +239,8 @@ def _one_minus_square(y: Any) -> Any:
     On Tensors (create_graph) the graph is that of `1 - y*y`, whose derivative does not depend on the rounding,
     and the value is the fused one, so both paths give the same bits.
     """
+    if type(y) is _ndarray and y.dtype is _F32:  # a plain backward's float32 array: the common case first
+        return _one_minus_square32(y)
     if isinstance(y, Tensor):
         t = 1 - y * y
         t._data = _one_minus_square(y._data) if y.dtype in (dtypes.float32, dtypes.float64) else t._data
