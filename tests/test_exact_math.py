@@ -242,3 +242,41 @@ def test_small_inputs_computed_in_place_give_the_same_bits(dtype: str) -> None:
             assert got.strides == np.empty_like(np.array(small, order="K")).strides
             assert got.view(f"u{x.itemsize}").tolist() == kernel(np.array(small, order="C")).view(
                 f"u{x.itemsize}").tolist(), op
+
+
+def test_one_minus_square_scratch_buffer_is_per_thread_and_never_leaks() -> None:
+    """Large float32 inputs go through a per-thread float64 scratch buffer: results must not depend on what it
+    held before (a larger input first, then a smaller one), on layout, or on another thread using its own."""
+    import threading
+
+    from gradsh.engine.ops import unary
+    from gradsh.engine.random import _fma32
+
+    rng = np.random.default_rng(11)
+
+    def expected(y: np.ndarray) -> list:
+        return _fma32(-y, y, np.float32(1)).reshape(y.shape).view(np.uint32).tolist()
+
+    sizes = [unary._SCRATCH_MAX, unary._SCRATCH_MIN, 100_000, unary._SCRATCH_MAX + 1, unary._SCRATCH_MIN - 1]
+    for n in sizes:  # in and out of the buffer's range, larger before smaller
+        y = np.tanh(rng.standard_normal(n) * 3).astype(np.float32)
+        got = unary._one_minus_square32(y)
+        assert got.dtype == np.float32 and got.view(np.uint32).tolist() == expected(y)
+    y = np.tanh(rng.standard_normal((400, 300))).astype(np.float32)
+    for view in (y, y.T, y[:, ::2], y.reshape(300, 400)):  # layouts: the result keeps the input's
+        got = unary._one_minus_square32(view)
+        assert got.view(np.uint32).tolist() == expected(np.ascontiguousarray(view))
+        assert got.strides == view.astype(np.float32, order="K").strides
+
+    results: dict = {}
+
+    def work(k: int) -> None:
+        ys = [np.tanh(np.random.default_rng(k).standard_normal(60_000)).astype(np.float32) for _ in range(3)]
+        results[k] = all(unary._one_minus_square32(v).view(np.uint32).tolist() == expected(v) for v in ys * 5)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == dict.fromkeys(range(4), True)

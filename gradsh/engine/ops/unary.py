@@ -11,6 +11,7 @@ Adding an op of this family is one row at the bottom of this file.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -221,9 +222,13 @@ def _one_minus_square32(y: np.ndarray) -> np.ndarray:
     below 1). Four numpy calls, where the general _fma32 takes eight: a tanh backward on tiny tensors. The
     one is a 0-d float64 array, not 1.0: numpy resolves a Python float against an array in ~0.3 us.
     """
-    out = y.astype(_float64)
-    if type(out) is not _ndarray:  # a numpy scalar in, a numpy scalar out
-        return np.asarray(_ONE64 - out * out).astype(_float32)
+    if _SCRATCH_MIN <= y.size <= _SCRATCH_MAX and type(y) is _ndarray and y.flags.c_contiguous:
+        out = _float64_scratch(y.size).reshape(y.shape)
+        np.copyto(out, y)
+    else:
+        out = y.astype(_float64)
+        if type(out) is not _ndarray:  # a numpy scalar in, a numpy scalar out
+            return np.asarray(_ONE64 - out * out).astype(_float32)
     np.multiply(out, out, out=out)
     np.subtract(_ONE64, out, out=out)
     return out.astype(_float32)
@@ -231,6 +236,21 @@ def _one_minus_square32(y: np.ndarray) -> np.ndarray:
 
 _ONE64 = np.ones((), np.float64)
 _ONE64.flags.writeable = False
+# A large float64 temporary is memory glibc maps fresh from the kernel at every call (a page fault every 4 KiB:
+# in a backward over 10^5-element tensors the cast to double took ~7x its warm time); a buffer kept per thread
+# stays mapped. Only between these sizes: smaller blocks come from the heap warm anyway, and no thread keeps
+# more than 8 MiB.
+_SCRATCH_MIN = 1 << 15
+_SCRATCH_MAX = 1 << 20
+_scratch = threading.local()
+
+
+def _float64_scratch(n: int) -> np.ndarray:
+    """This thread's float64 scratch buffer, at least n long (its first n elements; contents undefined)."""
+    buf = getattr(_scratch, "buf", None)
+    if buf is None or buf.size < n:
+        buf = _scratch.buf = np.empty(n, np.float64)
+    return buf[:n]
 
 
 def _one_minus_square(y: Any) -> Any:
