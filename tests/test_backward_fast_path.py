@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from gradsh import torch
 
@@ -90,3 +91,36 @@ def test_a_bias_gradient_sums_in_the_same_order_as_tensor_sum() -> None:
     (torch.zeros(5000, 3) + b).backward(grad)
     assert b.grad.numpy().tobytes() == grad.sum(dim=0).numpy().tobytes()
     assert b.grad.numpy().tobytes() != grad.numpy().sum(axis=0).tobytes()  # the case tells the orders apart
+
+
+def _tagged_graph_order(torch_module: object) -> list:
+    """The order in which backward runs tagged nodes of a graph of chains and branches (no hooks: the plain loop)."""
+    order: list = []
+
+    class Tag(torch_module.autograd.Function):
+        @staticmethod
+        def forward(ctx: object, x: object, name: str) -> object:
+            ctx.name = name
+            return x.clone()
+
+        @staticmethod
+        def backward(ctx: object, g: object) -> tuple:
+            order.append(ctx.name)
+            return g, None
+
+    x = torch_module.ones(3, requires_grad=True)
+    a = Tag.apply(x.tanh(), "a")
+    left = Tag.apply(Tag.apply(a * 2, "l1").exp(), "l2")  # a chain: each node has one edge in
+    right = Tag.apply(Tag.apply(a + 1, "r1").sin(), "r2")
+    both = Tag.apply(left * right, "both")  # a node whose gradient goes to two single-edge children
+    tail = Tag.apply(Tag.apply(both.sum(), "t1") * 3, "t2")
+    (tail + Tag.apply(a.sum(), "skip")).backward()
+    return order + [x.grad.tolist()]
+
+
+@pytest.mark.parity
+def test_chain_hand_over_keeps_pytorchs_node_order() -> None:
+    # backward hands a gradient to a node whose only edge it is without the buffers dict; the order in
+    # which nodes run (the ready queue's latest-first) and the gradients must stay PyTorch's
+    real = pytest.importorskip("torch")
+    assert _tagged_graph_order(torch) == _tagged_graph_order(real)

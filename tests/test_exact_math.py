@@ -165,6 +165,8 @@ def test_without_mkl_the_numpy_kernels_run_unchanged() -> None:
         "assert not exact_math.available(), exact_math.why_not()\n"
         "assert (t.tanh(t.tensor(x)).numpy() == np.tanh(x.astype(np.float64)).astype(np.float32)).all()\n"
         "assert (t.sqrt(t.tensor(x[x > 0])).numpy() == np.sqrt(x[x > 0])).all()\n"
+        "for _ in range(2):  # small float32 inputs: the forward's own path (the first call looks for MKL)\n"
+        "    assert (t.tanh(t.tensor(x[:4])).numpy() == np.tanh(x[:4].astype(np.float64)).astype(np.float32)).all()\n"
         "print(exact_math.why_not())\n"
     )
     env = dict(os.environ, GRADSH_EXACT="0")
@@ -212,3 +214,69 @@ def test_the_fast_float32_one_minus_square_is_the_checked_fma() -> None:
         got = _one_minus_square32(y)
         assert got.shape == y.shape and got.dtype == np.float32
         assert got.view(np.uint32).tolist() == expected.view(np.uint32).tolist()
+
+
+VML_NAMES = {"log": "Ln", "erfinv": "ErfInv"}  # MKL's names where they are not the op's, capitalised
+
+
+@needs_mkl
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_small_inputs_computed_in_place_give_the_same_bits(dtype: str) -> None:
+    """Inputs of up to _IN_PLACE_MAX elements go through MKL in place on a copy: the same bits as the
+    separate-output path larger inputs take, for every op over its whole drawn range, in every layout."""
+    limit = exact_math._IN_PLACE_MAX
+    for i, op in enumerate(MKL_OPS):
+        kernel = exact_math.vml(VML_NAMES.get(op, op.capitalize()))
+        x = _draw(op, 1 << 15, np.random.default_rng(100 + i)).astype(dtype)
+        whole = kernel(x)  # more than `limit` elements: the out-of-place path
+        assert x.size > limit
+        pieces = np.concatenate([kernel(x[k:k + limit]) for k in range(0, x.size, limit)])
+        assert pieces.view(f"u{x.itemsize}").tolist() == whole.view(f"u{x.itemsize}").tolist(), op
+        if dtype == "float32":  # the forward's small-float32 path calls the kernel directly once MKL was found
+            for _ in range(2):
+                mine = getattr(gtorch, op)(gtorch.tensor(x[:4])).numpy()
+                assert mine.view(np.uint32).tolist() == whole[:4].view(np.uint32).tolist(), op
+        square = x[: 30 * 30].reshape(30, 30)  # transposed and strided small inputs keep their layouts
+        for small in (square.T, square[:, ::4], square[3, 3]):
+            got = kernel(small)
+            assert got.strides == np.empty_like(np.array(small, order="K")).strides
+            assert got.view(f"u{x.itemsize}").tolist() == kernel(np.array(small, order="C")).view(
+                f"u{x.itemsize}").tolist(), op
+
+
+def test_one_minus_square_scratch_buffer_is_per_thread_and_never_leaks() -> None:
+    """Large float32 inputs go through a per-thread float64 scratch buffer: results must not depend on what it
+    held before (a larger input first, then a smaller one), on layout, or on another thread using its own."""
+    import threading
+
+    from gradsh.engine.ops import unary
+    from gradsh.engine.random import _fma32
+
+    rng = np.random.default_rng(11)
+
+    def expected(y: np.ndarray) -> list:
+        return _fma32(-y, y, np.float32(1)).reshape(y.shape).view(np.uint32).tolist()
+
+    sizes = [unary._SCRATCH_MAX, unary._SCRATCH_MIN, 100_000, unary._SCRATCH_MAX + 1, unary._SCRATCH_MIN - 1]
+    for n in sizes:  # in and out of the buffer's range, larger before smaller
+        y = np.tanh(rng.standard_normal(n) * 3).astype(np.float32)
+        got = unary._one_minus_square32(y)
+        assert got.dtype == np.float32 and got.view(np.uint32).tolist() == expected(y)
+    y = np.tanh(rng.standard_normal((400, 300))).astype(np.float32)
+    for view in (y, y.T, y[:, ::2], y.reshape(300, 400)):  # layouts: the result keeps the input's
+        got = unary._one_minus_square32(view)
+        assert got.view(np.uint32).tolist() == expected(np.ascontiguousarray(view))
+        assert got.strides == view.astype(np.float32, order="K").strides
+
+    results: dict = {}
+
+    def work(k: int) -> None:
+        ys = [np.tanh(np.random.default_rng(k).standard_normal(60_000)).astype(np.float32) for _ in range(3)]
+        results[k] = all(unary._one_minus_square32(v).view(np.uint32).tolist() == expected(v) for v in ys * 5)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == dict.fromkeys(range(4), True)

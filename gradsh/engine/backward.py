@@ -247,13 +247,18 @@ def run(outputs: list, grads: list, retain_graph: bool, create_graph: bool, targ
     registered = hooks_mod.any_registered
     release = not retain_graph
     single = None  # the one node made ready by the last one while the heap is empty: no heap round trip
+    # its gradients when they came by its only edge (a chain): handed over directly, never in `buffers`
+    handed = None
     try:
         while single is not None or ready:
             if single is not None:
                 node, single = single, None
             else:
                 node = heappop(ready)[1]
-            grads_in = buffers.pop(node, None) or [None]
+            if handed is not None:
+                grads_in, handed = handed, None
+            else:
+                grads_in = buffers.pop(node, None) or [None]
             if plain and not registered[0] and not anomaly_mode[0]:
                 if type(node) is AccumulateGrad:
                     g = grads_in[0]
@@ -286,22 +291,29 @@ def run(outputs: list, grads: list, retain_graph: bool, create_graph: bool, targ
             for (nxt, nr), g in zip(node.next_functions, outs):
                 if nxt is None:
                     continue
+                left = deps[nxt] - 1
+                deps[nxt] = left
                 if g is not None and (needed is None or nxt in needed):
                     buf = buffers.get(nxt)
                     if buf is None:
-                        buf = buffers[nxt] = [None] * nxt.n_outputs
+                        buf = [None] * nxt.n_outputs
                         buf[nr] = g
+                        if left == 0 and single is None:  # this edge was its only one: run it next, directly
+                            single, handed = nxt, buf
+                            continue
+                        buffers[nxt] = buf
                     else:
                         old = buf[nr]
                         buf[nr] = g if old is None else _sum_grads(old, g, create_graph)
-                left = deps[nxt] - 1
-                deps[nxt] = left
                 if left == 0 and nxt in buffers:
                     if single is None:
                         single = nxt
                     else:
                         heappush(ready, (-nxt._seq, nxt))
             if single is not None and ready:  # others wait too: the heap orders them (latest first)
+                if handed is not None:
+                    buffers[single] = handed
+                    handed = None
                 heappush(ready, (-single._seq, single))
                 single = None
             outs = g = None  # (so the loop holds no gradient an accumulator may steal)

@@ -9,13 +9,28 @@ import numpy as np
 
 from .. import dtypes
 from ..grad_mode import no_grad, state
-from ..graph import NO_EDGE, Node, edge
+from ..graph import NO_EDGE, Node, edge, pending_output_packs
 from ..registry import BINARY, DIRECT, INPLACE, op
 from ..tensor import Tensor
-from ._core import _scalar_array, attach, promote2, result, save, save_output, sum_to, to_tensor, unpack
+from ._core import (
+    _scalar_array,
+    attach,
+    flush_output_packs,
+    promote2,
+    result,
+    save,
+    save_output,
+    sum_to,
+    to_tensor,
+    unpack,
+)
 from .formula import NUMPY_DTYPES, evaluate
 from .inplace_forms import castable_first, in_place, recorded_comparison, tensor_other, unrecorded_in_place
 from .unary import reciprocal
+
+wrap = Tensor._wrap
+_ndarray = np.ndarray
+_BFLOAT16 = dtypes.bfloat16
 
 
 def fit(g: Tensor, meta: tuple) -> Tensor:
@@ -87,14 +102,22 @@ class SubBackward0(Node):
 
 @op("add", out=True, function=_add_function, inplace=True, dunders={"__add__": BINARY, "__radd__": BINARY, "__iadd__": INPLACE})
 def add(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
-    x, y, dt = promote2(input, other)
-    out = result(x + y if alpha == 1 else x + y * alpha, dt)
+    dt = input.dtype
+    if type(other) is Tensor and other.dtype is dt:  # promote2's first case, without the call
+        x, y = input._data, other._data
+    else:
+        x, y, dt = promote2(input, other)
+    data = x + y if alpha == 1 else x + y * alpha
+    # result()'s own checks, inline: when they pass it would only wrap (one call less on this hot path)
+    out = wrap(data, dt) if type(data) is _ndarray and data.dtype is dt.np and dt is not _BFLOAT16 else result(data, dt)
     if state.recording:
         # one isinstance on this hot path: a tensor operand, or a Python number (no edge)
         if isinstance(other, Tensor):
             if input._rg or other._rg:
-                node = AddBackward0((edge(input), edge(other)))
-                node.b_meta = (other._data.shape, other.dtype)
+                eb = edge(other)
+                node = AddBackward0((edge(input), eb))
+                # read only for an edge: a constant operand keeps no (shape, dtype), two tuples the GC would walk
+                node.b_meta = None if eb[0] is None else (other._data.shape, other.dtype)
             else:
                 return out
         elif input._rg:
@@ -104,7 +127,10 @@ def add(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
             return out
         node.alpha = alpha
         node.a_meta = (input._data.shape, input.dtype)
-        attach(out, node)
+        out._grad_fn = node  # attach(), inlined on this hot path (a fresh result: output 0)
+        out._rg = True
+        if pending_output_packs:
+            flush_output_packs(out)
     return out
 
 
@@ -175,7 +201,12 @@ class MulBackward0(Node):
         if fb is None and type(b) is float and not state.grad_enabled and g.dtype in NUMPY_DTYPES:
             # x * number in a plain backward: the formula on numpy, the number as its cached 0-d array
             # (numpy's Python-float path costs 1 us)
-            return fit(result(_times(g._data, _scalar_array(b, g._data.dtype), None), g.dtype), self.a_meta), None
+            gd = g._data
+            data = gd * _scalar_array(b, gd.dtype)
+            meta = self.a_meta
+            if type(data) is _ndarray and data.dtype is gd.dtype and gd.shape == meta[0] and g.dtype is meta[1]:
+                return wrap(data, g.dtype), None  # result()'s and fit()'s checks inline: they would only wrap
+            return fit(result(data, g.dtype), meta), None
         ga = fit(evaluate(self, _times, g, b), self.a_meta) if fa is not None else None
         gb = fit(evaluate(self, _times, g, self.a), self.b_meta) if fb is not None else None
         return ga, gb
@@ -187,8 +218,14 @@ def _times(g: Any, other: Any, m: Any) -> Any:
 
 @op("mul", out=True, aliases=("multiply",), inplace=True, dunders={"__mul__": BINARY, "__rmul__": BINARY, "__imul__": INPLACE})
 def mul(input: Tensor, other: Any) -> Tensor:
-    x, y, dt = promote2(input, other)
-    out = result(x * y, dt)
+    dt = input.dtype
+    if type(other) is Tensor and other.dtype is dt:  # promote2's first case, without the call
+        x, y = input._data, other._data
+    else:
+        x, y, dt = promote2(input, other)
+    data = x * y
+    # result()'s own checks, inline: when they pass it would only wrap (one call less on this hot path)
+    out = wrap(data, dt) if type(data) is _ndarray and data.dtype is dt.np and dt is not _BFLOAT16 else result(data, dt)
     if state.recording:
         if isinstance(other, Tensor):
             if not (input._rg or other._rg):
@@ -204,7 +241,10 @@ def mul(input: Tensor, other: Any) -> Tensor:
         else:
             return out
         node.a_meta = (input._data.shape, input.dtype)
-        attach(out, node)
+        out._grad_fn = node  # attach(), inlined on this hot path (a fresh result: output 0)
+        out._rg = True
+        if pending_output_packs:
+            flush_output_packs(out)
     return out
 
 

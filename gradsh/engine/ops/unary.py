@@ -11,6 +11,7 @@ Adding an op of this family is one row at the bottom of this file.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +34,7 @@ _FLOAT32 = dtypes.float32
 _SMALL = 4096
 _ndarray = np.ndarray
 _float32, _float64 = np.float32, np.float64
+_F32 = np.dtype(np.float32)
 _wrap = Tensor._wrap
 
 
@@ -83,6 +85,7 @@ def _vml(name: str, fallback: Callable) -> Callable:
 
     kernel.__name__ = getattr(fallback, "__name__", name)
     kernel.vml = name
+    kernel.mkl = mkl  # the small-float32 forward calls MKL's kernel from here directly once it was looked for
     return kernel
 
 
@@ -145,12 +148,16 @@ def unary(
             return out
     else:
         double = getattr(fn, "in_double", None)
+        mkl = getattr(fn, "mkl", None)  # a _vml row's [MKL kernel or None], filled at its first call
 
         def forward(input: Tensor) -> Tensor:
             x = input._data
             if input.dtype is _FLOAT32 and x.size <= _SMALL:
-                # the common small float32 case, without result()'s general checks
-                data = double(x.astype(_float64)).astype(_float32) if double is not None else fn(x)
+                # the common small float32 case, without result()'s general checks (nor _vml's wrapper)
+                if mkl and mkl[0] is not None:
+                    data = mkl[0](x)
+                else:
+                    data = double(x.astype(_float64)).astype(_float32) if double is not None else fn(x)
                 if type(data) is not _ndarray:  # a 0-d input gives numpy's scalar back
                     data = np.asarray(data)
                 out = _wrap(data, _FLOAT32)
@@ -212,13 +219,38 @@ def _one_minus_square32(y: np.ndarray) -> np.ndarray:
     exact too (it spans at most 53 bits), so the one rounding is the cast; for smaller |y| the difference is
     rounded once in double, and a second rounding could only go wrong on a float32 midpoint, which no float32 y
     reaches (checked exhaustively for 2**-13 <= |y| < 2**-3; below that 1 - y*y lies above the last midpoint
-    below 1). Three numpy calls, where the general _fma32 takes eight: a tanh backward on tiny tensors.
+    below 1). Four numpy calls, where the general _fma32 takes eight: a tanh backward on tiny tensors. The
+    one is a 0-d float64 array, not 1.0: numpy resolves a Python float against an array in ~0.3 us.
     """
-    out = np.square(y, dtype=np.float64)
-    if type(out) is not np.ndarray:  # a 0-d input gives a numpy scalar
-        return np.asarray(1.0 - out).astype(np.float32)
-    np.subtract(1.0, out, out=out)
-    return out.astype(np.float32)
+    if _SCRATCH_MIN <= y.size <= _SCRATCH_MAX and type(y) is _ndarray and y.flags.c_contiguous:
+        out = _float64_scratch(y.size).reshape(y.shape)
+        np.copyto(out, y)
+    else:
+        out = y.astype(_float64)
+        if type(out) is not _ndarray:  # a numpy scalar in, a numpy scalar out
+            return np.asarray(_ONE64 - out * out).astype(_float32)
+    np.multiply(out, out, out=out)
+    np.subtract(_ONE64, out, out=out)
+    return out.astype(_float32)
+
+
+_ONE64 = np.ones((), np.float64)
+_ONE64.flags.writeable = False
+# A large float64 temporary is memory glibc maps fresh from the kernel at every call (a page fault every 4 KiB:
+# in a backward over 10^5-element tensors the cast to double took ~7x its warm time); a buffer kept per thread
+# stays mapped. Only between these sizes: smaller blocks come from the heap warm anyway, and no thread keeps
+# more than 8 MiB.
+_SCRATCH_MIN = 1 << 15
+_SCRATCH_MAX = 1 << 20
+_scratch = threading.local()
+
+
+def _float64_scratch(n: int) -> np.ndarray:
+    """This thread's float64 scratch buffer, at least n long (its first n elements; contents undefined)."""
+    buf = getattr(_scratch, "buf", None)
+    if buf is None or buf.size < n:
+        buf = _scratch.buf = np.empty(n, np.float64)
+    return buf[:n]
 
 
 def _one_minus_square(y: Any) -> Any:
@@ -227,6 +259,8 @@ def _one_minus_square(y: Any) -> Any:
     On Tensors (create_graph) the graph is that of `1 - y*y`, whose derivative does not depend on the rounding,
     and the value is the fused one, so both paths give the same bits.
     """
+    if type(y) is _ndarray and y.dtype is _F32:  # a plain backward's float32 array: the common case first
+        return _one_minus_square32(y)
     if isinstance(y, Tensor):
         t = 1 - y * y
         t._data = _one_minus_square(y._data) if y.dtype in (dtypes.float32, dtypes.float64) else t._data
