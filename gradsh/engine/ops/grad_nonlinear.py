@@ -61,5 +61,5 @@ def recorded_kernel(node_name: str, kernel: Callable[[Tensor, Tensor], Tensor],
         return attach(out, node)
 
     recorded.__name__ = recorded.__qualname__ = node_name
-    recorded.node = node_cls
+    recorded.node_class = node_cls  # (not `.node`: that marks a table row)
     return recorded
