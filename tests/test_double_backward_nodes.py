@@ -144,3 +144,23 @@ def test_hessians_of_a_tanh_mlp_match_torch() -> None:
                                   for n in sorted(STILL_COMPOSED)])
 def test_still_composed_double_backward_nodes(name: str) -> None:
     assert _orders(gtorch, OPS[name], "float64")["first_graph"] == _orders(torch_real, OPS[name], "float64")["first_graph"]
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid"])
+def test_saved_attributes_and_their_freeing_match_torch(name: str) -> None:
+    def seen(T: Any) -> list:
+        x = T.tensor([0.3, -0.2], requires_grad=True)
+        v = T.tensor([1.0, 2.0], requires_grad=True)
+        (g,) = T.autograd.grad(getattr(x, name)(), x, v, create_graph=True)
+        node = g.grad_fn
+        out = [node.name(), sorted(a for a in dir(node) if a.startswith(("_saved_", "_raw_saved_"))),
+               node._saved_grad_output.tolist(), node._saved_output.tolist(),
+               node._saved_output.grad_fn.name()]
+        g.sum().backward()
+        try:
+            node._saved_output  # noqa: B018 - the access is what is tested
+        except RuntimeError as e:
+            out.append(str(e))
+        return out
+
+    assert seen(gtorch) == seen(torch_real)
