@@ -180,8 +180,6 @@ CASES = {
 # PyTorch records its batched backward formulas.
 GRAPH_DIFFERS = {
     "linalg_norm_ord": "a matrix 2-norm (svd) has no rule in gradsh: per sample",
-    "jacrev_mlp": "tanh's backward under create_graph: PyTorch records TanhBackwardBackward0(grad, result), gradsh "
-                  "its formula's nodes (MulBackward0(grad, RsubBackward1(...))), with or without vmap",
     "grad_per_sample_params": "PyTorch's batched backward formulas of mm (Bmm of the batched grads); gradsh's "
                               "plain backward of the batched graph (Mm, then a sum over the expanded weight)",
 }

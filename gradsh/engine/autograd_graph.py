@@ -66,6 +66,8 @@ _CLASS_NAMES: dict[str, dict[str, Any]] = {
     "CumsumBackward0": {"dim": "dim"},
     "MaxBackward0": {"dim": "dim", "indices": "indices", "keepdim": "keepdim", "shape": "self_sym_sizes"},
     "MinBackward0": {"dim": "dim", "indices": "indices", "keepdim": "keepdim", "shape": "self_sym_sizes"},
+    "TanhBackwardBackward0": {"grad_output": "grad_output", "output": "output"},
+    "SigmoidBackwardBackward0": {"grad_output": "grad_output", "output": "output"},
 }
 # PyTorch keeps a reduction as its enum value
 _REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}

@@ -60,7 +60,42 @@ def _scatter_reduce(args: tuple, kwargs: dict, tangent_of: Callable, result: Ten
     return NO_TANGENT if reduce == "prod" else None
 
 
+def _logsumexp_jvp(x: Tensor, t: Tensor, dim: int) -> Tensor:
+    """logsumexp_jvp (FunctionsManual.cpp): sum(e * t) / sum(e) over dim, e = exp(x - amax(x)) (a constant)."""
+    e = (x - x.amax(dim, keepdim=True)).exp() if x.numel() > 0 else x.exp()
+    return (e * t).sum(dim, keepdim=True) / e.sum(dim, keepdim=True)
+
+
+def _softmax_args(args: tuple, kwargs: dict) -> tuple:
+    x = _arg(args, kwargs, 0, "input")
+    dim = _arg(args, kwargs, 1, "dim")
+    # (torch.masked.softmax shares the name: its mask keyword leaves it to the generic route)
+    plain = (len(args) <= 2 and kwargs.get("dtype") is None and set(kwargs) <= {"input", "dim", "dtype"}
+             and isinstance(dim, int) and isinstance(x, Tensor))
+    return x, dim, plain and x.is_floating_point()
+
+
+def _log_softmax(args: tuple, kwargs: dict, tangent_of: Callable, result: Tensor) -> Any:
+    """derivatives.yaml: `self_t - logsumexp_jvp(self_p, self_t, {dim}, true)`."""
+    x, dim, plain = _softmax_args(args, kwargs)
+    t = tangent_of(x) if plain else None
+    if t is None:
+        return None
+    return t - _logsumexp_jvp(x, t, dim)
+
+
+def _softmax(args: tuple, kwargs: dict, tangent_of: Callable, result: Tensor) -> Any:
+    """derivatives.yaml: `result * (self_t - logsumexp_jvp(self_p, self_t, {dim}, true))`."""
+    x, dim, plain = _softmax_args(args, kwargs)
+    t = tangent_of(x) if plain else None
+    if t is None:
+        return None
+    return result * (t - _logsumexp_jvp(x, t, dim))
+
+
 _RULES = {
+    "softmax": _softmax,
+    "log_softmax": _log_softmax,
     "cumprod": _cumprod,
     "logcumsumexp": _logcumsumexp,
     "scatter_reduce": _scatter_reduce,

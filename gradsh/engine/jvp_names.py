@@ -88,6 +88,36 @@ def _where(t: Tensor, factor: Tensor, x: Tensor, y: Tensor) -> Tensor:
     return elementwise.where(factor != 0, t, 0)
 
 
+def _atanh(t: Tensor, factor: Tensor, x: Tensor, y: Tensor) -> Tensor:
+    from .ops.aten import mul_scalar  # cycle: ops import the engine core this module sits beside
+
+    return mul_scalar(t, 1) / (1 - x.pow(2))  # atanh's backward, `grad * 1 / (1 - self.pow(2))`, on the tangent
+
+
+def _sinc(t: Tensor, factor: Tensor, x: Tensor, y: Tensor) -> Tensor:
+    from .ops import elementwise  # cycle: ops import the engine core this module sits beside
+
+    return elementwise.where(x * x * math.pi == 0, 0, t * factor)  # sinc_backward: where(x*x*pi == 0, 0, ...)
+
+
+def _tanhshrink(t: Tensor, factor: Tensor, x: Tensor, y: Tensor) -> Tensor:
+    from .ops.unary import tanh_backward  # cycle: ops import the engine core this module sits beside
+
+    return t - tanh_backward(t, x.tanh())  # the composite x - tanh(x): sub's jvp over tanh's
+
+
+def _softsign(t: Tensor, factor: Tensor, x: Tensor, y: Tensor) -> Tensor:
+    # the composite x / (|x| + 1): div's jvp (t - other_t * result) / other, where other_t is abs's tangent
+    # t * sgn(x) plus the (zero) tangent of the number 1
+    other_t = t * x.sgn() + t.detach().new_zeros(t.shape)
+    return (t - other_t * y) / (x.abs() + 1)
+
+
+def _times_number(t: Tensor, factor: Tensor, x: Tensor, y: Tensor) -> Tensor:
+    # mul's jvp `other_t * self + self_t * other`: the number's tangent is a zero tensor, so the sum records
+    return t.detach().new_zeros(t.shape) + t * factor
+
+
 def rule_for(name: str) -> Callable | None:
     """The tangent rule of op `name` (a function, method or dunder name), or None for the generic route."""
     if name in _BACKWARD_NODE:
@@ -101,7 +131,9 @@ def rule_for(name: str) -> Callable | None:
     if name in _WHERE:
         return _where
     return {"rsqrt": _rsqrt, "reciprocal": _reciprocal, "silu": _silu, "exp2": _exp2,
-            "special_exp2": _exp2}.get(name)
+            "special_exp2": _exp2, "atanh": _atanh, "arctanh": _atanh, "sinc": _sinc, "special_sinc": _sinc,
+            "tanhshrink": _tanhshrink, "softsign": _softsign, "mul": _times_number, "multiply": _times_number,
+            "__mul__": _times_number, "__rmul__": _times_number}.get(name)
 
 
 LINEAR = {"sum", "mean", "nansum", "neg", "negative", "__neg__"}  # the tangent is the op applied to the tangent

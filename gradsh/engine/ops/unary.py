@@ -26,6 +26,7 @@ from ..tensor import Tensor
 from ._core import flush_output_packs, result, save, save_output
 from .formula import NUMPY_DTYPES, NUMPY_MATH, TENSOR_MATH, evaluate
 from .grad_linear import threshold_backward as _threshold_backward  # noqa: F401 - fills m.threshold_backward
+from .grad_nonlinear import recorded_kernel
 
 INPUT = "input"
 RESULT = "result"
@@ -272,6 +273,39 @@ def _one_minus_square(y: Any) -> Any:
     return 1 - y * y
 
 
+def _tanh_backward(g: Any, y: Any) -> Any:
+    return g * _one_minus_square(y)
+
+
+def _sigmoid_backward(g: Any, y: Any) -> Any:
+    return g * (1 - y) * y  # ATen's kernel's order: g * (y * (1 - y)) rounds otherwise in a third of the elements
+
+
+def _tanh_backward_grads(gg: Tensor, go: Tensor, y: Tensor) -> tuple:
+    """derivatives.yaml's tanh_backward: grad_output `tanh_backward(grad, output)`, output
+    `grad * (-2 * output * grad_output)` (C++ Scalar products: MulBackward1)."""
+    from .aten import mul_scalar  # cycle: aten imports elementwise, which imports this table
+
+    return tanh_backward(gg, y), gg * (mul_scalar(y, -2) * go)
+
+
+def _sigmoid_backward_grads(gg: Tensor, go: Tensor, y: Tensor) -> tuple:
+    """derivatives.yaml's sigmoid_backward: grad_output `sigmoid_backward(grad, output)`, output
+    `grad * grad_output * (-2 * output + 1)`."""
+    from .aten import add_scalar, mul_scalar  # cycle: aten imports elementwise, which imports this table
+
+    return sigmoid_backward(gg, y), (gg * go) * add_scalar(mul_scalar(y, -2), 1)
+
+
+# aten::tanh_backward / sigmoid_backward: under create_graph one node each, as PyTorch records them
+tanh_backward = recorded_kernel("TanhBackwardBackward0", _tanh_backward, _tanh_backward_grads)
+sigmoid_backward = recorded_kernel("SigmoidBackwardBackward0", _sigmoid_backward, _sigmoid_backward_grads)
+NUMPY_MATH.tanh_backward = _tanh_backward
+TENSOR_MATH.tanh_backward = tanh_backward
+NUMPY_MATH.sigmoid_backward = _sigmoid_backward
+TENSOR_MATH.sigmoid_backward = sigmoid_backward
+
+
 _LN2 = 0.6931471805599453
 _LN10 = 2.3025850929940456
 
@@ -288,7 +322,7 @@ tan = unary("tan", "TanBackward0", _vml("Tan", _in_double(np.tan)), RESULT, lamb
 sinh = unary("sinh", "SinhBackward0", _in_double(np.sinh), INPUT, lambda g, x, m: g * m.cosh(x))
 cosh = unary("cosh", "CoshBackward0", _in_double(np.cosh), INPUT, lambda g, x, m: g * m.sinh(x))
 tanh = unary("tanh", "TanhBackward0", _vml("Tanh", _in_double(np.tanh)), RESULT,
-             lambda g, y, m: g * _one_minus_square(y))
+             lambda g, y, m: m.tanh_backward(g, y))
 sqrt = unary("sqrt", "SqrtBackward0", _vml("Sqrt", np.sqrt), RESULT, lambda g, y, m: g / (2 * y))
 rsqrt = unary("rsqrt", "RsqrtBackward0", _rsqrt, RESULT, lambda g, y, m: g * (-0.5 * y * y * y))
 asin = unary("asin", "AsinBackward0", _vml("Asin", _in_double(np.arcsin)), INPUT,
@@ -296,7 +330,7 @@ asin = unary("asin", "AsinBackward0", _vml("Asin", _in_double(np.arcsin)), INPUT
 acos = unary("acos", "AcosBackward0", _vml("Acos", _in_double(np.arccos)), INPUT,
              lambda g, x, m: g * -m.rsqrt(-x * x + 1), aliases=("arccos",))
 atan = unary("atan", "AtanBackward0", _vml("Atan", np.arctan), INPUT, lambda g, x, m: g / (x * x + 1), aliases=("arctan",))
-sigmoid = unary("sigmoid", "SigmoidBackward0", _sigmoid, RESULT, lambda g, y, m: g * (y * (1 - y)))
+sigmoid = unary("sigmoid", "SigmoidBackward0", _sigmoid, RESULT, lambda g, y, m: m.sigmoid_backward(g, y))
 reciprocal = unary("reciprocal", "ReciprocalBackward0", np.reciprocal, RESULT, lambda g, y, m: g * -(y * y))
 floor = unary("floor", "FloorBackward0", np.floor, None, _zero, keeps_dtype=True)
 ceil = unary("ceil", "CeilBackward0", np.ceil, None, _zero, keeps_dtype=True)
