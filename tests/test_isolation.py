@@ -120,7 +120,7 @@ def test_ctrl_c_reports_the_results_so_far_and_exits_130(tmp_path) -> None:
     first = write(tmp_path, "a.txt", ">>> 1 + 1\n3\n")
     marker, junit_file = tmp_path / "started", tmp_path / "r.xml"
     second = write(tmp_path, "b.txt", f">>> 3\n3\n>>> import time; _ = open({str(marker)!r}, 'w'); time.sleep(60)\n")
-    options = ["--fix", "--junit-xml", str(junit_file), "--no-color"]
+    options = ["--fix", "--junit-xml", str(junit_file), "--no-color", "-j", "1"]  # files in order: a.txt ends first
     argv = [sys.executable, "-m", "gradsh", "check", *options, first, second]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:

@@ -21,7 +21,7 @@ from ._struct import long, needs_grad, record, with_tuple_out, wrap_dim
 from .aten import div_scalar, mul_scalar
 from .elementwise import where
 from .indexing import _gather_key, embed
-from .joining import cat
+from .joining import cat, stack
 from .reduction import _dims, _restore, _var, return_type
 from .stdsort import std_sort_order
 
@@ -489,8 +489,6 @@ def _cumprod_with_zeros(x: np.ndarray, g: np.ndarray, d: int) -> np.ndarray:
 
 def _cumprod_with_zeros_recorded(x: Tensor, g: Tensor, d: int) -> Tensor:
     """_cumprod_with_zeros in Tensor ops, so that the gradient is differentiable (by g and by x)."""
-    from .joining import stack  # (the module's own `cat` import order keeps stack out of the top)
-
     n = x._data.shape[d]
     shape = [1] * x._data.ndim
     shape[d] = n
