@@ -247,8 +247,14 @@ def _contract(ops: list, out_num_dim: int, width: int, dim_counts: list) -> Tens
     return ops[0]
 
 
+_NO_EQUATION = object()
+
+
 @op("einsum")
-def einsum(*args: Any) -> Tensor:
+def einsum(equation: Any = _NO_EQUATION, *operands: Any) -> Tensor:
+    # PyTorch's documented signature; its Python function takes *args, so the sublist format's first
+    # operand arrives as `equation` and a call with nothing at all gets PyTorch's ValueError
+    args = (equation, *operands) if equation is not _NO_EQUATION else ()
     if len(args) < 2:
         raise ValueError("einsum(): must specify the equation string and at least one operand, or at least one "
                          "operand and its subscripts list")
