@@ -136,24 +136,26 @@ def addmm(bias: np.ndarray | None, m1: np.ndarray, m2: np.ndarray, alpha: float 
     the row-major (m, n) result is the column-major C^T = m2^T m1^T. None without the extra, for other dtypes,
     for an empty sum (the caller's own code handles it) and where `same_as_threaded` says no.
     """
-    if m1.dtype != _F32 or m2.dtype != _F32 or (bias is not None and bias.dtype != _F32):
+    f = _state["f"] if "f" in _state else _function()
+    if f is None or m1.dtype != _F32 or m2.dtype != _F32 or (bias is not None and bias.dtype != _F32):
         return None
     m, k = m1.shape
     n = m2.shape[1]
-    if k == 0 or not same_as_threaded(n, m, k) or max(m, n) > _INT_MAX or not available():
+    # same_as_threaded(n, m, k), inlined: this runs for every float32 product (nn.Linear's hot path)
+    if k == 0 or k > _THREAD_SAFE_K or m < 2 or n < 2 or max(m, n) > _INT_MAX:
         return None
-    if bias is None or beta == 0:
-        c, beta = np.zeros((m, n), _F32), 0.0
-    else:
-        c = np.empty((m, n), _F32)
-        c[...] = bias
     ta, a, lda = _blas_operand(m2)
     if ta and m < _FEW_ROWS and m * n * k >= _TRANSPOSED_THREADED_WORK:
         return None
     tb, b, ldb = _blas_operand(m1)
-    # the buffers are built above as sgemm() would check them: call MKL directly (the checks cost ~3 us)
-    _state["f"](_COL_MAJOR, _TRANS if ta else _NO_TRANS, _TRANS if tb else _NO_TRANS, n, m, k, float(alpha),  # type: ignore[operator]
-                _pointer(a), lda, _pointer(b), ldb, float(beta), _address(_char(c)), n)
+    if bias is None or beta == 0:
+        c, beta = np.empty((m, n), _F32), 0.0  # BLAS: with beta = 0, C is written, never read
+    else:
+        c = np.empty((m, n), _F32)
+        c[...] = bias
+    # the buffers are built above as sgemm() would check them: MKL directly (the checks cost ~3 us)
+    f(_COL_MAJOR, _TRANS if ta else _NO_TRANS, _TRANS if tb else _NO_TRANS, n, m, k, float(alpha),
+      _pointer(a), lda, _pointer(b), ldb, float(beta), _address(_char(c)), n)
     return c
 
 
