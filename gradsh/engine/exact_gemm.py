@@ -53,7 +53,8 @@ def same_as_threaded(m: int, n: int, k: int) -> bool:
 
     MKL splits a product among threads by blocks of C unless the sums are long (k > 512) or one side is a
     vector, where it splits the sums themselves; measured against torch 2.13 on 2 threads, the bits agree
-    whenever m, n >= 2 and k <= 512 (and always with torch.set_num_threads(1)).
+    whenever m, n >= 2 and k <= 512 (and always with torch.set_num_threads(1)) for an untransposed A; with
+    transa ('T') and n < 16 they differ on some shapes from m*n*k of about 2e5 (see addmm's extra check).
     """
     return m >= 2 and n >= 2 and k <= _THREAD_SAFE_K
 
