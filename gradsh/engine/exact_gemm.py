@@ -17,11 +17,17 @@ import ctypes
 import numpy as np
 
 from . import exact_math
+from .ops.bmm_small import small_bmm
 
 _COL_MAJOR, _NO_TRANS, _TRANS = 102, 111, 112  # CBLAS_ORDER / CBLAS_TRANSPOSE values
 _INT_MAX = 2**31 - 1  # MKL_INT is 32-bit in mkl_rt's default (LP64) interface
 _F32 = np.dtype(np.float32)
 _THREAD_SAFE_K = 512
+# measured against torch 2.13 on 2 threads: with a transposed right operand (nn.Linear's weight.t()), fewer than
+# 16 result rows and m*n*k from about 2e5 up, the threaded MKL disagrees with the sequential call on some shapes
+# (41 of 300 random ones; neither the 'T' nor a copied 'N' call matches them all); below, none of 1,400 did
+_FEW_ROWS = 16
+_TRANSPOSED_THREADED_WORK = 100_000
 _state: dict[str, object] = {}
 
 
@@ -48,7 +54,8 @@ def same_as_threaded(m: int, n: int, k: int) -> bool:
 
     MKL splits a product among threads by blocks of C unless the sums are long (k > 512) or one side is a
     vector, where it splits the sums themselves; measured against torch 2.13 on 2 threads, the bits agree
-    whenever m, n >= 2 and k <= 512 (and always with torch.set_num_threads(1)).
+    whenever m, n >= 2 and k <= 512 (and always with torch.set_num_threads(1)) for an untransposed A; with
+    transa ('T') and n < 16 they differ on some shapes from m*n*k of about 2e5 (see addmm's extra check).
     """
     return m >= 2 and n >= 2 and k <= _THREAD_SAFE_K
 
@@ -95,15 +102,63 @@ def mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return c
 
 
-_BMM_NAIVE_LIMIT = 400  # ATen's bmm: products with k*m*n below this run its own triple loop, not BLAS
+_char = ctypes.c_char.from_buffer
+_address = ctypes.addressof
 
 
-def _bmm_naive(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """baddbmm_cpu_kernel: each entry summed over k in order, a float32 multiply then a float32 add."""
-    out = np.zeros((a.shape[0], a.shape[1], b.shape[2]), _F32)
-    for k in range(a.shape[2]):
-        out += a[:, :, k:k + 1] * b[:, k:k + 1, :]
-    return out
+def _pointer(a: np.ndarray) -> int:
+    """The data address of a contiguous array: from_buffer + addressof costs a tenth of .ctypes.data (a few us
+    per product, which is most of a small product's time); read-only arrays refuse from_buffer."""
+    return _address(_char(a)) if a.flags.writeable else a.ctypes.data
+
+
+def _blas_operand(x: np.ndarray) -> tuple[bool, np.ndarray, int]:
+    """How ATen's addmm_impl_cpu_ hands a row-major operand x (r, s) to column-major sgemm: (trans, buffer, ld).
+
+    Rows of unit stride are read in place ('N', x seen as the column-major s x r matrix), columns of unit stride
+    in place transposed ('T': a transposed view such as nn.Linear's weight.t() is not copied), anything else
+    as a contiguous copy ('N'); the same checks in the same order, so MKL gets the same arguments.
+    """
+    r, s = x.shape
+    st0, st1 = x.strides
+    size = x.itemsize
+    flags = x.flags
+    if st1 == size and st0 >= max(1, s) * size and flags.c_contiguous:
+        return False, x, max(1, s)
+    if st0 == size and st1 >= max(1, r) * size and flags.f_contiguous:
+        return True, x.T, max(1, r)
+    return False, np.ascontiguousarray(x), max(1, s)
+
+
+def addmm(bias: np.ndarray | None, m1: np.ndarray, m2: np.ndarray, alpha: float = 1.0,
+          beta: float = 1.0) -> np.ndarray | None:
+    """torch.addmm(bias, m1, m2)'s float32 bits (bias None: torch.mm's), or None where they are not known.
+
+    ATen copies the bias (broadcast) into the result and calls sgemm with beta, so MKL's sums start from it;
+    the row-major (m, n) result is the column-major C^T = m2^T m1^T. None without the extra, for other dtypes,
+    for an empty sum (the caller's own code handles it) and where `same_as_threaded` says no.
+    """
+    f = _state["f"] if "f" in _state else _function()
+    if f is None or m1.dtype != _F32 or m2.dtype != _F32 or (bias is not None and bias.dtype != _F32):
+        return None
+    m, k = m1.shape
+    n = m2.shape[1]
+    # same_as_threaded(n, m, k), inlined: this runs for every float32 product (nn.Linear's hot path)
+    if k == 0 or k > _THREAD_SAFE_K or m < 2 or n < 2 or max(m, n) > _INT_MAX:
+        return None
+    ta, a, lda = _blas_operand(m2)
+    if ta and m < _FEW_ROWS and m * n * k >= _TRANSPOSED_THREADED_WORK:
+        return None
+    tb, b, ldb = _blas_operand(m1)
+    if bias is None or beta == 0:
+        c, beta = np.empty((m, n), _F32), 0.0  # BLAS: with beta = 0, C is written, never read
+    else:
+        c = np.empty((m, n), _F32)
+        c[...] = bias
+    # the buffers are built above as sgemm() would check them: MKL directly (the checks cost ~3 us)
+    f(_COL_MAJOR, _TRANS if ta else _NO_TRANS, _TRANS if tb else _NO_TRANS, n, m, k, float(alpha),
+      _pointer(a), lda, _pointer(b), ldb, float(beta), _address(_char(c)), n)
+    return c
 
 
 def aten_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
@@ -115,18 +170,17 @@ def aten_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
     if a.dtype != _F32 or b.dtype != _F32 or a.ndim != b.ndim or a.ndim not in (2, 3) or not available():
         return None
     if a.ndim == 2:
-        m, k = a.shape
-        n = b.shape[1]
-        return mm(a, b) if same_as_threaded(n, m, k) else None
+        return addmm(None, a, b)
     bs, m, k = a.shape
     n = b.shape[2]
     if b.shape[0] != bs:
         return None
-    if k * m * n < _BMM_NAIVE_LIMIT:
-        return _bmm_naive(a, b)
+    small = small_bmm(a, b)  # ATen's own loop below 400 multiply-adds, not BLAS
+    if small is not None:
+        return small
     if not same_as_threaded(n, m, k):
         return None
     out = np.empty((bs, m, n), _F32)
     for i in range(bs):
-        out[i] = mm(a[i], b[i])
+        out[i] = addmm(None, a[i], b[i])
     return out

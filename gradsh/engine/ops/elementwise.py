@@ -26,7 +26,7 @@ from ._core import (
 )
 from .formula import NUMPY_DTYPES, evaluate
 from .inplace_forms import castable_first, in_place, recorded_comparison, tensor_other, unrecorded_in_place
-from .unary import reciprocal
+from .unary import _vml, reciprocal
 
 wrap = Tensor._wrap
 _ndarray = np.ndarray
@@ -418,6 +418,38 @@ def int_safe_power(x: Any, y: Any) -> np.ndarray:
     return np.where(negative, special, safe)
 
 
+_REAL_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_mkl_sqrt = _vml("Sqrt", np.sqrt)  # x ** 0.5 is PyTorch's sqrt kernel: MKL's vsSqrt/vdSqrt (not correctly rounded)
+
+
+def _float_power_scalar(x: np.ndarray, y: Any) -> np.ndarray:
+    """float32/float64 x ** y for a number y as ATen's pow_tensor_scalar kernels compute it.
+
+    Pow.cpp and PowKernel.cpp special-case these exponents by IEEE arithmetic in the dtype (each product
+    rounded: (x*x)*x is not np.power's correctly rounded cube); every other exponent is SLEEF's pow on the
+    vector body and libm's on the scalar tail, which numpy can only approach (float32: double pow rounded).
+    """
+    if y == 2:
+        return x * x
+    if y == 3:
+        return x * x * x
+    if y == -1:
+        return 1 / x
+    if y == -2:
+        return 1 / (x * x)
+    if y == 0.5:
+        return _mkl_sqrt(x)
+    if y == -0.5:
+        return 1 / np.sqrt(x)
+    if y == 0:
+        return np.ones_like(x)
+    if y == 1:
+        return x.copy()
+    if x.dtype == np.float32:
+        return np.power(x.astype(np.float64), float(y)).astype(np.float32)
+    return np.power(x, y)
+
+
 @op("pow", out=True, function=_pow_function, inplace=True, dunders={"__pow__": BINARY, "__ipow__": INPLACE})
 def pow(input: Tensor, exponent: Any) -> Tensor:
     if isinstance(exponent, Tensor):
@@ -436,7 +468,10 @@ def pow(input: Tensor, exponent: Any) -> Tensor:
     x, y, dt = promote2(input, exponent)
     if not dt.is_floating_point and not dt.is_complex and isinstance(exponent, int) and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
-    data = x * x if y == 2 else np.power(x, y)
+    if x.dtype in _REAL_FLOATS and not isinstance(exponent, complex):
+        data = _float_power_scalar(np.asarray(x), exponent)
+    else:
+        data = x * x if y == 2 else np.power(x, y)
     out = result(data, dt)
     if state.recording and input._rg:
         node = PowBackward0((edge(input),))

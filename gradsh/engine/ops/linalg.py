@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import exact_gemm
 from ..grad_mode import state
 from ..graph import Node, edge
 from ..registry import BINARY, REFLECTED, op
@@ -17,6 +18,18 @@ from .complex_ops import conj
 from .elementwise import fit
 from .inplace_forms import in_place, result_matches_target
 from .views import UnsafeViewBackward0
+
+_F32 = np.dtype(np.float32)
+
+
+def _product(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """x @ y for two matrices: float32 through MKL's sgemm as PyTorch calls it where the `exact` extra gives its
+    bits (exact_gemm.addmm says where), numpy's BLAS otherwise."""
+    if x.dtype == _F32:
+        exact = exact_gemm.addmm(None, x, y)
+        if exact is not None:
+            return exact
+    return x @ y
 
 
 def _c(t: Tensor) -> Tensor:
@@ -53,7 +66,8 @@ def _plain_products(g: Tensor, a: Tensor | None, b: Tensor | None) -> tuple | No
     if (a is not None and a.dtype is not dt) or (b is not None and b.dtype is not dt):
         return None
     gd = g._data
-    return (None if b is None else wrap(gd @ b._data.T, dt), None if a is None else wrap(a._data.T @ gd, dt))
+    return (None if b is None else wrap(_product(gd, b._data.T), dt),
+            None if a is None else wrap(_product(a._data.T, gd), dt))
 
 
 def _check_2d(a: Tensor, b: Tensor) -> None:
@@ -81,7 +95,7 @@ def mm(input: Tensor, mat2: Tensor, out_dtype: Any = None) -> Tensor:
     if input.dtype is not mat2.dtype:  # matrix products do not promote
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {input.dtype.c_name} != {mat2.dtype.c_name}")
     x, y, dt = promote2(input, mat2)
-    out = result(x @ y, dt)
+    out = result(_product(x, y), dt)
     if state.recording and (input._rg or mat2._rg):
         node = MmBackward0((edge(input), edge(mat2)))
         # each matrix is needed only for the other's gradient
@@ -182,7 +196,8 @@ def bmm(input: Tensor, mat2: Tensor, out_dtype: Any = None) -> Tensor:
         raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {mat2.dtype.scalar_name}")
     x, y, dt = promote2(input, mat2)
     small = small_bmm(x, y)  # ATen's own loop below 400 multiply-adds: its summation order
-    out = result(np.matmul(x, y) if small is None else small, dt)
+    exact = exact_gemm.aten_matmul(x, y) if small is None and x.dtype == _F32 else None  # MKL's, with the extra
+    out = result(small if small is not None else np.matmul(x, y) if exact is None else exact, dt)
     if state.recording and (input._rg or mat2._rg):
         node = BmmBackward0((edge(input), edge(mat2)))
         node.b = save(mat2) if input._rg else None
@@ -313,6 +328,22 @@ class AddmmBackward0(Node):
         return gb, g1, g2
 
 
+def _addmm_data(bias: np.ndarray, x: np.ndarray, y: np.ndarray, alpha: Any, beta: Any) -> np.ndarray:
+    """beta * bias + alpha * (x @ y). PyTorch's float32 kernel copies the bias into the result and lets MKL's
+    sgemm add the products to it (beta=1), which rounds otherwise than a product plus the bias: with the
+    `exact` extra it is that call, else numpy's product, then the bias."""
+    if x.dtype == _F32 and bias.ndim <= 2 and not isinstance(alpha, complex) and not isinstance(beta, complex):
+        shape = (x.shape[0], y.shape[1])
+        if np.broadcast_shapes(bias.shape, shape) == shape:
+            exact = exact_gemm.addmm(bias, x, y, alpha, beta)
+            if exact is not None:
+                return exact
+    prod = x @ y
+    if alpha != 1:
+        prod = prod * alpha
+    return prod + (bias if beta == 1 else bias * beta)
+
+
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, out_dtype: Any = None, *, beta: Any = 1,
           alpha: Any = 1) -> Tensor:
     _no_out_dtype("addmm", out_dtype)
@@ -327,11 +358,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, out_dtype: Any = None, *, b
         )
     _check_2d(mat1, mat2)
     x, y, dt = promote2(mat1, mat2)
-    prod = x @ y
-    if alpha != 1:
-        prod = prod * alpha
-    bdata = input._data if beta == 1 else input._data * beta
-    out = result(prod + bdata, dt)
+    out = result(_addmm_data(input._data, x, y, alpha, beta), dt)
     if state.recording and (input._rg or mat1._rg or mat2._rg):
         node = AddmmBackward0((edge(input), edge(mat1), edge(mat2)))
         node.m2 = save(mat2) if mat1._rg else None
