@@ -137,9 +137,16 @@ def xlogy(input: Tensor, other: Any) -> Tensor:
 
 # ----- lerp -----------------------------------------------------------------------------------------
 
+def _conj(x: Any) -> Any:
+    """A complex tensor or number conjugated (PyTorch's complex gradients); a real one as is."""
+    if isinstance(x, Tensor):
+        return x.conj() if x.dtype.is_complex else x
+    return x.conjugate() if isinstance(x, complex) else x
+
+
 def _lerp_grad(node: Any, g: Tensor, start: Tensor, end: Tensor, weight: Any) -> tuple:
-    gw = g * (end - start) if isinstance(weight, Tensor) else None
-    return g * (1 - weight), g * weight, gw
+    gw = g * _conj(end - start) if isinstance(weight, Tensor) else None
+    return g * _conj(1 - weight), g * _conj(weight), gw
 
 
 LerpBackward0 = node_class("LerpBackward0", _lerp_grad, module=__name__)
@@ -378,10 +385,6 @@ lcm = op("lcm", inplace=True, out=True)(_integer_only("lcm", np.lcm))
 
 
 # ----- addcmul, addcdiv ----------------------------------------------------------------------------
-
-def _conj(t: Tensor) -> Tensor:
-    return t.conj() if t.dtype.is_complex else t
-
 
 # derivatives.yaml's formulas, in its order of operations (the bits of float32 gradients depend on it)
 def _addcmul_grad(node: Any, g: Tensor, t1: Tensor, t2: Tensor) -> tuple:

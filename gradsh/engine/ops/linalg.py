@@ -23,6 +23,11 @@ def _c(t: Tensor) -> Tensor:
     return conj(t) if t.dtype.is_complex else t
 
 
+def _conj_number(s: Any) -> Any:
+    """A complex alpha or beta conjugated (PyTorch's maybe_multiply(grad, alpha.conj()))."""
+    return s.conjugate() if isinstance(s, complex) else s
+
+
 class MmBackward0(Node):
     __slots__ = ("a", "b")
     saved = ("a", "b")
@@ -280,12 +285,13 @@ class AddmmBackward0(Node):
     def apply(self, grads: list) -> tuple:
         g = grads[0]
         (fb, _), (f1, _), (f2, _) = self.next_functions
-        gb = fit(g * self.beta if self.beta != 1 else g, self.bias_shape) if fb is not None else None
+        beta, alpha = _conj_number(self.beta), _conj_number(self.alpha)
+        gb = fit(g * beta if beta != 1 else g, self.bias_shape) if fb is not None else None
         g1 = mm(g, _c(unpack(self.m2, self)).t()) if f1 is not None else None
         g2 = mm(_c(unpack(self.m1, self)).t(), g) if f2 is not None else None
-        if self.alpha != 1:
-            g1 = None if g1 is None else g1 * self.alpha
-            g2 = None if g2 is None else g2 * self.alpha
+        if alpha != 1:
+            g1 = None if g1 is None else g1 * alpha
+            g2 = None if g2 is None else g2 * alpha
         return gb, g1, g2
 
 
