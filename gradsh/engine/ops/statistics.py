@@ -19,6 +19,7 @@ from ..tensor import Tensor
 from ._core import result
 from ._struct import long, needs_grad, record, with_tuple_out, wrap_dim
 from .aten import div_scalar, mul_scalar
+from .binary_math import complex_logaddexp
 from .elementwise import where
 from .indexing import _gather_key, embed
 from .joining import cat
@@ -550,13 +551,27 @@ def cummin(input: Tensor, dim: int) -> Any:
     return _cumulative_extreme(input, dim, False)
 
 
+def _complex_logcumsumexp(data: np.ndarray, d: int) -> np.ndarray:
+    """PyTorch's scan: acc = log_add_exp(x_i, acc) from acc = -inf, in complex double."""
+    a = np.moveaxis(data.astype(np.complex128), d, 0)
+    out = np.empty_like(a)
+    acc = np.full(a.shape[1:], complex(-np.inf, 0))
+    for i in range(a.shape[0]):
+        acc = complex_logaddexp(a[i], acc)
+        out[i] = acc
+    return np.moveaxis(out, 0, d)
+
+
 @op("logcumsumexp", out=True)
 def logcumsumexp(input: Tensor, dim: int) -> Tensor:
-    if not input.dtype.is_floating_point:
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise RuntimeError(f'"logcumsumexp_out_cpu" not implemented for \'{input.dtype.scalar_name}\'')
     data, d = _along(input, dim)
     with np.errstate(all="ignore"):
-        acc = np.logaddexp.accumulate(data.astype(np.float64), axis=d) if data.shape[d] else data
+        if input.dtype.is_complex:
+            acc = _complex_logcumsumexp(data, d)
+        else:
+            acc = np.logaddexp.accumulate(data.astype(np.float64), axis=d) if data.shape[d] else data
     out = result(acc.reshape(input._data.shape), input.dtype)
     if needs_grad(input):
         def backward(grads: list, x: Tensor, y: Tensor) -> tuple:
@@ -567,6 +582,9 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
             # positive and negative parts of the gradient separately
             n = x._data.shape[d]
             back = long(np.arange(n - 1, -1, -1))
+            if x.dtype.is_complex:  # PyTorch's complex branch: no split by sign, the gradient conjugated
+                z = (g.conj().log() - y).index_select(d, back)
+                return ((logcumsumexp(z, d).index_select(d, back) + x).exp().conj(),)
 
             # PyTorch's formula: where a part is 0, the dtype's lowest value stands for log(0), so that a
             # second derivative meets finite numbers (-inf - -inf would be nan)
