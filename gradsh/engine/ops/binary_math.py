@@ -352,7 +352,7 @@ def nextafter(input: Tensor, other: Tensor) -> Tensor:
 
 
 def _ldexp_grad(node: Any, g: Tensor, other: Tensor, out: Tensor) -> tuple:
-    return g * exp2(other.to(out.dtype)), g * out * _LN2
+    return g * _conj(exp2(other.to(out.dtype))), g * _conj(out) * _LN2
 
 
 LdexpBackward0 = node_class("LdexpBackward0", _ldexp_grad, module=__name__)

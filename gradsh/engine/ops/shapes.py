@@ -544,7 +544,10 @@ def block_diag(*tensors: Any) -> Tensor:
         parts = []
         for (r0, c0, h, w), t in zip(spans, tensors):
             piece = g[r0:r0 + h, c0:c0 + w]
-            parts.append(piece.reshape(t._data.shape).to(t.dtype) if t.dtype.is_floating_point else None)
+            differentiable = t.dtype.is_floating_point or t.dtype.is_complex
+            if differentiable and piece.dtype.is_complex and not t.dtype.is_complex:
+                piece = piece.real  # a real block of a complex result takes the real part, as PyTorch's backward
+            parts.append(piece.reshape(t._data.shape).to(t.dtype) if differentiable else None)
         return tuple(parts)
 
     record(out, "BlockDiagBackward0", tensors, backward)

@@ -824,7 +824,7 @@ def renorm(input: Tensor, p: Any, dim: int, maxnorm: Any) -> Tensor:
         raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
     d = wrap_dim(dim, input._data.ndim)
     others = tuple(i for i in range(input._data.ndim) if i != d)
-    data = input._data.astype(np.float64)
+    data = input._data.astype(np.complex128 if input.dtype.is_complex else np.float64)
     inf = p == float("inf")
     with np.errstate(all="ignore"):
         if inf:
@@ -842,12 +842,19 @@ def renorm(input: Tensor, p: Any, dim: int, maxnorm: Any) -> Tensor:
             scale = maxnorm / (nrm + 1e-7)
             fac = over * scale + (1 - over)
             # where rescaled: d(x * maxnorm / (n + eps)) = scale * g - maxnorm / (n+eps)^2 * <g, x> * dn/dx
+            # a complex input: PyTorch's norm_backward (sgn) fed with the real part of <g, x>
+            sign = x.sgn() if x.dtype.is_complex else x.sign()
             if inf:
-                hits = (x.abs() == nrm).to(x.dtype)
-                dn = x.sign() * hits / hits.sum(dim=others, keepdim=True)
+                # PyTorch takes the norm in the accumulate type (complex128 for complex64): a float32 |x| that
+                # rounded differently from it is no hit, and a slice without a hit gets NaN (0 / 0)
+                top = x.to(dtypes.complex128).abs().amax(dim=others, keepdim=True) if x.dtype is dtypes.complex64 \
+                    else nrm
+                hits = (x.abs() == top).to(x.dtype)
+                dn = sign * hits / hits.sum(dim=others, keepdim=True)
             else:
-                dn = x.abs() ** (p - 1) * x.sign() / nrm ** (p - 1)
-            inner = (g * x).sum(dim=others, keepdim=True)
+                dn = x.abs() ** (p - 1) * sign / nrm ** (p - 1)
+            inner = (g * x.conj()).real if x.dtype.is_complex else g * x
+            inner = inner.sum(dim=others, keepdim=True)
             return (g * fac - over * maxnorm / (nrm + 1e-7) ** 2 * inner * dn,)
 
         record(out, "RenormBackward0", (input,), backward, keep=(input,))
