@@ -49,11 +49,16 @@ def det(input: Tensor) -> Tensor:
     return linalg_det(input)
 
 
-def _slogdet_grad(node: Any, grads: list, A: Tensor) -> tuple:
-    g = grads[1]
+def _slogdet_grad(node: Any, grads: list, A: Tensor, sign: Tensor) -> tuple:
+    g_sign, g = grads
+    if A.dtype.is_complex and g_sign is not None:
+        # the sign's gradient moves the phase: d logabsdet + i d arg = tr(A^-1 dA)
+        phase = (g_sign * sign.conj()).imag * 1j
+        g = phase if g is None else g + phase
     if g is None or A.shape[-1] == 0:
         return (A * 0,)
-    return (g.unsqueeze(-1).unsqueeze(-1) * _mT(inv(A)),)
+    A_inv_T = _mT(inv(A))
+    return (g.unsqueeze(-1).unsqueeze(-1) * (A_inv_T.conj() if A.dtype.is_complex else A_inv_T),)
 
 
 LinalgSlogdetBackward0 = node_class("LinalgSlogdetBackward0", _slogdet_grad, n_outputs=2, module=__name__)
@@ -63,8 +68,8 @@ LinalgSlogdetBackward0 = node_class("LinalgSlogdetBackward0", _slogdet_grad, n_o
 def linalg_slogdet(A: Tensor) -> tuple:
     _square_float(A, "linalg.slogdet")
     sign, logabs = np.linalg.slogdet(A._data)
-    s, la = result(sign, A.dtype), result(logabs, A.dtype)
-    record((s, la), LinalgSlogdetBackward0, (A,), (A,))
+    s, la = result(sign, A.dtype), result(logabs, A.dtype.to_real() if A.dtype.is_complex else A.dtype)
+    record((s, la), LinalgSlogdetBackward0, (A,), (A, OUTPUT))
     s._grad_fn = s._grad_fn if s._rg else None
     return structured("slogdet", ("sign", "logabsdet"), (s, la))
 
@@ -78,6 +83,8 @@ def slogdet(input: Tensor) -> tuple:
 def logdet(input: Tensor) -> Tensor:
     _square_float(input, "linalg.slogdet")
     sign, logabs = linalg_slogdet(input)
+    if input.dtype.is_complex:  # PyTorch: log(sign) + logabsdet
+        return sign.log() + logabs
     return where(sign.detach() == -1, float("nan"), logabs)
 
 

@@ -20,6 +20,7 @@ from ._core import result
 from ._struct import long, needs_grad, record, with_tuple_out, wrap_dim
 from .aten import div_scalar, mul_scalar
 from .binary_math import complex_logaddexp
+from .complex_ops import complex as complex_from_parts
 from .elementwise import where
 from .indexing import _gather_key, embed
 from .joining import cat
@@ -359,7 +360,8 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
                       "observations.", UserWarning, stacklevel=2)
         norm = norm * 0
     centred = x - avg.unsqueeze(1)
-    c = centred.mm((centred if w is None else centred * w).t())
+    other = (centred if w is None else centred * w).t()
+    c = centred.mm(other.conj() if other.dtype.is_complex else other)
     return c.true_divide(norm).squeeze()
 
 
@@ -369,9 +371,11 @@ def corrcoef(input: Tensor) -> Tensor:
     if c._data.ndim == 0:
         return c / c
     d = c.diagonal()
-    stddev = d.sqrt()
+    stddev = (d.real if d.dtype.is_complex else d).sqrt()
     c = c / stddev.view(-1, 1)
     c = c / stddev.view(1, -1)
+    if c.dtype.is_complex:  # the real and imaginary parts clipped apart, as PyTorch does
+        return complex_from_parts(c.real.clip(-1, 1), c.imag.clip(-1, 1))
     return c.clip(-1, 1)
 
 
