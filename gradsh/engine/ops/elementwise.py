@@ -370,7 +370,7 @@ def _log_of_number(base: Any, complex_power: bool) -> Any:
 class PowBackward2(Node):
     """s ** x (a number base): one edge, saves the result."""
 
-    __slots__ = ("base", "out", "x")
+    __slots__ = ("base", "out", "real_input", "x")
     saved = ("out", "x")  # x only for base 0 (where the gradient is 0 for a real x >= 0)
 
     def apply(self, grads: list) -> tuple:
@@ -381,7 +381,8 @@ class PowBackward2(Node):
             d = d.conj()
         if self.base == 0:
             d = where(_nonnegative_real(unpack(self.x, self)), 0.0, d)
-        return (grads[0] * d,)
+        g = grads[0] * d
+        return (g.real if self.real_input and g.dtype.is_complex else g,)  # a real exponent: handle_r_to_c
 
 
 def int_safe_power(x: Any, y: Any) -> np.ndarray:
@@ -440,6 +441,7 @@ def rpow(a: Tensor, s: Any) -> Tensor:
         node.base = s
         node.out = save_output(out)
         node.x = save(a) if s == 0 else None
+        node.real_input = not a.dtype.is_complex
         attach(out, node)
     return out
 
