@@ -223,13 +223,19 @@ def _cholesky_grad(node: Any, grads: list, L: Tensor) -> tuple:
     gL = grads[0] if isinstance(grads, list) else grads
     if gL is None:
         return (None,)
-    if node.upper:
-        L, gL = _mT(L), _mT(gL)
+    if node.upper:  # conjugate transposes for a complex factor, as PyTorch's cholesky_backward
+        L, gL = _mH(L), _mH(gL)
     n = L.shape[-1]
     if n == 0:  # empty: PyTorch's formula still runs on L, so under create_graph the result requires grad with L
         return (gL * 0 + L * 0,)
     Linv = inv(L)
-    phi = matmul(_mT(L), gL)
+    phi = matmul(_mH(L), gL)
+    if L.dtype.is_complex:
+        # PyTorch's cholesky_backward: 0.5 (P + tril(P, -1)^H) for P = tril(L^H gL), then L^-H (.) L^-1 without
+        # a final symmetrization (its diagonal keeps half of P's, imaginary part included)
+        lower = phi * _const(np.tril(np.ones((n, n))), phi)
+        phi = (lower + _mH(lower * _const(np.tril(np.ones((n, n)), -1), lower))) * 0.5
+        return (matmul(matmul(_mH(Linv), phi), Linv),)
     phi = phi * _const(np.tril(np.ones((n, n))) - 0.5 * np.eye(n), phi)
     gA = matmul(matmul(_mT(Linv), phi), Linv)
     return ((gA + _mT(gA)) * 0.5,)
@@ -256,8 +262,8 @@ def _cholesky_data(A: np.ndarray, upper: bool, check: bool, name: str) -> tuple:
                     raise RuntimeError(f"{name}: {where_}The factorization could not be completed because the input "
                                        f"is not positive-definite (the leading minor of order {flat_info[b]} is not "
                                        "positive-definite).") from None
-    if upper:
-        L = np.swapaxes(L, -1, -2)
+    if upper:  # U = L^H
+        L = np.swapaxes(L, -1, -2).conj() if np.iscomplexobj(L) else np.swapaxes(L, -1, -2)
     return L, info
 
 
