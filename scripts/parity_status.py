@@ -2,6 +2,7 @@
 """Run every op_db, module_db and optim_db entry on gradsh and compare with the must-pass list.
 
 usage: python scripts/parity_status.py [--dtypes float32,float64] [--match REGEX] [--add] [-v] [--backend torch]
+(`--dtypes complex64,complex128` measures the complex entries.)
 
 Prints the entries that pass now but are not in tests/parity/must_pass.txt (a breadth issue's gain:
 `--add` writes them into the list), and the listed entries that do not pass (a regression; the exit
@@ -25,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the harness lives beside the tests that use it
 
-from parity.entries import MUST_PASS, Entry, add_to_list, all_entries, read_list, run_entry
+from parity.entries import DTYPES, MUST_PASS, Entry, add_to_list, all_entries, read_list, run_entry
 
 TIMEOUT = 30  # seconds per entry and dtype; a hang is a failure, not the end of the run
 
@@ -62,13 +63,17 @@ def main(argv: list[str] | None = None) -> int:
     if opts.add and opts.backend != "gradsh.torch":
         ap.error("--add lists what passes on gradsh.torch; it cannot go with another --backend")
 
+    dtypes = [d.strip() for d in opts.dtypes.split(",") if d.strip()]
+    unknown = [d for d in dtypes if d not in DTYPES]
+    if unknown:
+        ap.error(f"unknown dtype {', '.join(unknown)} (expected some of {', '.join(DTYPES)})")
+
     warnings.simplefilter("ignore")
     B = importlib.import_module(opts.backend)
 
     start = time.time()
     pattern = re.compile(opts.match)
     listed = {entry: where for where, entry in read_list()}
-    dtypes = [d.strip() for d in opts.dtypes.split(",") if d.strip()]
     # Every listed entry runs too, whatever its dtype, and an entry the databases no longer have.
     todo = sorted(e for e in set(all_entries(dtypes)) | set(listed) if pattern.search(str(e)))
     signal.signal(signal.SIGALRM, on_alarm)

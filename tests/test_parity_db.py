@@ -87,6 +87,28 @@ def test_a_wrong_gradient_fails() -> None:
     assert verdict.status in ("FAIL", "PARTIAL") and verdict.reason.split(" ", 1)[1].startswith("grad[")
 
 
+def test_the_real_backend_passes_complex_entries() -> None:
+    for line in ("opinfo complex64 mul", "opinfo complex128 pow", "opinfo complex128 mH", "opinfo complex64 var"):
+        assert verdict_on(gtorch, line).status == "PASS", line
+
+
+def test_a_complex_value_conjugated_fails() -> None:
+    backend = Patched(gtorch, mul=lambda a, b: gtorch.mul(a, b).conj())
+    verdict = verdict_on(backend, "opinfo complex128 mul")
+    assert verdict.status in ("FAIL", "PARTIAL") and "values differ" in verdict.reason
+
+
+def test_a_complex_gradient_without_pytorchs_conjugation_fails() -> None:
+    # autograd's convention for complex inputs is the conjugate Wirtinger derivative: its conjugate is wrong
+    def conjugated_grad(*args: Any, **kwargs: Any) -> Any:
+        return tuple(None if g is None else g.conj() for g in gtorch.autograd.grad(*args, **kwargs))
+
+    backend = Patched(gtorch, autograd=Patched(gtorch.autograd, grad=conjugated_grad))
+    verdict = verdict_on(backend, "opinfo complex128 mul")
+    assert verdict.status in ("FAIL", "PARTIAL") and verdict.reason.split(" ", 1)[1].startswith("grad[")
+    assert verdict_on(backend, "opinfo float64 mul").status == "PASS"  # conj is the identity on real gradients
+
+
 def test_a_module_with_another_forward_fails() -> None:
     class ShiftedLinear(gtorch.nn.Linear):
         def forward(self, input: Any) -> Any:  # PyTorch's parameter name: samples pass it by keyword

@@ -20,6 +20,8 @@ def test_a_line_names_kind_dtype_name_and_an_optional_eval() -> None:
         "moduleinfo", "float64", "nn.BatchNorm1d", "eval"
     )
     assert parse_line("   # only a comment", "x:3") is None
+    assert parse_line("opinfo complex64 mul", "x:4") == Entry("opinfo", "complex64", "mul")
+    assert parse_line("opinfo complex128 linalg.svd", "x:5") == Entry("opinfo", "complex128", "linalg.svd")
     assert str(Entry("moduleinfo", "float64", "nn.GRU", "eval")) == "moduleinfo float64 nn.GRU eval"
 
 
@@ -29,6 +31,7 @@ def test_a_line_names_kind_dtype_name_and_an_optional_eval() -> None:
         ("opinfo float32", "must_pass.txt:7: expected `KIND DTYPE NAME [eval]`"),
         ("opinf float32 add", "must_pass.txt:7: unknown kind 'opinf'"),
         ("opinfo float32 add eval", "must_pass.txt:7: only a moduleinfo line may end in `eval`"),
+        ("opinfo complex46 add", "must_pass.txt:7: unknown dtype 'complex46'"),
     ],
 )
 def test_a_bad_line_is_named_by_file_and_line(line: str, message: str) -> None:

@@ -243,6 +243,8 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
         raise RuntimeError("step must be nonzero")
     if dtype is None:
         dtype = dtypes.get_default_dtype() if any(isinstance(v, float) for v in vals) else dtypes.int64
+    if dtype.is_complex:  # PyTorch's CPU kernel has no complex instance
+        raise NotImplementedError(f'"arange_cpu" not implemented for \'{dtype.scalar_name}\'')
     n = max(0, math.ceil((end - start) / step))
     if dtype.category <= 1:  # integer output: ATen computes in int64 from the truncated bounds and step
         start, end, step = int(start), int(end), int(step)

@@ -426,6 +426,11 @@ def _check_float(dtype: dt.dtype, name: str) -> None:
         raise NotImplementedError(f'"{name}" not implemented for \'{dtype.scalar_name}\'')
 
 
+def _as_complex(parts: np.ndarray, dtype: dt.dtype) -> np.ndarray:
+    """Pairs (real, imaginary) along the last axis as complex values of `dtype`."""
+    return np.ascontiguousarray(parts).view(dtype.np)[..., 0]
+
+
 def memory_order_axes(strides: Sequence[int]) -> list[int]:
     """Axes sorted by decreasing stride (stable): the order in which samplers visit a non-contiguous tensor."""
     return sorted(range(len(strides)), key=lambda i: -strides[i])
@@ -438,6 +443,8 @@ def memory_order_axes(strides: Sequence[int]) -> list[int]:
 def uniform(generator: Generator | None, shape: Sequence[int], dtype: dt.dtype, low: float = 0.0,
             high: float = 1.0) -> np.ndarray:
     """Tensor.uniform_(low, high) / torch.rand: one draw per element (float64: 64-bit draws)."""
+    if dtype.is_complex:  # PyTorch draws into view_as_real: real and imaginary parts in turn
+        return _as_complex(uniform(generator, (*shape, 2), dtype.to_real(), low, high), dtype)
     _check_float(dtype, "check_uniform_bounds")
     low, high = float(low), float(high)
     limit = _FMAX[dtype.name]
@@ -697,6 +704,11 @@ def _standard_normals_scalar(g: Generator, m: int) -> np.ndarray:
 def normal(generator: Generator | None, shape: Sequence[int], dtype: dt.dtype, mean: float = 0.0,
            std: float = 1.0, contiguous: bool = True) -> np.ndarray:
     """Tensor.normal_(mean, std) / torch.randn. Block path for contiguous targets of >= 16 elements."""
+    if dtype.is_complex:  # PyTorch's normal_impl_: view_as_real, each part with half the variance
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(std)}")
+        parts = normal(generator, (*shape, 2), dtype.to_real(), mean, std / math.sqrt(2), contiguous)
+        return _as_complex(parts, dtype)
     _check_float(dtype, "normal_kernel_cpu")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(std)}")
@@ -712,6 +724,8 @@ def normal(generator: Generator | None, shape: Sequence[int], dtype: dt.dtype, m
 
 def _arith(dtype: dt.dtype, op: Callable[[np.ndarray, np.ndarray], np.ndarray], a: object, b: object) -> np.ndarray:
     """An elementwise op rounded once to dtype (16-bit types computed in float)."""
+    if dtype.is_complex:
+        return op(np.asarray(a, dtype.np), np.asarray(b, dtype.np))
     if dtype is dt.float64:
         return op(np.asarray(a, _F64), np.asarray(b, _F64))
     return _to_dtype(op(np.asarray(a, _F32), np.asarray(b, _F32)), dtype)

@@ -6,8 +6,9 @@ A line of the list is `KIND DTYPE NAME [eval]`. KIND and NAME, as the measuring 
   optiminfo    an optim_db entry's configurations, `SGD` (optimizers.py)
   optimerrors  an optim_db entry's error inputs, `SGD` (optimizer_errors.py)
   lrscheduler  a scheduler class of optim_db's scheduler_inputs, `StepLR` (schedulers.py)
-`eval` (moduleinfo only, for entries whose train and eval modes differ) runs the module in eval mode
-instead of training mode. `#` starts a comment. Reading the list needs no torch.
+DTYPE is one of DTYPES (`complex64` and `complex128` too: an op_db entry in a complex dtype runs on complex
+samples, with complex grad_outputs for its gradients). `eval` (moduleinfo only, for entries whose train and eval
+modes differ) runs the module in eval mode instead of training mode. `#` starts a comment. Reading the list needs no torch.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ RUNNERS = {
     "lrscheduler": "schedulers",
 }
 KINDS = tuple(RUNNERS)
+# The dtypes a line may name: PyTorch's CPU dtypes that the databases list (complex ones included).
+DTYPES = (
+    "float16", "bfloat16", "float32", "float64", "complex32", "complex64", "complex128",
+    "bool", "uint8", "int8", "int16", "int32", "int64",
+)
 
 
 class ListError(ValueError):
@@ -59,6 +65,8 @@ def parse_line(text: str, where: str) -> Entry | None:
     kind, dtype, name = fields[:3]
     if kind not in KINDS:
         raise ListError(f"{where}: unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
+    if dtype not in DTYPES:
+        raise ListError(f"{where}: unknown dtype {dtype!r} (expected one of {', '.join(DTYPES)})")
     mode = "train"
     if len(fields) == 4:
         if kind != "moduleinfo" or fields[3] != "eval":

@@ -137,9 +137,16 @@ def xlogy(input: Tensor, other: Any) -> Tensor:
 
 # ----- lerp -----------------------------------------------------------------------------------------
 
+def _conj(x: Any) -> Any:
+    """A complex tensor or number conjugated (PyTorch's complex gradients); a real one as is."""
+    if isinstance(x, Tensor):
+        return x.conj() if x.dtype.is_complex else x
+    return x.conjugate() if isinstance(x, complex) else x
+
+
 def _lerp_grad(node: Any, g: Tensor, start: Tensor, end: Tensor, weight: Any) -> tuple:
-    gw = g * (end - start) if isinstance(weight, Tensor) else None
-    return g * (1 - weight), g * weight, gw
+    gw = g * _conj(end - start) if isinstance(weight, Tensor) else None
+    return g * _conj(1 - weight), g * _conj(weight), gw
 
 
 LerpBackward0 = node_class("LerpBackward0", _lerp_grad, module=__name__)
@@ -173,7 +180,19 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
 # ----- logaddexp, logaddexp2 ------------------------------------------------------------------------
 
 def _logaddexp_grad(node: Any, g: Tensor, x: Tensor, y: Tensor) -> tuple:
-    return g / (exp(y - x) + 1), g / (exp(x - y) + 1)
+    return g / _conj(exp(y - x) + 1), g / _conj(exp(x - y) + 1)
+
+
+def complex_logaddexp(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """PyTorch's _log_add_exp_helper for complex numbers: log1p(exp(min - max)) + max, ordered by real part."""
+    x, y = np.broadcast_arrays(x, y)
+    x_smaller = x.real < y.real
+    lo, hi = np.where(x_smaller, x, y), np.where(x_smaller, y, x)
+    out = np.log1p(np.exp(lo - hi)) + hi
+    same_inf = ~np.isfinite(lo.real) & (lo.real == hi.real)
+    out = np.where(same_inf & (lo.real < 0), lo, out)  # both -inf: the smaller one as it is
+    out = np.where(same_inf & (lo.real > 0), np.log(np.exp(lo) + np.exp(hi)), out)
+    return np.where(np.isnan(lo.real) | np.isnan(lo.imag), complex(np.nan, np.nan), out)
 
 
 def _logaddexp2_grad(node: Any, g: Tensor, x: Tensor, y: Tensor) -> tuple:
@@ -186,12 +205,16 @@ Logaddexp2Backward0 = node_class("Logaddexp2Backward0", _logaddexp2_grad, module
 
 @op("logaddexp", out=True)
 def logaddexp(input: Tensor, other: Tensor) -> Tensor:
-    input, other, out = _float_binary(input, other, np.logaddexp)
+    complex_operand = any(isinstance(t, Tensor) and t.dtype.is_complex for t in (input, other))
+    input, other, out = _float_binary(input, other, complex_logaddexp if complex_operand else np.logaddexp)
     return record(out, LogaddexpBackward0, (input, other), (input, other))
 
 
 @op("logaddexp2", out=True)
 def logaddexp2(input: Tensor, other: Tensor) -> Tensor:
+    complex_dtype = next((t.dtype for t in (input, other) if isinstance(t, Tensor) and t.dtype.is_complex), None)
+    if complex_dtype is not None:
+        raise NotImplementedError(f'"logaddexp2_cpu" not implemented for \'{complex_dtype.scalar_name}\'')
     input, other, out = _float_binary(input, other, np.logaddexp2)
     return record(out, Logaddexp2Backward0, (input, other), (input, other))
 
@@ -333,7 +356,7 @@ def nextafter(input: Tensor, other: Tensor) -> Tensor:
 
 
 def _ldexp_grad(node: Any, g: Tensor, other: Tensor, out: Tensor) -> tuple:
-    return g * exp2(other.to(out.dtype)), g * out * _LN2
+    return g * _conj(exp2(other.to(out.dtype))), g * _conj(out) * _LN2
 
 
 LdexpBackward0 = node_class("LdexpBackward0", _ldexp_grad, module=__name__)
@@ -382,10 +405,6 @@ lcm = op("lcm", inplace=True, out=True)(_integer_only("lcm", np.lcm))
 
 
 # ----- addcmul, addcdiv ----------------------------------------------------------------------------
-
-def _conj(t: Tensor) -> Tensor:
-    return t.conj() if t.dtype.is_complex else t
-
 
 # derivatives.yaml's formulas, in its order of operations (the bits of float32 gradients depend on it)
 def _addcmul_grad(node: Any, g: Tensor, t1: Tensor, t2: Tensor) -> tuple:

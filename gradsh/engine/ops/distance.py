@@ -50,27 +50,28 @@ class NormBackward1(Node):
         if not self.keepdim:
             g, norm = g.unsqueeze(self.dim), norm.unsqueeze(self.dim)
         p = self.p
+        sign = x.sgn() if x.dtype.is_complex else x.sign()  # PyTorch's norm_backward takes sgn of a complex x
         if p == 2:
             scale = x / norm
         elif p == 1:
-            scale = x.sign()
+            scale = sign
         elif math.isinf(p):
-            scale = x.sign() * (x.abs() == norm) / (x.abs() == norm).sum(self.dim, keepdim=True)
+            scale = sign * (x.abs() == norm) / (x.abs() == norm).sum(self.dim, keepdim=True)
         else:
-            scale = x.sign() * x.abs().pow(p - 1) / norm.pow(p - 1)
+            scale = sign * x.abs().pow(p - 1) / norm.pow(p - 1)
         return (g * where(norm == 0, 0.0, scale),)
 
 
 def _norm(x: Tensor, p: float, dim: int, keepdim: bool) -> Tensor:
     """at::norm(x, p, dim, keepdim) with PyTorch's node (NormBackward1)."""
-    a = x._data.astype(np.float64)
+    a = x._data.astype(np.complex128 if x.dtype.is_complex else np.float64)
     if math.isinf(p):
         data = np.abs(a).max(axis=dim, keepdims=keepdim) if a.shape[dim] else np.zeros(())
     elif p == 0:
         data = (a != 0).sum(axis=dim, keepdims=keepdim).astype(np.float64)
     else:
         data = (np.abs(a) ** p).sum(axis=dim, keepdims=keepdim) ** (1.0 / p)
-    out = result(data, x.dtype)
+    out = result(data.real if x.dtype.is_complex else data, x.dtype.to_real() if x.dtype.is_complex else x.dtype)
     if state.recording and x._rg:
         node = NormBackward1((edge(x),))
         node.x, node.p, node.dim, node.keepdim = save(x), p, dim % max(x.dim(), 1), keepdim

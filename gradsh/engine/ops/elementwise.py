@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cmath
 import math
 from typing import Any
 
@@ -386,23 +387,44 @@ class PowBackward1(Node):
         (fa, _), (fb, _) = self.next_functions
         x, y = unpack(self.x, self), unpack(self.y, self)
         ga = gb = None
-        if fa is not None:
-            ga = fit(where(y == 0, 0.0, g * (y * x.pow(y - 1))), self.a_meta)  # PyTorch's grouping: same float32 rounding
-        if fb is not None:
+        if fa is not None:  # PyTorch's pow_backward_self: grouping kept (float32 rounding), the derivative conjugated
+            ga = fit(where(y == 0, 0.0, g * (y * x.pow(y - 1)).conj()), self.a_meta)
+        if fb is not None:  # pow_backward_exponent: log of the base in the result's dtype (complex for a complex power)
             out = unpack(self.out, self)
-            gb = fit(g * where((x == 0) & (y >= 0), 0.0, out * x.log()), self.b_meta)
+            gb = fit(g * where((x == 0) & _nonnegative_real(y), 0.0, (out * x.to(out.dtype).log()).conj()), self.b_meta)
         return ga, gb
+
+
+def _nonnegative_real(y: Tensor) -> Tensor:
+    """y >= 0, for a complex y: a real number >= 0 (where 0 ** y has gradient 0 w.r.t. y)."""
+    if not y.dtype.is_complex:
+        return y >= 0
+    return (y.imag == 0) & (y.real >= 0)
+
+
+def _log_of_number(base: Any, complex_power: bool) -> Any:
+    """log(base) as PyTorch's pow_backward_exponent takes it: complex for a complex power, -inf for 0, NaN below 0."""
+    if complex_power or isinstance(base, complex):
+        return complex(-math.inf, 0) if base == 0 else cmath.log(complex(base))
+    return math.log(base) if base > 0 else (-math.inf if base == 0 else math.nan)
 
 
 class PowBackward2(Node):
     """s ** x (a number base): one edge, saves the result."""
 
-    __slots__ = ("base", "out")
-    saved = ("out",)
+    __slots__ = ("base", "out", "real_input", "x")
+    saved = ("out", "x")  # x only for base 0 (where the gradient is 0 for a real x >= 0)
 
     def apply(self, grads: list) -> tuple:
         out = unpack(self.out, self)
-        return (grads[0] * out * math.log(self.base),)
+        complex_power = out.dtype.is_complex
+        d = out * _log_of_number(self.base, complex_power)
+        if complex_power:
+            d = d.conj()
+        if self.base == 0:
+            d = where(_nonnegative_real(unpack(self.x, self)), 0.0, d)
+        g = grads[0] * d
+        return (g.real if self.real_input and g.dtype.is_complex else g,)  # a real exponent: handle_r_to_c
 
 
 def int_safe_power(x: Any, y: Any) -> np.ndarray:
@@ -495,6 +517,8 @@ def rpow(a: Tensor, s: Any) -> Tensor:
         node = PowBackward2((edge(a),))
         node.base = s
         node.out = save_output(out)
+        node.x = save(a) if s == 0 else None
+        node.real_input = not a.dtype.is_complex
         attach(out, node)
     return out
 

@@ -37,7 +37,8 @@ class LogsumexpBackward0(Node):
         if not self.keepdim:
             for d in self.dims:
                 g, out = g.unsqueeze(d), out.unsqueeze(d)
-        return (g * (x - out).exp(),)
+        d = (x - out).exp()
+        return (g * (d.conj() if d.dtype.is_complex else d),)
 
 
 @op("logsumexp", out=True)
@@ -45,11 +46,16 @@ def logsumexp(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     dt = input.dtype if input.dtype.is_floating_point or input.dtype.is_complex else dtypes.get_default_dtype()
     nd = input._data.ndim
     dims = _dims(dim, nd) if dim != () else tuple(range(nd))
-    a = input._data.astype(np.float64)
-    if nd == 0:
+    a = input._data.astype(np.complex128 if dt.is_complex else np.float64)
+    if nd == 0 and not dt.is_complex:
         data = a
+    elif nd == 0:  # log(exp(x - m)) + m brings the imaginary part into (-pi, pi]
+        m = np.where(np.isinf(a.real), 0.0, a.real)
+        with np.errstate(all="ignore"):
+            data = np.log(np.exp(a - m)) + m
     else:
-        m = a.max(axis=dims, keepdims=True) if a.size else np.zeros([1] * nd)
+        # PyTorch shifts a complex input by the largest real part
+        m = a.real.max(axis=dims, keepdims=True) if a.size else np.zeros([1] * nd)
         m = np.where(np.isinf(m), 0.0, m)
         data = np.log(np.exp(a - m).sum(axis=dims, keepdims=True)) + m
         if not keepdim:

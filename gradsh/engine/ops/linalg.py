@@ -37,6 +37,11 @@ def _c(t: Tensor) -> Tensor:
     return conj(t) if t.dtype.is_complex else t
 
 
+def _conj_number(s: Any) -> Any:
+    """A complex alpha or beta conjugated (PyTorch's maybe_multiply(grad, alpha.conj()))."""
+    return s.conjugate() if isinstance(s, complex) else s
+
+
 class MmBackward0(Node):
     __slots__ = ("a", "b")
     saved = ("a", "b")
@@ -63,8 +68,8 @@ def _plain_products(g: Tensor, a: Tensor | None, b: Tensor | None) -> tuple | No
     and mm(a.t(), g) compute (the same arrays and layouts, so the same bits) without their Tensor views and ops;
     None where the general path must run."""
     dt = g.dtype
-    if (a is not None and a.dtype is not dt) or (b is not None and b.dtype is not dt):
-        return None
+    if dt.is_complex or (a is not None and a.dtype is not dt) or (b is not None and b.dtype is not dt):
+        return None  # (complex factors are conjugated: the general path)
     gd = g._data
     return (None if b is None else wrap(_product(gd, b._data.T), dt),
             None if a is None else wrap(_product(a._data.T, gd), dt))
@@ -319,12 +324,13 @@ class AddmmBackward0(Node):
             if products is not None:
                 gb = fit(g * self.beta if self.beta != 1 else g, self.bias_shape) if fb is not None else None
                 return gb, *products
-        gb = fit(g * self.beta if self.beta != 1 else g, self.bias_shape) if fb is not None else None
+        beta, alpha = _conj_number(self.beta), _conj_number(self.alpha)
+        gb = fit(g * beta if beta != 1 else g, self.bias_shape) if fb is not None else None
         g1 = mm(g, _c(unpack(self.m2, self)).t()) if f1 is not None else None
         g2 = mm(_c(unpack(self.m1, self)).t(), g) if f2 is not None else None
-        if self.alpha != 1:
-            g1 = None if g1 is None else g1 * self.alpha
-            g2 = None if g2 is None else g2 * self.alpha
+        if alpha != 1:
+            g1 = None if g1 is None else g1 * alpha
+            g2 = None if g2 is None else g2 * alpha
         return gb, g1, g2
 
 

@@ -82,9 +82,16 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     return (x * y).sum(dim)
 
 
+def _conj(x: Any) -> Any:
+    """The conjugate of a complex tensor or number (PyTorch's complex gradients take each factor conjugated)."""
+    if isinstance(x, Tensor):
+        return x.conj() if x.dtype.is_complex else x
+    return x.conjugate() if isinstance(x, complex) else x
+
+
 def _addmv_grad(node: Any, g: Tensor, mat: Tensor, vec: Tensor) -> tuple:
-    beta, alpha = node.beta, node.alpha
-    return g * beta, g.unsqueeze(-1) * vec * alpha, matmul(_mT(mat), g) * alpha
+    beta, alpha = _conj(node.beta), _conj(node.alpha)
+    return g * beta, g.unsqueeze(-1) * _conj(vec) * alpha, matmul(_conj(_mT(mat)), g) * alpha
 
 
 AddmvBackward0 = node_class("AddmvBackward0", _addmv_grad, module=__name__)
@@ -111,8 +118,8 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any 
 
 
 def _addr_grad(node: Any, g: Tensor, v1: Tensor, v2: Tensor) -> tuple:
-    beta, alpha = node.beta, node.alpha
-    return g * beta, matmul(g, v2) * alpha, matmul(_mT(g), v1) * alpha
+    beta, alpha = _conj(node.beta), _conj(node.alpha)
+    return g * beta, matmul(g, _conj(v2)) * alpha, matmul(_mT(g), _conj(v1)) * alpha
 
 
 AddrBackward0 = node_class("AddrBackward0", _addr_grad, module=__name__)
@@ -132,11 +139,12 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any
 
 
 def _baddbmm_grad(node: Any, g: Tensor, b1: Tensor, b2: Tensor) -> tuple:
-    beta, alpha = node.beta, node.alpha
+    beta, alpha = _conj(node.beta), _conj(node.alpha)
+    b1h, b2h = _conj(_mT(b1)), _conj(_mT(b2))
     if node.summed:  # addbmm: the batch was summed away
         g3 = g.unsqueeze(0)
-        return g * beta, matmul(g3, _mT(b2)) * alpha, matmul(_mT(b1), g3) * alpha
-    return g * beta, matmul(g, _mT(b2)) * alpha, matmul(_mT(b1), g) * alpha
+        return g * beta, matmul(g3, b2h) * alpha, matmul(b1h, g3) * alpha
+    return g * beta, matmul(g, b2h) * alpha, matmul(b1h, g) * alpha
 
 
 BaddbmmBackward0 = node_class("BaddbmmBackward0", _baddbmm_grad, module=__name__)
@@ -170,7 +178,7 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alph
 
 def _cross_grad(node: Any, g: Tensor, a: Tensor, b: Tensor) -> tuple:
     d = node.dim
-    return linalg_cross(b, g, dim=d), linalg_cross(g, a, dim=d)
+    return linalg_cross(_conj(b), g, dim=d), linalg_cross(g, _conj(a), dim=d)
 
 
 LinalgCrossBackward0 = node_class("LinalgCrossBackward0", _cross_grad, module=__name__)

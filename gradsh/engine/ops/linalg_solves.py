@@ -49,11 +49,16 @@ def det(input: Tensor) -> Tensor:
     return linalg_det(input)
 
 
-def _slogdet_grad(node: Any, grads: list, A: Tensor) -> tuple:
-    g = grads[1]
+def _slogdet_grad(node: Any, grads: list, A: Tensor, sign: Tensor) -> tuple:
+    g_sign, g = grads
+    if A.dtype.is_complex and g_sign is not None:
+        # the sign's gradient moves the phase: d logabsdet + i d arg = tr(A^-1 dA)
+        phase = (g_sign * sign.conj()).imag * 1j
+        g = phase if g is None else g + phase
     if g is None or A.shape[-1] == 0:
         return (A * 0,)
-    return (g.unsqueeze(-1).unsqueeze(-1) * _mT(inv(A)),)
+    A_inv_T = _mT(inv(A))
+    return (g.unsqueeze(-1).unsqueeze(-1) * (A_inv_T.conj() if A.dtype.is_complex else A_inv_T),)
 
 
 LinalgSlogdetBackward0 = node_class("LinalgSlogdetBackward0", _slogdet_grad, n_outputs=2, module=__name__)
@@ -63,8 +68,8 @@ LinalgSlogdetBackward0 = node_class("LinalgSlogdetBackward0", _slogdet_grad, n_o
 def linalg_slogdet(A: Tensor) -> tuple:
     _square_float(A, "linalg.slogdet")
     sign, logabs = np.linalg.slogdet(A._data)
-    s, la = result(sign, A.dtype), result(logabs, A.dtype)
-    record((s, la), LinalgSlogdetBackward0, (A,), (A,))
+    s, la = result(sign, A.dtype), result(logabs, A.dtype.to_real() if A.dtype.is_complex else A.dtype)
+    record((s, la), LinalgSlogdetBackward0, (A,), (A, OUTPUT))
     s._grad_fn = s._grad_fn if s._rg else None
     return structured("slogdet", ("sign", "logabsdet"), (s, la))
 
@@ -78,6 +83,8 @@ def slogdet(input: Tensor) -> tuple:
 def logdet(input: Tensor) -> Tensor:
     _square_float(input, "linalg.slogdet")
     sign, logabs = linalg_slogdet(input)
+    if input.dtype.is_complex:  # PyTorch: log(sign) + logabsdet
+        return sign.log() + logabs
     return where(sign.detach() == -1, float("nan"), logabs)
 
 
@@ -216,13 +223,19 @@ def _cholesky_grad(node: Any, grads: list, L: Tensor) -> tuple:
     gL = grads[0] if isinstance(grads, list) else grads
     if gL is None:
         return (None,)
-    if node.upper:
-        L, gL = _mT(L), _mT(gL)
+    if node.upper:  # conjugate transposes for a complex factor, as PyTorch's cholesky_backward
+        L, gL = _mH(L), _mH(gL)
     n = L.shape[-1]
     if n == 0:  # empty: PyTorch's formula still runs on L, so under create_graph the result requires grad with L
         return (gL * 0 + L * 0,)
     Linv = inv(L)
-    phi = matmul(_mT(L), gL)
+    phi = matmul(_mH(L), gL)
+    if L.dtype.is_complex:
+        # PyTorch's cholesky_backward: 0.5 (P + tril(P, -1)^H) for P = tril(L^H gL), then L^-H (.) L^-1 without
+        # a final symmetrization (its diagonal keeps half of P's, imaginary part included)
+        lower = phi * _const(np.tril(np.ones((n, n))), phi)
+        phi = (lower + _mH(lower * _const(np.tril(np.ones((n, n)), -1), lower))) * 0.5
+        return (matmul(matmul(_mH(Linv), phi), Linv),)
     phi = phi * _const(np.tril(np.ones((n, n))) - 0.5 * np.eye(n), phi)
     gA = matmul(matmul(_mT(Linv), phi), Linv)
     return ((gA + _mT(gA)) * 0.5,)
@@ -249,8 +262,8 @@ def _cholesky_data(A: np.ndarray, upper: bool, check: bool, name: str) -> tuple:
                     raise RuntimeError(f"{name}: {where_}The factorization could not be completed because the input "
                                        f"is not positive-definite (the leading minor of order {flat_info[b]} is not "
                                        "positive-definite).") from None
-    if upper:
-        L = np.swapaxes(L, -1, -2)
+    if upper:  # U = L^H
+        L = np.swapaxes(L, -1, -2).conj() if np.iscomplexobj(L) else np.swapaxes(L, -1, -2)
     return L, info
 
 
@@ -295,14 +308,19 @@ def _triangular(A: np.ndarray, upper: bool, unit: bool) -> np.ndarray:
     return T.astype(A.dtype, copy=False)
 
 
+def _mH(t: Tensor) -> Tensor:
+    """The conjugate transpose (the transpose of a real tensor)."""
+    return _mT(t).conj() if t.dtype.is_complex else _mT(t)
+
+
 def _solve_triangular_grad(node: Any, g: Tensor, A: Tensor, X: Tensor) -> tuple:
     upper, left, unit = node.upper, node.left, node.unitriangular
     if left:
-        gB = solve_triangular(_mT(A), g, upper=not upper, left=True, unitriangular=unit)
-        gA = -matmul(gB, _mT(X))
+        gB = solve_triangular(_mH(A), g, upper=not upper, left=True, unitriangular=unit)
+        gA = -matmul(gB, _mH(X))
     else:
-        gB = solve_triangular(_mT(A), g, upper=not upper, left=False, unitriangular=unit)
-        gA = -matmul(_mT(X), gB)
+        gB = solve_triangular(_mH(A), g, upper=not upper, left=False, unitriangular=unit)
+        gA = -matmul(_mH(X), gB)
     gA = _triu(gA, 1 if unit else 0) if upper else _tril(gA, -1 if unit else 0)
     return gA, gB
 
@@ -345,8 +363,8 @@ def _triangular_solve_grad(node: Any, grads: list, A: Tensor, X: Tensor) -> tupl
         return None, gM
     upper, trans, unit = node.upper, node.transpose, node.unitriangular
     # PyTorch's triangular_solve_backward: the same trsm with the other transpose flag
-    gB = triangular_solve(g, A, upper, not trans, unit)[0]
-    gA = -matmul(X, _mT(gB)) if trans else -matmul(gB, _mT(X))
+    gB = triangular_solve(g, A.conj() if A.dtype.is_complex else A, upper, not trans, unit)[0]
+    gA = -matmul(X.conj() if X.dtype.is_complex else X, _mT(gB)) if trans else -matmul(gB, _mH(X))
     gA = _triu(gA, 1 if unit else 0) if upper else _tril(gA, -1 if unit else 0)
     return gB, gA if gM is None else gA + gM  # the cloned coefficient's gradient goes to A as it is
 
@@ -514,13 +532,13 @@ def _lstsq_grad(node: Any, grads: list, A: Tensor, B: Tensor, X: Tensor) -> tupl
     if gX is not None:
         pinvA = pinv(A)
         g2 = gX.unsqueeze(-1) if vector else gX
-        gA = _pinv_grad(node, matmul(g2, _mT(b2)), A, pinvA)[0] if node.needs(0) else None
-        gB = matmul(_mT(pinvA), g2) if node.needs(1) else None
+        gA = _pinv_grad(node, matmul(g2, _mH(b2)), A, pinvA)[0] if node.needs(0) else None
+        gB = matmul(_mH(pinvA), g2) if node.needs(1) else None
     if gres is not None and gres.numel():
         # residuals = |A X - B|^2 per column; X is optimal, so only the explicit A and B terms remain
         R = matmul(A, x2) - b2
         w = gres.unsqueeze(-1).unsqueeze(-2) if vector else gres.unsqueeze(-2)
-        ra = matmul(R * w, _mT(x2)) * 2
+        ra = matmul(R * w, _mH(x2)) * 2
         rb = R * w * -2
         gA = ra if gA is None else gA + ra
         gB = rb if gB is None else gB + rb
@@ -549,19 +567,20 @@ def lstsq(input: Tensor, b: Tensor, rcond: float | None = None, *, driver: str |
     k = b.shape[-1]
     X = np.zeros(batch + (n, k), a.dtype)
     rank = np.zeros(batch, np.int64)
-    sv = np.zeros(batch + (min(m, n),), a.dtype)
+    sv = np.zeros(batch + (min(m, n),), np.abs(np.zeros((), a.dtype)).dtype)
     for idx in np.ndindex(*batch):
         if a_b[idx].size and b_b[idx].size:
             X[idx], _, rank[idx], sv[idx] = np.linalg.lstsq(a_b[idx], b_b[idx], rcond=rcond)
-    residuals = np.zeros((0,), a.dtype)
+    real = A.dtype.to_real() if A.dtype.is_complex else A.dtype
+    residuals = np.zeros((0,), real.np)
     if driver != "gelsy" and m > n and bool(np.all(rank == n)) and driver != "gels" or (driver == "gels" and m > n):
-        residuals = ((np.matmul(a_b, X) - b_b) ** 2).sum(axis=-2)
+        residuals = (np.abs(np.matmul(a_b, X) - b_b) ** 2).sum(axis=-2)  # real for a complex input
         if vector:
             residuals = residuals[..., 0]
     sol = result(X[..., 0] if vector else X, A.dtype)
-    outs = (sol, result(residuals, A.dtype),
+    outs = (sol, result(residuals, real),
             result(rank if driver != "gels" else np.zeros((0,), np.int64), dtypes.int64),
-            result(sv if driver in ("gelsd", "gelss") else np.zeros((0,), a.dtype), A.dtype))
+            result(sv if driver in ("gelsd", "gelss") else np.zeros((0,), real.np), real))
     record(outs, LinalgLstsqBackward0, (A, B), (A, B, OUTPUT), vector=vector)
     outs[3]._grad_fn, outs[3]._rg = None, False  # PyTorch's singular values come without a gradient
     return structured("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"), outs)

@@ -32,18 +32,23 @@ def _eigh_grad(node: Any, grads: list, L: Tensor, V: Tensor) -> tuple:
     if gV is None:
         if gL is None:
             return (None,)
-        return (matmul(V * gL.unsqueeze(-2), _mT(V)),)
-    VhgV = matmul(_mT(V), gV)
-    VhgV = (VhgV - _mT(VhgV)) * 0.5
+        return (matmul(V * gL.unsqueeze(-2), _mH(V)),)
+    VhgV = matmul(_mH(V), gV)
+    if VhgV.dtype.is_complex and not np.allclose(np.imag(np.diagonal(VhgV._data, 0, -2, -1)), 0, rtol=1e-2,
+                                                 atol=1e-2):
+        raise RuntimeError(_EIGH_PHASE)
+    VhgV = (VhgV - _mH(VhgV)) * 0.5
     n = L.shape[-1]
     E = L.unsqueeze(-2) - L.unsqueeze(-1)
     E = E + _eye(n, n, E)
     ret = VhgV / E * _const(1 - np.eye(n), VhgV)
     if gL is not None:
         ret = ret + _diag_embed(gL)
-    return (matmul(matmul(V, ret), _mT(V)),)
+    return (matmul(matmul(V, ret), _mH(V)),)
 
 
+_EIGH_PHASE = ("linalg_eigh_backward: The eigenvectors in the complex case are specified up to multiplication by "
+               "e^{i phi}. The specified loss function depends on this quantity, so it is ill-defined.")
 LinalgEighBackward0 = node_class("LinalgEighBackward0", _eigh_grad, n_outputs=2, module=__name__)
 
 
@@ -52,7 +57,7 @@ def _eigh(A: Tensor, UPLO: str, vectors: bool, name: str) -> tuple:
     if UPLO not in ("L", "U"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
     w, V = np.linalg.eigh(A._data, UPLO=UPLO)
-    L_t, V_t = result(w, A.dtype), result(V, A.dtype)
+    L_t, V_t = result(w, A.dtype.to_real() if A.dtype.is_complex else A.dtype), result(V, A.dtype)  # real eigenvalues
     record((L_t, V_t), LinalgEighBackward0, (A,), (OUTPUT, V_t))
     return L_t, V_t
 

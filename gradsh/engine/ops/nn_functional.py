@@ -150,7 +150,12 @@ class SiluBackward0(_SavesInput):
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     if inplace:  # the node saves the old values, as PyTorch's silu_ does
         return apply_inplace(input, silu)
-    a, dt = _f64(input)
+    if input.dtype.is_complex:
+        if state.recording and input._rg:  # PyTorch's silu has no complex derivative
+            raise RuntimeError("silu does not support automatic differentiation for outputs with complex dtype.")
+        a, dt = input._data.astype(np.complex128), input.dtype
+    else:
+        a, dt = _f64(input)
     return _activation(input, a / (1 + np.exp(-a)), dt, SiluBackward0, "input")
 
 

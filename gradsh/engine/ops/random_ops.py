@@ -286,6 +286,11 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Gene
         dt = _float_dtype(_out_dtype(dtype, out))
         data = _rk.normal(generator, _size_args((size,)), dt, float(mean), float(std))
         return _into("normal", out, _make(data, dt, requires_grad))
+    if std_t and std.dtype.is_complex:
+        raise RuntimeError("normal expects standard deviation to be non-complex")
+    if (mean_t and mean.requires_grad and mean.dtype.is_complex) or (std_t and std.requires_grad and mean_t
+                                                                     and mean.dtype.is_complex):
+        raise RuntimeError("normal does not support automatic differentiation for outputs with complex dtype.")
     if mean_t and std_t:
         dt = dtypes.promote_types(mean.dtype, std.dtype)
         node_cls, inputs = NormalBackward3, (mean, std)

@@ -566,6 +566,14 @@ class StdBackward0(VarBackward0):
         return VarBackward0.apply(self, [g])
 
 
+def _var_data(data: np.ndarray, dims: tuple, keepdim: bool, dof: int) -> np.ndarray:
+    """The variance of real values (NumPy's errors silenced by the caller)."""
+    if data.dtype.itemsize < 8:
+        data = data.astype(np.float64)  # PyTorch's CPU Welford accumulates float in double
+    centred = data - data.mean(axis=dims, keepdims=True)
+    return (centred * centred).sum(axis=dims, keepdims=keepdim) / builtins.max(0, dof)
+
+
 def _var(x: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any, is_std: bool) -> Tensor:
     if isinstance(dim, bool):  # x.var(False): the unbiased overload
         dim, unbiased = None, dim
@@ -575,24 +583,25 @@ def _var(x: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any, is_
         name = "std" if is_std else "var"
         raise RuntimeError(f"{name} and {name}_mean only support floating point and complex dtypes")
     dims = _dims(dim, x._data.ndim) if x._data.ndim else ()
-    data = x._data
-    if data.dtype.kind == "f" and data.dtype.itemsize < 8:
-        data = data.astype(np.float64)  # PyTorch's CPU Welford accumulates float in double
     n = 1
     for d in dims:
-        n *= data.shape[d]
+        n *= x._data.shape[d]
     dof = n - correction
     if dof <= 0:
         warnings.warn(
             f"{'std' if is_std else 'var'}(): degrees of freedom is <= 0. Correction should be strictly less than "
             "the reduction factor (input numel divided by output numel). (Triggered internally at "
             "/__w/pytorch/pytorch/aten/src/ATen/native/ReduceOps.cpp:1861.)", UserWarning, stacklevel=3)
+    real = x.dtype.to_real() if x.dtype.is_complex else x.dtype
     with np.errstate(all="ignore"):
-        centred = data - data.mean(axis=dims, keepdims=True)
-        value = (centred * centred).sum(axis=dims, keepdims=keepdim) / builtins.max(0, dof)
+        if x.dtype.is_complex:  # PyTorch: var(real part) + var(imaginary part), each in the real dtype
+            value = _var_data(x._data.real, dims, keepdim, dof).astype(real.np)
+            value = value + _var_data(x._data.imag, dims, keepdim, dof).astype(real.np)
+        else:
+            value = _var_data(x._data, dims, keepdim, dof)
         if is_std:
             value = np.sqrt(value)
-    out = result(value, x.dtype)
+    out = result(value, real)
     if state.recording and x._rg:
         node = (StdBackward0 if is_std else VarBackward0)((edge(x),))
         node.x, node.shape, node.dims, node.keepdim, node.dof = save(x), x._data.shape, dims, keepdim, dof

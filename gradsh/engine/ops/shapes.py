@@ -29,6 +29,7 @@ from ._struct import (
     scatter_to_view,
     wrap_dim,
 )
+from .complex_ops import conj
 from .inplace_forms import metadata_inplace
 from .joining import cat, repeat, stack
 from .views import make_view, slice_dim
@@ -362,13 +363,13 @@ def ravel(input: Tensor) -> Tensor:
 def _adjoint(x: Tensor) -> Tensor:
     if x._data.ndim < 2:
         raise RuntimeError("tensor.mH is only supported on matrices or batches of matrices. Got 1-D tensor.")
-    return views.transpose(x, -2, -1)
+    return conj(views.transpose(x, -2, -1))  # a complex tensor's conj (ConjBackward0 above the transpose)
 
 
 def _h(x: Tensor) -> Tensor:
     if x._data.ndim not in (0, 2):
         raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {x._data.ndim}-D tensor.")
-    return views.transpose(x, 0, 1) if x._data.ndim == 2 else x
+    return conj(views.transpose(x, 0, 1) if x._data.ndim == 2 else x)
 
 
 tensor_property("mH", _adjoint)
@@ -543,7 +544,10 @@ def block_diag(*tensors: Any) -> Tensor:
         parts = []
         for (r0, c0, h, w), t in zip(spans, tensors):
             piece = g[r0:r0 + h, c0:c0 + w]
-            parts.append(piece.reshape(t._data.shape).to(t.dtype) if t.dtype.is_floating_point else None)
+            differentiable = t.dtype.is_floating_point or t.dtype.is_complex
+            if differentiable and piece.dtype.is_complex and not t.dtype.is_complex:
+                piece = piece.real  # a real block of a complex result takes the real part, as PyTorch's backward
+            parts.append(piece.reshape(t._data.shape).to(t.dtype) if differentiable else None)
         return tuple(parts)
 
     record(out, "BlockDiagBackward0", tensors, backward)

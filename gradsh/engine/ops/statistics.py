@@ -19,6 +19,8 @@ from ..tensor import Tensor
 from ._core import result
 from ._struct import long, needs_grad, record, with_tuple_out, wrap_dim
 from .aten import div_scalar, mul_scalar
+from .binary_math import complex_logaddexp
+from .complex_ops import complex as complex_from_parts
 from .elementwise import where
 from .indexing import _gather_key, embed
 from .joining import cat, stack
@@ -358,7 +360,8 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
                       "observations.", UserWarning, stacklevel=2)
         norm = norm * 0
     centred = x - avg.unsqueeze(1)
-    c = centred.mm((centred if w is None else centred * w).t())
+    other = (centred if w is None else centred * w).t()
+    c = centred.mm(other.conj() if other.dtype.is_complex else other)
     return c.true_divide(norm).squeeze()
 
 
@@ -368,9 +371,11 @@ def corrcoef(input: Tensor) -> Tensor:
     if c._data.ndim == 0:
         return c / c
     d = c.diagonal()
-    stddev = d.sqrt()
+    stddev = (d.real if d.dtype.is_complex else d).sqrt()
     c = c / stddev.view(-1, 1)
     c = c / stddev.view(1, -1)
+    if c.dtype.is_complex:  # the real and imaginary parts clipped apart, as PyTorch does
+        return complex_from_parts(c.real.clip(-1, 1), c.imag.clip(-1, 1))
     return c.clip(-1, 1)
 
 
@@ -565,13 +570,27 @@ def cummin(input: Tensor, dim: int) -> Any:
     return _cumulative_extreme(input, dim, False)
 
 
+def _complex_logcumsumexp(data: np.ndarray, d: int) -> np.ndarray:
+    """PyTorch's scan: acc = log_add_exp(x_i, acc) from acc = -inf, in complex double."""
+    a = np.moveaxis(data.astype(np.complex128), d, 0)
+    out = np.empty_like(a)
+    acc = np.full(a.shape[1:], complex(-np.inf, 0))
+    for i in range(a.shape[0]):
+        acc = complex_logaddexp(a[i], acc)
+        out[i] = acc
+    return np.moveaxis(out, 0, d)
+
+
 @op("logcumsumexp", out=True)
 def logcumsumexp(input: Tensor, dim: int) -> Tensor:
-    if not input.dtype.is_floating_point:
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise RuntimeError(f'"logcumsumexp_out_cpu" not implemented for \'{input.dtype.scalar_name}\'')
     data, d = _along(input, dim)
     with np.errstate(all="ignore"):
-        acc = np.logaddexp.accumulate(data.astype(np.float64), axis=d) if data.shape[d] else data
+        if input.dtype.is_complex:
+            acc = _complex_logcumsumexp(data, d)
+        else:
+            acc = np.logaddexp.accumulate(data.astype(np.float64), axis=d) if data.shape[d] else data
     out = result(acc.reshape(input._data.shape), input.dtype)
     if needs_grad(input):
         def backward(grads: list, x: Tensor, y: Tensor) -> tuple:
@@ -582,6 +601,9 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
             # positive and negative parts of the gradient separately
             n = x._data.shape[d]
             back = long(np.arange(n - 1, -1, -1))
+            if x.dtype.is_complex:  # PyTorch's complex branch: no split by sign, the gradient conjugated
+                z = (g.conj().log() - y).index_select(d, back)
+                return ((logcumsumexp(z, d).index_select(d, back) + x).exp().conj(),)
 
             # PyTorch's formula: where a part is 0, the dtype's lowest value stands for log(0), so that a
             # second derivative meets finite numbers (-inf - -inf would be nan)
@@ -821,7 +843,7 @@ def renorm(input: Tensor, p: Any, dim: int, maxnorm: Any) -> Tensor:
         raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
     d = wrap_dim(dim, input._data.ndim)
     others = tuple(i for i in range(input._data.ndim) if i != d)
-    data = input._data.astype(np.float64)
+    data = input._data.astype(np.complex128 if input.dtype.is_complex else np.float64)
     inf = p == float("inf")
     with np.errstate(all="ignore"):
         if inf:
@@ -839,12 +861,19 @@ def renorm(input: Tensor, p: Any, dim: int, maxnorm: Any) -> Tensor:
             scale = maxnorm / (nrm + 1e-7)
             fac = over * scale + (1 - over)
             # where rescaled: d(x * maxnorm / (n + eps)) = scale * g - maxnorm / (n+eps)^2 * <g, x> * dn/dx
+            # a complex input: PyTorch's norm_backward (sgn) fed with the real part of <g, x>
+            sign = x.sgn() if x.dtype.is_complex else x.sign()
             if inf:
-                hits = (x.abs() == nrm).to(x.dtype)
-                dn = x.sign() * hits / hits.sum(dim=others, keepdim=True)
+                # PyTorch takes the norm in the accumulate type (complex128 for complex64): a float32 |x| that
+                # rounded differently from it is no hit, and a slice without a hit gets NaN (0 / 0)
+                top = x.to(dtypes.complex128).abs().amax(dim=others, keepdim=True) if x.dtype is dtypes.complex64 \
+                    else nrm
+                hits = (x.abs() == top).to(x.dtype)
+                dn = sign * hits / hits.sum(dim=others, keepdim=True)
             else:
-                dn = x.abs() ** (p - 1) * x.sign() / nrm ** (p - 1)
-            inner = (g * x).sum(dim=others, keepdim=True)
+                dn = x.abs() ** (p - 1) * sign / nrm ** (p - 1)
+            inner = (g * x.conj()).real if x.dtype.is_complex else g * x
+            inner = inner.sum(dim=others, keepdim=True)
             return (g * fac - over * maxnorm / (nrm + 1e-7) ** 2 * inner * dn,)
 
         record(out, "RenormBackward0", (input,), backward, keep=(input,))
