@@ -600,17 +600,7 @@ def _stack_outputs(results: list, out_dims: Any, name: str, empty: bool = False)
 
     first_leaves, out_spec = tree_flatten(results[0])
     per_leaf = list(zip(*(tree_flatten(r)[0] for r in results)))
-    if isinstance(out_dims, int) or out_dims is None:
-        dims = [out_dims] * len(first_leaves)
-    else:
-        dims_leaves, dims_spec = tree_flatten(out_dims)
-        if len(dims_leaves) != len(first_leaves):
-            raise ValueError(
-                f"vmap({name}, ..., out_dims={out_dims})(<inputs>): out_dims is not compatible with the structure of "
-                f"`outputs`. out_dims has structure {_spec_text(dims_spec)} but outputs has structure "
-                f"{_spec_text(out_spec)}."
-            )
-        dims = dims_leaves
+    dims = _out_dims_per_leaf(out_dims, first_leaves, out_spec, name)
     stacked = []
     for values, d in zip(per_leaf, dims):
         if d is None:
