@@ -19,6 +19,7 @@ from ._core import attach, expand_to, plain_backward, result, save, save_output,
 from .accumulate import exact_sum
 from .elementwise import maximum, minimum
 from .indexing import _gather_key, embed
+from .sum_iter import exact_sum_dims
 from .sum_orders import exact_sum64, exact_sum_leading, exact_sum_trailing
 
 
@@ -84,13 +85,17 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
 
 def _exact_dim_sum(data: np.ndarray, dims: tuple, keepdim: bool) -> np.ndarray | None:
     """PyTorch's float32/float64 `sum(dims)` where its addition order is modelled: every dim (the whole-tensor
-    sum), the leading dims or the trailing dims of a contiguous array; shaped as the result, or None."""
+    sum), the leading or trailing dims of a contiguous array, any other dims of a dense array (sum_iter.py);
+    shaped as the result, or None."""
     ndim = data.ndim
     if not dims or not data.size:
         return None
-    if len(dims) == ndim:
+    if len(dims) == ndim or all(n == 1 for d, n in enumerate(data.shape) if d not in dims):
+        # one output: the kept dims coalesce away and the iteration is the whole-tensor sum's (two-pass above
+        # 32768 elements)
         total = exact_sum(data) if data.dtype == np.float32 else exact_sum64(data)
-        return None if total is None else np.full((1,) * ndim if keepdim else (), total, data.dtype)
+        shape = (1,) * (ndim if keepdim else ndim - len(dims))  # the kept dims all have size 1
+        return None if total is None else np.full(shape, total, data.dtype)
     k = len(dims)
     leading = exact_sum_leading(data, dims)  # a bias's gradient
     if leading is not None:
@@ -98,7 +103,10 @@ def _exact_dim_sum(data: np.ndarray, dims: tuple, keepdim: bool) -> np.ndarray |
     trailing = exact_sum_trailing(data, dims)  # sum(-1) of a matrix
     if trailing is not None:
         return trailing.reshape(data.shape[:ndim - k] + (1,) * k * keepdim)
-    return None
+    middle = exact_sum_dims(data, dims)  # middle or scattered dims, permuted inputs: TensorIterator's plan
+    if middle is None or keepdim:
+        return middle
+    return middle.reshape(tuple(n for d, n in enumerate(data.shape) if d not in dims))
 
 
 class MeanBackward0(Node):
