@@ -90,16 +90,17 @@ def _exact_dim_sum(data: np.ndarray, dims: tuple, keepdim: bool) -> np.ndarray |
     ndim = data.ndim
     if not dims or not data.size:
         return None
-    if len(dims) == ndim or all(n == 1 for d, n in enumerate(data.shape) if d not in dims):
+    k = len(dims)
+    if k < ndim:
+        leading = exact_sum_leading(data, dims)  # a bias's gradient (first: the MLP step's hot path)
+        if leading is not None:
+            return leading.reshape((1,) * k * keepdim + data.shape[k:])
+    if k == ndim or all(n == 1 for d, n in enumerate(data.shape) if d not in dims):
         # one output: the kept dims coalesce away and the iteration is the whole-tensor sum's (two-pass above
         # 32768 elements)
         total = exact_sum(data) if data.dtype == np.float32 else exact_sum64(data)
-        shape = (1,) * (ndim if keepdim else ndim - len(dims))  # the kept dims all have size 1
+        shape = (1,) * (ndim if keepdim else ndim - k)  # the kept dims all have size 1
         return None if total is None else np.full(shape, total, data.dtype)
-    k = len(dims)
-    leading = exact_sum_leading(data, dims)  # a bias's gradient
-    if leading is not None:
-        return leading.reshape((1,) * k * keepdim + data.shape[k:])
     trailing = exact_sum_trailing(data, dims)  # sum(-1) of a matrix
     if trailing is not None:
         return trailing.reshape(data.shape[:ndim - k] + (1,) * k * keepdim)
