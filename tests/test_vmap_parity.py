@@ -172,6 +172,14 @@ CASES = {
     "jacrev_outer_graph": "jacrev(torch.sin)(y)",
     "jacrev_mlp": "jacrev(lambda a: torch.tanh(W @ a + b))(y)",
     "jacrev_two_inputs": "jacrev(lambda a, w: (w @ a).exp(), argnums=(0, 1))(y, W)",
+    # jacfwd is a jvp vmapped over the inputs' standard basis (hessian: jacfwd of jacrev)
+    "jacfwd_sin": "jacfwd(torch.sin)(y)",
+    "jacfwd_mlp": "jacfwd(lambda a: torch.tanh(W @ a + b))(y)",
+    "jacfwd_two_inputs": "jacfwd(lambda a, w: (w @ a).exp(), argnums=(0, 1))(y, W)",
+    "jacfwd_has_aux": "jacfwd(lambda a: (a.sin(), a.cos()), has_aux=True)(y)",
+    "jacfwd_matrix_input": "jacfwd(lambda w: (w @ y).sin(), argnums=(0,))(W)[0]",
+    "hessian_sin": "hessian(lambda a: a.sin().sum())(y)",
+    "hessian_mlp": "hessian(lambda a: torch.tanh(W @ a + b).sum())(y)",
 }
 
 # Where gradsh's graph is not PyTorch's yet (the values and gradients still are): ops whose batching rule
@@ -182,6 +190,12 @@ GRAPH_DIFFERS = {
     "linalg_norm_ord": "a matrix 2-norm (svd) has no rule in gradsh: per sample",
     "grad_per_sample_params": "PyTorch's batched backward formulas of mm (Bmm of the batched grads); gradsh's "
                               "plain backward of the batched graph (Mm, then a sum over the expanded weight)",
+    **dict.fromkeys(
+        ("jacfwd_sin", "jacfwd_mlp", "jacfwd_two_inputs", "jacfwd_has_aux", "jacfwd_matrix_input", "hessian_sin",
+         "hessian_mlp"),
+        "the outer View(SplitWithSizes(Permute(...))) matches (test_jacfwd_outer_graph_matches_torch); inside, "
+        "gradsh's func.jvp differentiates a per-sample copy of the primal (Clone(View(Expand(Unsqueeze(leaf))))) "
+        "where PyTorch's dual tensors leave Alias(Alias(leaf)), and its tangent formulas are the double backward's"),
 }
 
 
@@ -253,11 +267,41 @@ def test_graph_matches_torch(name: str) -> None:
     assert _run(gtorch, CASES[name])["graphs"] == _run(torch_real, CASES[name])["graphs"]
 
 
+JACFWD_CASES = sorted(n for n in CASES if n.startswith(("jacfwd_", "hessian_")) and not n.endswith("_per_sample"))
+
+
+@pytest.mark.parametrize("name", JACFWD_CASES)
+def test_jacfwd_outer_graph_matches_torch(name: str) -> None:
+    """The nodes jacfwd itself adds on top of the batched jvp: the batch dim moved last, split per input,
+    viewed to output.shape + input.shape (a Stack of per-column graphs before it was vmapped)."""
+    def outer(T: Any) -> list:
+        inputs = _inputs(T)
+        env = {"torch": T, **{n: getattr(T.func, n) for n in ("jacfwd", "hessian")}, **inputs}
+        out = eval(CASES[name], env)  # (the expressions of CASES above)
+        if "has_aux" in CASES[name]:
+            out = out[0]  # (the aux output's graph is the jvp's, not jacfwd's)
+        outs = list(out) if isinstance(out, tuple) else [out]
+        return [_chain(o, depth=3) for o in outs]
+
+    assert outer(gtorch) == outer(torch_real)
+
+
+@pytest.mark.parametrize("mode", ["same", "different"])
+def test_jacfwd_randomness_matches_torch(mode: str) -> None:
+    seen = []
+    for T in (torch_real, gtorch):
+        T.manual_seed(0)
+        y = T.tensor([0.1, 0.2, 0.3, 0.4])
+        seen.append(T.func.jacfwd(lambda a, T=T: a * T.rand(4), randomness=mode)(y).numpy())
+    np.testing.assert_array_equal(seen[1], seen[0])
+
+
 ERRORS = {
     "item": "vmap(lambda a: a.sum().item())(x)",
     "control_flow": "vmap(lambda a: a if a.sum() > 0 else -a)(x)",
     "unbatched_output_out_dims_1": "vmap(lambda a: y * 2, out_dims=1)(x)",
     "random_in_error_mode": "vmap(lambda a: a + torch.rand(4))(x)",
+    "jacfwd_random_in_error_mode": "jacfwd(lambda a: a * torch.rand(4))(y)",
     "dropout_in_error_mode": "vmap(lambda a: F.dropout(a, 0.5))(x)",
     "out_dim_none_batched": "vmap(lambda a: a * 2, out_dims=None)(x)",
     "shared_write": "vmap(lambda a: y.detach().add_(a))(x)",
@@ -286,3 +330,14 @@ def test_batched_tensor_inside_the_function_is_shown_as_pytorch_shows_it() -> No
         T.func.vmap(lambda a, seen=seen: seen.append((repr(a), a.shape, a.requires_grad, a.grad_fn, a.is_leaf)) or a)(x)
         shown.append(seen)
     assert shown[0] == shown[1]
+
+
+def test_jacfwd_without_graph_keeps_the_per_column_values() -> None:
+    """Inputs that don't require grad have no graph to shape: jacfwd keeps its per-column jvps, whose matrix
+    products are PyTorch's bit for bit (gradsh's batched matmul rule is an ulp off on these inputs)."""
+    rng = np.random.default_rng(2)
+    w, y = rng.standard_normal((5, 4)).astype(np.float32), rng.standard_normal(4).astype(np.float32)
+    seen = [T.func.jacfwd(lambda a, m, T=T: (m @ a).exp(), argnums=(0, 1))(T.tensor(y), T.tensor(w))
+            for T in (torch_real, gtorch)]
+    for e, g in zip(*seen):
+        np.testing.assert_array_equal(g.numpy(), e.numpy())

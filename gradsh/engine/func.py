@@ -358,7 +358,7 @@ def jacrev(func: Callable, argnums: int | tuple = 0, *, has_aux: bool = False, c
 def jacfwd(func: Callable, argnums: int | tuple = 0, has_aux: bool = False, *, randomness: str = "error") -> Callable:
     from .forward_ad import jacobian_forward  # cycle: forward_ad uses this module's pytree helpers
 
-    return jacobian_forward(func, argnums, has_aux)
+    return jacobian_forward(func, argnums, has_aux, randomness)
 
 
 def hessian(func: Callable, argnums: int | tuple = 0) -> Callable:
