@@ -25,6 +25,7 @@ from .func import (
     _spec_text,
     _split_aux,
     _wrap_input,
+    replace_at_argnums,
     tree_flatten,
     tree_unflatten,
 )
@@ -156,13 +157,7 @@ def _jacobian_forward_batched(func: Callable, argnums: Any, has_aux: bool, rando
     numels = [p.numel() for p in flat_primals]
 
     def with_primals(*leaves: Any) -> Any:
-        new_chosen = tree_unflatten(list(leaves), primals_spec)
-        new_args = list(args)
-        if isinstance(argnums, tuple):
-            for a, value in zip(argnums, new_chosen):
-                new_args[a] = value
-        else:
-            new_args[argnums] = new_chosen
+        new_args = replace_at_argnums(args, argnums, tree_unflatten(list(leaves), primals_spec))
         return vmap_batched.entry_point(func)(*new_args, **kwargs)
 
     def push_jvp(*flat_basis: Any) -> Any:

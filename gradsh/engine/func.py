@@ -169,14 +169,18 @@ def _differentiate_args(args: tuple, argnums: Any) -> tuple[tuple, list, Any, bo
     outer = any(_needs_grad(x) for x in leaves) or _depth[0] > 1
     seen: set = set()
     wrapped = [_wrap_input(x, seen) for x in leaves]
-    new_chosen = tree_unflatten(wrapped, spec)
+    return tuple(replace_at_argnums(args, argnums, tree_unflatten(wrapped, spec))), wrapped, spec, outer
+
+
+def replace_at_argnums(args: tuple, argnums: int | tuple, chosen: Any) -> list:
+    """`args` with the argument(s) at `argnums` replaced by `chosen` (one value, or a tuple for a tuple of argnums)."""
     new_args = list(args)
     if isinstance(argnums, tuple):
-        for a, value in zip(argnums, new_chosen):
+        for a, value in zip(argnums, chosen):
             new_args[a] = value
     else:
-        new_args[argnums] = new_chosen
-    return tuple(new_args), wrapped, spec, outer
+        new_args[argnums] = chosen
+    return new_args
 
 
 def _grads(outputs: list, inputs: list, cotangents: list | None) -> list:
