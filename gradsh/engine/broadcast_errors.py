@@ -45,12 +45,20 @@ def check(*shapes: tuple[int, ...]) -> None:
 
     For ops whose numpy form combines the operands in another order (addcmul's `t1 * t2` first): they
     call this only once numpy has refused, so a successful call pays nothing."""
+    message = _first_mismatch(shapes)
+    if message is not None:
+        raise RuntimeError(message)
+
+
+def _first_mismatch(shapes: list | tuple) -> str | None:
+    """infer_size folded over the operands left to right: the message of the first pair that does not broadcast."""
     folded = shapes[0]
     for shape in shapes[1:]:
         message = size_mismatch(folded, shape)
         if message is not None:
-            raise RuntimeError(message)
+            return message
         folded = _broadcast(folded, shape)
+    return None
 
 
 def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
@@ -77,12 +85,9 @@ def pytorch_broadcast_error(exc: BaseException) -> RuntimeError | None:
     if match is None or not _raised_in_engine(exc):
         return None
     shapes = [tuple(int(n) for n in dims.split(",") if n) for dims in _SHAPE.findall(match.group(1))]
-    folded = shapes[0]
-    for shape in shapes[1:]:
-        message = size_mismatch(folded, shape)
-        if message is not None:
-            error = RuntimeError(message)
-            error.__traceback__ = exc.__traceback__
-            return error
-        folded = _broadcast(folded, shape)
-    return None
+    message = _first_mismatch(shapes)
+    if message is None:
+        return None
+    error = RuntimeError(message)
+    error.__traceback__ = exc.__traceback__
+    return error

@@ -115,7 +115,7 @@ def _align(values: list, lvl: int) -> list:
     return out
 
 
-def _pointwise(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
+def pointwise(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
     """An elementwise op of several tensors (add, mul, where, ...): the result has its batch dim first."""
     if _any_batched(kwargs.values(), lvl) or any(isinstance(a, (list, tuple)) for a in args):
         return NotImplemented
@@ -124,10 +124,6 @@ def _pointwise(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
     if args and out is aligned[0] and _batched(args[0], lvl):  # in place
         return args[0]
     return wrap(out, 0, lvl)
-
-
-def _comparison_or_pointwise(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
-    return _pointwise(call, lvl, args, kwargs)
 
 
 # ----- reductions and ops along a dim ---------------------------------------------------------------
@@ -187,7 +183,7 @@ def _wrap_all(out: Any, lvl: int, bdim: int = 0) -> Any:
 def _max_min(call: Callable, lvl: int, args: tuple, kwargs: dict) -> Any:
     other, _ = _arg(args, kwargs, 1, "other")
     if isinstance(other, Tensor):
-        return _pointwise(call, lvl, args, kwargs)
+        return pointwise(call, lvl, args, kwargs)
     return _dim_op(1, full="flat")(call, lvl, args, kwargs)
 
 
@@ -574,7 +570,7 @@ def _build() -> None:
     for n in _ACTIVATIONS:
         _RULES[n] = _unary
     for n in _POINTWISE:
-        _RULES[n] = _pointwise
+        _RULES[n] = pointwise
     for n in ("sum", "mean", "amax", "amin", "std", "var"):
         _RULES[n] = _dim_op(1, full="list")
     for n in ("softmax", "log_softmax", "cumsum", "cumprod", "logsumexp", "prod", "argmax", "argmin", "logcumsumexp"):

@@ -276,12 +276,7 @@ class Module:
         for key, hook in list(self._forward_hooks.items()):
             if key in self._forward_hooks_always_called:
                 call.always_called.add(key)
-            if key in self._forward_hooks_with_kwargs:
-                res = hook(self, call.args, call.kwargs, call.result)
-            else:
-                res = hook(self, call.args, call.result)
-            if res is not None:
-                call.result = res
+            self._run_forward_hook(key, hook, call)
         if bw_hook is not None:
             if not isinstance(call.result, (Tensor, tuple)):
                 warnings.warn("For backward hooks to be called, module output should be a Tensor or a tuple of "
@@ -291,6 +286,15 @@ class Module:
             legacy_backward_hooks.attach(self, old_style, call.args, call.result)
         return call.result
 
+    def _run_forward_hook(self, key: int, hook: Callable, call: _HookedCall) -> None:
+        """One forward hook, given the kwargs when it asked for them; a result it returns replaces forward's."""
+        if key in self._forward_hooks_with_kwargs:
+            res = hook(self, call.args, call.kwargs, call.result)
+        else:
+            res = hook(self, call.args, call.result)
+        if res is not None:
+            call.result = res
+
     def _run_always_called_hooks(self, call: _HookedCall) -> None:
         """forward raised: the always_call forward hooks not yet run get (args, result so far); their own
         errors become warnings so that forward's error is the one raised."""
@@ -298,12 +302,7 @@ class Module:
             if key not in self._forward_hooks_always_called or key in call.always_called:
                 continue
             try:
-                if key in self._forward_hooks_with_kwargs:
-                    res = hook(self, call.args, call.kwargs, call.result)
-                else:
-                    res = hook(self, call.args, call.result)
-                if res is not None:
-                    call.result = res
+                self._run_forward_hook(key, hook, call)
             except Exception as e:  # noqa: BLE001 - PyTorch silences it into a warning
                 warnings.warn("module forward hook with ``always_call=True`` raised an exception that was silenced "
                               f"as another error was raised in forward: {e}", UserWarning, stacklevel=3)

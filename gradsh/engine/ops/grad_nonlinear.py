@@ -17,7 +17,7 @@ from ..grad_mode import state
 from ..graph import Node, edge
 from ..tensor import Tensor
 from ..vmap_batched import level_of
-from ..vmap_rules import _pointwise as pointwise_rule
+from ..vmap_rules import pointwise as pointwise_rule
 from ._core import attach, save, unpack
 
 _wrap = Tensor._wrap

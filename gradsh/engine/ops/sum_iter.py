@@ -14,7 +14,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .accumulate import GRAIN, cascade, in_memory_order, rowsum
-from .sum_orders import _sum_along_rows
+from .sum_orders import sum_along_rows
 
 _AFTER, _BEFORE, _AMBIGUOUS = 1, -1, 0
 
@@ -75,7 +75,7 @@ def _block_sums(block: np.ndarray, in0: int, in1: int) -> np.ndarray:
     b, c, r = block.shape
     lanes = 4 if block.dtype == np.float64 else 8
     if in0 == 1 and r >= lanes:  # path 1, contiguous inner: each column is a row of vectors
-        return _sum_along_rows(np.ascontiguousarray(block).reshape(b * c, r)).reshape(b, c)
+        return sum_along_rows(np.ascontiguousarray(block).reshape(b * c, r)).reshape(b, c)
     rows = np.ascontiguousarray(block.transpose(2, 0, 1))  # (R, B, C): the reduced index first
     if in1 == 1 and c >= lanes:  # path 2, contiguous outer: 4-vector column groups as one cascade each
         group = 4 * lanes

@@ -94,7 +94,7 @@ def exact_sum_leading(data: np.ndarray, dims: tuple) -> np.ndarray | None:
     return _sum_rows(rows)
 
 
-def _sum_along_rows(rows: np.ndarray) -> np.ndarray:
+def sum_along_rows(rows: np.ndarray) -> np.ndarray:
     """Each row of a C-contiguous (R, L) block summed as PyTorch sums a contiguous reduced dim (spec §2.3): with
     at least one vector, path 1 (ROWSUM of the row's vectors, then its scalar tail, then the lanes in order),
     else path 3 (ROWSUM of its scalars). The R rows are independent lanes of one computation here."""
@@ -129,4 +129,4 @@ def exact_sum_trailing(data: np.ndarray, dims: tuple) -> np.ndarray | None:
     rows = data.reshape(-1, length)
     if length == 1:
         return rows[:, 0] + data.dtype.type(0)  # not a reduction: each value added to the +0 output
-    return _sum_along_rows(rows) + data.dtype.type(0)
+    return sum_along_rows(rows) + data.dtype.type(0)
